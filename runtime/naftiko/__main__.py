@@ -1,0 +1,3 @@
+from naftiko.cli import main
+
+main()

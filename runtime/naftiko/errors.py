@@ -1,0 +1,186 @@
+"""The error tree. Every error knows where it comes from and what the caller should do.
+
+    NaftikoError                 exit 1
+    ├── SpecError                the file is wrong: a list of Diagnostics (file:line:col)
+    ├── BindError                a secret or setting cannot be resolved at startup
+    ├── TargetError              no such tool/operation, or it is disabled by a load warning
+    ├── InputError               the caller's inputs are wrong: one entry per field (HTTP 400)
+    ├── UpstreamError            the upstream answered non-2xx: status, headers, body kept
+    └── UpstreamUnavailable      timeout (504) or connection failure (502)
+
+Messages never contain secret values: they are built from names, never from rendered values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding about a capability file, located precisely enough to jump to."""
+
+    severity: Severity
+    message: str
+    file: str = ""
+    line: int = 0
+    col: int = 0
+    field: str = ""
+    hint: str = ""
+    code: str = ""
+    path: tuple[str | int, ...] = dataclasses.field(default=(), compare=False, repr=False)
+
+    def location(self) -> str:
+        if not self.file:
+            return ""
+        if self.line:
+            return f"{self.file}:{self.line}:{self.col}"
+        return self.file
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.location(), self.severity) if p]
+        head = ": ".join(parts)
+        where = f"{self.field}: " if self.field else ""
+        text = f"{head}: {where}{self.message}"
+        if self.hint:
+            text += f" ({self.hint})"
+        return text
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "field": self.field,
+            "message": self.message,
+            "hint": self.hint,
+            "code": self.code,
+        }
+
+
+class NaftikoError(Exception):
+    """Root of every error the runtime raises on purpose."""
+
+    exit_code = 1
+    http_status = 500
+    title = "Internal error"
+
+    def __init__(self, message: str, *, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"error": self.title, "message": self.message}
+        if self.hint:
+            data["hint"] = self.hint
+        return data
+
+
+class SpecError(NaftikoError):
+    """The capability file (or a file it imports) cannot run as written."""
+
+    title = "Invalid capability"
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        errors = [d for d in self.diagnostics if d.severity == "error"]
+        lines = "\n".join(str(d) for d in errors)
+        super().__init__(f"{len(errors)} error(s) in the capability:\n{lines}")
+
+
+class BindError(NaftikoError):
+    """A bind cannot be resolved: names the variable, namespace and source, never a value."""
+
+    title = "Unresolved bind"
+
+
+class TargetError(NaftikoError):
+    """The requested tool or operation does not exist or cannot run."""
+
+    title = "Unknown or disabled target"
+    http_status = 501
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    name: str
+    problem: str
+    location: str = ""
+
+    def __str__(self) -> str:
+        where = f" (in: {self.location})" if self.location else ""
+        return f"{self.name}{where}: {self.problem}"
+
+
+class InputError(NaftikoError):
+    """The caller's inputs are wrong; lists every bad field at once."""
+
+    title = "Invalid input"
+    http_status = 400
+
+    def __init__(self, problems: Sequence[FieldProblem], *, hint: str = "") -> None:
+        self.problems = tuple(problems)
+        text = "; ".join(str(p) for p in self.problems)
+        super().__init__(f"invalid input: {text}", hint=hint)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = super().as_dict()
+        data["fields"] = [
+            {"name": p.name, "in": p.location, "problem": p.problem} for p in self.problems
+        ]
+        return data
+
+
+@dataclass
+class UpstreamResponse:
+    """What an upstream answered, kept whole so callers can pass it back unchanged."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    content_type: str = ""
+    data: Any = None
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+class UpstreamError(NaftikoError):
+    """The upstream answered with a non-2xx status (or a body we cannot decode)."""
+
+    title = "Upstream error"
+
+    def __init__(self, message: str, response: UpstreamResponse, *, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.response = response
+        self.http_status = response.status if response.status >= 400 else 502
+
+    def as_dict(self) -> dict[str, Any]:
+        data = super().as_dict()
+        data["status"] = self.response.status
+        data["body"] = self.response.data if self.response.data is not None else (
+            self.response.text()
+        )
+        return data
+
+
+class UpstreamUnavailable(NaftikoError):
+    """The upstream could not be reached or did not answer in time."""
+
+    title = "Upstream unavailable"
+
+    def __init__(self, message: str, *, timeout: bool, hint: str = "") -> None:
+        super().__init__(message, hint=hint)
+        self.timeout = timeout
+        self.http_status = 504 if timeout else 502
+        self.title = "Upstream timeout" if timeout else "Upstream unreachable"

@@ -1,0 +1,299 @@
+"""Validated data -> frozen model: defaults applied, dialect normalised, units marked.
+
+Runs only on documents without errors, so it trusts the shape the schema promised and
+reads optional fields defensively.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from naftiko.spec.document import Document
+from naftiko.spec.model import (
+    Adapter,
+    Auth,
+    Bind,
+    Body,
+    Capability,
+    ConsumedOperation,
+    ConsumedParam,
+    Consumes,
+    ExposedParam,
+    OutputParam,
+    Step,
+    Unit,
+)
+from naftiko.spec.yaml import JsonPath
+
+_DISABLING = {"unit-invalid", "unknown-call", "unknown-ref", "unsupported-step"}
+
+
+def build(doc: Document) -> Capability:
+    data: dict[str, Any] = doc.data
+    capability = data.get("capability") or {}
+    info = data.get("info") or {}
+    consumes_path: JsonPath = ("capability", "consumes") if "capability" in data else ("consumes",)
+    consumes_list = capability.get("consumes") if "capability" in data else data.get("consumes")
+    builder = _Builder(doc)
+    return Capability(
+        path=doc.path,
+        version=str(data.get("naftiko")),
+        label=str(info.get("label") or info.get("title") or ""),
+        description=str(info.get("description") or ""),
+        binds=tuple(
+            builder.bind(b, p)
+            for root, holder in ((("binds",), data), (("capability", "binds"), capability))
+            for p, b in _indexed(holder.get("binds"), root)
+        ),
+        consumes=tuple(
+            builder.consumes(c, p)
+            for p, c in _indexed(consumes_list, consumes_path)
+            if c.get("type") == "http" and "namespace" in c
+        ),
+        exposes=tuple(
+            builder.adapter(a, p)
+            for p, a in _indexed(capability.get("exposes"), ("capability", "exposes"))
+            if a.get("type") in ("rest", "mcp", "skill", "control")
+        ),
+        functions=tuple(
+            builder.unit(f, p, "function", str(g.get("namespace")), "aggregate")
+            for gp, g in _indexed(capability.get("aggregates"), ("capability", "aggregates"))
+            for p, f in _indexed(g.get("functions"), (*gp, "functions"))
+        ),
+        warnings=tuple(doc.warnings),
+    )
+
+
+def _indexed(values: Any, root: JsonPath) -> list[tuple[JsonPath, dict[str, Any]]]:
+    if not isinstance(values, list):
+        return []
+    return [((*root, i), v) for i, v in enumerate(values) if isinstance(v, dict)]
+
+
+class _Builder:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.disabled: dict[JsonPath, str] = {}
+        for found in doc.warnings:
+            if found.code in _DISABLING:
+                self.disabled.setdefault(found.path, found.message)
+
+    def where(self, path: JsonPath) -> str:
+        file, line, col = self.doc.where(path)
+        return f"{file}:{line}:{col}"
+
+    def problem(self, path: JsonPath) -> str:
+        for found, message in self.disabled.items():
+            if found[: len(path)] == path:
+                return message
+        return ""
+
+    def bind(self, data: dict[str, Any], path: JsonPath) -> Bind:
+        return Bind(
+            namespace=str(data["namespace"]),
+            keys={str(k): str(v) for k, v in (data.get("keys") or {}).items()},
+            location=data.get("location"),
+            where=self.where(path),
+        )
+
+    def consumes(self, data: dict[str, Any], path: JsonPath) -> Consumes:
+        namespace = str(data["namespace"])
+        operations = []
+        for r_path, resource in _indexed(data.get("resources"), (*path, "resources")):
+            resource_params = _consumed_params(resource.get("inputParameters"))
+            for o_path, op in _indexed(resource.get("operations"), (*r_path, "operations")):
+                if self.problem(o_path):
+                    continue
+                operations.append(
+                    ConsumedOperation(
+                        namespace=namespace,
+                        name=str(op["name"]),
+                        method=str(op.get("method", "GET")).upper(),
+                        path=str(resource.get("path", "")),
+                        params=resource_params + _consumed_params(op.get("inputParameters")),
+                        body=_body(op.get("body")),
+                        output_format=str(op.get("outputRawFormat") or "json").lower(),
+                        outputs=_outputs(op.get("outputParameters")),
+                        description=str(op.get("description") or ""),
+                        where=self.where(o_path),
+                    )
+                )
+        auth = data.get("authentication")
+        return Consumes(
+            namespace=namespace,
+            base_uri=str(data["baseUri"]),
+            params=_consumed_params(data.get("inputParameters")),
+            auth=Auth(str(auth["type"]), dict(auth)) if isinstance(auth, dict) else None,
+            operations=tuple(operations),
+            description=str(data.get("description") or ""),
+            where=self.where(path),
+        )
+
+    def adapter(self, data: dict[str, Any], path: JsonPath) -> Adapter:
+        kind = str(data["type"])
+        namespace = str(data.get("namespace") or kind)
+        units: list[Unit] = []
+        if kind == "mcp":
+            units = [
+                self.unit(t, p, "tool", namespace, kind)
+                for p, t in _indexed(data.get("tools"), (*path, "tools"))
+            ]
+        elif kind == "rest":
+            for r_path, resource in _indexed(data.get("resources"), (*path, "resources")):
+                shared = _exposed_params(resource.get("inputParameters")) or ()
+                for o_path, op in _indexed(resource.get("operations"), (*r_path, "operations")):
+                    units.append(
+                        self.unit(op, o_path, "operation", namespace, kind,
+                                  path_=str(resource.get("path", "")), shared=shared,
+                                  fallback=str(resource.get("name") or ""))
+                    )
+        auth = data.get("authentication")
+        port = data.get("port")
+        return Adapter(
+            type=kind,
+            namespace=namespace,
+            address=data.get("address"),
+            port=port if isinstance(port, int) else None,
+            description=str(data.get("description") or ""),
+            transport=str(data.get("transport") or "http"),
+            auth=Auth(str(auth["type"]), dict(auth)) if isinstance(auth, dict) else None,
+            units=tuple(units),
+            raw=data,
+            where=self.where(path),
+        )
+
+    def unit(
+        self,
+        data: dict[str, Any],
+        path: JsonPath,
+        kind: Any,
+        adapter: str,
+        adapter_type: str,
+        *,
+        path_: str | None = None,
+        shared: tuple[ExposedParam, ...] = (),
+        fallback: str = "",
+    ) -> Unit:
+        method = data.get("method")
+        name = data.get("name") or data.get("ref", "").partition(".")[2] or (
+            f"{fallback}-{str(method).lower()}" if fallback else str(method or "unit").lower()
+        )
+        declared = _exposed_params(data.get("inputParameters"))
+        inputs = shared + declared if declared is not None else (shared or None)
+        return Unit(
+            kind=kind,
+            adapter=adapter,
+            adapter_type=adapter_type,
+            name=str(name),
+            description=str(data.get("description") or ""),
+            label=str(data.get("label") or data.get("title") or ""),
+            method=str(method).upper() if method else None,
+            path=path_,
+            inputs=inputs,
+            call=data.get("call"),
+            with_=dict(data.get("with") or {}),
+            ref=data.get("ref"),
+            steps=tuple(_step(s) for s in data.get("steps") or [] if isinstance(s, dict)),
+            mappings=tuple(
+                (str(m["targetName"]), str(m["value"]))
+                for m in data.get("mappings") or []
+                if isinstance(m, dict) and "targetName" in m and "value" in m
+            ),
+            outputs=_outputs(data.get("outputParameters")),
+            hints={k: bool(v) for k, v in (data.get("hints") or {}).items()},
+            semantics={k: bool(v) for k, v in (data.get("semantics") or {}).items()},
+            disabled=self.problem(path),
+            where=self.where(path),
+        )
+
+
+def _consumed_params(values: Any) -> tuple[ConsumedParam, ...]:
+    return tuple(
+        ConsumedParam(
+            name=str(p["name"]),
+            in_=str(p.get("in", "query")),
+            value=p.get("value"),
+            type=p.get("type"),
+            required=bool(p.get("required", False)),
+            description=str(p.get("description") or ""),
+        )
+        for p in values or []
+        if isinstance(p, dict) and "name" in p
+    )
+
+
+_KNOWN_EXPOSED = {"name", "type", "in", "required", "description", "value"}
+
+
+def _exposed_params(values: Any) -> tuple[ExposedParam, ...] | None:
+    if not isinstance(values, list):
+        return None
+    return tuple(
+        ExposedParam(
+            name=str(p["name"]),
+            type=str(p.get("type") or "string"),
+            in_=p.get("in"),
+            required=bool(p.get("required", True)),
+            description=str(p.get("description") or ""),
+            value=p.get("value"),
+            extra={k: v for k, v in p.items() if k not in _KNOWN_EXPOSED},
+        )
+        for p in values
+        if isinstance(p, dict) and "name" in p
+    )
+
+
+def _body(data: Any) -> Body | None:
+    if data is None:
+        return None
+    if isinstance(data, str):
+        return Body("raw", data)
+    if isinstance(data, dict):
+        kind = str(data.get("type") or "json")
+        kind = {"formUrlEncoded": "form", "multipartForm": "multipart"}.get(kind, kind)
+        return Body(kind, data.get("data"))
+    return None
+
+
+def _outputs(values: Any) -> tuple[OutputParam, ...]:
+    if not isinstance(values, list):
+        return ()
+    return tuple(_output(v) for v in values if isinstance(v, dict))
+
+
+def _output(data: dict[str, Any]) -> OutputParam:
+    mapping = data.get("mapping")
+    value = data.get("value")
+    if mapping is None and isinstance(value, str) and value.startswith("$"):
+        mapping, value = value, None
+    items = data.get("items")
+    if isinstance(items, list):
+        items = items[0] if len(items) == 1 else {"type": "object", "properties": {
+            str(i.get("name")): i for i in items if isinstance(i, dict)}}
+    properties = data.get("properties")
+    return OutputParam(
+        type=data.get("type"),
+        name=data.get("name"),
+        mapping=mapping,
+        value=value,
+        properties=tuple(
+            (str(k), _output(v)) for k, v in properties.items() if isinstance(v, dict)
+        )
+        if isinstance(properties, dict)
+        else (),
+        items=_output(items) if isinstance(items, dict) else None,
+    )
+
+
+def _step(data: dict[str, Any]) -> Step:
+    fields = data.get("outputParameters") or []
+    return Step(
+        name=str(data.get("name")),
+        type=str(data.get("type") or "call"),
+        call=data.get("call"),
+        with_=dict(data.get("with") or {}),
+        index=data.get("index"),
+        match=data.get("match"),
+        lookup_value=data.get("lookupValue"),
+        fields=tuple(str(f) for f in fields if isinstance(f, str)),
+    )

@@ -1,0 +1,117 @@
+"""Resolve imports of shared consumes files (`location`, `import`, `as`).
+
+Locations are relative to the importing file (``./shared/x.yaml``, ``file:///./shared/x.yaml``
+and ``file://./x`` all work); imports may chain, and a cycle is reported with its chain.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+from naftiko.errors import SpecError
+from naftiko.spec.document import Document
+from naftiko.spec.yaml import JsonPath, Source, read
+
+
+def location_path(location: str, base_dir: Path) -> Path:
+    """Turn an import or bind location into a file path relative to ``base_dir``."""
+    text = location
+    if text.startswith("file://"):
+        text = text[len("file://") :]
+        if text.startswith("/./") or text.startswith("/../"):
+            text = text[1:]
+    candidate = Path(text)
+    if not candidate.is_absolute():
+        candidate = base_dir / candidate
+    return Path(candidate.resolve())
+
+
+def resolve(doc: Document, cache: dict[Path, Source] | None = None) -> None:
+    """Splice every imported consumes entry of ``doc`` into ``doc.data``, in place."""
+    cache = {} if cache is None else cache
+    capability = doc.data.get("capability") if isinstance(doc.data, dict) else None
+    if isinstance(capability, dict) and isinstance(capability.get("consumes"), list):
+        _resolve_list(doc, capability["consumes"], ("capability", "consumes"), cache)
+    if isinstance(doc.data, dict) and isinstance(doc.data.get("consumes"), list):
+        _resolve_list(doc, doc.data["consumes"], ("consumes",), cache)
+
+
+def _resolve_list(
+    doc: Document, entries: list[Any], path: JsonPath, cache: dict[Path, Source]
+) -> None:
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict) and isinstance(entry.get("location"), str):
+            entry_path = (*path, index)
+            found = _load_entry(doc, entry, entry_path, doc.main, doc.base_dir, cache, [doc.path])
+            if found is not None:
+                entries[index] = found
+
+
+def _load_entry(
+    doc: Document,
+    entry: dict[str, Any],
+    entry_path: JsonPath,
+    source: Source,
+    base_dir: Path,
+    cache: dict[Path, Source],
+    chain: list[Path],
+) -> dict[str, Any] | None:
+    """Return the imported consumes entry, recording its origin in ``doc.overlays``."""
+    location = entry["location"]
+    name = entry.get("import")
+    target = location_path(location, base_dir)
+    if target in chain:
+        cycle = " -> ".join(str(p) for p in [*chain, target])
+        doc.diag("error", entry_path + ("location",), f"import cycle: {cycle}",
+                 hint="remove one of the imports in the cycle", code="import-cycle")
+        return None
+    shared = cache.get(target)
+    if shared is None:
+        try:
+            shared = read(target)
+        except SpecError as exc:
+            first = exc.diagnostics[0]
+            doc.diag(
+                "error",
+                entry_path + ("location",),
+                f"cannot import {target}: {first.message}"
+                + (f" at {first.location()}" if first.line else ""),
+                hint="locations are relative to the importing file",
+                code="import-missing",
+            )
+            return None
+        cache[target] = shared
+    consumes = shared.data.get("consumes") if isinstance(shared.data, dict) else None
+    if not isinstance(consumes, list) or not consumes:
+        doc.diag("error", entry_path + ("location",),
+                 f"{target} has no root 'consumes' list to import from",
+                 hint="a shared consumes file has 'naftiko' and 'consumes' at its root",
+                 code="import-not-shared")
+        return None
+    for index, candidate in enumerate(consumes):
+        if not isinstance(candidate, dict):
+            continue
+        inner_path: JsonPath = ("consumes", index)
+        if isinstance(candidate.get("location"), str) and candidate.get("as", candidate.get(
+                "import")) == name:
+            nested = _load_entry(doc, candidate, entry_path, shared, target.parent, cache,
+                                 [*chain, target])
+            if nested is None:
+                return None
+            result = copy.deepcopy(nested)
+        elif candidate.get("namespace") == name:
+            result = copy.deepcopy(candidate)
+            doc.overlays[entry_path] = (shared, inner_path)
+        else:
+            continue
+        if entry.get("as"):
+            result["namespace"] = entry["as"]
+        return result
+    known = sorted(str(c.get("namespace")) for c in consumes if isinstance(c, dict))
+    doc.diag("error", entry_path + ("import",),
+             f"namespace '{name}' not found in {target}",
+             hint=f"that file declares: {', '.join(known) or 'nothing'}",
+             code="import-namespace")
+    return None

@@ -1,0 +1,175 @@
+"""The capability as immutable data: what build() makes and engine.plan() compiles.
+
+Only what the runtime executes is modelled; documentation-only fields stay in the file.
+Names follow the spec; every object keeps ``where`` (file:line:col) for later messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+ParamIn = Literal["query", "header", "path", "cookie", "body", "environment"]
+
+
+@dataclass(frozen=True)
+class Bind:
+    namespace: str
+    keys: Mapping[str, str]
+    location: str | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class ConsumedParam:
+    name: str
+    in_: str
+    value: Any = None
+    type: str | None = None
+    required: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Auth:
+    type: str
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Body:
+    """A request body: ``type`` json/text/xml/sparql/form/multipart, or ``raw`` template text."""
+
+    type: str
+    data: Any
+
+
+@dataclass(frozen=True)
+class OutputParam:
+    type: str | None = None
+    name: str | None = None
+    mapping: str | None = None
+    value: Any = None
+    properties: tuple[tuple[str, OutputParam], ...] = ()
+    items: OutputParam | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class ConsumedOperation:
+    namespace: str
+    name: str
+    method: str
+    path: str
+    params: tuple[ConsumedParam, ...]
+    body: Body | None = None
+    output_format: str = "json"
+    outputs: tuple[OutputParam, ...] = ()
+    description: str = ""
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Consumes:
+    namespace: str
+    base_uri: str
+    params: tuple[ConsumedParam, ...] = ()
+    auth: Auth | None = None
+    operations: tuple[ConsumedOperation, ...] = ()
+    description: str = ""
+    where: str = ""
+
+    def operation(self, name: str) -> ConsumedOperation | None:
+        for operation in self.operations:
+            if operation.name == name:
+                return operation
+        return None
+
+
+@dataclass(frozen=True)
+class ExposedParam:
+    name: str
+    type: str = "string"
+    in_: str | None = None
+    required: bool = True
+    description: str = ""
+    value: Any = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    type: str = "call"
+    call: str | None = None
+    with_: Mapping[str, Any] = field(default_factory=dict)
+    index: str | None = None
+    match: str | None = None
+    lookup_value: str | None = None
+    fields: tuple[str, ...] = ()
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One callable thing an adapter exposes: an MCP tool, a REST operation, a function."""
+
+    kind: Literal["tool", "operation", "function", "resource"]
+    adapter: str
+    adapter_type: str
+    name: str
+    description: str = ""
+    label: str = ""
+    method: str | None = None
+    path: str | None = None
+    inputs: tuple[ExposedParam, ...] | None = None
+    call: str | None = None
+    with_: Mapping[str, Any] = field(default_factory=dict)
+    ref: str | None = None
+    steps: tuple[Step, ...] = ()
+    mappings: tuple[tuple[str, str], ...] = ()
+    outputs: tuple[OutputParam, ...] = ()
+    hints: Mapping[str, bool] = field(default_factory=dict)
+    semantics: Mapping[str, bool] = field(default_factory=dict)
+    disabled: str = ""
+    where: str = ""
+
+    @property
+    def target(self) -> str:
+        return f"{self.adapter}.{self.name}"
+
+
+@dataclass(frozen=True)
+class Adapter:
+    type: str
+    namespace: str
+    address: str | None = None
+    port: int | None = None
+    description: str = ""
+    transport: str = "http"
+    auth: Auth | None = None
+    units: tuple[Unit, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Capability:
+    path: Path
+    version: str
+    label: str = ""
+    description: str = ""
+    binds: tuple[Bind, ...] = ()
+    consumes: tuple[Consumes, ...] = ()
+    exposes: tuple[Adapter, ...] = ()
+    functions: tuple[Unit, ...] = ()
+    warnings: tuple[Any, ...] = ()
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def consumes_by_namespace(self) -> dict[str, Consumes]:
+        return {c.namespace: c for c in self.consumes}

@@ -1,0 +1,122 @@
+"""Validate merged capability data against our JSON Schema (compiled once per process).
+
+Schema findings are sorted by what they break: an unknown key is a warning (an error under
+``--strict``); a problem inside one tool or operation disables that unit only; anything else
+breaks the file.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from naftiko.spec.document import Document
+from naftiko.spec.yaml import JsonPath
+
+_UNIT_DEPTH = {
+    # (path pattern) -> length of the unit prefix; '*' matches any index.
+    ("capability", "exposes", "*", "tools", "*"): 5,
+    ("capability", "exposes", "*", "resources", "*", "operations", "*"): 7,
+    ("capability", "exposes", "*", "resources", "*"): 5,
+    ("capability", "exposes", "*", "prompts", "*"): 5,
+    ("capability", "exposes", "*", "skills", "*"): 5,
+    ("capability", "consumes", "*", "resources", "*", "operations", "*"): 7,
+    ("consumes", "*", "resources", "*", "operations", "*"): 5,
+    ("capability", "aggregates", "*", "functions", "*"): 5,
+}
+# MCP resources share the 'resources' key with REST; both are units of their adapter.
+
+
+def schema_text() -> str:
+    """Our capability JSON Schema, from the installed package or the source tree."""
+    try:
+        packaged = resources.files("naftiko").joinpath("schemas/capability.schema.json")
+        if packaged.is_file():
+            return packaged.read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover
+        pass
+    source_tree = Path(__file__).resolve().parents[3] / "schemas" / "capability.schema.json"
+    return source_tree.read_text(encoding="utf-8")
+
+
+@cache
+def schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(schema_text())
+    return loaded
+
+
+@cache
+def validator() -> Draft202012Validator:
+    return Draft202012Validator(schema())
+
+
+def unit_of(path: JsonPath) -> JsonPath | None:
+    """The tool/operation/function a path belongs to, if any (deepest match wins)."""
+    best: JsonPath | None = None
+    for pattern, depth in _UNIT_DEPTH.items():
+        if len(path) < depth:
+            continue
+        if all(p == "*" or p == q for p, q in zip(pattern, path[:depth], strict=True)):
+            if best is None or depth > len(best):
+                best = path[:depth]
+    return best
+
+
+def check(doc: Document) -> None:
+    """Append schema diagnostics for ``doc`` to ``doc.diagnostics``."""
+    for error in validator().iter_errors(doc.data):
+        _report(doc, error)
+
+
+def _report(doc: Document, error: ValidationError) -> None:
+    path: JsonPath = tuple(error.absolute_path)
+    if error.validator in ("additionalProperties", "unevaluatedProperties"):
+        known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        for key in instance:
+            if key not in known:
+                doc.diag("warning", (*path, key), f"unknown key '{key}'",
+                         hint="it is ignored; check its spelling or remove it",
+                         code="unknown-key")
+        return
+    message = _message(error)
+    if path and path[-1] == "type" and error.validator in ("enum", "const") and _is_kind(path):
+        what = "adapter" if "exposes" in path else "consumes entry"
+        doc.diag("warning", path, f"{what} type {error.instance!r} is not supported; it is skipped",
+                 hint="naftiko-py runs rest, mcp, skill and control adapters and http consumes",
+                 code="unsupported-type")
+        return
+    unit = unit_of(path)
+    if unit is not None:
+        doc.diag("warning", path, f"{message}; this unit is disabled",
+                 hint="fix this field; the rest of the file still serves", code="unit-invalid")
+        return
+    doc.diag("error", path, message, code="schema")
+
+
+def _is_kind(path: JsonPath) -> bool:
+    return len(path) == 4 and path[1] in ("exposes", "consumes") or (
+        len(path) == 3 and path[0] == "consumes"
+    )
+
+
+def _message(error: ValidationError) -> str:
+    if error.validator == "required":
+        missing = [k for k in error.validator_value if k not in (error.instance or {})]
+        return f"missing required key{'s' if len(missing) > 1 else ''} " + ", ".join(
+            f"'{k}'" for k in missing
+        )
+    if error.validator == "pattern":
+        return f"{error.instance!r} does not match the pattern {error.validator_value}"
+    if error.validator in ("enum", "const"):
+        allowed = error.validator_value if error.validator == "enum" else [error.validator_value]
+        return f"{error.instance!r} is not one of {', '.join(map(str, allowed))}"
+    if error.validator == "type":
+        return f"expected {error.validator_value}, got {type(error.instance).__name__}"
+    return error.message

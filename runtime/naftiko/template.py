@@ -1,0 +1,218 @@
+"""Mustache variables (`{{x}}`, `{{a.b}}`), compiled once, rendered per call.
+
+Rendering never HTML-escapes. Three renderings exist because where a value lands decides
+what is safe: plain text, a URL path segment (percent-encoded, '/' included, so an input
+cannot change the path) and JSON (a value where it stands as a value, escaped inside a string).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import quote
+
+_TOKEN = re.compile(r"\{\{\{?\s*([^{}]*?)\s*\}?\}\}")
+
+
+class TemplateSyntaxError(ValueError):
+    """A template that cannot be compiled (an unclosed or empty ``{{``)."""
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
+class Scope(Protocol):
+    def lookup(self, name: str) -> Any:
+        """The value of a variable, or MISSING."""
+
+
+@dataclass(frozen=True)
+class Var:
+    name: str
+
+
+def text_of(value: Any) -> str:
+    """How a value reads inside text: JSON for lists/maps/booleans/null, str otherwise."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict, tuple)):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class Template:
+    """A compiled template: literal text and variables."""
+
+    __slots__ = ("parts", "source")
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.parts: tuple[str | Var, ...] = _split(source)
+
+    def __repr__(self) -> str:
+        return f"Template({self.source!r})"
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parts if isinstance(p, Var))
+
+    @property
+    def is_static(self) -> bool:
+        return not any(isinstance(p, Var) for p in self.parts)
+
+    @property
+    def single(self) -> str | None:
+        """The variable name when the whole template is one ``{{x}}`` token."""
+        if len(self.parts) == 1 and isinstance(self.parts[0], Var):
+            return self.parts[0].name
+        return None
+
+    def value(self, scope: Scope) -> Any:
+        """A whole-value token keeps its type (lists stay lists); anything else is text."""
+        single = self.single
+        if single is not None:
+            return scope.lookup(single)
+        return self.render(scope)
+
+    def render(self, scope: Scope) -> str:
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+            else:
+                value = scope.lookup(part.name)
+                if value is not MISSING:
+                    out.append(text_of(value))
+        return "".join(out)
+
+    def missing(self, scope: Scope) -> list[str]:
+        return [p.name for p in self.parts if isinstance(p, Var) and scope.lookup(p.name) is MISSING]
+
+    def render_path(self, scope: Scope, *, single_brace: bool = False) -> str:
+        """Render for a URL path: every value percent-encoded as one segment."""
+        out: list[str] = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            value = scope.lookup(part.name)
+            out.append(quote(text_of(value), safe="") if value is not MISSING else "")
+        return "".join(out)
+
+
+def _split(source: str) -> tuple[str | Var, ...]:
+    parts: list[str | Var] = []
+    position = 0
+    for match in _TOKEN.finditer(source):
+        name = match.group(1)
+        if not name:
+            raise TemplateSyntaxError(f"empty variable '{{{{}}}}' at offset {match.start()}")
+        if name[0] in "#^/!>&=":
+            raise TemplateSyntaxError(
+                f"Mustache sections and partials are not supported: '{match.group(0)}'"
+            )
+        if match.start() > position:
+            parts.append(source[position : match.start()])
+        parts.append(Var(name))
+        position = match.end()
+    rest = source[position:]
+    if "{{" in rest:
+        raise TemplateSyntaxError(f"unclosed '{{{{' in {source!r}")
+    if rest:
+        parts.append(rest)
+    return tuple(parts)
+
+
+def compile_template(source: str) -> Template:
+    return Template(source)
+
+
+class JsonTemplate:
+    """Raw JSON body text with variables: values in value position render as JSON."""
+
+    __slots__ = ("in_string", "template")
+
+    def __init__(self, source: str) -> None:
+        self.template = Template(source)
+        self.in_string = _string_positions(self.template.parts)
+
+    def render(self, scope: Scope) -> str:
+        out: list[str] = []
+        var_index = 0
+        for part in self.template.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            value = scope.lookup(part.name)
+            if self.in_string[var_index]:
+                if value is not MISSING and value is not None:
+                    out.append(json.dumps(text_of(value), ensure_ascii=False)[1:-1])
+            else:
+                out.append(
+                    "null" if value is MISSING else json.dumps(value, ensure_ascii=False)
+                )
+            var_index += 1
+        return "".join(out)
+
+
+def _string_positions(parts: tuple[str | Var, ...]) -> tuple[bool, ...]:
+    """For each variable: does it stand inside a JSON string literal?"""
+    inside = False
+    escaped = False
+    found: list[bool] = []
+    for part in parts:
+        if isinstance(part, Var):
+            found.append(inside)
+            continue
+        for char in part:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = inside
+            elif char == '"':
+                inside = not inside
+    return tuple(found)
+
+
+class DataTemplate:
+    """A JSON-like tree (a structured body's ``data``) whose strings may hold templates."""
+
+    __slots__ = ("tree",)
+
+    def __init__(self, data: Any) -> None:
+        self.tree = _compile_tree(data)
+
+    def render(self, scope: Scope) -> Any:
+        return _render_tree(self.tree, scope)
+
+
+def _compile_tree(data: Any) -> Any:
+    if isinstance(data, str):
+        template = Template(data)
+        return data if template.is_static else template
+    if isinstance(data, Mapping):
+        return {str(k): _compile_tree(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_compile_tree(v) for v in data]
+    return data
+
+
+def _render_tree(node: Any, scope: Scope) -> Any:
+    if isinstance(node, Template):
+        value = node.value(scope)
+        return None if value is MISSING else value
+    if isinstance(node, dict):
+        return {k: _render_tree(v, scope) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_render_tree(v, scope) for v in node]
+    return node
