@@ -1,0 +1,135 @@
+"""Where bound values come from: the environment, or a file:// location relative to the
+capability file (YAML, JSON, .env, or a directory with one file per key, as Kubernetes
+mounts secrets). Every missing value is reported at once, by name, never by value.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from naftiko.bind.secret import Secret
+from naftiko.errors import BindError
+from naftiko.spec.imports import location_path
+from naftiko.spec.model import Bind, Capability
+
+
+def resolve(capability: Capability, environ: Mapping[str, str] | None = None) -> dict[str, Secret]:
+    """Every bound variable, as ``VAR`` and ``namespace.VAR``."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Secret] = {}
+    problems: list[str] = []
+    for bind in capability.binds:
+        try:
+            source = _source(bind, capability.base_dir, env)
+        except BindError as exc:
+            problems.append(exc.message)
+            continue
+        for variable, key in bind.keys.items():
+            if key not in source:
+                problems.append(_missing(bind, variable, key, capability.base_dir))
+                continue
+            secret = Secret(variable, _text(source[key]))
+            values[variable] = secret
+            values[f"{bind.namespace}.{variable}"] = secret
+    if problems:
+        raise BindError(
+            "cannot resolve binds:\n  " + "\n  ".join(problems),
+            hint="set the variables (or fix the files) and start again",
+        )
+    return values
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _missing(bind: Bind, variable: str, key: str, base: Path) -> str:
+    if bind.location is None:
+        source = f"environment variable {key}"
+        fix = f"export {key}=..."
+    else:
+        source = f"key '{key}' in {location_path(bind.location, base)}"
+        fix = f"add '{key}' to that source"
+    return (f"{bind.where}: variable {variable} of bind namespace '{bind.namespace}' is not set: "
+            f"{source} is missing ({fix})")
+
+
+def _source(bind: Bind, base: Path, env: Mapping[str, str]) -> Mapping[str, Any]:
+    if bind.location is None:
+        return env
+    if not bind.location.startswith("file:"):
+        raise BindError(f"{bind.where}: bind '{bind.namespace}': location scheme of "
+                        f"{bind.location!r} is not supported (use file:// or the environment)")
+    path = location_path(bind.location, base)
+    where = f"{bind.where}: bind '{bind.namespace}'"
+    if path.is_dir():
+        return _directory(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BindError(f"{where}: file not found: {path} (locations are relative to the "
+                        "capability file)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BindError(f"{where}: cannot read {path}: {exc.__class__.__name__}") from None
+    try:
+        data = _parse(path, text)
+    except (ValueError, yaml.YAMLError):
+        raise BindError(f"{where}: {path} is not valid {_kind(path)}") from None
+    if not isinstance(data, dict):
+        raise BindError(f"{where}: {path} must hold a mapping of keys to values")
+    return data
+
+
+def _kind(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith((".yaml", ".yml")):
+        return "YAML"
+    if name.endswith(".json"):
+        return "JSON"
+    return ".env"
+
+
+def _parse(path: Path, text: str) -> Any:
+    kind = _kind(path)
+    if kind == "YAML":
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if kind == "JSON":
+        return json.loads(text)
+    return _dotenv(text)
+
+
+def _dotenv(text: str) -> dict[str, str]:
+    """KEY=VALUE lines; '#' comments, 'export ' prefixes and matching quotes allowed."""
+    values: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"line {number} is not KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def _directory(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for entry in sorted(path.iterdir()):
+        if entry.is_file() and not entry.name.startswith("."):
+            values[entry.name] = entry.read_text(encoding="utf-8").rstrip("\r\n")
+    return values

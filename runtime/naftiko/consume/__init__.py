@@ -1,0 +1,1 @@
+"""Upstream HTTP: pooled sessions, request building, authentication."""

@@ -1,0 +1,150 @@
+"""One pooled aiohttp ClientSession per consumes namespace, and the one place that sends.
+
+Failures become typed errors: a non-2xx answer is an UpstreamError carrying status, headers
+and body unchanged; a timeout or refused connection is UpstreamUnavailable. URLs in messages
+and logs never carry their query string (it may hold an API key).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from yarl import URL
+
+from naftiko.consume.request import Outgoing
+from naftiko.errors import UpstreamError, UpstreamResponse, UpstreamUnavailable
+from naftiko.observe.redact import SENSITIVE_HEADERS
+
+log = logging.getLogger("naftiko.consume")
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    total: float = 30.0
+    connect: float = 10.0
+
+
+def public_url(url: str) -> str:
+    """A URL safe to show: no query string, no user info."""
+    parsed = URL(url, encoded=True)
+    return str(parsed.with_query(None).with_user(None).with_fragment(None))
+
+
+class UpstreamClient:
+    """The connection pool of one consumes namespace; created lazily inside the event loop."""
+
+    def __init__(
+        self, namespace: str, timeouts: Timeouts, middleware: Any = None, limit: int = 100
+    ) -> None:
+        self.namespace = namespace
+        self.timeouts = timeouts
+        self._middleware = middleware
+        self._limit = limit
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(
+                    total=self.timeouts.total, sock_connect=self.timeouts.connect
+                ),
+                connector=aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300),
+                middlewares=(self._middleware,) if self._middleware is not None else (),
+                auto_decompress=True,
+                trust_env=False,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+        self._session = None
+
+    async def send(self, request: Outgoing) -> UpstreamResponse:
+        url = URL(request.url, encoded=True)
+        if request.query:
+            url = url.extend_query(request.query)
+        shown = public_url(request.url)
+        if log.isEnabledFor(logging.DEBUG):
+            headers = {
+                k: ("***" if k.lower() in SENSITIVE_HEADERS else v)
+                for k, v in request.headers.items()
+            }
+            log.debug("%s -> %s %s headers=%s", self.namespace, request.method, shown, headers)
+        started = time.perf_counter()
+        try:
+            async with self.session().request(
+                request.method,
+                url,
+                headers=request.headers,
+                data=request.body,
+                cookies=request.cookies or None,
+                allow_redirects=True,
+            ) as answer:
+                body = await answer.read()
+                response = UpstreamResponse(
+                    status=answer.status,
+                    headers=dict(answer.headers),
+                    body=body,
+                    content_type=answer.headers.get("Content-Type", ""),
+                )
+        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+            raise UpstreamUnavailable(
+                f"upstream '{self.namespace}' did not answer within "
+                f"{self.timeouts.total:g}s: {request.method} {shown}",
+                timeout=True,
+                hint="the upstream is slow or down; retry later or raise the timeout",
+            ) from None
+        except (aiohttp.ClientError, OSError) as exc:
+            reason = exc.__class__.__name__
+            if isinstance(exc, aiohttp.ClientConnectorError):
+                reason = f"connection failed ({exc.os_error.strerror or exc.os_error})"
+            raise UpstreamUnavailable(
+                f"upstream '{self.namespace}' is unreachable: {request.method} {shown}: {reason}",
+                timeout=False,
+                hint="check the baseUri (or --base-uri) and that the upstream is running",
+            ) from None
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s <- %s %s in %.1f ms", self.namespace, response.status, shown,
+                      (time.perf_counter() - started) * 1000)
+        if response.status >= 400:
+            response.data = _maybe_json(response)
+            raise UpstreamError(
+                f"upstream '{self.namespace}' answered {response.status} to "
+                f"{request.method} {shown}",
+                response,
+            )
+        return response
+
+
+def _maybe_json(response: UpstreamResponse) -> Any:
+    if not response.body:
+        return None
+    try:
+        return json.loads(response.body)
+    except ValueError:
+        return None
+
+
+def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> Any:
+    """The answer as JSON-like data. Formats other than JSON are passed on as text."""
+    if not response.body:
+        return None
+    if fmt == "json":
+        try:
+            return json.loads(response.body)
+        except ValueError:
+            kind = response.content_type.split(";")[0] or "unknown content type"
+            raise UpstreamError(
+                f"upstream '{namespace}' answered {what} with a body that is not JSON ({kind})",
+                response,
+                hint="set outputRawFormat on the consumed operation if the API answers another "
+                "format",
+            ) from None
+    return response.text()

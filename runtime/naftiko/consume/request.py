@@ -1,0 +1,226 @@
+"""A consumed operation compiled into a request recipe: URL, parameters, body, auth.
+
+Everything textual is compiled here, once; ``build`` only looks values up and encodes them.
+Inputs that would reshape the request (a path value of '..' or one missing) are refused
+with an InputError naming every field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+from naftiko.consume.auth import CompiledAuth, Credentials
+from naftiko.consume.scope import CallScope, norm
+from naftiko.errors import FieldProblem, InputError
+from naftiko.spec.model import Body, ConsumedOperation, ConsumedParam, Consumes
+from naftiko.template import MISSING, DataTemplate, JsonTemplate, Template, text_of
+
+_SINGLE_BRACE = re.compile(r"(?<!\{)\{([^{}\s]+)\}(?!\})")
+_CONTENT_TYPES = {
+    "json": "application/json",
+    "raw": "application/json",
+    "text": "text/plain; charset=utf-8",
+    "xml": "application/xml",
+    "sparql": "application/sparql-query",
+    "form": "application/x-www-form-urlencoded",
+}
+
+
+def join_url(base: str, path: str) -> str:
+    """baseUri and path with exactly one '/' between them."""
+    if not path:
+        return base
+    return base.rstrip("/") + "/" + path.lstrip("/")
+
+
+def as_template(text: str) -> Template:
+    """Path templates accept `{x}` (OpenAPI style) as well as `{{x}}`."""
+    return Template(_SINGLE_BRACE.sub(r"{{\1}}", text))
+
+
+@dataclass
+class Outgoing:
+    method: str
+    url: str
+    query: list[tuple[str, str]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, str] = field(default_factory=dict)
+    body: bytes | aiohttp.FormData | None = None
+
+
+@dataclass(frozen=True)
+class _Param:
+    name: str
+    location: str
+    value: Template | Any
+    required: bool
+
+
+class RequestRecipe:
+    """How to turn a parameter map into one upstream request for one operation."""
+
+    def __init__(self, consumes: Consumes, operation: ConsumedOperation, base_uri: str) -> None:
+        self.namespace = consumes.namespace
+        self.operation = operation
+        self.method = operation.method
+        self.url = as_template(join_url(base_uri, operation.path))
+        self.params = _merge(consumes.params + operation.params)
+        self.body = _compile_body(operation.body)
+        self.body_params = tuple(p for p in self.params if p.location == "body")
+        self.auth = CompiledAuth(consumes.auth) if consumes.auth else None
+        self.content_type = _content_type(operation.body)
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.params) + self.url.variables
+
+    def build(self, scope: CallScope) -> Outgoing:
+        problems: list[FieldProblem] = []
+        url = self._url(scope, problems)
+        out = Outgoing(self.method, url)
+        for param in self.params:
+            if param.location in ("body", "path", "environment"):
+                continue
+            value = _value(param, scope)
+            if value is MISSING or value is None:
+                if param.required:
+                    problems.append(FieldProblem(param.name, "is required", param.location))
+                continue
+            if param.location == "query":
+                values = value if isinstance(value, list) else [value]
+                out.query.extend((param.name, text_of(v)) for v in values)
+            elif param.location == "header":
+                out.headers[param.name] = text_of(value)
+            elif param.location == "cookie":
+                out.cookies[param.name] = text_of(value)
+        out.body = self._body(scope, problems, out)
+        if problems:
+            raise InputError(problems)
+        if self.auth is not None:
+            credentials = Credentials()
+            self.auth.apply(scope, credentials)
+            out.headers.update(credentials.headers)
+            out.query.extend(credentials.query)
+            out.cookies.update(credentials.cookies)
+        return out
+
+    def _url(self, scope: CallScope, problems: list[FieldProblem]) -> str:
+        for name in self.url.variables:
+            value = scope.lookup(name)
+            if value is MISSING or value is None or value == "":
+                problems.append(FieldProblem(name, "is required", "path"))
+            elif text_of(value) in (".", ".."):
+                problems.append(FieldProblem(name, "must not be '.' or '..'", "path"))
+        return self.url.render_path(scope)
+
+    def _body(
+        self, scope: CallScope, problems: list[FieldProblem], out: Outgoing
+    ) -> bytes | aiohttp.FormData | None:
+        if self.body is not None:
+            kind, compiled = self.body
+            if self.content_type:
+                out.headers.setdefault("Content-Type", self.content_type)
+            return _encode_body(kind, compiled, scope)
+        if not self.body_params:
+            return None
+        present: dict[str, Any] = {}
+        for param in self.body_params:
+            value = _value(param, scope)
+            if value is MISSING or value is None:
+                if param.required:
+                    problems.append(FieldProblem(param.name, "is required", "body"))
+                continue
+            present[param.name] = value
+        if not present:
+            return None
+        out.headers.setdefault("Content-Type", "application/json")
+        if len(self.body_params) == 1 and norm(self.body_params[0].name) in ("body", "payload"):
+            payload = next(iter(present.values()))
+        else:
+            payload = present
+        return json.dumps(payload, ensure_ascii=False).encode()
+
+
+def _merge(params: tuple[ConsumedParam, ...]) -> tuple[_Param, ...]:
+    """Later declarations (resource, then operation) override earlier ones of same name+in."""
+    merged: dict[tuple[str, str], _Param] = {}
+    for param in params:
+        value: Any = param.value
+        if isinstance(value, str):
+            value = Template(value)
+        merged[(norm(param.name), param.in_)] = _Param(
+            param.name, param.in_, value, param.required
+        )
+    return tuple(merged.values())
+
+
+def _value(param: _Param, scope: CallScope) -> Any:
+    if isinstance(param.value, Template):
+        if param.value.is_static:
+            return param.value.source
+        found = param.value.value(scope)
+        return None if found == "" else found
+    if param.value is not None:
+        return param.value
+    return scope.get(param.name)
+
+
+def _compile_body(body: Body | None) -> tuple[str, Any] | None:
+    if body is None:
+        return None
+    if body.type == "raw":
+        return ("raw", JsonTemplate(str(body.data)))
+    if body.type == "json":
+        if isinstance(body.data, str):
+            return ("raw", JsonTemplate(body.data))
+        return ("json", DataTemplate(body.data))
+    if body.type in ("text", "xml", "sparql"):
+        return ("text", Template(body.data if isinstance(body.data, str) else json.dumps(
+            body.data)))
+    if body.type == "form":
+        if isinstance(body.data, str):
+            return ("text", Template(body.data))
+        return ("form", DataTemplate(body.data or {}))
+    if body.type == "multipart":
+        return ("multipart", DataTemplate(body.data or []))
+    return ("json", DataTemplate(body.data))
+
+
+def _content_type(body: Body | None) -> str:
+    if body is None:
+        return ""
+    if body.type == "form" and not isinstance(body.data, str):
+        return _CONTENT_TYPES["form"]
+    return _CONTENT_TYPES.get(body.type, "")
+
+
+def _encode_body(kind: str, compiled: Any, scope: CallScope) -> bytes | aiohttp.FormData:
+    if kind == "raw":
+        return str(compiled.render(scope)).encode()
+    if kind == "json":
+        return json.dumps(compiled.render(scope), ensure_ascii=False).encode()
+    if kind == "text":
+        return str(compiled.render(scope)).encode()
+    if kind == "form":
+        data = compiled.render(scope)
+        pairs = [(str(k), text_of(v)) for k, v in (data or {}).items() if v is not None]
+        return urlencode(pairs).encode()
+    parts = compiled.render(scope)
+    form = aiohttp.FormData()
+    for part in parts or []:
+        if not isinstance(part, dict) or part.get("name") is None:
+            continue
+        value = part.get("value")
+        form.add_field(
+            str(part["name"]),
+            text_of(value) if value is not None else "",
+            filename=part.get("filename"),
+            content_type=part.get("contentType"),
+        )
+    return form

@@ -1,0 +1,60 @@
+"""The engine: compile a capability into plans once; invoke a plan per call.
+
+    engine = Engine(capability, base_uris={"kombo-general": "http://127.0.0.1:8080/v1"})
+    result = await engine.invoke("kombo-general-mcp.get-integration-details",
+                                 {"integration_id": "abc"})
+    await engine.close()
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+from naftiko.bind import resolve
+from naftiko.bind.secret import Secret
+from naftiko.consume.client import Timeouts
+from naftiko.engine.invoke import Result, invoke
+from naftiko.engine.plan import ConsumedPlan, ExposedPlan, Plan, Runtime, compile_capability
+from naftiko.errors import TargetError
+from naftiko.spec.model import Capability
+
+__all__ = ["ConsumedPlan", "Engine", "ExposedPlan", "Plan", "Result", "invoke"]
+
+
+class Engine:
+    """One capability's plans and shared runtime. Binds are resolved on construction."""
+
+    def __init__(
+        self,
+        capability: Capability,
+        *,
+        base_uris: Mapping[str, str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        timeouts: Timeouts = Timeouts(),
+        binds: Mapping[str, Secret] | None = None,
+    ) -> None:
+        self.capability = capability
+        bound = resolve(capability, environ) if binds is None else binds
+        self.plans = compile_capability(
+            capability, bound, base_uris=base_uris, environ=environ, timeouts=timeouts
+        )
+        first = next(iter(self.plans.values()), None)
+        self.runtime: Runtime = first.runtime if first is not None else Runtime(bound)
+
+    def plan(self, target: str) -> Plan:
+        found = self.plans.get(target)
+        if found is None:
+            close = difflib.get_close_matches(target, list(self.plans), n=3)
+            hint = (f"did you mean {', '.join(close)}?" if close
+                    else f"targets: {', '.join(sorted(self.plans)[:12])}")
+            raise TargetError(f"unknown target '{target}'", hint=hint)
+        return found
+
+    async def invoke(self, target: str | Plan, inputs: Mapping[str, Any]) -> Result:
+        plan = self.plan(target) if isinstance(target, str) else target
+        return await invoke(plan, inputs)
+
+    async def close(self) -> None:
+        await self.runtime.close()

@@ -1,0 +1,62 @@
+"""Run a plan: resolve inputs and `with`, call upstream, shape the answer.
+
+This is the only entry point adapters use, so REST, MCP and the CLI behave alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from naftiko.consume.client import decode
+from naftiko.consume.scope import CallScope
+from naftiko.engine.inputs import check_inputs
+from naftiko.engine.plan import ConsumedPlan, ExposedPlan, Plan
+from naftiko.engine.withs import apply_with
+from naftiko.errors import TargetError
+from naftiko.mapping import shape_outputs
+
+log = logging.getLogger("naftiko.engine")
+
+
+@dataclass(frozen=True)
+class Result:
+    """A shaped answer and the status an HTTP adapter should use (upstream's when called)."""
+
+    data: Any
+    status: int = 200
+
+
+async def invoke(plan: Plan, inputs: Mapping[str, Any]) -> Result:
+    if isinstance(plan, ConsumedPlan):
+        return await _call(plan, dict(inputs), frozenset())
+    return await _exposed(plan, inputs)
+
+
+async def _call(plan: ConsumedPlan, params: dict[str, Any], aliases: frozenset[str]) -> Result:
+    scope = CallScope(params, plan.runtime.binds, aliases)
+    request = plan.recipe.build(scope)
+    response = await plan.client.send(request)
+    data = decode(response, plan.operation.output_format, plan.recipe.namespace,
+                  f"{plan.recipe.method} {plan.operation.name}")
+    return Result(data, response.status)
+
+
+async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
+    if plan.disabled:
+        raise TargetError(f"'{plan.target}' cannot run: {plan.disabled}",
+                          hint=f"see the load warning at {plan.unit.where}")
+    params = check_inputs(plan.inputs, inputs) if plan.inputs else dict(inputs)
+    scope = CallScope(params, plan.runtime.binds, plan.aliases)
+    params = apply_with(plan.withs, params, scope)
+    if plan.function is not None:
+        return await _exposed(plan.function, params)
+    if plan.mock:
+        scope = CallScope(params, plan.runtime.binds, plan.aliases)
+        return Result(shape_outputs(plan.shapers, None, scope), 200)
+    assert plan.call is not None
+    answer = await _call(plan.call, params, plan.aliases)
+    scope = CallScope(params, plan.runtime.binds, plan.aliases)
+    return Result(shape_outputs(plan.shapers, answer.data, scope), answer.status)

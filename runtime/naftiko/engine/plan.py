@@ -1,0 +1,204 @@
+"""Compile every consumed operation and every exposed tool/operation once, at load.
+
+A Plan holds only immutable, precompiled parts (request recipes, `with` entries, shapers)
+plus a reference to the shared Runtime (binds and one connection pool per namespace).
+Problems found while compiling (a bad template) are collected and reported together.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from naftiko.bind.secret import Secret
+from naftiko.consume.client import Timeouts, UpstreamClient
+from naftiko.consume.request import RequestRecipe
+from naftiko.engine.withs import GENERIC_PREFIXES, WithEntry, compile_with
+from naftiko.errors import Diagnostic, SpecError
+from naftiko.mapping import JsonPathSyntaxError, Shaper
+from naftiko.spec.model import Capability, ConsumedOperation, Consumes, ExposedParam, Unit
+from naftiko.template import TemplateSyntaxError
+
+
+@dataclass
+class Runtime:
+    """What every plan of one capability shares: bound values and upstream pools."""
+
+    binds: Mapping[str, Secret]
+    clients: dict[str, UpstreamClient] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        for client in self.clients.values():
+            await client.close()
+
+
+@dataclass(frozen=True)
+class ConsumedPlan:
+    """`namespace.operation`: one upstream call, its answer decoded but not reshaped."""
+
+    target: str
+    recipe: RequestRecipe
+    client: UpstreamClient
+    operation: ConsumedOperation
+    runtime: Runtime
+
+
+@dataclass(frozen=True)
+class ExposedPlan:
+    """An exposed tool, REST operation or aggregate function, ready to invoke."""
+
+    target: str
+    unit: Unit
+    runtime: Runtime
+    aliases: frozenset[str]
+    inputs: tuple[ExposedParam, ...] | None
+    withs: tuple[WithEntry, ...] = ()
+    call: ConsumedPlan | None = None
+    function: ExposedPlan | None = None
+    shapers: tuple[Shaper, ...] = ()
+    mock: bool = False
+    disabled: str = ""
+
+
+Plan = ConsumedPlan | ExposedPlan
+
+
+def base_uri_overrides(
+    namespaces: list[str], flags: Mapping[str, str], environ: Mapping[str, str]
+) -> dict[str, str]:
+    """Flag beats NAFTIKO_BASE_URI_<NS> beats the file."""
+    found: dict[str, str] = {}
+    for namespace in namespaces:
+        variable = "NAFTIKO_BASE_URI_" + namespace.upper().replace("-", "_")
+        if namespace in flags:
+            found[namespace] = flags[namespace]
+        elif environ.get(variable):
+            found[namespace] = environ[variable]
+    return found
+
+
+def compile_capability(
+    capability: Capability,
+    binds: Mapping[str, Secret],
+    *,
+    base_uris: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    timeouts: Timeouts = Timeouts(),
+) -> dict[str, Plan]:
+    """Every target of the capability, keyed ``namespace.name``."""
+    env = os.environ if environ is None else environ
+    namespaces = [c.namespace for c in capability.consumes]
+    overrides = base_uri_overrides(namespaces, base_uris or {}, env)
+    unknown = sorted(set(base_uris or {}) - set(namespaces))
+    problems: list[Diagnostic] = []
+    if unknown:
+        problems.append(Diagnostic(
+            "error", f"--base-uri names unknown namespace(s): {', '.join(unknown)}",
+            file=str(capability.path),
+            hint=f"consumes namespaces: {', '.join(namespaces) or 'none'}", code="base-uri"))
+    runtime = Runtime(binds=binds)
+    plans: dict[str, Plan] = {}
+    for consumes in capability.consumes:
+        _compile_consumes(consumes, overrides, runtime, timeouts, plans, problems)
+    functions: dict[str, ExposedPlan] = {}
+    for function in capability.functions:
+        plan = _compile_unit(function, runtime, plans, {}, problems)
+        if plan is not None:
+            functions[function.target] = plan
+    for adapter in capability.exposes:
+        for unit in adapter.units:
+            found = _compile_unit(unit, runtime, plans, functions, problems)
+            if found is not None:
+                plans.setdefault(unit.target, found)
+    if any(p.severity == "error" for p in problems):
+        raise SpecError(problems)
+    return plans
+
+
+def _compile_consumes(
+    consumes: Consumes,
+    overrides: Mapping[str, str],
+    runtime: Runtime,
+    timeouts: Timeouts,
+    plans: dict[str, Plan],
+    problems: list[Diagnostic],
+) -> None:
+    from naftiko.consume.auth import CompiledAuth
+    from naftiko.consume.scope import CallScope
+
+    base = overrides.get(consumes.namespace, consumes.base_uri)
+    middleware = None
+    if consumes.auth is not None and consumes.auth.type == "digest":
+        middleware = CompiledAuth(consumes.auth).digest(CallScope({}, runtime.binds))
+    client = UpstreamClient(consumes.namespace, timeouts, middleware)
+    runtime.clients[consumes.namespace] = client
+    for operation in consumes.operations:
+        target = f"{consumes.namespace}.{operation.name}"
+        if target in plans:
+            continue
+        try:
+            recipe = RequestRecipe(consumes, operation, base)
+        except TemplateSyntaxError as exc:
+            problems.append(_located(operation.where, f"{target}: {exc}", "template"))
+            continue
+        plans[target] = ConsumedPlan(target, recipe, client, operation, runtime)
+
+
+def _located(where: str, message: str, code: str) -> Diagnostic:
+    file, _, rest = where.rpartition(":")
+    file, _, line = file.rpartition(":")
+    return Diagnostic("error", message, file=file, line=int(line or 0), col=int(rest or 0),
+                      code=code)
+
+
+def _compile_unit(
+    unit: Unit,
+    runtime: Runtime,
+    plans: Mapping[str, Plan],
+    functions: Mapping[str, ExposedPlan],
+    problems: list[Diagnostic],
+) -> ExposedPlan | None:
+    aliases = frozenset({unit.adapter, unit.adapter_type, *GENERIC_PREFIXES})
+    base = {"target": unit.target, "unit": unit, "runtime": runtime, "aliases": aliases,
+            "inputs": unit.inputs}
+    if unit.disabled:
+        return ExposedPlan(**base, disabled=unit.disabled)
+    try:
+        withs = compile_with(unit.with_, aliases)
+        shapers = tuple(Shaper(o, f"{unit.target}.output") for o in unit.outputs)
+    except (TemplateSyntaxError, JsonPathSyntaxError) as exc:
+        problems.append(_located(unit.where, f"{unit.target}: {exc}", "template"))
+        return None
+    extra: dict[str, Any] = {}
+    if unit.ref:
+        function = functions.get(unit.ref)
+        if function is None:
+            return ExposedPlan(**base, disabled=f"aggregate function '{unit.ref}' is unknown")
+        extra = {"function": function,
+                 "inputs": unit.inputs if unit.inputs is not None else function.inputs}
+    elif unit.steps:
+        return ExposedPlan(**base, disabled=f"'{unit.target}' uses steps, which this version "
+                           "does not run yet")
+    elif unit.call:
+        call = plans.get(unit.call)
+        if not isinstance(call, ConsumedPlan):
+            return ExposedPlan(**base, disabled=f"'{unit.target}' calls unknown '{unit.call}'")
+        extra = {"call": call}
+    elif any(_has_value(o) for o in shapers):
+        extra = {"mock": True}
+    else:
+        return ExposedPlan(**base, disabled=f"'{unit.target}' has no call, steps, ref or mock "
+                           "outputs")
+    merged = {**base, **extra}
+    return ExposedPlan(**merged, withs=withs, shapers=shapers)
+
+
+def _has_value(shaper: Shaper) -> bool:
+    if shaper.value is not None or shaper._literal is not None:
+        return True
+    children = [c for _, c in shaper.properties]
+    if shaper.items is not None:
+        children.append(shaper.items)
+    return any(_has_value(c) for c in children)

@@ -1,0 +1,51 @@
+"""Logging to stderr, as text or JSON lines, with every known secret scrubbed."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+from naftiko.observe.redact import scrub
+
+LEVELS = ("debug", "info", "warning", "error")
+
+
+class _Redacting(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        record.msg = scrub(message)
+        record.args = None
+        return True
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            data["exception"] = scrub(self.formatException(record.exc_info))
+        return json.dumps(data, ensure_ascii=False)
+
+
+def configure(level: str = "info", fmt: str = "text") -> None:
+    """Send the ``naftiko`` loggers to stderr; results and protocol data own stdout."""
+    logger = logging.getLogger("naftiko")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_Redacting())
+    if fmt == "json":
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(level.upper())
+    logger.propagate = False

@@ -1,0 +1,26 @@
+"""The set of secret values the process knows, and the one function that scrubs text."""
+
+from __future__ import annotations
+
+import re
+
+_values: set[str] = set()
+_pattern: re.Pattern[str] | None = None
+SENSITIVE_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
+)
+
+
+def register(value: str) -> None:
+    """Remember a secret so that any text containing it can be scrubbed."""
+    global _pattern
+    if len(value) >= 4 and value not in _values:
+        _values.add(value)
+        ordered = sorted(_values, key=len, reverse=True)
+        _pattern = re.compile("|".join(re.escape(v) for v in ordered))
+
+
+def scrub(text: str) -> str:
+    if _pattern is None:
+        return text
+    return _pattern.sub("***", text)
