@@ -138,8 +138,8 @@ def call(file: str, target: str, params: tuple[str, ...], json_args: str | None,
     except UpstreamError as exc:
         click.echo(f"error: {scrub(str(exc))}", err=True)
         body = exc.response.data if exc.response.data is not None else exc.response.text()
-        click.echo(json.dumps(body, indent=2, ensure_ascii=False) if not isinstance(body, str)
-                   else body, err=True)
+        text = body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False)
+        click.echo(scrub(text), err=True)
         sys.exit(1)
     except NaftikoError as exc:
         click.echo(f"error: {scrub(str(exc))}", err=True)

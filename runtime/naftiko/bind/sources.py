@@ -60,7 +60,8 @@ def _missing(bind: Bind, variable: str, key: str, base: Path) -> str:
     else:
         source = f"key '{key}' in {location_path(bind.location, base)}"
         fix = f"add '{key}' to that source"
-    return (f"{bind.where}: variable {variable} of bind namespace '{bind.namespace}' is not set: "
+    where = bind.key_where.get(variable, bind.where)
+    return (f"{where}: variable {variable} of bind namespace '{bind.namespace}' is not set: "
             f"{source} is missing ({fix})")
 
 

@@ -94,6 +94,7 @@ class _Builder:
             keys={str(k): str(v) for k, v in (data.get("keys") or {}).items()},
             location=data.get("location"),
             where=self.where(path),
+            key_where={str(k): self.where((*path, "keys", k)) for k in data.get("keys") or {}},
         )
 
     def consumes(self, data: dict[str, Any], path: JsonPath) -> Consumes:

@@ -20,6 +20,7 @@ class Bind:
     keys: Mapping[str, str]
     location: str | None = None
     where: str = ""
+    key_where: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

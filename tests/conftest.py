@@ -1,0 +1,124 @@
+"""Shared fixtures: the corpus beside the project (when present) and real upstream servers.
+
+Upstreams are aiohttp applications on 127.0.0.1, port 0, run on a background thread so that
+both async tests and CLI subprocesses can call them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("the shared corpus (../shared/corpus) is not beside this checkout")
+    return CORPUS
+
+
+@dataclass
+class Seen:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Upstream:
+    """A running upstream: its base URL and every request it has received."""
+
+    url: str
+    requests: list[Seen] = field(default_factory=list)
+
+    @property
+    def last(self) -> Seen:
+        return self.requests[-1]
+
+
+class _ServerThread:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.runners: list[web.AppRunner] = []
+
+    def start(self, app: web.Application) -> str:
+        async def boot() -> str:
+            runner = web.AppRunner(app, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, "127.0.0.1", 0)
+            await site.start()
+            self.runners.append(runner)
+            sockets = site._server.sockets  # type: ignore[union-attr]
+            return f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+
+        return asyncio.run_coroutine_threadsafe(boot(), self.loop).result(10)
+
+    def stop(self) -> None:
+        async def shutdown() -> None:
+            for runner in self.runners:
+                await runner.cleanup()
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Callable[[web.Request], Any]], Upstream]]:
+    """Start an upstream whose every request goes to ``handler`` (recorded first)."""
+    server = _ServerThread()
+
+    def start(handler: Callable[[web.Request], Any]) -> Upstream:
+        upstream = Upstream(url="")
+
+        async def record(request: web.Request) -> web.StreamResponse:
+            body = await request.read()
+            upstream.requests.append(
+                Seen(request.method, request.raw_path.split("?")[0], dict(request.query),
+                     dict(request.headers), body)
+            )
+            result = handler(request)
+            if asyncio.iscoroutine(result):
+                result = await result
+            return result  # type: ignore[no-any-return]
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", record)
+        upstream.url = server.start(app)
+        return upstream
+
+    yield start
+    server.stop()
+
+
+def naftiko_command() -> list[str]:
+    """The installed console script (what users run), or the module beside this interpreter."""
+    script = shutil.which("naftiko", path=str(Path(sys.executable).parent)) or shutil.which(
+        "naftiko"
+    )
+    return [script] if script else [sys.executable, "-m", "naftiko"]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NAFTIKO_")}
+    env.update(extra)
+    return env

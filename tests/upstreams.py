@@ -1,0 +1,75 @@
+"""Upstream behaviours used by several tests: a Kombo-like API and the tutorial's registry."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+KOMBO_KEY = "kombo-test-key-7f3a9c"
+
+
+def kombo_error(status: int, code: str, message: str) -> web.Response:
+    body = {"status": "error", "error": {"code": code, "title": code, "message": message,
+                                         "log_url": "https://app.kombo.dev/logs/1"}}
+    return web.json_response(body, status=status)
+
+
+async def kombo(request: web.Request) -> web.Response:
+    """Bearer check, X-Integration-Id where Kombo needs it, Kombo's error envelope."""
+    if request.headers.get("Authorization") != f"Bearer {KOMBO_KEY}":
+        return kombo_error(401, "PLATFORM.AUTHENTICATION_INVALID", "Invalid API key")
+    path = request.path
+    if path == "/v1/check-api-key" and request.method == "GET":
+        return web.json_response({"status": "success", "data": {"environment_id": "env-1",
+                                                                "customer_id": "cust-1"}})
+    if path.startswith("/v1/integrations/") and request.method == "GET":
+        integration = path.rsplit("/", 1)[1]
+        return web.json_response({"status": "success", "data": {
+            "id": integration, "tool": {"id": "personio"}, "category": "HRIS"}})
+    if path == "/v1/force-sync" and request.method == "POST":
+        integration = request.headers.get("X-Integration-Id")
+        if not integration:
+            return kombo_error(400, "PLATFORM.INPUT_INVALID", "X-Integration-Id is required")
+        if integration == "setup-incomplete":
+            return kombo_error(409, "INTEGRATION.SETUP_INCOMPLETE", "Finish the setup first")
+        body = await request.json() if await request.read() else None
+        return web.json_response({"status": "success", "data": {"received": body}})
+    return kombo_error(404, "PLATFORM.NOT_FOUND", f"no route {request.method} {path}")
+
+
+SHIPS: list[dict[str, Any]] = [
+    {"imo_number": "IMO-9321483", "vessel_name": "Northern Star", "vessel_type": "cargo",
+     "flag_code": "NO", "operational_status": "active"},
+    {"imo_number": "IMO-9456781", "vessel_name": "Pacific Dawn", "vessel_type": "tanker",
+     "flag_code": "SG", "operational_status": "maintenance"},
+]
+SHIP_DETAILS = {
+    "IMO-9321483": {**SHIPS[0], "year_built": 2015, "gross_tonnage": 42000,
+                    "dimensions": {"length_overall": 229, "beam": 32, "draft": 12.5},
+                    "assignedCrew": ["CREW-001", "CREW-003"]},
+    "IMO-9456781": {**SHIPS[1], "year_built": 2018, "gross_tonnage": 55000,
+                    "dimensions": {"length_overall": 274, "beam": 48, "draft": 16.0},
+                    "assignedCrew": ["CREW-002", "CREW-004"]},
+}
+
+
+async def registry(request: web.Request) -> web.Response:
+    """The Maritime Registry as the tutorial's mocks describe it."""
+    path = request.path
+    if path == "/ships":
+        status = request.query.get("status")
+        ships = [s for s in SHIPS if status in (None, s["operational_status"])] or SHIPS
+        return web.json_response(ships)
+    if path.startswith("/ships/"):
+        found = SHIP_DETAILS.get(path.rsplit("/", 1)[1])
+        if found is None:
+            return web.json_response({"error": "not_found", "message": "no such ship"},
+                                     status=404)
+        return web.json_response(found)
+    if path == "/voyages" and request.method == "POST":
+        body = json.loads(await request.read())
+        return web.json_response({"voyageId": "VOY-2026-042", **body, "status": "planned"},
+                                 status=201)
+    return web.json_response({"error": "not_found"}, status=404)
