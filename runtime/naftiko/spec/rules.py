@@ -8,6 +8,7 @@ turns every warning into an error.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -292,7 +293,7 @@ def _operation(
         doc.diag("warning", path,
                  f"'{label}' calls '{call}', but no consumes block declares namespace "
                  f"'{namespace}'; it is disabled",
-                 hint=f"declared namespaces: {', '.join(sorted(namespaces)) or 'none'}",
+                 hint=_suggest(namespace, namespaces, "declared namespaces"),
                  code="unknown-call")
         return None
     operations = operations_of(entry)
@@ -301,10 +302,19 @@ def _operation(
         doc.diag("warning", path,
                  f"'{label}' calls '{call}', but '{namespace}' has no operation '{operation}'; "
                  "it is disabled",
-                 hint=f"operations of {namespace}: {', '.join(sorted(operations)) or 'none'}",
+                 hint=_suggest(operation, operations, f"operations of {namespace}"),
                  code="unknown-call")
         return None
     return {**found, "__consumes__": entry}
+
+
+def _suggest(name: str, known: Any, what: str) -> str:
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+    if close:
+        return f"did you mean {', '.join(close)}?"
+    names = sorted(known)
+    shown = ", ".join(names[:8]) + (f", ... ({len(names)} in all)" if len(names) > 8 else "")
+    return f"{what}: {shown or 'none'}"
 
 
 def norm(name: str) -> str:
