@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
-_TOKEN = re.compile(r"\{\{\{?\s*([^{}]*?)\s*\}?\}\}")
+_TOKEN = re.compile(r"\{\{\{\s*([^{}]*?)\s*\}\}\}|\{\{\s*([^{}]*?)\s*\}\}")
 
 
 class TemplateSyntaxError(ValueError):
@@ -114,7 +114,7 @@ def _split(source: str) -> tuple[str | Var, ...]:
     parts: list[str | Var] = []
     position = 0
     for match in _TOKEN.finditer(source):
-        name = match.group(1)
+        name = match.group(1) if match.group(1) is not None else match.group(2)
         if not name:
             raise TemplateSyntaxError(f"empty variable '{{{{}}}}' at offset {match.start()}")
         if name[0] in "#^/!>&=":
