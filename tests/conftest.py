@@ -38,6 +38,7 @@ class Seen:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    query_string: str = ""
 
 
 @dataclass
@@ -94,7 +95,7 @@ def serve() -> Iterator[Callable[[Callable[[web.Request], Any]], Upstream]]:
             body = await request.read()
             upstream.requests.append(
                 Seen(request.method, request.raw_path.split("?")[0], dict(request.query),
-                     dict(request.headers), body)
+                     dict(request.headers), body, request.query_string)
             )
             result = handler(request)
             if asyncio.iscoroutine(result):

@@ -5,6 +5,7 @@ Rendered values go straight into the request; nothing here logs or formats them.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,9 +48,8 @@ class CompiledAuth:
         if self.type == "bearer":
             into.headers["Authorization"] = f"Bearer {self._render('token', scope)}"
         elif self.type == "basic":
-            basic = aiohttp.BasicAuth(self._render("username", scope),
-                                      self._render("password", scope))
-            into.headers["Authorization"] = basic.encode()
+            pair = f"{self._render('username', scope)}:{self._render('password', scope)}"
+            into.headers["Authorization"] = "Basic " + base64.b64encode(pair.encode()).decode()
         elif self.type == "apikey":
             for name, template in self._headers.items():
                 into.headers[name] = template.render(scope)

@@ -212,7 +212,7 @@ def _encode_body(kind: str, compiled: Any, scope: CallScope) -> bytes | aiohttp.
         pairs = [(str(k), text_of(v)) for k, v in (data or {}).items() if v is not None]
         return urlencode(pairs).encode()
     parts = compiled.render(scope)
-    form = aiohttp.FormData()
+    form = aiohttp.FormData(default_to_multipart=True)
     for part in parts or []:
         if not isinstance(part, dict) or part.get("name") is None:
             continue
