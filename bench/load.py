@@ -53,16 +53,23 @@ def corpus_figures() -> None:
     files = [p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml")]
     largest = max(files, key=lambda p: p.stat().st_size)
     load_and_plan(kombo)  # warm imports and the schema validator, as a running process has
-    print(f"load+validate+plan {kombo.name}: {best_of(5, lambda: load_and_plan(kombo)):.3f} s"
-          " (target < 0.3 s)")
-    print(f"load+validate+plan {largest.name} ({largest.stat().st_size // 1024} KB): "
-          f"{best_of(3, lambda: load_and_plan(largest)):.3f} s (target < 1 s)")
+    print(
+        f"load+validate+plan {kombo.name}: {best_of(5, lambda: load_and_plan(kombo)):.3f} s"
+        " (target < 0.3 s)"
+    )
+    print(
+        f"load+validate+plan {largest.name} ({largest.stat().st_size // 1024} KB): "
+        f"{best_of(3, lambda: load_and_plan(largest)):.3f} s (target < 1 s)"
+    )
     naftiko = shutil.which("naftiko") or f"{sys.executable} -m naftiko"
     started = time.perf_counter()
-    subprocess.run([*naftiko.split(), "validate", *map(str, files)], capture_output=True,
-                   check=False)
-    print(f"naftiko validate over the corpus ({len(files)} files, one command): "
-          f"{time.perf_counter() - started:.2f} s (target < 15 s)")
+    subprocess.run(
+        [*naftiko.split(), "validate", *map(str, files)], capture_output=True, check=False
+    )
+    print(
+        f"naftiko validate over the corpus ({len(files)} files, one command): "
+        f"{time.perf_counter() - started:.2f} s (target < 15 s)"
+    )
 
 
 CAPABILITY = """\
@@ -122,8 +129,9 @@ async def call_overhead(calls: int = 3000) -> None:
     async with aiohttp.ClientSession() as session:
 
         async def bare() -> None:
-            async with session.get(f"{url}/items/42",
-                                   headers={"Authorization": "Bearer t"}) as answer:
+            async with session.get(
+                f"{url}/items/42", headers={"Authorization": "Bearer t"}
+            ) as answer:
                 await answer.json()
 
         async def ours() -> None:
@@ -141,9 +149,16 @@ async def call_overhead(calls: int = 3000) -> None:
         for _ in range(5):
             started = time.perf_counter()
             process = await asyncio.create_subprocess_exec(
-                *naftiko.split(), "call", str(path), "bench.get-item", "-p", "id=42",
+                *naftiko.split(),
+                "call",
+                str(path),
+                "bench.get-item",
+                "-p",
+                "id=42",
                 env={"BENCH_TOKEN": "t", "PATH": "/usr/bin:/bin"},
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
             if await process.wait() != 0:
                 raise SystemExit("naftiko call failed in the benchmark")
             command_times.append(time.perf_counter() - started)
@@ -151,21 +166,28 @@ async def call_overhead(calls: int = 3000) -> None:
         for _ in range(5):
             started = time.perf_counter()
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", "import aiohttp, asyncio", stdout=asyncio.subprocess.DEVNULL)
+                sys.executable, "-c", "import aiohttp, asyncio", stdout=asyncio.subprocess.DEVNULL
+            )
             await process.wait()
             python_times.append(time.perf_counter() - started)
     await engine.close()
     await runner.cleanup()
     tmp.cleanup()
-    print(f"one `naftiko call` process (start, load, plan, call, print): "
-          f"{statistics.median(command_times) * 1000:.0f} ms; a bare `python -c 'import "
-          f"aiohttp'` process: {statistics.median(python_times) * 1000:.0f} ms")
+    print(
+        f"one `naftiko call` process (start, load, plan, call, print): "
+        f"{statistics.median(command_times) * 1000:.0f} ms; a bare `python -c 'import "
+        f"aiohttp'` process: {statistics.median(python_times) * 1000:.0f} ms"
+    )
     bare_us = statistics.median(rounds["bare"]) * 1e6
     ours_us = statistics.median(rounds["engine"]) * 1e6
-    print(f"serial calls, median of 3 x {calls}: bare aiohttp request {bare_us:.0f} us, "
-          f"engine.invoke (inputs, with, auth, call, decode, shape) {ours_us:.0f} us")
-    print(f"ratio engine.invoke / bare aiohttp request: {ours_us / bare_us:.2f} "
-          f"(overhead {ours_us - bare_us:.0f} us per call)")
+    print(
+        f"serial calls, median of 3 x {calls}: bare aiohttp request {bare_us:.0f} us, "
+        f"engine.invoke (inputs, with, auth, call, decode, shape) {ours_us:.0f} us"
+    )
+    print(
+        f"ratio engine.invoke / bare aiohttp request: {ours_us / bare_us:.2f} "
+        f"(overhead {ours_us - bare_us:.0f} us per call)"
+    )
 
 
 def main() -> None:

@@ -94,8 +94,14 @@ def serve() -> Iterator[Callable[[Callable[[web.Request], Any]], Upstream]]:
         async def record(request: web.Request) -> web.StreamResponse:
             body = await request.read()
             upstream.requests.append(
-                Seen(request.method, request.raw_path.split("?")[0], dict(request.query),
-                     dict(request.headers), body, request.query_string)
+                Seen(
+                    request.method,
+                    request.raw_path.split("?")[0],
+                    dict(request.query),
+                    dict(request.headers),
+                    body,
+                    request.query_string,
+                )
             )
             result = handler(request)
             if asyncio.iscoroutine(result):

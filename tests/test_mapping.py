@@ -7,9 +7,13 @@ import pytest
 from naftiko.mapping import JsonPathSyntaxError, Shaper, coerce, compile_path, shape_outputs
 from naftiko.spec.model import OutputParam
 
-SHIP = {"imo_number": "IMO-1", "year_built": "2015", "dims": {"length": 229},
-        "crew": [{"id": "C1", "role": "captain"}, {"id": "C2", "role": "cook"}],
-        "user details": {"email": "a@b"}}
+SHIP = {
+    "imo_number": "IMO-1",
+    "year_built": "2015",
+    "dims": {"length": 229},
+    "crew": [{"id": "C1", "role": "captain"}, {"id": "C2", "role": "cook"}],
+    "user details": {"email": "a@b"},
+}
 
 
 def out(**kwargs: object) -> OutputParam:
@@ -45,24 +49,35 @@ def test_object_without_properties_passes_its_mapping_through() -> None:
 
 
 def test_nested_object_without_mapping_reads_from_the_parent_root() -> None:
-    specs = out(type="object", properties=(("year", out(type="number", mapping="$.year_built")),
-                                           ("length", out(type="number",
-                                                          mapping="$.dims.length"))))
-    ship = out(type="object", properties=(("imo", out(type="string", mapping="$.imo_number")),
-                                          ("specs", specs)))
+    specs = out(
+        type="object",
+        properties=(
+            ("year", out(type="number", mapping="$.year_built")),
+            ("length", out(type="number", mapping="$.dims.length")),
+        ),
+    )
+    ship = out(
+        type="object",
+        properties=(("imo", out(type="string", mapping="$.imo_number")), ("specs", specs)),
+    )
     assert Shaper(ship).shape(SHIP) == {"imo": "IMO-1", "specs": {"year": 2015, "length": 229}}
 
 
 def test_object_with_mapping_resolves_properties_against_it() -> None:
-    dims = out(type="object", mapping="$.dims",
-               properties=(("len", out(type="integer", mapping="$.length")),))
+    dims = out(
+        type="object",
+        mapping="$.dims",
+        properties=(("len", out(type="integer", mapping="$.length")),),
+    )
     assert Shaper(dims).shape(SHIP) == {"len": 229}
 
 
 def test_array_items_are_relative_to_each_element() -> None:
-    crew = out(type="array", mapping="$.crew",
-               items=out(type="object", properties=(("who", out(type="string",
-                                                                  mapping="$.role")),)))
+    crew = out(
+        type="array",
+        mapping="$.crew",
+        items=out(type="object", properties=(("who", out(type="string", mapping="$.role")),)),
+    )
     assert Shaper(crew).shape(SHIP) == [{"who": "captain"}, {"who": "cook"}]
 
 
@@ -72,8 +87,10 @@ def test_a_single_element_where_an_array_is_mapped_still_gives_an_array() -> Non
 
 
 def test_named_outputs_build_an_object() -> None:
-    shapers = (Shaper(out(name="imo", type="string", mapping="$.imo_number")),
-               Shaper(out(name="len", type="number", mapping="$.dims.length")))
+    shapers = (
+        Shaper(out(name="imo", type="string", mapping="$.imo_number")),
+        Shaper(out(name="len", type="number", mapping="$.dims.length")),
+    )
     assert shape_outputs(shapers, SHIP) == {"imo": "IMO-1", "len": 229}
 
 
@@ -93,6 +110,7 @@ def test_no_outputs_returns_the_body_unchanged() -> None:
         ("yes", "boolean", "yes"),
     ],
 )
-def test_coercion_is_lossless_or_keeps_the_value(value: object, declared: str,
-                                                 expected: object) -> None:
+def test_coercion_is_lossless_or_keeps_the_value(
+    value: object, declared: str, expected: object
+) -> None:
     assert coerce(value, declared) == expected

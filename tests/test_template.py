@@ -66,8 +66,7 @@ def test_path_rendering_percent_encodes_slashes() -> None:
 def test_json_template_renders_values_as_json_and_escapes_in_strings() -> None:
     body = JsonTemplate('{"name": "{{name}}", "ids": {{ids}}, "n": {{n}}, "gone": {{gone}}}')
     rendered = body.render(scope(name='say "hi"\n', ids=["A", "B"], n=3))
-    assert json.loads(rendered) == {"name": 'say "hi"\n', "ids": ["A", "B"], "n": 3,
-                                    "gone": None}
+    assert json.loads(rendered) == {"name": 'say "hi"\n', "ids": ["A", "B"], "n": 3, "gone": None}
 
 
 def test_data_template_keeps_types_of_whole_value_tokens() -> None:

@@ -11,8 +11,15 @@ KOMBO_KEY = "kombo-test-key-7f3a9c"
 
 
 def kombo_error(status: int, code: str, message: str) -> web.Response:
-    body = {"status": "error", "error": {"code": code, "title": code, "message": message,
-                                         "log_url": "https://app.kombo.dev/logs/1"}}
+    body = {
+        "status": "error",
+        "error": {
+            "code": code,
+            "title": code,
+            "message": message,
+            "log_url": "https://app.kombo.dev/logs/1",
+        },
+    }
     return web.json_response(body, status=status)
 
 
@@ -22,12 +29,17 @@ async def kombo(request: web.Request) -> web.Response:
         return kombo_error(401, "PLATFORM.AUTHENTICATION_INVALID", "Invalid API key")
     path = request.path
     if path == "/v1/check-api-key" and request.method == "GET":
-        return web.json_response({"status": "success", "data": {"environment_id": "env-1",
-                                                                "customer_id": "cust-1"}})
+        return web.json_response(
+            {"status": "success", "data": {"environment_id": "env-1", "customer_id": "cust-1"}}
+        )
     if path.startswith("/v1/integrations/") and request.method == "GET":
         integration = path.rsplit("/", 1)[1]
-        return web.json_response({"status": "success", "data": {
-            "id": integration, "tool": {"id": "personio"}, "category": "HRIS"}})
+        return web.json_response(
+            {
+                "status": "success",
+                "data": {"id": integration, "tool": {"id": "personio"}, "category": "HRIS"},
+            }
+        )
     if path == "/v1/force-sync" and request.method == "POST":
         integration = request.headers.get("X-Integration-Id")
         if not integration:
@@ -40,18 +52,36 @@ async def kombo(request: web.Request) -> web.Response:
 
 
 SHIPS: list[dict[str, Any]] = [
-    {"imo_number": "IMO-9321483", "vessel_name": "Northern Star", "vessel_type": "cargo",
-     "flag_code": "NO", "operational_status": "active"},
-    {"imo_number": "IMO-9456781", "vessel_name": "Pacific Dawn", "vessel_type": "tanker",
-     "flag_code": "SG", "operational_status": "maintenance"},
+    {
+        "imo_number": "IMO-9321483",
+        "vessel_name": "Northern Star",
+        "vessel_type": "cargo",
+        "flag_code": "NO",
+        "operational_status": "active",
+    },
+    {
+        "imo_number": "IMO-9456781",
+        "vessel_name": "Pacific Dawn",
+        "vessel_type": "tanker",
+        "flag_code": "SG",
+        "operational_status": "maintenance",
+    },
 ]
 SHIP_DETAILS = {
-    "IMO-9321483": {**SHIPS[0], "year_built": 2015, "gross_tonnage": 42000,
-                    "dimensions": {"length_overall": 229, "beam": 32, "draft": 12.5},
-                    "assignedCrew": ["CREW-001", "CREW-003"]},
-    "IMO-9456781": {**SHIPS[1], "year_built": 2018, "gross_tonnage": 55000,
-                    "dimensions": {"length_overall": 274, "beam": 48, "draft": 16.0},
-                    "assignedCrew": ["CREW-002", "CREW-004"]},
+    "IMO-9321483": {
+        **SHIPS[0],
+        "year_built": 2015,
+        "gross_tonnage": 42000,
+        "dimensions": {"length_overall": 229, "beam": 32, "draft": 12.5},
+        "assignedCrew": ["CREW-001", "CREW-003"],
+    },
+    "IMO-9456781": {
+        **SHIPS[1],
+        "year_built": 2018,
+        "gross_tonnage": 55000,
+        "dimensions": {"length_overall": 274, "beam": 48, "draft": 16.0},
+        "assignedCrew": ["CREW-002", "CREW-004"],
+    },
 }
 
 
@@ -65,11 +95,11 @@ async def registry(request: web.Request) -> web.Response:
     if path.startswith("/ships/"):
         found = SHIP_DETAILS.get(path.rsplit("/", 1)[1])
         if found is None:
-            return web.json_response({"error": "not_found", "message": "no such ship"},
-                                     status=404)
+            return web.json_response({"error": "not_found", "message": "no such ship"}, status=404)
         return web.json_response(found)
     if path == "/voyages" and request.method == "POST":
         body = json.loads(await request.read())
-        return web.json_response({"voyageId": "VOY-2026-042", **body, "status": "planned"},
-                                 status=201)
+        return web.json_response(
+            {"voyageId": "VOY-2026-042", **body, "status": "planned"}, status=201
+        )
     return web.json_response({"error": "not_found"}, status=404)

@@ -25,12 +25,24 @@ log = logging.getLogger("naftiko.cli")
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": None})
 @click.version_option(__version__, "--version", prog_name="naftiko")
-@click.option("--log-level", type=click.Choice(LEVELS, case_sensitive=False), default="info",
-              envvar="NAFTIKO_LOG_LEVEL", show_default=True, show_envvar=True,
-              help="Least severe log level written to stderr.")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
-              envvar="NAFTIKO_LOG_FORMAT", show_default=True, show_envvar=True,
-              help="Log lines as text or as JSON objects.")
+@click.option(
+    "--log-level",
+    type=click.Choice(LEVELS, case_sensitive=False),
+    default="info",
+    envvar="NAFTIKO_LOG_LEVEL",
+    show_default=True,
+    show_envvar=True,
+    help="Least severe log level written to stderr.",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    envvar="NAFTIKO_LOG_FORMAT",
+    show_default=True,
+    show_envvar=True,
+    help="Log lines as text or as JSON objects.",
+)
 def main(log_level: str, log_format: str) -> None:
     """Run Naftiko capability files: consume HTTP APIs, expose them as REST and MCP."""
     configure(log_level, log_format)
@@ -43,10 +55,17 @@ def _report(diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--strict", is_flag=True, help="Treat warnings (unknown keys, dangling calls) "
-              "as errors.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="How to print findings.")
+@click.option(
+    "--strict", is_flag=True, help="Treat warnings (unknown keys, dangling calls) as errors."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print findings.",
+)
 def validate(files: tuple[str, ...], strict: bool, fmt: str) -> None:
     """Check capability files without reading secrets or touching the network.
 
@@ -64,8 +83,13 @@ def validate(files: tuple[str, ...], strict: bool, fmt: str) -> None:
         errors = [d for d in diagnostics if d.severity == "error"]
         failed += bool(errors)
         if fmt == "json":
-            report.append({"file": file, "valid": not errors,
-                           "diagnostics": [d.as_dict() for d in diagnostics]})
+            report.append(
+                {
+                    "file": file,
+                    "valid": not errors,
+                    "diagnostics": [d.as_dict() for d in diagnostics],
+                }
+            )
             continue
         _report(diagnostics)
         warnings = len(diagnostics) - len(errors)
@@ -89,16 +113,38 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.argument("target")
-@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="An input (repeatable). Values are text; declared types convert them.")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="An input (repeatable). Values are text; declared types convert them.",
+)
 @click.option("--json", "json_args", metavar="JSON", help="Inputs as one JSON object.")
-@click.option("--base-uri", "base_uris", multiple=True, metavar="NS=URL",
-              help="Point a consumes namespace elsewhere (repeatable). Also "
-              "NAFTIKO_BASE_URI_<NS>.")
-@click.option("--timeout", type=float, default=30.0, show_default=True, envvar="NAFTIKO_TIMEOUT",
-              help="Seconds to wait for the upstream.")
-def call(file: str, target: str, params: tuple[str, ...], json_args: str | None,
-         base_uris: tuple[str, ...], timeout: float) -> None:
+@click.option(
+    "--base-uri",
+    "base_uris",
+    multiple=True,
+    metavar="NS=URL",
+    help="Point a consumes namespace elsewhere (repeatable). Also NAFTIKO_BASE_URI_<NS>.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    envvar="NAFTIKO_TIMEOUT",
+    help="Seconds to wait for the upstream.",
+)
+def call(
+    file: str,
+    target: str,
+    params: tuple[str, ...],
+    json_args: str | None,
+    base_uris: tuple[str, ...],
+    timeout: float,
+) -> None:
     """Invoke one TARGET once and print its shaped JSON result.
 
     TARGET is a consumed operation (NAMESPACE.OPERATION) or an exposed tool or REST
@@ -121,8 +167,11 @@ def call(file: str, target: str, params: tuple[str, ...], json_args: str | None,
     overrides = _pairs(base_uris, "--base-uri")
 
     async def run() -> Any:
-        engine = Engine(load(file), base_uris=overrides,
-                        timeouts=Timeouts(total=timeout, connect=min(timeout, 10.0)))
+        engine = Engine(
+            load(file),
+            base_uris=overrides,
+            timeouts=Timeouts(total=timeout, connect=min(timeout, 10.0)),
+        )
         try:
             return await engine.invoke(target, inputs)
         finally:

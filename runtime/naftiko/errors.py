@@ -13,8 +13,8 @@ Messages never contain secret values: they are built from names, never from rend
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -168,8 +168,8 @@ class UpstreamError(NaftikoError):
     def as_dict(self) -> dict[str, Any]:
         data = super().as_dict()
         data["status"] = self.response.status
-        data["body"] = self.response.data if self.response.data is not None else (
-            self.response.text()
+        data["body"] = (
+            self.response.data if self.response.data is not None else (self.response.text())
         )
         return data
 

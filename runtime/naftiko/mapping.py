@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-from jsonpath_ng.ext import parse as _parse
+from jsonpath_ng.ext.parser import parse as _parse
 
 from naftiko.spec.model import OutputParam
 from naftiko.template import MISSING, Scope, Template
@@ -99,7 +99,9 @@ def compile_path(expression: str) -> CompiledPath:
     try:
         parsed = _parse(text)
     except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
-        raise JsonPathSyntaxError(str(exc).splitlines()[0] if str(exc) else "syntax error") from None
+        raise JsonPathSyntaxError(
+            str(exc).splitlines()[0] if str(exc) else "syntax error"
+        ) from None
     many = any(token in text for token in ("*", "..", "?", ":", ","))
 
     def find(root: Any) -> Any:
@@ -124,8 +126,12 @@ def coerce(value: Any, declared: str | None, where: str = "") -> Any:
     if converted is _UNCHANGED:
         if where and where not in _warned:
             _warned.add(where)
-            log.warning("output %s: %r is not a lossless %s; kept as is", where,
-                        type(value).__name__, declared)
+            log.warning(
+                "output %s: %r is not a lossless %s; kept as is",
+                where,
+                type(value).__name__,
+                declared,
+            )
         return value
     return converted
 
@@ -189,9 +195,7 @@ class Shaper:
         self.type = param.type
         self.where = where or param.name or "output"
         self.path = compile_path(param.mapping) if param.mapping else None
-        self.value = (
-            Template(param.value) if isinstance(param.value, str) else None
-        )
+        self.value = Template(param.value) if isinstance(param.value, str) else None
         self._literal = param.value if not isinstance(param.value, str) else None
         self.properties = tuple(
             (key, Shaper(child, f"{self.where}.{key}")) for key, child in param.properties

@@ -96,7 +96,9 @@ class Template:
         return "".join(out)
 
     def missing(self, scope: Scope) -> list[str]:
-        return [p.name for p in self.parts if isinstance(p, Var) and scope.lookup(p.name) is MISSING]
+        return [
+            p.name for p in self.parts if isinstance(p, Var) and scope.lookup(p.name) is MISSING
+        ]
 
     def render_path(self, scope: Scope, *, single_brace: bool = False) -> str:
         """Render for a URL path: every value percent-encoded as one segment."""
@@ -158,9 +160,7 @@ class JsonTemplate:
                 if value is not MISSING and value is not None:
                     out.append(json.dumps(text_of(value), ensure_ascii=False)[1:-1])
             else:
-                out.append(
-                    "null" if value is MISSING else json.dumps(value, ensure_ascii=False)
-                )
+                out.append("null" if value is MISSING else json.dumps(value, ensure_ascii=False))
             var_index += 1
         return "".join(out)
 

@@ -45,8 +45,9 @@ def test_environment_source(tmp_path: Path) -> None:
         ("s.env", "# comment\nexport api-token='t0k3n-file'\n"),
     ],
 )
-def test_file_sources_are_relative_to_the_capability(tmp_path: Path, name: str,
-                                                     content: str) -> None:
+def test_file_sources_are_relative_to_the_capability(
+    tmp_path: Path, name: str, content: str
+) -> None:
     (tmp_path / "deploy" / "shared").mkdir(parents=True)
     (tmp_path / "deploy" / "shared" / name).write_text(content, encoding="utf-8")
     path = capability(tmp_path, f"file:///./shared/{name}")

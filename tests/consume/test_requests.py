@@ -56,8 +56,15 @@ capability:
 ENV = {"T_USER": "ada", "T_PASS": "pa55word", "T_KEY": "k3y-value"}
 
 
-def call(tmp_path: Path, url: str, inputs: dict[str, Any], *, auth: str = "",
-         body: str = "", method: str = "GET") -> Any:
+def call(
+    tmp_path: Path,
+    url: str,
+    inputs: dict[str, Any],
+    *,
+    auth: str = "",
+    body: str = "",
+    method: str = "GET",
+) -> Any:
     path = tmp_path / "cap.yaml"
     path.write_text(TEMPLATE.format(auth=auth, body=body, method=method), encoding="utf-8")
 
@@ -77,8 +84,11 @@ def ok(request: web.Request) -> web.Response:
 
 def test_url_joins_with_one_slash_and_parameters_land_by_location(tmp_path, serve) -> None:
     upstream = serve(ok)
-    call(tmp_path, upstream.url, {"id": "a b", "tags": ["x", "y"], "X-Trace": "t-1",
-                                  "session": "s-1"})
+    call(
+        tmp_path,
+        upstream.url,
+        {"id": "a b", "tags": ["x", "y"], "X-Trace": "t-1", "session": "s-1"},
+    )
     seen = upstream.last
     assert seen.path == "/api/items/a%20b"
     assert seen.query_string == "tags=x&tags=y&limit=10"
@@ -97,21 +107,32 @@ def test_absent_optional_parameters_are_omitted(tmp_path, serve) -> None:
 @pytest.mark.parametrize(
     ("auth", "check"),
     [
-        ('      authentication:\n        type: bearer\n        token: "{{API_KEY}}"',
-         lambda s: s.headers["Authorization"] == "Bearer k3y-value"),
-        ('      authentication:\n        type: basic\n        username: "{{USER_NAME}}"\n'
-         '        password: "{{env.USER_PASS}}"',
-         lambda s: s.headers["Authorization"] == "Basic "
-         + base64.b64encode(b"ada:pa55word").decode()),
-        ('      authentication:\n        type: apikey\n        key: X-Api-Key\n'
-         '        value: "{{API_KEY}}"\n        placement: header',
-         lambda s: s.headers["X-Api-Key"] == "k3y-value"),
-        ('      authentication:\n        type: apikey\n        key: api_key\n'
-         '        value: "{{API_KEY}}"\n        placement: query',
-         lambda s: s.query["api_key"] == "k3y-value"),
-        ('      authentication:\n        type: apikey\n        key: token\n'
-         '        value: "{{API_KEY}}"\n        placement: cookie',
-         lambda s: "token=k3y-value" in s.headers["Cookie"]),
+        (
+            '      authentication:\n        type: bearer\n        token: "{{API_KEY}}"',
+            lambda s: s.headers["Authorization"] == "Bearer k3y-value",
+        ),
+        (
+            '      authentication:\n        type: basic\n        username: "{{USER_NAME}}"\n'
+            '        password: "{{env.USER_PASS}}"',
+            lambda s: (
+                s.headers["Authorization"] == "Basic " + base64.b64encode(b"ada:pa55word").decode()
+            ),
+        ),
+        (
+            "      authentication:\n        type: apikey\n        key: X-Api-Key\n"
+            '        value: "{{API_KEY}}"\n        placement: header',
+            lambda s: s.headers["X-Api-Key"] == "k3y-value",
+        ),
+        (
+            "      authentication:\n        type: apikey\n        key: api_key\n"
+            '        value: "{{API_KEY}}"\n        placement: query',
+            lambda s: s.query["api_key"] == "k3y-value",
+        ),
+        (
+            "      authentication:\n        type: apikey\n        key: token\n"
+            '        value: "{{API_KEY}}"\n        placement: cookie',
+            lambda s: "token=k3y-value" in s.headers["Cookie"],
+        ),
     ],
     ids=["bearer", "basic", "apikey-header", "apikey-query", "apikey-cookie"],
 )
@@ -127,56 +148,81 @@ def test_digest_authentication_answers_the_challenge(tmp_path, serve) -> None:
     def digest(request: web.Request) -> web.Response:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Digest "):
-            return web.Response(status=401, headers={
-                "WWW-Authenticate": f'Digest realm="{realm}", nonce="{nonce}", qop="auth"'})
+            return web.Response(
+                status=401,
+                headers={
+                    "WWW-Authenticate": f'Digest realm="{realm}", nonce="{nonce}", qop="auth"'
+                },
+            )
         fields = dict(part.strip().split("=", 1) for part in header[7:].split(","))
         fields = {k: v.strip('"') for k, v in fields.items()}
         ha1 = hashlib.md5(f"ada:{realm}:pa55word".encode()).hexdigest()
         ha2 = hashlib.md5(f"GET:{fields['uri']}".encode()).hexdigest()
         expected = hashlib.md5(
-            f"{ha1}:{nonce}:{fields['nc']}:{fields['cnonce']}:auth:{ha2}".encode()).hexdigest()
+            f"{ha1}:{nonce}:{fields['nc']}:{fields['cnonce']}:auth:{ha2}".encode()
+        ).hexdigest()
         if fields.get("response") != expected:
             return web.Response(status=403)
         return web.json_response({"ok": "digest"})
 
     upstream = serve(digest)
-    auth = ('      authentication:\n        type: digest\n        username: "{{USER_NAME}}"\n'
-            '        password: "{{USER_PASS}}"')
+    auth = (
+        '      authentication:\n        type: digest\n        username: "{{USER_NAME}}"\n'
+        '        password: "{{USER_PASS}}"'
+    )
     assert call(tmp_path, upstream.url, {"id": "1"}, auth=auth) == {"ok": "digest"}
 
 
 @pytest.mark.parametrize(
     ("body", "content_type", "expected"),
     [
-        ('              body:\n                type: json\n                data:\n'
-         '                  name: "{{name}}"\n                  count: "{{count}}"',
-         "application/json", b'{"name": "Ada", "count": 3}'),
-        ('              body: |\n                {"name": "{{name}}", "count": {{count}}}',
-         "application/json", b'{"name": "Ada", "count": 3}\n'),
-        ('              body:\n                type: text\n                data: "hi {{name}}"',
-         "text/plain", b"hi Ada"),
-        ('              body:\n                type: xml\n'
-         '                data: "<a>{{name}}</a>"', "application/xml", b"<a>Ada</a>"),
-        ('              body:\n                type: formUrlEncoded\n                data:\n'
-         '                  name: "{{name}}"\n                  n: "{{count}}"',
-         "application/x-www-form-urlencoded", b"name=Ada&n=3"),
+        (
+            "              body:\n                type: json\n                data:\n"
+            '                  name: "{{name}}"\n                  count: "{{count}}"',
+            "application/json",
+            b'{"name": "Ada", "count": 3}',
+        ),
+        (
+            '              body: |\n                {"name": "{{name}}", "count": {{count}}}',
+            "application/json",
+            b'{"name": "Ada", "count": 3}\n',
+        ),
+        (
+            '              body:\n                type: text\n                data: "hi {{name}}"',
+            "text/plain",
+            b"hi Ada",
+        ),
+        (
+            "              body:\n                type: xml\n"
+            '                data: "<a>{{name}}</a>"',
+            "application/xml",
+            b"<a>Ada</a>",
+        ),
+        (
+            "              body:\n                type: formUrlEncoded\n                data:\n"
+            '                  name: "{{name}}"\n                  n: "{{count}}"',
+            "application/x-www-form-urlencoded",
+            b"name=Ada&n=3",
+        ),
     ],
     ids=["json", "raw-json", "text", "xml", "form"],
 )
-def test_body_types_are_encoded_with_their_content_type(tmp_path, serve, body, content_type,
-                                                        expected) -> None:
+def test_body_types_are_encoded_with_their_content_type(
+    tmp_path, serve, body, content_type, expected
+) -> None:
     upstream = serve(ok)
-    call(tmp_path, upstream.url, {"id": "1", "name": "Ada", "count": 3}, body=body,
-         method="POST")
+    call(tmp_path, upstream.url, {"id": "1", "name": "Ada", "count": 3}, body=body, method="POST")
     assert upstream.last.headers["Content-Type"].startswith(content_type)
     assert upstream.last.body == expected
 
 
 def test_multipart_body_sends_each_part(tmp_path, serve) -> None:
     upstream = serve(ok)
-    body = ('              body:\n                type: multipartForm\n                data:\n'
-            '                  - name: title\n                    value: "{{name}}"\n'
-            '                  - name: note\n                    value: plain')
+    body = (
+        "              body:\n                type: multipartForm\n                data:\n"
+        '                  - name: title\n                    value: "{{name}}"\n'
+        "                  - name: note\n                    value: plain"
+    )
     call(tmp_path, upstream.url, {"id": "1", "name": "Ada"}, body=body, method="POST")
     content_type = upstream.last.headers["Content-Type"]
     assert content_type.startswith("multipart/form-data; boundary=")
@@ -192,7 +238,8 @@ def test_in_body_parameters_form_a_json_object(tmp_path, serve) -> None:
     text = TEMPLATE.format(auth="", body="", method="POST").replace(
         "                - name: session\n                  in: cookie\n",
         "                - name: title\n                  in: body\n"
-        "                - name: size\n                  in: body\n")
+        "                - name: size\n                  in: body\n",
+    )
     path.write_text(text, encoding="utf-8")
 
     async def run() -> None:

@@ -7,23 +7,36 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from upstreams import KOMBO_KEY, kombo
 
 from conftest import clean_env, naftiko_command
+from upstreams import KOMBO_KEY, kombo
 
 KOMBO_GENERAL = "api-evangelist-kombo/kombo-general.yaml"
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*naftiko_command(), *args], capture_output=True, text=True,
-                          timeout=60, env=env or clean_env(), check=False)
+    return subprocess.run(
+        [*naftiko_command(), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env or clean_env(),
+        check=False,
+    )
 
 
 def test_consumed_operation_reaches_upstream_with_bearer(corpus: Path, serve) -> None:
     upstream = serve(kombo)
-    done = run("call", str(corpus / KOMBO_GENERAL), "kombo-general.getintegrationsintegrationid",
-               "-p", "integration_id=abc", "--base-uri", f"kombo-general={upstream.url}/v1",
-               env=clean_env(KOMBO_API_KEY=KOMBO_KEY))
+    done = run(
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general.getintegrationsintegrationid",
+        "-p",
+        "integration_id=abc",
+        "--base-uri",
+        f"kombo-general={upstream.url}/v1",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
     assert done.returncode == 0, done.stderr
     assert upstream.last.method == "GET"
     assert upstream.last.path == "/v1/integrations/abc"
@@ -33,31 +46,49 @@ def test_consumed_operation_reaches_upstream_with_bearer(corpus: Path, serve) ->
 
 def test_exposed_tool_with_tools_dialect(corpus: Path, serve) -> None:
     upstream = serve(kombo)
-    done = run("call", str(corpus / KOMBO_GENERAL), "kombo-general-mcp.get-integration-details",
-               "-p", "integration_id=abc", "--base-uri", f"kombo-general={upstream.url}/v1",
-               env=clean_env(KOMBO_API_KEY=KOMBO_KEY))
+    done = run(
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general-mcp.get-integration-details",
+        "-p",
+        "integration_id=abc",
+        "--base-uri",
+        f"kombo-general={upstream.url}/v1",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
     assert done.returncode == 0, done.stderr
     assert upstream.last.path == "/v1/integrations/abc"
-    assert json.loads(done.stdout) == {"status": "success", "data": {
-        "id": "abc", "tool": {"id": "personio"}, "category": "HRIS"}}
+    assert json.loads(done.stdout) == {
+        "status": "success",
+        "data": {"id": "abc", "tool": {"id": "personio"}, "category": "HRIS"},
+    }
 
 
 def test_base_uri_from_environment_variable(corpus: Path, serve) -> None:
     upstream = serve(kombo)
-    done = run("call", str(corpus / KOMBO_GENERAL), "kombo-general.getcheckapikey",
-               env=clean_env(KOMBO_API_KEY=KOMBO_KEY,
-                             NAFTIKO_BASE_URI_KOMBO_GENERAL=f"{upstream.url}/v1"))
+    done = run(
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general.getcheckapikey",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY, NAFTIKO_BASE_URI_KOMBO_GENERAL=f"{upstream.url}/v1"),
+    )
     assert done.returncode == 0, done.stderr
     assert upstream.last.path == "/v1/check-api-key"
 
 
 def test_post_body_input_arrives_as_json_body(corpus: Path, serve) -> None:
     upstream = serve(kombo)
-    body = {"type": "FULL", "nested": {"list": [1, 2, 3]}, "text": "héllo \"q\""}
-    done = run("call", str(corpus / KOMBO_GENERAL), "kombo-general-rest.postforcesync",
-               "--json", json.dumps({"X-Integration-Id": "int-1", "body": body}),
-               "--base-uri", f"kombo-general={upstream.url}/v1",
-               env=clean_env(KOMBO_API_KEY=KOMBO_KEY))
+    body = {"type": "FULL", "nested": {"list": [1, 2, 3]}, "text": 'héllo "q"'}
+    done = run(
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general-rest.postforcesync",
+        "--json",
+        json.dumps({"X-Integration-Id": "int-1", "body": body}),
+        "--base-uri",
+        f"kombo-general={upstream.url}/v1",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
     assert done.returncode == 0, done.stderr
     assert upstream.last.method == "POST"
     assert upstream.last.headers["X-Integration-Id"] == "int-1"
@@ -67,10 +98,16 @@ def test_post_body_input_arrives_as_json_body(corpus: Path, serve) -> None:
 
 def test_upstream_error_keeps_kombo_error_code(corpus: Path, serve) -> None:
     upstream = serve(kombo)
-    done = run("call", str(corpus / KOMBO_GENERAL), "kombo-general-mcp.trigger-sync",
-               "-p", "X-Integration-Id=setup-incomplete",
-               "--base-uri", f"kombo-general={upstream.url}/v1",
-               env=clean_env(KOMBO_API_KEY=KOMBO_KEY))
+    done = run(
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general-mcp.trigger-sync",
+        "-p",
+        "X-Integration-Id=setup-incomplete",
+        "--base-uri",
+        f"kombo-general={upstream.url}/v1",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
     assert done.returncode == 1
     assert "answered 409" in done.stderr
     assert "INTEGRATION.SETUP_INCOMPLETE" in done.stderr
@@ -78,8 +115,13 @@ def test_upstream_error_keeps_kombo_error_code(corpus: Path, serve) -> None:
 
 
 def test_missing_bind_names_variable_namespace_and_source(corpus: Path) -> None:
-    done = run("call", str(corpus / KOMBO_GENERAL), "kombo-general.getcheckapikey",
-               "--base-uri", "kombo-general=http://127.0.0.1:9/v1")
+    done = run(
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general.getcheckapikey",
+        "--base-uri",
+        "kombo-general=http://127.0.0.1:9/v1",
+    )
     assert done.returncode == 1
     assert "KOMBO_API_KEY" in done.stderr
     assert "'env'" in done.stderr
@@ -98,9 +140,15 @@ def test_missing_bind_names_variable_namespace_and_source(corpus: Path) -> None:
 )
 def test_bad_path_inputs_are_refused_or_encoded(corpus: Path, serve, args, expected) -> None:
     upstream = serve(kombo)
-    done = run("call", str(corpus / KOMBO_GENERAL), "kombo-general.getintegrationsintegrationid",
-               *args, "--base-uri", f"kombo-general={upstream.url}/v1",
-               env=clean_env(KOMBO_API_KEY=KOMBO_KEY))
+    done = run(
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general.getintegrationsintegrationid",
+        *args,
+        "--base-uri",
+        f"kombo-general={upstream.url}/v1",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
     if expected is None:
         assert done.returncode == 0, done.stderr
         assert upstream.last.path == "/v1/integrations/..%2Fx"
@@ -112,9 +160,14 @@ def test_bad_path_inputs_are_refused_or_encoded(corpus: Path, serve, args, expec
 
 
 def test_unreachable_upstream_is_a_clear_error(corpus: Path) -> None:
-    done = run("call", str(corpus / KOMBO_GENERAL), "kombo-general.getcheckapikey",
-               "--base-uri", "kombo-general=http://127.0.0.1:9/v1",
-               env=clean_env(KOMBO_API_KEY=KOMBO_KEY))
+    done = run(
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general.getcheckapikey",
+        "--base-uri",
+        "kombo-general=http://127.0.0.1:9/v1",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
     assert done.returncode == 1
     assert "unreachable" in done.stderr
     assert "Traceback" not in done.stderr
@@ -130,9 +183,16 @@ def test_timeout_is_a_clear_error(corpus: Path, serve) -> None:
         return web.json_response({})
 
     upstream = serve(slow)
-    done = run("call", str(corpus / KOMBO_GENERAL), "kombo-general.getcheckapikey",
-               "--timeout", "0.5", "--base-uri", f"kombo-general={upstream.url}/v1",
-               env=clean_env(KOMBO_API_KEY=KOMBO_KEY))
+    done = run(
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general.getcheckapikey",
+        "--timeout",
+        "0.5",
+        "--base-uri",
+        f"kombo-general={upstream.url}/v1",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
     assert done.returncode == 1
     assert "did not answer within 0.5s" in done.stderr
     assert "Traceback" not in done.stderr
@@ -141,11 +201,17 @@ def test_timeout_is_a_clear_error(corpus: Path, serve) -> None:
 def test_non_json_body_is_a_clear_error(corpus: Path, serve) -> None:
     from aiohttp import web
 
-    upstream = serve(lambda request: web.Response(text="<html>oops</html>",
-                                                  content_type="text/html"))
-    done = run("call", str(corpus / KOMBO_GENERAL), "kombo-general.getcheckapikey",
-               "--base-uri", f"kombo-general={upstream.url}/v1",
-               env=clean_env(KOMBO_API_KEY=KOMBO_KEY))
+    upstream = serve(
+        lambda request: web.Response(text="<html>oops</html>", content_type="text/html")
+    )
+    done = run(
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general.getcheckapikey",
+        "--base-uri",
+        f"kombo-general={upstream.url}/v1",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
     assert done.returncode == 1
     assert "not JSON (text/html)" in done.stderr
     assert "Traceback" not in done.stderr
@@ -154,11 +220,21 @@ def test_non_json_body_is_a_clear_error(corpus: Path, serve) -> None:
 def test_secret_never_in_debug_logs_or_errors(corpus: Path, serve) -> None:
     from aiohttp import web
 
-    upstream = serve(lambda request: web.json_response(
-        {"echo": request.headers.get("Authorization")}, status=500))
-    done = run("--log-level", "debug", "call", str(corpus / KOMBO_GENERAL),
-               "kombo-general.getcheckapikey", "--base-uri", f"kombo-general={upstream.url}/v1",
-               env=clean_env(KOMBO_API_KEY=KOMBO_KEY))
+    upstream = serve(
+        lambda request: web.json_response(
+            {"echo": request.headers.get("Authorization")}, status=500
+        )
+    )
+    done = run(
+        "--log-level",
+        "debug",
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general.getcheckapikey",
+        "--base-uri",
+        f"kombo-general={upstream.url}/v1",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
     assert done.returncode == 1
     assert upstream.last.headers["Authorization"] == f"Bearer {KOMBO_KEY}"
     assert "kombo-general -> GET" in done.stderr  # the debug log did run
@@ -167,7 +243,11 @@ def test_secret_never_in_debug_logs_or_errors(corpus: Path, serve) -> None:
 
 
 def test_unknown_target_suggests_close_names(corpus: Path) -> None:
-    done = run("call", str(corpus / KOMBO_GENERAL), "kombo-general-mcp.get-integration-detail",
-               env=clean_env(KOMBO_API_KEY=KOMBO_KEY))
+    done = run(
+        "call",
+        str(corpus / KOMBO_GENERAL),
+        "kombo-general-mcp.get-integration-detail",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
     assert done.returncode == 1
     assert "did you mean kombo-general-mcp.get-integration-details" in done.stderr

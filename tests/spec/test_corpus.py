@@ -23,9 +23,14 @@ def naftiko_documents(corpus: Path) -> dict[str, list[Path]]:
 
 
 def validate(files: list[Path]) -> dict[str, dict]:
-    done = subprocess.run([*naftiko_command(), "validate", "--format", "json", *map(str, files)],
-                          capture_output=True, text=True, timeout=300, env=clean_env(),
-                          check=False)
+    done = subprocess.run(
+        [*naftiko_command(), "validate", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=clean_env(),
+        check=False,
+    )
     report = json.loads(done.stdout)
     return {entry["file"]: entry for entry in report["files"]}
 
@@ -38,8 +43,11 @@ def test_every_corpus_document_validates_or_names_its_version(corpus: Path) -> N
 
     results = validate(alpha2 + alpha1)
 
-    failing = {f: [d for d in r["diagnostics"] if d["severity"] == "error"]
-               for f, r in results.items() if not r["valid"] and Path(f) in alpha2}
+    failing = {
+        f: [d for d in r["diagnostics"] if d["severity"] == "error"]
+        for f, r in results.items()
+        if not r["valid"] and Path(f) in alpha2
+    }
     assert not failing, json.dumps(failing, indent=1)[:3000]
     for file in alpha1:
         errors = [d for d in results[str(file)]["diagnostics"] if d["severity"] == "error"]
@@ -64,10 +72,13 @@ def calls_in(node: object) -> list[str]:
 
 
 def dangling(path: Path) -> bool:
-    capability = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader).get(
-        "capability") or {}
-    declared = {c.get("as") or c.get("namespace") or c.get("import")
-                for c in capability.get("consumes") or []}
+    capability = (
+        yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader).get("capability") or {}
+    )
+    declared = {
+        c.get("as") or c.get("namespace") or c.get("import")
+        for c in capability.get("consumes") or []
+    }
     declared |= {a.get("namespace") for a in capability.get("aggregates") or []}
     return any(c.split(".")[0] not in declared for c in calls_in(capability))
 

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from conftest import FIXTURES
 from naftiko.errors import Diagnostic, SpecError
 from naftiko.spec import check, load
-
-from conftest import FIXTURES
 
 BASE = (FIXTURES / "ships.yaml").read_text(encoding="utf-8")
 
@@ -62,8 +61,11 @@ def test_other_versions_are_refused(tmp_path: Path) -> None:
 
 
 def test_unknown_call_namespace_disables_only_that_tool(tmp_path: Path) -> None:
-    path = broken(tmp_path, "call: registry.get-ship\n          with", "call: regsitry.get-ship\n"
-                  "          with")
+    path = broken(
+        tmp_path,
+        "call: registry.get-ship\n          with",
+        "call: regsitry.get-ship\n          with",
+    )
     doc = check(path)
     assert not doc.errors
     found = only(doc.warnings, "unknown-call")
@@ -76,14 +78,20 @@ def test_unknown_call_namespace_disables_only_that_tool(tmp_path: Path) -> None:
 
 
 def test_unknown_call_is_an_error_under_strict(tmp_path: Path) -> None:
-    path = broken(tmp_path, "call: registry.get-ship\n          with", "call: registry.get-shp\n"
-                  "          with")
+    path = broken(
+        tmp_path,
+        "call: registry.get-ship\n          with",
+        "call: registry.get-shp\n          with",
+    )
     assert only(check(path, strict=True).errors, "unknown-call").severity == "error"
 
 
 def test_unknown_operation_suggests_the_close_name(tmp_path: Path) -> None:
-    path = broken(tmp_path, "call: registry.get-ship\n          with", "call: registry.get-shp\n"
-                  "          with")
+    path = broken(
+        tmp_path,
+        "call: registry.get-ship\n          with",
+        "call: registry.get-shp\n          with",
+    )
     found = only(check(path).warnings, "unknown-call")
     assert "did you mean get-ship" in found.hint
 
@@ -154,8 +162,11 @@ def test_unsupported_adapter_type_is_skipped_with_a_warning(tmp_path: Path) -> N
 
 
 def test_a_schema_violation_inside_a_tool_disables_that_tool(tmp_path: Path) -> None:
-    path = broken(tmp_path, "            - name: imo\n              type: string",
-                  "            - name: imo\n              type: strnig")
+    path = broken(
+        tmp_path,
+        "            - name: imo\n              type: string",
+        "            - name: imo\n              type: strnig",
+    )
     doc = check(path)
     assert not doc.errors
     assert only(doc.warnings, "unit-invalid").field.endswith("inputParameters[0].type")
@@ -175,8 +186,11 @@ def test_import_resolves_relative_to_the_importing_file(tmp_path: Path) -> None:
     block = BASE.split("  consumes:\n")[1].split("  exposes:\n")[0]
     (tmp_path / "shared").mkdir()
     (tmp_path / "shared" / "registry.yaml").write_text(
-        'naftiko: "1.0.0-alpha2"\nconsumes:\n' + block, encoding="utf-8")
-    path = broken(tmp_path, block, "    - import: registry\n      location: ./shared/registry.yaml\n")
+        'naftiko: "1.0.0-alpha2"\nconsumes:\n' + block, encoding="utf-8"
+    )
+    path = broken(
+        tmp_path, block, "    - import: registry\n      location: ./shared/registry.yaml\n"
+    )
     doc = check(path)
     assert not doc.errors, doc.errors
     capability = load(path)
@@ -188,10 +202,13 @@ def test_import_errors_point_into_the_imported_file(tmp_path: Path) -> None:
     (tmp_path / "shared" / "registry.yaml").write_text(
         'naftiko: "1.0.0-alpha2"\nconsumes:\n  - namespace: registry\n    type: http\n'
         '    baseUri: "http://x"\n    resources:\n      - name: a\n        path: /a\n'
-        '        operations:\n          - name: op\n            method: FETCH\n',
-        encoding="utf-8")
+        "        operations:\n          - name: op\n            method: FETCH\n",
+        encoding="utf-8",
+    )
     block = BASE.split("  consumes:\n")[1].split("  exposes:\n")[0]
-    path = broken(tmp_path, block, "    - import: registry\n      location: ./shared/registry.yaml\n")
+    path = broken(
+        tmp_path, block, "    - import: registry\n      location: ./shared/registry.yaml\n"
+    )
     found = [d for d in check(path).diagnostics if "FETCH" in d.message]
     assert found and found[0].file.endswith("registry.yaml") and found[0].line == 11
 
@@ -199,10 +216,12 @@ def test_import_errors_point_into_the_imported_file(tmp_path: Path) -> None:
 def test_import_cycle_is_reported_with_its_chain(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(
         'naftiko: "1.0.0-alpha2"\nconsumes:\n  - import: registry\n    location: ./b.yaml\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (tmp_path / "b.yaml").write_text(
         'naftiko: "1.0.0-alpha2"\nconsumes:\n  - import: registry\n    location: ./a.yaml\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     block = BASE.split("  consumes:\n")[1].split("  exposes:\n")[0]
     path = broken(tmp_path, block, "    - import: registry\n      location: ./a.yaml\n")
     found = only(check(path).errors, "import-cycle")
@@ -212,7 +231,8 @@ def test_import_cycle_is_reported_with_its_chain(tmp_path: Path) -> None:
 def test_import_of_a_missing_namespace_lists_what_the_file_has(tmp_path: Path) -> None:
     block = BASE.split("  consumes:\n")[1].split("  exposes:\n")[0]
     (tmp_path / "shared.yaml").write_text(
-        'naftiko: "1.0.0-alpha2"\nconsumes:\n' + block, encoding="utf-8")
+        'naftiko: "1.0.0-alpha2"\nconsumes:\n' + block, encoding="utf-8"
+    )
     path = broken(tmp_path, block, "    - import: registr\n      location: ./shared.yaml\n")
     found = only(check(path).errors, "import-namespace")
     assert "registry" in found.hint

@@ -61,16 +61,20 @@ def _missing(bind: Bind, variable: str, key: str, base: Path) -> str:
         source = f"key '{key}' in {location_path(bind.location, base)}"
         fix = f"add '{key}' to that source"
     where = bind.key_where.get(variable, bind.where)
-    return (f"{where}: variable {variable} of bind namespace '{bind.namespace}' is not set: "
-            f"{source} is missing ({fix})")
+    return (
+        f"{where}: variable {variable} of bind namespace '{bind.namespace}' is not set: "
+        f"{source} is missing ({fix})"
+    )
 
 
 def _source(bind: Bind, base: Path, env: Mapping[str, str]) -> Mapping[str, Any]:
     if bind.location is None:
         return env
     if not bind.location.startswith("file:"):
-        raise BindError(f"{bind.where}: bind '{bind.namespace}': location scheme of "
-                        f"{bind.location!r} is not supported (use file:// or the environment)")
+        raise BindError(
+            f"{bind.where}: bind '{bind.namespace}': location scheme of "
+            f"{bind.location!r} is not supported (use file:// or the environment)"
+        )
     path = location_path(bind.location, base)
     where = f"{bind.where}: bind '{bind.namespace}'"
     if path.is_dir():
@@ -78,8 +82,9 @@ def _source(bind: Bind, base: Path, env: Mapping[str, str]) -> Mapping[str, Any]
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BindError(f"{where}: file not found: {path} (locations are relative to the "
-                        "capability file)") from None
+        raise BindError(
+            f"{where}: file not found: {path} (locations are relative to the capability file)"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BindError(f"{where}: cannot read {path}: {exc.__class__.__name__}") from None
     try:

@@ -7,7 +7,6 @@ and logs never carry their query string (it may hold an API key).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
@@ -28,6 +27,9 @@ log = logging.getLogger("naftiko.consume")
 class Timeouts:
     total: float = 30.0
     connect: float = 10.0
+
+
+DEFAULT_TIMEOUTS = Timeouts()
 
 
 def public_url(url: str) -> str:
@@ -94,7 +96,7 @@ class UpstreamClient:
                     body=body,
                     content_type=answer.headers.get("Content-Type", ""),
                 )
-        except (asyncio.TimeoutError, aiohttp.ServerTimeoutError):
+        except (TimeoutError, aiohttp.ServerTimeoutError):
             raise UpstreamUnavailable(
                 f"upstream '{self.namespace}' did not answer within "
                 f"{self.timeouts.total:g}s: {request.method} {shown}",
@@ -111,8 +113,13 @@ class UpstreamClient:
                 hint="check the baseUri (or --base-uri) and that the upstream is running",
             ) from None
         if log.isEnabledFor(logging.DEBUG):
-            log.debug("%s <- %s %s in %.1f ms", self.namespace, response.status, shown,
-                      (time.perf_counter() - started) * 1000)
+            log.debug(
+                "%s <- %s %s in %.1f ms",
+                self.namespace,
+                response.status,
+                shown,
+                (time.perf_counter() - started) * 1000,
+            )
         if response.status >= 400:
             response.data = _maybe_json(response)
             raise UpstreamError(

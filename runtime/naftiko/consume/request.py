@@ -154,9 +154,7 @@ def _merge(params: tuple[ConsumedParam, ...]) -> tuple[_Param, ...]:
         value: Any = param.value
         if isinstance(value, str):
             value = Template(value)
-        merged[(norm(param.name), param.in_)] = _Param(
-            param.name, param.in_, value, param.required
-        )
+        merged[(norm(param.name), param.in_)] = _Param(param.name, param.in_, value, param.required)
     return tuple(merged.values())
 
 
@@ -181,8 +179,10 @@ def _compile_body(body: Body | None) -> tuple[str, Any] | None:
             return ("raw", JsonTemplate(body.data))
         return ("json", DataTemplate(body.data))
     if body.type in ("text", "xml", "sparql"):
-        return ("text", Template(body.data if isinstance(body.data, str) else json.dumps(
-            body.data)))
+        return (
+            "text",
+            Template(body.data if isinstance(body.data, str) else json.dumps(body.data)),
+        )
     if body.type == "form":
         if isinstance(body.data, str):
             return ("text", Template(body.data))

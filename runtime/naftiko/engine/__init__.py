@@ -1,9 +1,9 @@
 """The engine: compile a capability into plans once; invoke a plan per call.
 
-    engine = Engine(capability, base_uris={"kombo-general": "http://127.0.0.1:8080/v1"})
-    result = await engine.invoke("kombo-general-mcp.get-integration-details",
-                                 {"integration_id": "abc"})
-    await engine.close()
+engine = Engine(capability, base_uris={"kombo-general": "http://127.0.0.1:8080/v1"})
+result = await engine.invoke("kombo-general-mcp.get-integration-details",
+                             {"integration_id": "abc"})
+await engine.close()
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from naftiko.bind import resolve
 from naftiko.bind.secret import Secret
-from naftiko.consume.client import Timeouts
+from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts
 from naftiko.engine.invoke import Result, invoke
 from naftiko.engine.plan import ConsumedPlan, ExposedPlan, Plan, Runtime, compile_capability
 from naftiko.errors import TargetError
@@ -32,7 +32,7 @@ class Engine:
         *,
         base_uris: Mapping[str, str] | None = None,
         environ: Mapping[str, str] | None = None,
-        timeouts: Timeouts = Timeouts(),
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
         binds: Mapping[str, Secret] | None = None,
     ) -> None:
         self.capability = capability
@@ -47,8 +47,11 @@ class Engine:
         found = self.plans.get(target)
         if found is None:
             close = difflib.get_close_matches(target, list(self.plans), n=3)
-            hint = (f"did you mean {', '.join(close)}?" if close
-                    else f"targets: {', '.join(sorted(self.plans)[:12])}")
+            hint = (
+                f"did you mean {', '.join(close)}?"
+                if close
+                else f"targets: {', '.join(sorted(self.plans)[:12])}"
+            )
             raise TargetError(f"unknown target '{target}'", hint=hint)
         return found
 

@@ -18,8 +18,9 @@ def check_inputs(declared: tuple[ExposedParam, ...], given: Mapping[str, Any]) -
     values = dict(given)
     problems: list[FieldProblem] = []
     for param in declared:
-        if param.value is not None and not (isinstance(param.value, str)
-                                             and param.value.startswith("$")):
+        if param.value is not None and not (
+            isinstance(param.value, str) and param.value.startswith("$")
+        ):
             values.setdefault(param.name, param.value)
             continue
         if param.name not in values or values[param.name] is None:

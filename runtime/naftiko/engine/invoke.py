@@ -39,15 +39,21 @@ async def _call(plan: ConsumedPlan, params: dict[str, Any], aliases: frozenset[s
     scope = CallScope(params, plan.runtime.binds, aliases)
     request = plan.recipe.build(scope)
     response = await plan.client.send(request)
-    data = decode(response, plan.operation.output_format, plan.recipe.namespace,
-                  f"{plan.recipe.method} {plan.operation.name}")
+    data = decode(
+        response,
+        plan.operation.output_format,
+        plan.recipe.namespace,
+        f"{plan.recipe.method} {plan.operation.name}",
+    )
     return Result(data, response.status)
 
 
 async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
     if plan.disabled:
-        raise TargetError(f"'{plan.target}' cannot run: {plan.disabled}",
-                          hint=f"see the load warning at {plan.unit.where}")
+        raise TargetError(
+            f"'{plan.target}' cannot run: {plan.disabled}",
+            hint=f"see the load warning at {plan.unit.where}",
+        )
     params = check_inputs(plan.inputs, inputs) if plan.inputs else dict(inputs)
     scope = CallScope(params, plan.runtime.binds, plan.aliases)
     params = apply_with(plan.withs, params, scope)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from naftiko.bind.secret import Secret
-from naftiko.consume.client import Timeouts, UpstreamClient
+from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
 from naftiko.consume.request import RequestRecipe
 from naftiko.engine.withs import GENERIC_PREFIXES, WithEntry, compile_with
 from naftiko.errors import Diagnostic, SpecError
@@ -85,7 +84,7 @@ def compile_capability(
     *,
     base_uris: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
-    timeouts: Timeouts = Timeouts(),
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
 ) -> dict[str, Plan]:
     """Every target of the capability, keyed ``namespace.name``."""
     env = os.environ if environ is None else environ
@@ -94,10 +93,15 @@ def compile_capability(
     unknown = sorted(set(base_uris or {}) - set(namespaces))
     problems: list[Diagnostic] = []
     if unknown:
-        problems.append(Diagnostic(
-            "error", f"--base-uri names unknown namespace(s): {', '.join(unknown)}",
-            file=str(capability.path),
-            hint=f"consumes namespaces: {', '.join(namespaces) or 'none'}", code="base-uri"))
+        problems.append(
+            Diagnostic(
+                "error",
+                f"--base-uri names unknown namespace(s): {', '.join(unknown)}",
+                file=str(capability.path),
+                hint=f"consumes namespaces: {', '.join(namespaces) or 'none'}",
+                code="base-uri",
+            )
+        )
     runtime = Runtime(binds=binds)
     plans: dict[str, Plan] = {}
     for consumes in capability.consumes:
@@ -149,8 +153,9 @@ def _compile_consumes(
 def _located(where: str, message: str, code: str) -> Diagnostic:
     file, _, rest = where.rpartition(":")
     file, _, line = file.rpartition(":")
-    return Diagnostic("error", message, file=file, line=int(line or 0), col=int(rest or 0),
-                      code=code)
+    return Diagnostic(
+        "error", message, file=file, line=int(line or 0), col=int(rest or 0), code=code
+    )
 
 
 def _compile_unit(
@@ -161,38 +166,34 @@ def _compile_unit(
     problems: list[Diagnostic],
 ) -> ExposedPlan | None:
     aliases = frozenset({unit.adapter, unit.adapter_type, *GENERIC_PREFIXES})
-    base = {"target": unit.target, "unit": unit, "runtime": runtime, "aliases": aliases,
-            "inputs": unit.inputs}
+    base = ExposedPlan(unit.target, unit, runtime, aliases, unit.inputs)
     if unit.disabled:
-        return ExposedPlan(**base, disabled=unit.disabled)
+        return replace(base, disabled=unit.disabled)
     try:
         withs = compile_with(unit.with_, aliases)
         shapers = tuple(Shaper(o, f"{unit.target}.output") for o in unit.outputs)
     except (TemplateSyntaxError, JsonPathSyntaxError) as exc:
         problems.append(_located(unit.where, f"{unit.target}: {exc}", "template"))
         return None
-    extra: dict[str, Any] = {}
+    ready = replace(base, withs=withs, shapers=shapers)
     if unit.ref:
         function = functions.get(unit.ref)
         if function is None:
-            return ExposedPlan(**base, disabled=f"aggregate function '{unit.ref}' is unknown")
-        extra = {"function": function,
-                 "inputs": unit.inputs if unit.inputs is not None else function.inputs}
-    elif unit.steps:
-        return ExposedPlan(**base, disabled=f"'{unit.target}' uses steps, which this version "
-                           "does not run yet")
-    elif unit.call:
+            return replace(base, disabled=f"aggregate function '{unit.ref}' is unknown")
+        inputs = unit.inputs if unit.inputs is not None else function.inputs
+        return replace(ready, function=function, inputs=inputs)
+    if unit.steps:
+        return replace(
+            base, disabled=f"'{unit.target}' uses steps, which this version does not run yet"
+        )
+    if unit.call:
         call = plans.get(unit.call)
         if not isinstance(call, ConsumedPlan):
-            return ExposedPlan(**base, disabled=f"'{unit.target}' calls unknown '{unit.call}'")
-        extra = {"call": call}
-    elif any(_has_value(o) for o in shapers):
-        extra = {"mock": True}
-    else:
-        return ExposedPlan(**base, disabled=f"'{unit.target}' has no call, steps, ref or mock "
-                           "outputs")
-    merged = {**base, **extra}
-    return ExposedPlan(**merged, withs=withs, shapers=shapers)
+            return replace(base, disabled=f"'{unit.target}' calls unknown '{unit.call}'")
+        return replace(ready, call=call)
+    if any(_has_value(o) for o in shapers):
+        return replace(ready, mock=True)
+    return replace(base, disabled=f"'{unit.target}' has no call, steps, ref or mock outputs")
 
 
 def _has_value(shaper: Shaper) -> bool:

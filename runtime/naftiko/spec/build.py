@@ -144,9 +144,16 @@ class _Builder:
                 shared = _exposed_params(resource.get("inputParameters")) or ()
                 for o_path, op in _indexed(resource.get("operations"), (*r_path, "operations")):
                     units.append(
-                        self.unit(op, o_path, "operation", namespace, kind,
-                                  path_=str(resource.get("path", "")), shared=shared,
-                                  fallback=str(resource.get("name") or ""))
+                        self.unit(
+                            op,
+                            o_path,
+                            "operation",
+                            namespace,
+                            kind,
+                            path_=str(resource.get("path", "")),
+                            shared=shared,
+                            fallback=str(resource.get("name") or ""),
+                        )
                     )
         auth = data.get("authentication")
         port = data.get("port")
@@ -176,8 +183,10 @@ class _Builder:
         fallback: str = "",
     ) -> Unit:
         method = data.get("method")
-        name = data.get("name") or data.get("ref", "").partition(".")[2] or (
-            f"{fallback}-{str(method).lower()}" if fallback else str(method or "unit").lower()
+        name = (
+            data.get("name")
+            or data.get("ref", "").partition(".")[2]
+            or (f"{fallback}-{str(method).lower()}" if fallback else str(method or "unit").lower())
         )
         declared = _exposed_params(data.get("inputParameters"))
         inputs = shared + declared if declared is not None else (shared or None)
@@ -269,17 +278,21 @@ def _output(data: dict[str, Any]) -> OutputParam:
         mapping, value = value, None
     items = data.get("items")
     if isinstance(items, list):
-        items = items[0] if len(items) == 1 else {"type": "object", "properties": {
-            str(i.get("name")): i for i in items if isinstance(i, dict)}}
+        items = (
+            items[0]
+            if len(items) == 1
+            else {
+                "type": "object",
+                "properties": {str(i.get("name")): i for i in items if isinstance(i, dict)},
+            }
+        )
     properties = data.get("properties")
     return OutputParam(
         type=data.get("type"),
         name=data.get("name"),
         mapping=mapping,
         value=value,
-        properties=tuple(
-            (str(k), _output(v)) for k, v in properties.items() if isinstance(v, dict)
-        )
+        properties=tuple((str(k), _output(v)) for k, v in properties.items() if isinstance(v, dict))
         if isinstance(properties, dict)
         else (),
         items=_output(items) if isinstance(items, dict) else None,

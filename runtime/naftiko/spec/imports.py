@@ -44,7 +44,7 @@ def _resolve_list(
     for index, entry in enumerate(entries):
         if isinstance(entry, dict) and isinstance(entry.get("location"), str):
             entry_path = (*path, index)
-            found = _load_entry(doc, entry, entry_path, doc.main, doc.base_dir, cache, [doc.path])
+            found = _load_entry(doc, entry, entry_path, doc.base_dir, cache, [doc.path])
             if found is not None:
                 entries[index] = found
 
@@ -53,7 +53,6 @@ def _load_entry(
     doc: Document,
     entry: dict[str, Any],
     entry_path: JsonPath,
-    source: Source,
     base_dir: Path,
     cache: dict[Path, Source],
     chain: list[Path],
@@ -64,8 +63,13 @@ def _load_entry(
     target = location_path(location, base_dir)
     if target in chain:
         cycle = " -> ".join(str(p) for p in [*chain, target])
-        doc.diag("error", entry_path + ("location",), f"import cycle: {cycle}",
-                 hint="remove one of the imports in the cycle", code="import-cycle")
+        doc.diag(
+            "error",
+            (*entry_path, "location"),
+            f"import cycle: {cycle}",
+            hint="remove one of the imports in the cycle",
+            code="import-cycle",
+        )
         return None
     shared = cache.get(target)
     if shared is None:
@@ -75,7 +79,7 @@ def _load_entry(
             first = exc.diagnostics[0]
             doc.diag(
                 "error",
-                entry_path + ("location",),
+                (*entry_path, "location"),
                 f"cannot import {target}: {first.message}"
                 + (f" at {first.location()}" if first.line else ""),
                 hint="locations are relative to the importing file",
@@ -85,19 +89,23 @@ def _load_entry(
         cache[target] = shared
     consumes = shared.data.get("consumes") if isinstance(shared.data, dict) else None
     if not isinstance(consumes, list) or not consumes:
-        doc.diag("error", entry_path + ("location",),
-                 f"{target} has no root 'consumes' list to import from",
-                 hint="a shared consumes file has 'naftiko' and 'consumes' at its root",
-                 code="import-not-shared")
+        doc.diag(
+            "error",
+            (*entry_path, "location"),
+            f"{target} has no root 'consumes' list to import from",
+            hint="a shared consumes file has 'naftiko' and 'consumes' at its root",
+            code="import-not-shared",
+        )
         return None
     for index, candidate in enumerate(consumes):
         if not isinstance(candidate, dict):
             continue
         inner_path: JsonPath = ("consumes", index)
-        if isinstance(candidate.get("location"), str) and candidate.get("as", candidate.get(
-                "import")) == name:
-            nested = _load_entry(doc, candidate, entry_path, shared, target.parent, cache,
-                                 [*chain, target])
+        if (
+            isinstance(candidate.get("location"), str)
+            and candidate.get("as", candidate.get("import")) == name
+        ):
+            nested = _load_entry(doc, candidate, entry_path, target.parent, cache, [*chain, target])
             if nested is None:
                 return None
             result = copy.deepcopy(nested)
@@ -110,8 +118,11 @@ def _load_entry(
             result["namespace"] = entry["as"]
         return result
     known = sorted(str(c.get("namespace")) for c in consumes if isinstance(c, dict))
-    doc.diag("error", entry_path + ("import",),
-             f"namespace '{name}' not found in {target}",
-             hint=f"that file declares: {', '.join(known) or 'nothing'}",
-             code="import-namespace")
+    doc.diag(
+        "error",
+        (*entry_path, "import"),
+        f"namespace '{name}' not found in {target}",
+        hint=f"that file declares: {', '.join(known) or 'nothing'}",
+        code="import-namespace",
+    )
     return None

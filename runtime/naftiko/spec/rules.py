@@ -30,35 +30,62 @@ def version(doc: Document) -> bool:
     """Check the document kind and version; False when nothing else is worth checking."""
     data = doc.data
     if not isinstance(data, dict):
-        doc.diag("error", (), "a capability file must be a YAML mapping",
-                 hint="start with 'naftiko: \"1.0.0-alpha2\"'", code="not-mapping")
+        doc.diag(
+            "error",
+            (),
+            "a capability file must be a YAML mapping",
+            hint="start with 'naftiko: \"1.0.0-alpha2\"'",
+            code="not-mapping",
+        )
         return False
     declared = data.get("naftiko")
     if declared is None:
-        doc.diag("error", (), "missing 'naftiko' version key",
-                 hint=f"add 'naftiko: \"{SUPPORTED}\"' at the top", code="version")
+        doc.diag(
+            "error",
+            (),
+            "missing 'naftiko' version key",
+            hint=f"add 'naftiko: \"{SUPPORTED}\"' at the top",
+            code="version",
+        )
         return False
     if str(declared) == "1.0.0-alpha1":
-        doc.diag("error", ("naftiko",),
-                 "this file declares naftiko 1.0.0-alpha1; naftiko-py runs 1.0.0-alpha2",
-                 hint="alpha2 renamed the workflow layout: move operations under "
-                 "capability.consumes[].resources[] and adapters under capability.exposes[], "
-                 "then set naftiko: \"1.0.0-alpha2\"",
-                 code="version")
+        doc.diag(
+            "error",
+            ("naftiko",),
+            "this file declares naftiko 1.0.0-alpha1; naftiko-py runs 1.0.0-alpha2",
+            hint="alpha2 renamed the workflow layout: move operations under "
+            "capability.consumes[].resources[] and adapters under capability.exposes[], "
+            'then set naftiko: "1.0.0-alpha2"',
+            code="version",
+        )
         return False
     if str(declared) != SUPPORTED:
-        doc.diag("error", ("naftiko",), f"unsupported naftiko version {declared!r}",
-                 hint=f"naftiko-py runs \"{SUPPORTED}\"", code="version")
+        doc.diag(
+            "error",
+            ("naftiko",),
+            f"unsupported naftiko version {declared!r}",
+            hint=f'naftiko-py runs "{SUPPORTED}"',
+            code="version",
+        )
         return False
     has_capability = "capability" in data
     has_consumes = "consumes" in data
     if has_capability and has_consumes:
-        doc.diag("error", ("consumes",),
-                 "a file is either a capability or a shared consumes file, not both",
-                 hint="move the root 'consumes' into capability.consumes", code="document-kind")
+        doc.diag(
+            "error",
+            ("consumes",),
+            "a file is either a capability or a shared consumes file, not both",
+            hint="move the root 'consumes' into capability.consumes",
+            code="document-kind",
+        )
     elif not has_capability and not has_consumes:
-        doc.diag("error", (), "nothing to run: no 'capability' and no root 'consumes'",
-                 hint="add a 'capability' with consumes and exposes", code="document-kind")
+        doc.diag(
+            "error",
+            (),
+            "nothing to run: no 'capability' and no root 'consumes'",
+            hint="add a 'capability' with consumes and exposes",
+            code="document-kind",
+        )
     return True
 
 
@@ -96,30 +123,43 @@ def _consumes(doc: Document, entries: list[Any], root: JsonPath) -> dict[str, di
             first_index, first = seen[name]
             file, line, _ = doc.where((*root, first_index, "namespace"))
             if _same(first, entry):
-                doc.diag("warning", path,
-                         f"consumes namespace '{name}' is declared twice with identical content; "
-                         "one declaration is kept",
-                         hint=f"remove the repeat (first at {file}:{line})", code="duplicate-same")
+                doc.diag(
+                    "warning",
+                    path,
+                    f"consumes namespace '{name}' is declared twice with identical content; "
+                    "one declaration is kept",
+                    hint=f"remove the repeat (first at {file}:{line})",
+                    code="duplicate-same",
+                )
                 continue
-            doc.diag("error", path,
-                     f"consumes namespace '{name}' is declared twice with different content",
-                     hint=f"rename one of them (first at {file}:{line})",
-                     code="duplicate-namespace")
+            doc.diag(
+                "error",
+                path,
+                f"consumes namespace '{name}' is declared twice with different content",
+                hint=f"rename one of them (first at {file}:{line})",
+                code="duplicate-namespace",
+            )
             continue
         seen[name] = (index, entry)
         keep.append(entry)
         base = entry.get("baseUri")
         if isinstance(base, str) and not base.startswith(("http://", "https://", "{{")):
-            doc.diag("warning", (*root, index, "baseUri"),
-                     f"namespace '{name}' has no usable baseUri ({base!r}); its calls fail "
-                     "until one is given",
-                     hint=f"set an http(s) URL, or run with --base-uri {name}=URL",
-                     code="base-uri")
+            doc.diag(
+                "warning",
+                (*root, index, "baseUri"),
+                f"namespace '{name}' has no usable baseUri ({base!r}); its calls fail "
+                "until one is given",
+                hint=f"set an http(s) URL, or run with --base-uri {name}=URL",
+                code="base-uri",
+            )
         for res_i, resource in _items(entry, "resources"):
             for op_i, operation in _items(resource, "operations"):
-                _outputs(doc, operation.get("outputParameters"),
-                         (*root, index, "resources", res_i, "operations", op_i,
-                          "outputParameters"), consumed=True)
+                _outputs(
+                    doc,
+                    operation.get("outputParameters"),
+                    (*root, index, "resources", res_i, "operations", op_i, "outputParameters"),
+                    consumed=True,
+                )
     entries[:] = keep
     return {name: entry for name, (_, entry) in seen.items()}
 
@@ -157,17 +197,25 @@ def _binds(doc: Document, data: dict[str, Any], capability: dict[str, Any]) -> N
         for index, bind in _items(holder, "binds"):
             name = bind.get("namespace")
             if name in seen:
-                doc.diag("error", (*root, index, "namespace"),
-                         f"bind namespace '{name}' is declared twice",
-                         hint="merge the two binds or rename one", code="duplicate-namespace")
+                doc.diag(
+                    "error",
+                    (*root, index, "namespace"),
+                    f"bind namespace '{name}' is declared twice",
+                    hint="merge the two binds or rename one",
+                    code="duplicate-namespace",
+                )
             if isinstance(name, str):
                 seen.add(name)
             location = bind.get("location")
             if isinstance(location, str) and not location.startswith("file:"):
-                doc.diag("error", (*root, index, "location"),
-                         f"bind location scheme of {location!r} is not supported",
-                         hint="use file:// (YAML, JSON, .env or a directory of files) or omit "
-                         "location to read environment variables", code="bind-scheme")
+                doc.diag(
+                    "error",
+                    (*root, index, "location"),
+                    f"bind location scheme of {location!r} is not supported",
+                    hint="use file:// (YAML, JSON, .env or a directory of files) or omit "
+                    "location to read environment variables",
+                    code="bind-scheme",
+                )
 
 
 # --- aggregates ----------------------------------------------------------------------------
@@ -179,9 +227,13 @@ def _aggregates(doc: Document, capability: dict[str, Any]) -> dict[str, dict[str
         for f_index, function in _items(aggregate, "functions"):
             key = f"{aggregate.get('namespace')}.{function.get('name')}"
             if key in functions:
-                doc.diag("error", ("capability", "aggregates", index, "functions", f_index, "name"),
-                         f"aggregate function '{key}' is declared twice",
-                         hint="rename one of them", code="duplicate-name")
+                doc.diag(
+                    "error",
+                    ("capability", "aggregates", index, "functions", f_index, "name"),
+                    f"aggregate function '{key}' is declared twice",
+                    hint="rename one of them",
+                    code="duplicate-name",
+                )
             functions[key] = function
     return functions
 
@@ -202,10 +254,13 @@ def _exposes(
         name = adapter.get("namespace")
         if isinstance(name, str):
             if name in seen_ns or name in namespaces:
-                doc.diag("error", (*path, "namespace"),
-                         f"namespace '{name}' is used by two blocks",
-                         hint="every adapter and consumes namespace must be unique",
-                         code="duplicate-namespace")
+                doc.diag(
+                    "error",
+                    (*path, "namespace"),
+                    f"namespace '{name}' is used by two blocks",
+                    hint="every adapter and consumes namespace must be unique",
+                    code="duplicate-namespace",
+                )
             seen_ns[name] = index
         port = adapter.get("port")
         if isinstance(port, int) and port > 0 and adapter.get("transport") != "stdio":
@@ -214,24 +269,36 @@ def _exposes(
             if loose:
                 other = ports[loose[0]]
                 file, line, _ = doc.where(("capability", "exposes", other, "port"))
-                doc.diag("error", (*path, "port"),
-                         f"port {port} is already used by exposes[{other}]",
-                         hint=f"give each adapter its own port (other one at {file}:{line}), "
-                         "or override one with --port NAMESPACE=PORT", code="port-clash")
+                doc.diag(
+                    "error",
+                    (*path, "port"),
+                    f"port {port} is already used by exposes[{other}]",
+                    hint=f"give each adapter its own port (other one at {file}:{line}), "
+                    "or override one with --port NAMESPACE=PORT",
+                    code="port-clash",
+                )
             ports[key] = index
         units = list(_units(adapter, path))
         if not units and adapter.get("type") in ("rest", "mcp"):
             what = "resources" if adapter.get("type") == "rest" else "tools"
-            doc.diag("warning", path, f"adapter '{name}' declares no {what}; it serves nothing",
-                     hint=f"add {what} or remove the adapter", code="empty-adapter")
+            doc.diag(
+                "warning",
+                path,
+                f"adapter '{name}' declares no {what}; it serves nothing",
+                hint=f"add {what} or remove the adapter",
+                code="empty-adapter",
+            )
         names: dict[str, JsonPath] = {}
         for unit_path, unit in units:
             unit_name = unit.get("name")
             if isinstance(unit_name, str) and adapter.get("type") == "mcp" and "uri" not in unit:
                 if unit_name in names:
-                    doc.diag("warning", (*unit_path, "name"),
-                             f"tool name '{unit_name}' is declared twice; the first one is served",
-                             code="duplicate-name")
+                    doc.diag(
+                        "warning",
+                        (*unit_path, "name"),
+                        f"tool name '{unit_name}' is declared twice; the first one is served",
+                        code="duplicate-name",
+                    )
                 names.setdefault(unit_name, unit_path)
             _unit(doc, unit, unit_path, adapter, namespaces, aggregates)
 
@@ -263,20 +330,27 @@ def _unit(
             _with_keys(doc, unit.get("with"), (*path, "with"), target, label)
     ref = unit.get("ref")
     if isinstance(ref, str) and ref not in aggregates:
-        doc.diag("warning", (*path, "ref"),
-                 f"'{label}' refers to aggregate function '{ref}', which is not declared; "
-                 "it is disabled",
-                 hint=f"declared functions: {', '.join(sorted(aggregates)) or 'none'}",
-                 code="unknown-ref")
+        doc.diag(
+            "warning",
+            (*path, "ref"),
+            f"'{label}' refers to aggregate function '{ref}', which is not declared; "
+            "it is disabled",
+            hint=f"declared functions: {', '.join(sorted(aggregates)) or 'none'}",
+            code="unknown-ref",
+        )
     for s_index, step in _items(unit, "steps"):
         step_call = step.get("call")
         if isinstance(step_call, str) and "." in step_call:
             _operation(doc, step_call, (*path, "steps", s_index, "call"), label, namespaces)
         kind = step.get("type", "call")
         if kind not in ("call", "lookup", "script"):
-            doc.diag("warning", (*path, "steps", s_index, "type"),
-                     f"step type {kind!r} is not supported; '{label}' is disabled",
-                     hint="steps are call, lookup or script", code="unsupported-step")
+            doc.diag(
+                "warning",
+                (*path, "steps", s_index, "type"),
+                f"step type {kind!r} is not supported; '{label}' is disabled",
+                hint="steps are call, lookup or script",
+                code="unsupported-step",
+            )
     _outputs(doc, unit.get("outputParameters"), (*path, "outputParameters"), consumed=False)
 
 
@@ -290,20 +364,26 @@ def _operation(
     namespace, _, operation = call.partition(".")
     entry = namespaces.get(namespace)
     if entry is None:
-        doc.diag("warning", path,
-                 f"'{label}' calls '{call}', but no consumes block declares namespace "
-                 f"'{namespace}'; it is disabled",
-                 hint=_suggest(namespace, namespaces, "declared namespaces"),
-                 code="unknown-call")
+        doc.diag(
+            "warning",
+            path,
+            f"'{label}' calls '{call}', but no consumes block declares namespace "
+            f"'{namespace}'; it is disabled",
+            hint=_suggest(namespace, namespaces, "declared namespaces"),
+            code="unknown-call",
+        )
         return None
     operations = operations_of(entry)
     found = operations.get(operation)
     if found is None:
-        doc.diag("warning", path,
-                 f"'{label}' calls '{call}', but '{namespace}' has no operation '{operation}'; "
-                 "it is disabled",
-                 hint=_suggest(operation, operations, f"operations of {namespace}"),
-                 code="unknown-call")
+        doc.diag(
+            "warning",
+            path,
+            f"'{label}' calls '{call}', but '{namespace}' has no operation '{operation}'; "
+            "it is disabled",
+            hint=_suggest(operation, operations, f"operations of {namespace}"),
+            code="unknown-call",
+        )
         return None
     return {**found, "__consumes__": entry}
 
@@ -332,9 +412,13 @@ def _with_keys(
     for key in with_:
         if norm(key) in known or any(f"{{{key}}}" in t or f"{{{{{key}}}}}" in t for t in texts):
             continue
-        doc.diag("warning", (*path, key),
-                 f"'{label}' passes '{key}', which is not a parameter of the called operation",
-                 hint=f"parameters: {', '.join(sorted(known)) or 'none'}", code="unknown-with")
+        doc.diag(
+            "warning",
+            (*path, key),
+            f"'{label}' passes '{key}', which is not a parameter of the called operation",
+            hint=f"parameters: {', '.join(sorted(known)) or 'none'}",
+            code="unknown-with",
+        )
 
 
 def _params(target: dict[str, Any]) -> list[dict[str, Any]]:
@@ -357,16 +441,23 @@ def _outputs(doc: Document, outputs: Any, path: JsonPath, *, consumed: bool) -> 
             continue
         expression = node.get("mapping")
         key = "mapping"
-        if expression is None and isinstance(node.get("value"), str) and (
-            consumed or node["value"].startswith("$")
+        if (
+            expression is None
+            and isinstance(node.get("value"), str)
+            and (consumed or node["value"].startswith("$"))
         ):
             expression, key = node["value"], "value"
         if isinstance(expression, str) and expression.startswith("$"):
             try:
                 compile_path(expression)
             except JsonPathSyntaxError as exc:
-                doc.diag("error", (*where, key), f"invalid JSONPath {expression!r}: {exc}",
-                         hint="use JSONPath such as $.data.items[0].id", code="jsonpath")
+                doc.diag(
+                    "error",
+                    (*where, key),
+                    f"invalid JSONPath {expression!r}: {exc}",
+                    hint="use JSONPath such as $.data.items[0].id",
+                    code="jsonpath",
+                )
         properties = node.get("properties")
         if isinstance(properties, dict):
             stack.extend(((*where, "properties", k), v) for k, v in properties.items())

@@ -62,9 +62,9 @@ def unit_of(path: JsonPath) -> JsonPath | None:
     for pattern, depth in _UNIT_DEPTH.items():
         if len(path) < depth:
             continue
-        if all(p == "*" or p == q for p, q in zip(pattern, path[:depth], strict=True)):
-            if best is None or depth > len(best):
-                best = path[:depth]
+        matches = all(p == "*" or p == q for p, q in zip(pattern, path[:depth], strict=True))
+        if matches and (best is None or depth > len(best)):
+            best = path[:depth]
     return best
 
 
@@ -81,27 +81,40 @@ def _report(doc: Document, error: ValidationError) -> None:
         instance = error.instance if isinstance(error.instance, dict) else {}
         for key in instance:
             if key not in known:
-                doc.diag("warning", (*path, key), f"unknown key '{key}'",
-                         hint="it is ignored; check its spelling or remove it",
-                         code="unknown-key")
+                doc.diag(
+                    "warning",
+                    (*path, key),
+                    f"unknown key '{key}'",
+                    hint="it is ignored; check its spelling or remove it",
+                    code="unknown-key",
+                )
         return
     message = _message(error)
     if path and path[-1] == "type" and error.validator in ("enum", "const") and _is_kind(path):
         what = "adapter" if "exposes" in path else "consumes entry"
-        doc.diag("warning", path, f"{what} type {error.instance!r} is not supported; it is skipped",
-                 hint="naftiko-py runs rest, mcp, skill and control adapters and http consumes",
-                 code="unsupported-type")
+        doc.diag(
+            "warning",
+            path,
+            f"{what} type {error.instance!r} is not supported; it is skipped",
+            hint="naftiko-py runs rest, mcp, skill and control adapters and http consumes",
+            code="unsupported-type",
+        )
         return
     unit = unit_of(path)
     if unit is not None:
-        doc.diag("warning", path, f"{message}; this unit is disabled",
-                 hint="fix this field; the rest of the file still serves", code="unit-invalid")
+        doc.diag(
+            "warning",
+            path,
+            f"{message}; this unit is disabled",
+            hint="fix this field; the rest of the file still serves",
+            code="unit-invalid",
+        )
         return
     doc.diag("error", path, message, code="schema")
 
 
 def _is_kind(path: JsonPath) -> bool:
-    return len(path) == 4 and path[1] in ("exposes", "consumes") or (
+    return (len(path) == 4 and path[1] in ("exposes", "consumes")) or (
         len(path) == 3 and path[0] == "consumes"
     )
 
@@ -119,4 +132,4 @@ def _message(error: ValidationError) -> str:
         return f"{error.instance!r} is not one of {', '.join(map(str, allowed))}"
     if error.validator == "type":
         return f"expected {error.validator_value}, got {type(error.instance).__name__}"
-    return error.message
+    return str(error.message)
