@@ -10,7 +10,6 @@ import asyncio
 import json
 import logging
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -178,8 +177,6 @@ def call(
             await engine.close()
 
     try:
-        for warning in _warnings(file):
-            log.warning("%s", warning)
         result = asyncio.run(run())
     except SpecError as exc:
         _report(exc.diagnostics)
@@ -194,12 +191,3 @@ def call(
         click.echo(f"error: {scrub(str(exc))}", err=True)
         sys.exit(1)
     click.echo(json.dumps(result.data, indent=2, ensure_ascii=False))
-
-
-def _warnings(file: str) -> list[Diagnostic]:
-    from naftiko.spec import check
-
-    try:
-        return [d for d in check(Path(file)).diagnostics if d.severity == "warning"]
-    except SpecError:
-        return []
