@@ -251,3 +251,35 @@ def test_in_body_parameters_form_a_json_object(tmp_path, serve) -> None:
 
     asyncio.run(run())
     assert json.loads(upstream.last.body) == {"title": "T", "size": 2}
+
+
+def test_base_uri_may_come_from_a_bind(tmp_path, serve) -> None:
+    upstream = serve(ok)
+    path = tmp_path / "cap.yaml"
+    path.write_text(
+        TEMPLATE.format(auth="", body="", method="GET")
+        .replace('baseUri: "http://127.0.0.1:9/api/"', 'baseUri: "{{API_BASE}}/api"')
+        .replace("      API_KEY: T_KEY\n", "      API_KEY: T_KEY\n      API_BASE: T_BASE\n"),
+        encoding="utf-8",
+    )
+
+    async def run() -> None:
+        engine = Engine(load(path), environ={**ENV, "T_BASE": upstream.url})
+        try:
+            await engine.invoke("up.op", {"id": "7"})
+        finally:
+            await engine.close()
+
+    asyncio.run(run())
+    assert upstream.last.path == "/api/items/7"
+
+
+def test_apikey_headers_dialect_sends_every_header(tmp_path, serve) -> None:
+    upstream = serve(ok)
+    auth = (
+        "      authentication:\n        type: apikey\n        headers:\n"
+        '          DD-API-KEY: "{{API_KEY}}"\n          DD-APPLICATION-KEY: "{{USER_NAME}}"'
+    )
+    call(tmp_path, upstream.url, {"id": "1"}, auth=auth)
+    assert upstream.last.headers["DD-API-KEY"] == "k3y-value"
+    assert upstream.last.headers["DD-APPLICATION-KEY"] == "ada"

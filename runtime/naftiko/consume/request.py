@@ -32,13 +32,6 @@ _CONTENT_TYPES = {
 }
 
 
-def join_url(base: str, path: str) -> str:
-    """baseUri and path with exactly one '/' between them."""
-    if not path:
-        return base
-    return base.rstrip("/") + "/" + path.lstrip("/")
-
-
 def as_template(text: str) -> Template:
     """Path templates accept `{x}` (OpenAPI style) as well as `{{x}}`."""
     return Template(_SINGLE_BRACE.sub(r"{{\1}}", text))
@@ -69,7 +62,8 @@ class RequestRecipe:
         self.namespace = consumes.namespace
         self.operation = operation
         self.method = operation.method
-        self.url = as_template(join_url(base_uri, operation.path))
+        self.base = Template(base_uri.rstrip("/"))
+        self.url = as_template("/" + operation.path.lstrip("/") if operation.path else "")
         self.params = _merge(consumes.params + operation.params)
         self.body = _compile_body(operation.body)
         self.body_params = tuple(p for p in self.params if p.location == "body")
@@ -78,7 +72,7 @@ class RequestRecipe:
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.params) + self.url.variables
+        return tuple(p.name for p in self.params) + self.base.variables + self.url.variables
 
     def build(self, scope: CallScope) -> Outgoing:
         problems: list[FieldProblem] = []
@@ -117,7 +111,8 @@ class RequestRecipe:
                 problems.append(FieldProblem(name, "is required", "path"))
             elif text_of(value) in (".", ".."):
                 problems.append(FieldProblem(name, "must not be '.' or '..'", "path"))
-        return self.url.render_path(scope)
+        base = self.base.source if self.base.is_static else self.base.render(scope)
+        return base + self.url.render_path(scope)
 
     def _body(
         self, scope: CallScope, problems: list[FieldProblem], out: Outgoing
