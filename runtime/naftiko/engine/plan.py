@@ -12,8 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from naftiko.bind.secret import Secret
+from naftiko.consume.auth import CompiledAuth
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
 from naftiko.consume.request import RequestRecipe
+from naftiko.consume.scope import CallScope
 from naftiko.engine.withs import GENERIC_PREFIXES, WithEntry, compile_with
 from naftiko.errors import Diagnostic, SpecError
 from naftiko.mapping import JsonPathSyntaxError, Shaper
@@ -129,9 +131,6 @@ def _compile_consumes(
     plans: dict[str, Plan],
     problems: list[Diagnostic],
 ) -> None:
-    from naftiko.consume.auth import CompiledAuth
-    from naftiko.consume.scope import CallScope
-
     base = overrides.get(consumes.namespace, consumes.base_uri)
     middleware = None
     if consumes.auth is not None and consumes.auth.type == "digest":
