@@ -188,7 +188,17 @@ def _convert(value: Any, declared: str) -> Any:
 class Shaper:
     """A compiled output parameter: turns the decoded upstream body into the declared shape."""
 
-    __slots__ = ("_literal", "items", "name", "path", "properties", "type", "value", "where")
+    __slots__ = (
+        "_literal",
+        "items",
+        "mock",
+        "name",
+        "path",
+        "properties",
+        "type",
+        "value",
+        "where",
+    )
 
     def __init__(self, param: OutputParam, where: str = "") -> None:
         self.name = param.name
@@ -201,6 +211,11 @@ class Shaper:
             (key, Shaper(child, f"{self.where}.{key}")) for key, child in param.properties
         )
         self.items = Shaper(param.items, f"{self.where}[]") if param.items else None
+        children = [c for _, c in self.properties] + ([self.items] if self.items else [])
+        # A mock output answers from `value` templates alone, at any depth.
+        self.mock: bool = (
+            self.value is not None or self._literal is not None or any(c.mock for c in children)
+        )
 
     def shape(self, root: Any, scope: Scope | None = None) -> Any:
         if self.value is not None:

@@ -31,12 +31,11 @@ class Result:
 
 async def invoke(plan: Plan, inputs: Mapping[str, Any]) -> Result:
     if isinstance(plan, ConsumedPlan):
-        return await _call(plan, dict(inputs), frozenset())
+        return await _call(plan, CallScope(dict(inputs), plan.runtime.binds))
     return await _exposed(plan, inputs)
 
 
-async def _call(plan: ConsumedPlan, params: dict[str, Any], aliases: frozenset[str]) -> Result:
-    scope = CallScope(params, plan.runtime.binds, aliases)
+async def _call(plan: ConsumedPlan, scope: CallScope) -> Result:
     request = plan.recipe.build(scope)
     response = await plan.client.send(request)
     data = decode(
@@ -59,10 +58,9 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
     params = apply_with(plan.withs, params, scope)
     if plan.function is not None:
         return await _exposed(plan.function, params)
+    scope = CallScope(params, plan.runtime.binds, plan.aliases)
     if plan.mock:
-        scope = CallScope(params, plan.runtime.binds, plan.aliases)
         return Result(shape_outputs(plan.shapers, None, scope), 200)
     assert plan.call is not None
-    answer = await _call(plan.call, params, plan.aliases)
-    scope = CallScope(params, plan.runtime.binds, plan.aliases)
+    answer = await _call(plan.call, scope)
     return Result(shape_outputs(plan.shapers, answer.data, scope), answer.status)

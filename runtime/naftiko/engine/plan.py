@@ -190,15 +190,6 @@ def _compile_unit(
         if not isinstance(call, ConsumedPlan):
             return replace(base, disabled=f"'{unit.target}' calls unknown '{unit.call}'")
         return replace(ready, call=call)
-    if any(_has_value(o) for o in shapers):
+    if any(o.mock for o in shapers):
         return replace(ready, mock=True)
     return replace(base, disabled=f"'{unit.target}' has no call, steps, ref or mock outputs")
-
-
-def _has_value(shaper: Shaper) -> bool:
-    if shaper.value is not None or shaper._literal is not None:
-        return True
-    children = [c for _, c in shaper.properties]
-    if shaper.items is not None:
-        children.append(shaper.items)
-    return any(_has_value(c) for c in children)
