@@ -25,17 +25,26 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     )
 
 
-def test_consumed_operation_reaches_upstream_with_bearer(corpus: Path, serve) -> None:
-    upstream = serve(kombo)
-    done = run(
+def call_kombo(corpus: Path, upstream_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`naftiko call` on kombo-general.yaml with the key set and the upstream pointed at."""
+    return run(
         "call",
         str(corpus / KOMBO_GENERAL),
+        *args,
+        "--base-uri",
+        f"kombo-general={upstream_url}/v1",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
+
+
+def test_consumed_operation_reaches_upstream_with_bearer(corpus: Path, serve) -> None:
+    upstream = serve(kombo)
+    done = call_kombo(
+        corpus,
+        upstream.url,
         "kombo-general.getintegrationsintegrationid",
         "-p",
         "integration_id=abc",
-        "--base-uri",
-        f"kombo-general={upstream.url}/v1",
-        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
     )
     assert done.returncode == 0, done.stderr
     assert upstream.last.method == "GET"
@@ -46,15 +55,12 @@ def test_consumed_operation_reaches_upstream_with_bearer(corpus: Path, serve) ->
 
 def test_exposed_tool_with_tools_dialect(corpus: Path, serve) -> None:
     upstream = serve(kombo)
-    done = run(
-        "call",
-        str(corpus / KOMBO_GENERAL),
+    done = call_kombo(
+        corpus,
+        upstream.url,
         "kombo-general-mcp.get-integration-details",
         "-p",
         "integration_id=abc",
-        "--base-uri",
-        f"kombo-general={upstream.url}/v1",
-        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
     )
     assert done.returncode == 0, done.stderr
     assert upstream.last.path == "/v1/integrations/abc"
@@ -79,15 +85,12 @@ def test_base_uri_from_environment_variable(corpus: Path, serve) -> None:
 def test_post_body_input_arrives_as_json_body(corpus: Path, serve) -> None:
     upstream = serve(kombo)
     body = {"type": "FULL", "nested": {"list": [1, 2, 3]}, "text": 'héllo "q"'}
-    done = run(
-        "call",
-        str(corpus / KOMBO_GENERAL),
+    done = call_kombo(
+        corpus,
+        upstream.url,
         "kombo-general-rest.postforcesync",
         "--json",
         json.dumps({"X-Integration-Id": "int-1", "body": body}),
-        "--base-uri",
-        f"kombo-general={upstream.url}/v1",
-        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
     )
     assert done.returncode == 0, done.stderr
     assert upstream.last.method == "POST"
@@ -98,15 +101,12 @@ def test_post_body_input_arrives_as_json_body(corpus: Path, serve) -> None:
 
 def test_upstream_error_keeps_kombo_error_code(corpus: Path, serve) -> None:
     upstream = serve(kombo)
-    done = run(
-        "call",
-        str(corpus / KOMBO_GENERAL),
+    done = call_kombo(
+        corpus,
+        upstream.url,
         "kombo-general-mcp.trigger-sync",
         "-p",
         "X-Integration-Id=setup-incomplete",
-        "--base-uri",
-        f"kombo-general={upstream.url}/v1",
-        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
     )
     assert done.returncode == 1
     assert "answered 409" in done.stderr
@@ -140,14 +140,11 @@ def test_missing_bind_names_variable_namespace_and_source(corpus: Path) -> None:
 )
 def test_bad_path_inputs_are_refused_or_encoded(corpus: Path, serve, args, expected) -> None:
     upstream = serve(kombo)
-    done = run(
-        "call",
-        str(corpus / KOMBO_GENERAL),
+    done = call_kombo(
+        corpus,
+        upstream.url,
         "kombo-general.getintegrationsintegrationid",
         *args,
-        "--base-uri",
-        f"kombo-general={upstream.url}/v1",
-        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
     )
     if expected is None:
         assert done.returncode == 0, done.stderr
@@ -183,15 +180,12 @@ def test_timeout_is_a_clear_error(corpus: Path, serve) -> None:
         return web.json_response({})
 
     upstream = serve(slow)
-    done = run(
-        "call",
-        str(corpus / KOMBO_GENERAL),
+    done = call_kombo(
+        corpus,
+        upstream.url,
         "kombo-general.getcheckapikey",
         "--timeout",
         "0.5",
-        "--base-uri",
-        f"kombo-general={upstream.url}/v1",
-        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
     )
     assert done.returncode == 1
     assert "did not answer within 0.5s" in done.stderr
@@ -204,13 +198,10 @@ def test_non_json_body_is_a_clear_error(corpus: Path, serve) -> None:
     upstream = serve(
         lambda request: web.Response(text="<html>oops</html>", content_type="text/html")
     )
-    done = run(
-        "call",
-        str(corpus / KOMBO_GENERAL),
+    done = call_kombo(
+        corpus,
+        upstream.url,
         "kombo-general.getcheckapikey",
-        "--base-uri",
-        f"kombo-general={upstream.url}/v1",
-        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
     )
     assert done.returncode == 1
     assert "not JSON (text/html)" in done.stderr
