@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
+import signal
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,3 +133,65 @@ def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NAFTIKO_")}
     env.update(extra)
     return env
+
+
+_LISTENING = re.compile(r"adapter '([^']+)' listening on (http://\S+)")
+
+
+@dataclass
+class Running:
+    """A `naftiko run` process: adapter URLs by namespace, and what it logged."""
+
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    urls: dict[str, str]
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, timeout: float = 30) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait(5)
+
+
+def start_naftiko(args: list[str], log_path: Path, env: dict[str, str] | None = None) -> Running:
+    """Start `naftiko run ARGS` and wait (bounded) until it logs that it is ready."""
+    with log_path.open("wb") as sink:
+        process = subprocess.Popen(
+            [*naftiko_command(), "run", *args],
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+            env=env or clean_env(),
+        )
+    running = Running(process, log_path, {})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        text = running.log()
+        if "ready:" in text:
+            running.urls = dict(_LISTENING.findall(text))
+            return running
+        if process.poll() is not None:
+            raise AssertionError(f"naftiko run exited {process.returncode}:\n{text}")
+        time.sleep(0.05)
+    running.stop()
+    raise AssertionError(f"naftiko run did not become ready:\n{running.log()}")
+
+
+@pytest.fixture
+def naftiko_run(tmp_path: Path) -> Iterator[Callable[..., Running]]:
+    """Start `naftiko run` processes; each is stopped (SIGTERM) at the end of the test."""
+    started: list[Running] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> Running:
+        running = start_naftiko(list(args), tmp_path / f"naftiko-{len(started)}.log", env)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop()

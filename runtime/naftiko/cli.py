@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import signal
 import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import click
@@ -191,3 +194,187 @@ def call(
         click.echo(f"error: {scrub(str(exc))}", err=True)
         sys.exit(1)
     click.echo(json.dumps(result.data, indent=2, ensure_ascii=False))
+
+
+def _ports(values: tuple[str, ...]) -> dict[str, int]:
+    ports: dict[str, int] = {}
+    for name, text in _pairs(values, "--port").items():
+        if not text.isdigit() or not 0 <= int(text) <= 65535:
+            raise click.BadParameter(
+                f"{name}={text}: the port must be a number from 0 to 65535 (0: any free port)",
+                param_hint="--port",
+            )
+        ports[name] = int(text)
+    return ports
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--host",
+    envvar="NAFTIKO_HOST",
+    show_envvar=True,
+    help="Address every adapter binds to, instead of its `address` (default 127.0.0.1).",
+)
+@click.option(
+    "--port",
+    "ports",
+    multiple=True,
+    metavar="NS=PORT",
+    envvar="NAFTIKO_PORT",
+    show_envvar=True,
+    help="Serve adapter NS on PORT (repeatable; 0 picks a free port).",
+)
+@click.option(
+    "--base-uri",
+    "base_uris",
+    multiple=True,
+    metavar="NS=URL",
+    envvar="NAFTIKO_BASE_URI",
+    show_envvar=True,
+    help="Point a consumes namespace elsewhere (repeatable). Also NAFTIKO_BASE_URI_<NS>.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    envvar="NAFTIKO_TIMEOUT",
+    show_envvar=True,
+    help="Seconds to wait for an upstream answer.",
+)
+@click.option(
+    "--request-timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    envvar="NAFTIKO_REQUEST_TIMEOUT",
+    show_envvar=True,
+    help="Deadline in seconds for a whole inbound request (504 after it).",
+)
+@click.option(
+    "--max-body-size",
+    type=click.IntRange(min=0),
+    default=10 * 1024 * 1024,
+    show_default=True,
+    envvar="NAFTIKO_MAX_BODY_SIZE",
+    show_envvar=True,
+    help="Largest request body accepted, in bytes (413 above).",
+)
+@click.option(
+    "--max-header-size",
+    type=click.IntRange(min=256),
+    default=8190,
+    show_default=True,
+    envvar="NAFTIKO_MAX_HEADER_SIZE",
+    show_envvar=True,
+    help="Longest request line or header line, in bytes.",
+)
+@click.option(
+    "--grace-period",
+    type=float,
+    default=30.0,
+    show_default=True,
+    envvar="NAFTIKO_GRACE_PERIOD",
+    show_envvar=True,
+    help="Seconds in-flight requests get to finish after SIGTERM or SIGINT.",
+)
+def run(
+    files: tuple[str, ...],
+    host: str | None,
+    ports: tuple[str, ...],
+    base_uris: tuple[str, ...],
+    timeout: float,
+    request_timeout: float,
+    max_body_size: int,
+    max_header_size: int,
+    grace_period: float,
+) -> None:
+    """Serve every adapter of every FILE until SIGTERM or SIGINT.
+
+    Everything is loaded and checked before any port opens; on any error nothing starts
+    and every error is listed (exit 1). Stopping drains in-flight requests (exit 0).
+    """
+    from naftiko.consume.client import Timeouts
+    from naftiko.expose.rest import Limits
+    from naftiko.expose.server import ServeOptions, prepare, serve
+
+    options = ServeOptions(
+        host=host or None,
+        ports=_ports(ports),
+        base_uris=_pairs(base_uris, "--base-uri"),
+        timeouts=Timeouts(total=timeout, connect=min(timeout, 10.0)),
+        limits=Limits(max_body=max_body_size, max_header=max_header_size, deadline=request_timeout),
+        grace=grace_period,
+    )
+    try:
+        service = prepare(files, options)
+    except SpecError as exc:
+        _report(exc.diagnostics)
+        click.echo(f"not started: {len(exc.diagnostics)} error(s)", err=True)
+        sys.exit(1)
+
+    async def main_task() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, _on_signal, stop, number)
+        await serve(service, stop)
+
+    try:
+        _event_loop_runner(main_task)
+    except NaftikoError as exc:
+        click.echo(f"error: {scrub(str(exc))}", err=True)
+        sys.exit(1)
+
+
+def _on_signal(stop: asyncio.Event, number: int) -> None:
+    if stop.is_set():
+        log.warning("second %s: stopping now", signal.Signals(number).name)
+        raise SystemExit(1)
+    log.info("%s received", signal.Signals(number).name)
+    stop.set()
+
+
+def _event_loop_runner(main_task: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """asyncio.run, on uvloop when it is installed."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main_task())
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main_task())
+
+
+@main.group()
+def export() -> None:
+    """Write documents derived from a capability."""
+
+
+@export.command("openapi")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--adapter", "namespace", metavar="NS", help="The REST adapter (if several).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout."
+)
+def export_openapi_command(file: str, namespace: str | None, output: str | None) -> None:
+    """Print the OpenAPI 3.1 document of a REST adapter (no secrets are read)."""
+    from naftiko.openapi.exporter import export_openapi, rest_adapter
+    from naftiko.spec import load
+
+    try:
+        capability = load(file)
+        document = export_openapi(capability, rest_adapter(capability, namespace))
+    except SpecError as exc:
+        _report(exc.diagnostics)
+        sys.exit(1)
+    except NaftikoError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    Path(output).write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)

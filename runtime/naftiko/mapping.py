@@ -257,3 +257,48 @@ def shape_outputs(shapers: tuple[Shaper, ...], root: Any, scope: Scope | None = 
         if result is not None:
             return result
     return None
+
+
+# --- schemas -------------------------------------------------------------------------------
+
+_SCALARS = frozenset({"string", "number", "integer", "boolean"})
+
+
+def output_schema(outputs: tuple[OutputParam, ...]) -> dict[str, Any] | None:
+    """The JSON Schema of what shape_outputs returns, when the declarations say enough."""
+    if not outputs:
+        return None
+    named = [o for o in outputs if o.name]
+    if named and len(named) == len(outputs):
+        return {
+            "type": "object",
+            "properties": {str(o.name): _nullable(_schema_of(o)) for o in named},
+        }
+    first = next(o for o in outputs if not o.name)
+    return _schema_of(first)
+
+
+def _schema_of(param: OutputParam) -> dict[str, Any]:
+    kind = param.type or ("object" if param.properties else None)
+    if kind == "object":
+        if not param.properties:
+            return {"type": "object"}
+        return {
+            "type": "object",
+            "properties": {key: _nullable(_schema_of(child)) for key, child in param.properties},
+        }
+    if kind == "array":
+        if param.items is None:
+            return {"type": "array"}
+        return {"type": "array", "items": _nullable(_schema_of(param.items))}
+    if kind in _SCALARS:
+        return {"type": kind}
+    return {}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """A mapped field may be missing upstream; shaping then gives null, which stays valid."""
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        return {**schema, "type": [kind, "null"]}
+    return schema

@@ -114,9 +114,9 @@ def test_identical_repeated_namespace_is_a_warning_and_kept_once(tmp_path: Path)
     assert len(load(path).consumes) == 1
 
 
-def test_clashing_ports_name_both_adapters_and_the_fix(tmp_path: Path) -> None:
+def test_clashing_ports_warn_naming_both_adapters_and_the_fix(tmp_path: Path) -> None:
     path = broken(tmp_path, "port: 3002", "port: 3001")
-    found = only(check(path).errors, "port-clash")
+    found = only(check(path).warnings, "port-clash")
     assert found.field == "capability.exposes[1].port"
     lines = path.read_text(encoding="utf-8").splitlines()
     assert [i + 1 for i, text in enumerate(lines) if "port: 3001" in text][1] == found.line

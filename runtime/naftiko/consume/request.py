@@ -21,6 +21,7 @@ from naftiko.errors import FieldProblem, InputError
 from naftiko.spec.model import Body, ConsumedOperation, ConsumedParam, Consumes
 from naftiko.template import MISSING, DataTemplate, JsonTemplate, Template, text_of
 
+_UNSAFE = re.compile(r"[\r\n\x00]")
 _SINGLE_BRACE = re.compile(r"(?<!\{)\{([^{}\s]+)\}(?!\})")
 _CONTENT_TYPES = {
     "json": "application/json",
@@ -89,10 +90,13 @@ class RequestRecipe:
             if param.location == "query":
                 values = value if isinstance(value, list) else [value]
                 out.query.extend((param.name, text_of(v)) for v in values)
+            elif _UNSAFE.search(text := text_of(value)):
+                problem = "must not contain line breaks"
+                problems.append(FieldProblem(param.name, problem, param.location))
             elif param.location == "header":
-                out.headers[param.name] = text_of(value)
+                out.headers[param.name] = text
             elif param.location == "cookie":
-                out.cookies[param.name] = text_of(value)
+                out.cookies[param.name] = text
         out.body = self._body(scope, problems, out)
         if problems:
             raise InputError(problems)

@@ -9,18 +9,19 @@ await engine.close()
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from naftiko.bind import resolve
 from naftiko.bind.secret import Secret
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts
+from naftiko.engine.forward import Forwarder
 from naftiko.engine.invoke import Result, invoke
 from naftiko.engine.plan import ConsumedPlan, ExposedPlan, Plan, Runtime, compile_capability
 from naftiko.errors import TargetError
 from naftiko.spec.model import Capability
 
-__all__ = ["ConsumedPlan", "Engine", "ExposedPlan", "Plan", "Result", "invoke"]
+__all__ = ["ConsumedPlan", "Engine", "ExposedPlan", "Forwarder", "Plan", "Result", "invoke"]
 
 
 class Engine:
@@ -58,6 +59,9 @@ class Engine:
     async def invoke(self, target: str | Plan, inputs: Mapping[str, Any]) -> Result:
         plan = self.plan(target) if isinstance(target, str) else target
         return await invoke(plan, inputs)
+
+    def forwarder(self, namespace: str, trusted: Sequence[str]) -> Forwarder:
+        return Forwarder(self.runtime, namespace, trusted)
 
     async def close(self) -> None:
         await self.runtime.close()

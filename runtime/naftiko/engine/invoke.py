@@ -15,7 +15,7 @@ from naftiko.consume.scope import CallScope
 from naftiko.engine.inputs import check_inputs
 from naftiko.engine.plan import ConsumedPlan, ExposedPlan, Plan
 from naftiko.engine.withs import apply_with
-from naftiko.errors import TargetError
+from naftiko.errors import TargetError, UpstreamResponse
 from naftiko.mapping import shape_outputs
 
 log = logging.getLogger("naftiko.engine")
@@ -23,10 +23,15 @@ log = logging.getLogger("naftiko.engine")
 
 @dataclass(frozen=True)
 class Result:
-    """A shaped answer and the status an HTTP adapter should use (upstream's when called)."""
+    """A shaped answer and the status an HTTP adapter should use (upstream's when called).
+
+    ``upstream`` is set when ``data`` is the upstream answer unshaped (no outputs declared,
+    or every mapping gave null): HTTP adapters then pass the body on with its media type.
+    """
 
     data: Any
     status: int = 200
+    upstream: UpstreamResponse | None = None
 
 
 async def invoke(plan: Plan, inputs: Mapping[str, Any]) -> Result:
@@ -44,7 +49,7 @@ async def _call(plan: ConsumedPlan, scope: CallScope) -> Result:
         plan.recipe.namespace,
         f"{plan.recipe.method} {plan.operation.name}",
     )
-    return Result(data, response.status)
+    return Result(data, response.status, response)
 
 
 async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
@@ -63,4 +68,7 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
         return Result(shape_outputs(plan.shapers, None, scope), 200)
     assert plan.call is not None
     answer = await _call(plan.call, scope)
-    return Result(shape_outputs(plan.shapers, answer.data, scope), answer.status)
+    if not plan.shapers:
+        return answer
+    shaped = shape_outputs(plan.shapers, answer.data, scope)
+    return Result(shaped, answer.status, answer.upstream if shaped is None else None)

@@ -29,6 +29,8 @@ class Runtime:
 
     binds: Mapping[str, Secret]
     clients: dict[str, UpstreamClient] = field(default_factory=dict)
+    consumes: dict[str, Consumes] = field(default_factory=dict)
+    bases: dict[str, str] = field(default_factory=dict)
 
     async def close(self) -> None:
         for client in self.clients.values():
@@ -137,6 +139,8 @@ def _compile_consumes(
         middleware = CompiledAuth(consumes.auth).digest(CallScope({}, runtime.binds))
     client = UpstreamClient(consumes.namespace, timeouts, middleware)
     runtime.clients[consumes.namespace] = client
+    runtime.consumes.setdefault(consumes.namespace, consumes)
+    runtime.bases.setdefault(consumes.namespace, base)
     for operation in consumes.operations:
         target = f"{consumes.namespace}.{operation.name}"
         if target in plans:

@@ -19,7 +19,9 @@ from naftiko.spec.model import (
     ConsumedParam,
     Consumes,
     ExposedParam,
+    Forward,
     OutputParam,
+    Resource,
     Step,
     Unit,
 )
@@ -134,27 +136,18 @@ class _Builder:
         kind = str(data["type"])
         namespace = str(data.get("namespace") or kind)
         units: list[Unit] = []
+        resources: list[Resource] = []
         if kind == "mcp":
             units = [
                 self.unit(t, p, "tool", namespace, kind)
                 for p, t in _indexed(data.get("tools"), (*path, "tools"))
             ]
         elif kind == "rest":
-            for r_path, resource in _indexed(data.get("resources"), (*path, "resources")):
-                shared = _exposed_params(resource.get("inputParameters")) or ()
-                for o_path, op in _indexed(resource.get("operations"), (*r_path, "operations")):
-                    units.append(
-                        self.unit(
-                            op,
-                            o_path,
-                            "operation",
-                            namespace,
-                            kind,
-                            path_=str(resource.get("path", "")),
-                            shared=shared,
-                            fallback=str(resource.get("name") or ""),
-                        )
-                    )
+            resources = [
+                self.resource(r, p, namespace)
+                for p, r in _indexed(data.get("resources"), (*path, "resources"))
+            ]
+            units = [u for r in resources for u in r.units]
         auth = data.get("authentication")
         port = data.get("port")
         return Adapter(
@@ -166,7 +159,38 @@ class _Builder:
             transport=str(data.get("transport") or "http"),
             auth=Auth(str(auth["type"]), dict(auth)) if isinstance(auth, dict) else None,
             units=tuple(units),
+            resources=tuple(resources),
             raw=data,
+            where=self.where(path),
+        )
+
+    def resource(self, data: dict[str, Any], path: JsonPath, namespace: str) -> Resource:
+        shared = _exposed_params(data.get("inputParameters"), rest=True) or ()
+        units = tuple(
+            self.unit(
+                op,
+                o_path,
+                "operation",
+                namespace,
+                "rest",
+                path_=str(data.get("path", "")),
+                shared=shared,
+                fallback=str(data.get("name") or ""),
+            )
+            for o_path, op in _indexed(data.get("operations"), (*path, "operations"))
+        )
+        forward = data.get("forward")
+        return Resource(
+            path=str(data.get("path", "")),
+            name=str(data.get("name") or ""),
+            description=str(data.get("description") or ""),
+            units=units,
+            forward=Forward(
+                str(forward["targetNamespace"]),
+                tuple(str(h) for h in forward.get("trustedHeaders") or ()),
+            )
+            if isinstance(forward, dict) and forward.get("targetNamespace")
+            else None,
             where=self.where(path),
         )
 
@@ -188,7 +212,7 @@ class _Builder:
             or data.get("ref", "").partition(".")[2]
             or (f"{fallback}-{str(method).lower()}" if fallback else str(method or "unit").lower())
         )
-        declared = _exposed_params(data.get("inputParameters"))
+        declared = _exposed_params(data.get("inputParameters"), rest=adapter_type == "rest")
         inputs = shared + declared if declared is not None else (shared or None)
         return Unit(
             kind=kind,
@@ -235,7 +259,9 @@ def _consumed_params(values: Any) -> tuple[ConsumedParam, ...]:
 _KNOWN_EXPOSED = {"name", "type", "in", "required", "description", "value"}
 
 
-def _exposed_params(values: Any) -> tuple[ExposedParam, ...] | None:
+def _exposed_params(values: Any, *, rest: bool = False) -> tuple[ExposedParam, ...] | None:
+    """REST parameters are optional unless in the path or marked `required` (the alpha2
+    schema forbids `required` there, so files could not say otherwise); tool ones required."""
     if not isinstance(values, list):
         return None
     return tuple(
@@ -243,7 +269,7 @@ def _exposed_params(values: Any) -> tuple[ExposedParam, ...] | None:
             name=str(p["name"]),
             type=str(p.get("type") or "string"),
             in_=p.get("in"),
-            required=bool(p.get("required", True)),
+            required=bool(p.get("required", p.get("in") == "path" if rest else True)),
             description=str(p.get("description") or ""),
             value=p.get("value"),
             extra={k: v for k, v in p.items() if k not in _KNOWN_EXPOSED},

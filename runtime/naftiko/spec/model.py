@@ -143,6 +143,26 @@ class Unit:
 
 
 @dataclass(frozen=True)
+class Forward:
+    """A REST resource's pass-through to a consumes namespace, for methods no operation has."""
+
+    namespace: str
+    trusted_headers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A REST path: its operations (units, in declaration order) and an optional forward."""
+
+    path: str
+    name: str = ""
+    description: str = ""
+    units: tuple[Unit, ...] = ()
+    forward: Forward | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class Adapter:
     type: str
     namespace: str
@@ -152,6 +172,7 @@ class Adapter:
     transport: str = "http"
     auth: Auth | None = None
     units: tuple[Unit, ...] = ()
+    resources: tuple[Resource, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
     where: str = ""
 

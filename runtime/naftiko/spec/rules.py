@@ -270,9 +270,10 @@ def _exposes(
                 other = ports[loose[0]]
                 file, line, _ = doc.where(("capability", "exposes", other, "port"))
                 doc.diag(
-                    "error",
+                    "warning",
                     (*path, "port"),
-                    f"port {port} is already used by exposes[{other}]",
+                    f"port {port} is already used by exposes[{other}]; "
+                    "`naftiko run` refuses to start until one moves",
                     hint=f"give each adapter its own port (other one at {file}:{line}), "
                     "or override one with --port NAMESPACE=PORT",
                     code="port-clash",

@@ -1,0 +1,1 @@
+"""Servers that expose a capability: REST today; each adapter calls only the engine."""

@@ -1,0 +1,246 @@
+"""The REST adapter: aiohttp's low-level server, routes from resources, one engine call each.
+
+Per request it only matches a precompiled route, collects inputs, calls ``engine.invoke``
+and encodes the result. Errors are ``application/problem+json``, except an upstream's own
+non-2xx answer, which goes back unchanged (status, body, Content-Type) so that API error
+codes (Kombo's ``error.code``) reach the caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from aiohttp.web_request import BaseRequest
+
+from naftiko.engine import Engine, ExposedPlan, Forwarder, invoke
+from naftiko.errors import (
+    InputError,
+    NaftikoError,
+    UpstreamError,
+    UpstreamResponse,
+)
+from naftiko.expose.problem import problem
+from naftiko.expose.rest_inputs import Inputs, compile_inputs
+from naftiko.expose.routes import Match, Router
+from naftiko.spec.model import Adapter
+
+log = logging.getLogger("naftiko.rest")
+
+_NO_BODY_STATUS = frozenset({204, 304})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one request may cost: body bytes, header sizes, and total time."""
+
+    max_body: int = 10 * 1024 * 1024
+    max_header: int = 8190
+    max_headers: int = 128
+    deadline: float = 60.0
+
+
+@dataclass(frozen=True)
+class _Operation:
+    plan: ExposedPlan
+    inputs: Inputs
+
+
+@dataclass(frozen=True)
+class _Resource:
+    path: str
+    operations: Mapping[str, _Operation]
+    forward: Forwarder | None
+    allow: str
+
+
+class RestAdapter:
+    """One `type: rest` adapter, ready to serve; build it only from a loaded capability."""
+
+    def __init__(self, adapter: Adapter, engine: Engine, limits: Limits = Limits()) -> None:
+        self.adapter = adapter
+        self.namespace = adapter.namespace
+        self.limits = limits
+        self.router: Router[_Resource] = Router()
+        for resource in adapter.resources:
+            operations: dict[str, _Operation] = {}
+            for unit in resource.units:
+                plan = engine.plan(unit.target)
+                assert isinstance(plan, ExposedPlan)
+                if unit.method and unit.method not in operations:
+                    operations[unit.method] = _Operation(plan, compile_inputs(unit, plan.call))
+            forward = (
+                engine.forwarder(resource.forward.namespace, resource.forward.trusted_headers)
+                if resource.forward is not None
+                else None
+            )
+            methods = sorted(set(operations) | ({"HEAD"} if "GET" in operations else set()))
+            allow = ", ".join([*methods, "OPTIONS"]) if forward is None else "*"
+            self.router.add(resource.path, _Resource(resource.path, operations, forward, allow))
+        self.openapi: bytes = b"{}"
+
+    def set_openapi(self, document: Mapping[str, Any]) -> None:
+        self.openapi = json.dumps(document, ensure_ascii=False, indent=2).encode()
+
+    def server(self) -> web.Server:
+        """The low-level aiohttp server; call it inside the event loop that will run it."""
+        limits = self.limits
+        loop = asyncio.get_running_loop()
+
+        def request_factory(*args: Any) -> BaseRequest:
+            return BaseRequest(*args, loop, client_max_size=limits.max_body)
+
+        return web.Server(
+            self.handle,
+            request_factory=request_factory,
+            max_line_size=limits.max_header,
+            max_field_size=limits.max_header,
+            max_headers=limits.max_headers,
+            keepalive_timeout=75.0,
+        )
+
+    async def handle(self, request: BaseRequest) -> web.StreamResponse:
+        method = request.method
+        raw_path = request.rel_url.raw_path
+        found = self.router.match(raw_path)
+        if found is None:
+            if raw_path == "/openapi.json" and method in ("GET", "HEAD"):
+                return web.Response(body=self.openapi, content_type="application/json")
+            return problem(
+                404,
+                "Not Found",
+                f"no resource at {request.path}",
+                hint="GET /openapi.json lists every route",
+            )
+        resource = found.target
+        operation = resource.operations.get(method)
+        if operation is None and method == "HEAD":
+            operation = resource.operations.get("GET")
+        try:
+            async with asyncio.timeout(self.limits.deadline):
+                if operation is not None:
+                    return await self._operation(operation, request, found)
+                if resource.forward is not None:
+                    return await self._forward(resource.forward, request, found)
+        except TimeoutError:
+            log.warning(
+                "%s %s: request deadline of %gs exceeded",
+                method,
+                request.path,
+                self.limits.deadline,
+            )
+            return problem(
+                504,
+                "Gateway Timeout",
+                f"the request did not complete within {self.limits.deadline:g}s",
+                hint="raise --request-timeout if this operation is slow by design",
+            )
+        if method == "OPTIONS":
+            return web.Response(status=204, headers={"Allow": resource.allow})
+        return problem(
+            405,
+            "Method Not Allowed",
+            f"{method} is not allowed on {resource.path}",
+            hint=f"allowed: {resource.allow}",
+            headers={"Allow": resource.allow},
+        )
+
+    async def _operation(
+        self, operation: _Operation, request: BaseRequest, found: Match[_Resource]
+    ) -> web.StreamResponse:
+        try:
+            body = await _json_body(request, self.limits) if operation.inputs.reads_body else None
+            given = operation.inputs.collect(request, found.values, body)
+            result = await invoke(operation.plan, given)
+        except web.HTTPException as exc:
+            return problem(exc.status, exc.reason, exc.text or exc.reason)
+        except UpstreamError as exc:
+            return _upstream_error(exc, request)
+        except NaftikoError as exc:
+            return _naftiko_error(exc, request)
+        except Exception:
+            log.exception("%s %s failed", request.method, request.path)
+            return problem(500, "Internal Server Error", "the request failed unexpectedly")
+        upstream = result.upstream
+        if upstream is not None and (result.data is None or operation.plan.shapers == ()):
+            return _passthrough(result.status, upstream, request.method)
+        if result.data is None:
+            return web.Response(status=204 if result.status == 200 else result.status)
+        if result.status in _NO_BODY_STATUS:
+            return web.Response(status=result.status)
+        payload = json.dumps(result.data, ensure_ascii=False, separators=(",", ":")).encode()
+        return web.Response(status=result.status, body=payload, content_type="application/json")
+
+    async def _forward(
+        self, forward: Forwarder, request: BaseRequest, found: Match[_Resource]
+    ) -> web.StreamResponse:
+        try:
+            body = await request.read() if request.body_exists else None
+            answer = await forward.send(
+                request.method,
+                found.segments,
+                request.rel_url.raw_query_string,
+                request.headers,
+                body,
+            )
+        except web.HTTPException as exc:
+            return problem(exc.status, exc.reason, exc.text or exc.reason)
+        except NaftikoError as exc:
+            return _naftiko_error(exc, request)
+        except Exception:
+            log.exception("%s %s forward failed", request.method, request.path)
+            return problem(500, "Internal Server Error", "the request failed unexpectedly")
+        return _passthrough(answer.status, answer, request.method)
+
+
+async def _json_body(request: BaseRequest, limits: Limits) -> Any:
+    length = request.content_length
+    if length is not None and length > limits.max_body:
+        raise web.HTTPRequestEntityTooLarge(max_size=limits.max_body, actual_size=length)
+    if not request.body_exists:
+        return None
+    raw = await request.read()
+    if not raw.strip():
+        return None
+    kind = request.content_type
+    if request.headers.get("Content-Type") and not (
+        kind == "application/json" or kind.endswith("+json")
+    ):
+        raise web.HTTPUnsupportedMediaType(
+            text=f"request bodies must be JSON (Content-Type: application/json), got {kind}"
+        )
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(text=f"the request body is not valid JSON: {exc}") from None
+
+
+def _passthrough(status: int, upstream: UpstreamResponse, method: str) -> web.Response:
+    headers = {"Content-Type": upstream.content_type} if upstream.content_type else None
+    if status in _NO_BODY_STATUS or method == "HEAD":
+        return web.Response(status=status, headers=headers)
+    return web.Response(status=status, body=upstream.body, headers=headers)
+
+
+def _upstream_error(exc: UpstreamError, request: BaseRequest) -> web.StreamResponse:
+    if exc.response.status < 400:
+        return _naftiko_error(exc, request)
+    log.info("%s %s: %s", request.method, request.path, exc.message)
+    return _passthrough(exc.response.status, exc.response, request.method)
+
+
+def _naftiko_error(exc: NaftikoError, request: BaseRequest) -> web.Response:
+    status = exc.http_status
+    if status >= 500:
+        log.warning("%s %s: %s", request.method, request.path, exc)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, InputError):
+        extra["errors"] = [
+            {"name": p.name, "in": p.location, "problem": p.problem} for p in exc.problems
+        ]
+    return problem(status, exc.title, exc.message, hint=exc.hint, extra=extra)

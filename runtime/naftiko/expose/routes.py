@@ -1,0 +1,103 @@
+"""The route table of a REST adapter, compiled once.
+
+Templates take `{x}` and `{{x}}`; a variable matches one path segment, except one named
+`path`, which spans segments (forward resources use it). Routes are tried in declaration
+order and the first match wins, as in the reference; static paths are found by dictionary
+and only templates declared before them are tried first. Matching runs on the raw path, so
+an encoded `%2F` stays inside its segment and values are decoded only once matched.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+from urllib.parse import unquote
+
+T = TypeVar("T")
+
+_VARIABLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}|\{([^{}\s]+)\}")
+SPANNING = "path"
+
+
+@dataclass(frozen=True)
+class Match(Generic[T]):
+    target: T
+    values: dict[str, str]
+    segments: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Template(Generic[T]):
+    order: int
+    regex: re.Pattern[str]
+    names: tuple[str, ...]
+    target: T
+
+
+def variables(template: str) -> list[str]:
+    """Variable names of a path template, in order."""
+    return [m.group(1) or m.group(2) for m in _VARIABLE.finditer(template)]
+
+
+def openapi_path(template: str) -> str:
+    """`/ships/{{imo}}` as OpenAPI writes it: `/ships/{imo}`."""
+    return _VARIABLE.sub(lambda m: "{" + (m.group(1) or m.group(2)) + "}", template)
+
+
+class Router(Generic[T]):
+    def __init__(self) -> None:
+        self._static: dict[str, tuple[int, T]] = {}
+        self._templates: list[_Template[T]] = []
+        self._count = 0
+
+    def add(self, template: str, target: T) -> None:
+        path = "/" + template.strip().lstrip("/") if template.strip() else "/"
+        order = self._count
+        self._count += 1
+        names = variables(path)
+        if not names:
+            self._static.setdefault(_trim(path), (order, target))
+            return
+        pattern, last = [], 0
+        for index, found in enumerate(_VARIABLE.finditer(path)):
+            pattern.append(re.escape(path[last : found.start()]))
+            name = found.group(1) or found.group(2)
+            pattern.append(f"(?P<v{index}>.*)" if name == SPANNING else f"(?P<v{index}>[^/]+)")
+            last = found.end()
+        pattern.append(re.escape(_trim(path[last:])) if last < len(path) else "")
+        regex = re.compile("".join(pattern) + "/?")
+        self._templates.append(_Template(order, regex, tuple(names), target))
+
+    def match(self, raw_path: str) -> Match[T] | None:
+        """The first route matching ``raw_path`` (percent-encoded, no query), decoded values."""
+        static = self._static.get(_trim(raw_path))
+        limit = static[0] if static is not None else self._count
+        for template in self._templates:
+            if template.order > limit:
+                break
+            found = template.regex.fullmatch(raw_path)
+            if found is not None:
+                return _decoded(template, found.groups())
+        return Match(static[1], {}) if static is not None else None
+
+    def __len__(self) -> int:
+        return self._count
+
+
+def _trim(path: str) -> str:
+    return path[:-1] if len(path) > 1 and path.endswith("/") else path
+
+
+def _decoded(template: _Template[T], raw: Sequence[str | None]) -> Match[T]:
+    values: dict[str, str] = {}
+    segments: tuple[str, ...] = ()
+    for name, value in zip(template.names, raw, strict=True):
+        text = value or ""
+        if name == SPANNING:
+            segments = tuple(unquote(part) for part in text.split("/") if part)
+            values[name] = "/".join(segments)
+        else:
+            values[name] = unquote(text)
+    return Match(template.target, values, segments)

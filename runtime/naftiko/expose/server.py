@@ -1,0 +1,253 @@
+"""Start every adapter of every capability on one event loop; stop them gracefully.
+
+Everything that can fail is done before the first port opens: loading and checking every
+file, resolving binds, compiling plans and routes, and checking that no two adapters claim
+the same port. Stopping closes the listening sockets first, lets in-flight requests finish
+within a grace period, then closes the upstream connection pools.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts
+from naftiko.engine import Engine
+from naftiko.errors import Diagnostic, NaftikoError, SpecError
+from naftiko.expose.rest import Limits, RestAdapter
+from naftiko.openapi.exporter import export_openapi
+from naftiko.spec import load
+from naftiko.spec.model import Adapter, Capability
+
+log = logging.getLogger("naftiko.server")
+
+DEFAULT_HOST = "127.0.0.1"
+_SERVED = frozenset({"rest"})
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What a deployment may change without editing the file (flags and NAFTIKO_* vars)."""
+
+    host: str | None = None
+    ports: Mapping[str, int] = field(default_factory=dict)
+    base_uris: Mapping[str, str] = field(default_factory=dict)
+    timeouts: Timeouts = DEFAULT_TIMEOUTS
+    limits: Limits = field(default_factory=Limits)
+    grace: float = 30.0
+
+
+@dataclass
+class _Listener:
+    capability: Capability
+    engine: Engine
+    adapter: Adapter
+    host: str
+    port: int
+    rest: RestAdapter | None = None
+    runner: web.ServerRunner | None = None
+    url: str = ""
+
+
+class Service:
+    """Prepared adapters: nothing listens until ``start``."""
+
+    def __init__(
+        self, engines: Sequence[Engine], listeners: Sequence[_Listener], grace: float = 30.0
+    ) -> None:
+        self.engines = list(engines)
+        self._listeners = list(listeners)
+        self._grace = grace
+        self.started_at = 0.0
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {item.adapter.namespace: item.url for item in self._listeners if item.url}
+
+    async def start(self) -> None:
+        for item in self._listeners:
+            if item.rest is None:
+                _explain_unserved(item.adapter)
+                continue
+            try:
+                await self._listen(item)
+            except OSError as exc:
+                await self.stop()
+                raise NaftikoError(
+                    f"cannot listen on {item.host}:{item.port} for adapter "
+                    f"'{item.adapter.namespace}': {exc.strerror or exc}",
+                    hint="free the port or move the adapter with --port NAMESPACE=PORT",
+                ) from None
+        self.started_at = time.monotonic()
+        log.info("ready: %d adapter(s) listening", len(self.urls))
+
+    async def _listen(self, item: _Listener) -> None:
+        assert item.rest is not None
+        runner = web.ServerRunner(
+            item.rest.server(), handle_signals=False, shutdown_timeout=self._grace
+        )
+        await runner.setup()
+        item.runner = runner
+        site = web.TCPSite(runner, item.host, item.port, backlog=1024, reuse_address=True)
+        await site.start()
+        bound = runner.addresses[0]
+        host = item.host if ":" not in item.host else f"[{item.host}]"
+        item.url = f"http://{host}:{bound[1]}"
+        item.rest.set_openapi(export_openapi(item.capability, item.adapter, item.url))
+        log.info(
+            "rest adapter '%s' listening on %s (%d resource(s); OpenAPI at %s/openapi.json)",
+            item.adapter.namespace,
+            item.url,
+            len(item.rest.router),
+            item.url,
+        )
+
+    async def stop(self) -> None:
+        """Stop accepting, drain in-flight requests (bounded), close upstream pools."""
+        runners = [item.runner for item in self._listeners if item.runner is not None]
+        for runner in runners:
+            for site in list(runner.sites):
+                await site.stop()
+        if runners:
+            log.info("draining in-flight requests (up to %gs)", self._grace)
+        await asyncio.gather(*(runner.cleanup() for runner in runners))
+        for item in self._listeners:
+            item.runner = None
+            item.url = ""
+        for engine in self.engines:
+            await engine.close()
+
+
+def prepare(files: Sequence[str], options: ServeOptions = ServeOptions()) -> Service:
+    """Load, bind and compile every file; raise SpecError listing every problem found."""
+    problems: list[Diagnostic] = []
+    capabilities: list[Capability] = []
+    for file in files:
+        try:
+            capabilities.append(load(file))
+        except SpecError as exc:
+            problems.extend(d for d in exc.diagnostics if d.severity == "error")
+        except NaftikoError as exc:
+            problems.append(Diagnostic("error", str(exc), file=file, code="load"))
+    problems.extend(_unknown_names(capabilities, options))
+    engines: list[Engine] = []
+    listeners: list[_Listener] = []
+    for capability in capabilities:
+        file = str(capability.path)
+        mine = {c.namespace for c in capability.consumes}
+        try:
+            engine = Engine(
+                capability,
+                base_uris={k: v for k, v in options.base_uris.items() if k in mine},
+                timeouts=options.timeouts,
+            )
+        except SpecError as exc:
+            problems.extend(d for d in exc.diagnostics if d.severity == "error")
+            continue
+        except NaftikoError as exc:
+            problems.append(Diagnostic("error", str(exc), file=file, code="bind"))
+            continue
+        engines.append(engine)
+        for adapter in capability.exposes:
+            if adapter.transport == "stdio":
+                continue
+            item = _Listener(
+                capability,
+                engine,
+                adapter,
+                options.host or adapter.address or DEFAULT_HOST,
+                options.ports.get(adapter.namespace, adapter.port or 0),
+            )
+            if adapter.type in _SERVED:
+                try:
+                    item.rest = RestAdapter(adapter, engine, options.limits)
+                except NaftikoError as exc:
+                    problems.append(
+                        Diagnostic("error", str(exc), file=file, field=adapter.namespace)
+                    )
+            listeners.append(item)
+    problems.extend(_port_clashes([i for i in listeners if i.adapter.type in _SERVED]))
+    if problems:
+        raise SpecError(problems)
+    return Service(engines, listeners, options.grace)
+
+
+async def serve(service: Service, stop: asyncio.Event) -> None:
+    """Run until ``stop`` is set, then shut down gracefully."""
+    await service.start()
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        await service.stop()
+        log.info("stopped")
+
+
+def _unknown_names(capabilities: Sequence[Capability], options: ServeOptions) -> list[Diagnostic]:
+    if not capabilities:
+        return []
+    adapters = {a.namespace for c in capabilities for a in c.exposes}
+    consumes = {n.namespace for c in capabilities for n in c.consumes}
+    found = []
+    for name in sorted(set(options.ports) - adapters):
+        found.append(
+            Diagnostic(
+                "error",
+                f"--port names unknown adapter '{name}'",
+                hint=f"adapter namespaces: {', '.join(sorted(adapters)) or 'none'}",
+                code="port",
+            )
+        )
+    for name in sorted(set(options.base_uris) - consumes):
+        found.append(
+            Diagnostic(
+                "error",
+                f"--base-uri names unknown consumes namespace '{name}'",
+                hint=f"consumes namespaces: {', '.join(sorted(consumes)) or 'none'}",
+                code="base-uri",
+            )
+        )
+    return found
+
+
+def _port_clashes(listeners: Sequence[_Listener]) -> list[Diagnostic]:
+    taken: dict[int, _Listener] = {}
+    found = []
+    for item in listeners:
+        if item.port <= 0:
+            continue
+        other = taken.get(item.port)
+        if other is None:
+            taken[item.port] = item
+            continue
+        found.append(
+            Diagnostic(
+                "error",
+                f"port {item.port} is claimed by adapter '{other.adapter.namespace}' "
+                f"({other.adapter.where}) and by adapter '{item.adapter.namespace}'",
+                file=str(item.capability.path),
+                line=_line(item.adapter.where),
+                hint=f"move one, e.g. --port {item.adapter.namespace}=PORT "
+                "(or NAFTIKO_PORT), or leave it out for a free port",
+                code="port-clash",
+            )
+        )
+    return found
+
+
+def _line(where: str) -> int:
+    parts = where.rsplit(":", 2)
+    return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0
+
+
+def _explain_unserved(adapter: Adapter) -> None:
+    log.warning(
+        "%s adapter '%s' is not served by this version of naftiko; its port stays closed",
+        adapter.type,
+        adapter.namespace,
+    )

@@ -1,0 +1,1 @@
+"""OpenAPI in and out: the REST adapter's document (exporter); importing comes later."""

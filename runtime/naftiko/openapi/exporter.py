@@ -1,0 +1,240 @@
+"""A REST adapter described as OpenAPI 3.1, from the declarations alone (no secrets, no network).
+
+Parameters come from declared `inputParameters`; in the generated-file dialect (none
+declared) they come from the consumed operation's parameters that `with` feeds, as MCP
+derives tool schemas. Typed outputs give response schemas. Upstream statuses pass through,
+so call-backed operations answer `2XX`; our own errors are problem+json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from naftiko import __version__
+from naftiko.consume.scope import norm
+from naftiko.engine.withs import GENERIC_PREFIXES
+from naftiko.errors import TargetError
+from naftiko.expose.routes import openapi_path, variables
+from naftiko.mapping import output_schema
+from naftiko.spec.model import Adapter, Capability, ConsumedOperation, ConsumedParam, Unit
+
+_PARAM_LOCATIONS = ("query", "header", "cookie")
+_TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
+_PROBLEM = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "hint": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "name": {"type": "string"},
+                    "in": {"type": "string"},
+                    "problem": {"type": "string"},
+                },
+            },
+        },
+    },
+    "required": ["title", "status"],
+}
+
+
+def rest_adapter(capability: Capability, namespace: str | None = None) -> Adapter:
+    """The REST adapter named ``namespace``, or the only one."""
+    rests = [a for a in capability.exposes if a.type == "rest"]
+    names = ", ".join(a.namespace for a in rests) or "none"
+    if namespace is None:
+        if len(rests) == 1:
+            return rests[0]
+        raise TargetError(
+            f"{capability.path} has {len(rests)} REST adapters", hint=f"pick one: {names}"
+        )
+    for adapter in rests:
+        if adapter.namespace == namespace:
+            return adapter
+    raise TargetError(f"no REST adapter '{namespace}' in {capability.path}", hint=names)
+
+
+def export_openapi(
+    capability: Capability, adapter: Adapter, server_url: str | None = None
+) -> dict[str, Any]:
+    operations = _consumed_operations(capability)
+    paths: dict[str, dict[str, Any]] = {}
+    seen_ids: set[str] = set()
+    for resource in adapter.resources:
+        item = paths.setdefault(openapi_path(resource.path), {})
+        for unit in resource.units:
+            method = (unit.method or "GET").lower()
+            if method in item or unit.disabled:
+                continue
+            item[method] = _operation(unit, operations.get(unit.call or ""), seen_ids)
+        if resource.forward is not None and "x-naftiko-forward" not in item:
+            item["x-naftiko-forward"] = {"targetNamespace": resource.forward.namespace}
+    if not server_url:
+        host = adapter.address or "127.0.0.1"
+        server_url = f"http://{host}:{adapter.port}" if adapter.port else None
+    info: dict[str, Any] = {
+        "title": capability.label or adapter.namespace,
+        "version": capability.version,
+        "x-generator": f"naftiko {__version__}",
+    }
+    if capability.description:
+        info["description"] = capability.description
+    document: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": info,
+        "paths": {path: item for path, item in paths.items() if item},
+        "components": {"schemas": {"Problem": _PROBLEM}},
+    }
+    if server_url:
+        document["servers"] = [{"url": server_url}]
+    return document
+
+
+def _consumed_operations(capability: Capability) -> dict[str, ConsumedOperation]:
+    found: dict[str, ConsumedOperation] = {}
+    for consumes in capability.consumes:
+        for operation in consumes.operations:
+            found.setdefault(f"{consumes.namespace}.{operation.name}", operation)
+    return found
+
+
+def _operation(unit: Unit, call: ConsumedOperation | None, seen: set[str]) -> dict[str, Any]:
+    operation_id = unit.name
+    suffix = 2
+    while operation_id in seen:
+        operation_id, suffix = f"{unit.name}-{suffix}", suffix + 1
+    seen.add(operation_id)
+    result: dict[str, Any] = {"operationId": operation_id}
+    if unit.label:
+        result["summary"] = unit.label
+    if unit.description:
+        result["description"] = unit.description
+    parameters, body = _inputs(unit, call)
+    if parameters:
+        result["parameters"] = parameters
+    if body is not None:
+        result["requestBody"] = body
+    success: dict[str, Any] = {"description": "The shaped answer"}
+    schema = output_schema(unit.outputs)
+    if schema is not None:
+        success["content"] = {"application/json": {"schema": schema}}
+    mock = not unit.call and not unit.ref and not unit.steps
+    result["responses"] = {
+        ("200" if mock else "2XX"): success,
+        "default": {
+            "description": "A problem+json error of ours, or the upstream's own error answer "
+            "passed through unchanged",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
+    }
+    return result
+
+
+def _inputs(unit: Unit, call: ConsumedOperation | None) -> tuple[list[dict[str, Any]], Any]:
+    path_names = variables(unit.path or "")
+    parameters = {
+        ("path", norm(name)): _parameter(name, "path", "string", True, "") for name in path_names
+    }
+    body_fields: dict[str, tuple[dict[str, Any], bool]] = {}
+    whole_body: tuple[dict[str, Any], bool] | None = None
+    for name, location, kind, required, description in _declared_or_derived(unit, call):
+        if location == "path":
+            key = ("path", norm(name))
+            if key in parameters:
+                parameters[key] = _parameter(
+                    parameters[key]["name"], "path", kind, True, description
+                )
+            continue
+        if location in _PARAM_LOCATIONS:
+            parameters.setdefault(
+                (location, norm(name)), _parameter(name, location, kind, required, description)
+            )
+        elif norm(name) in ("body", "payload"):
+            whole_body = (_schema(kind if kind != "string" else "object", description), required)
+        else:
+            body_fields[name] = (_schema(kind, description), required)
+    body = None
+    if whole_body is not None:
+        content = {"application/json": {"schema": whole_body[0]}}
+        body = {"required": whole_body[1], "content": content}
+    elif body_fields:
+        schema: dict[str, Any] = {
+            "type": "object",
+            "properties": {k: v[0] for k, v in body_fields.items()},
+        }
+        needed = [k for k, v in body_fields.items() if v[1]]
+        if needed:
+            schema["required"] = needed
+        body = {"required": bool(needed), "content": {"application/json": {"schema": schema}}}
+    return list(parameters.values()), body
+
+
+def _declared_or_derived(
+    unit: Unit, call: ConsumedOperation | None
+) -> list[tuple[str, str, str, bool, str]]:
+    """(name, in, type, required, description) of each input the caller may send."""
+    if unit.inputs is not None:
+        path_names = {norm(v) for v in variables(unit.path or "")}
+        return [
+            (
+                p.name,
+                p.in_ or ("path" if norm(p.name) in path_names else "query"),
+                p.type,
+                p.required,
+                p.description,
+            )
+            for p in unit.inputs
+            if p.value is None or (isinstance(p.value, str) and p.value.startswith("$"))
+            if p.in_ != "environment"
+        ]
+    if call is None:
+        return []
+    consumed = {norm(p.name): p for p in call.params if p.value is None}
+    if not unit.with_:
+        return [_from_consumed(p.name, p) for p in consumed.values()]
+    aliases = {unit.adapter, unit.adapter_type, *GENERIC_PREFIXES}
+    derived = []
+    for key, value in unit.with_.items():
+        if not isinstance(value, str):
+            continue
+        prefix, dot, name = value.partition(".")
+        param = consumed.get(norm(str(key)))
+        if dot and prefix in aliases and param is not None:
+            derived.append(_from_consumed(name, param))
+    return derived
+
+
+def _from_consumed(name: str, param: ConsumedParam) -> tuple[str, str, str, bool, str]:
+    location = param.in_ if param.in_ in (*_PARAM_LOCATIONS, "path", "body") else "query"
+    kind = param.type if param.type in _TYPES else "string"
+    return (name, location, str(kind), param.required, param.description)
+
+
+def _parameter(
+    name: str, location: str, kind: str, required: bool, description: str
+) -> dict[str, Any]:
+    found: dict[str, Any] = {"name": name, "in": location}
+    if description:
+        found["description"] = description
+    if required or location == "path":
+        found["required"] = True
+    found["schema"] = _schema(kind, "")
+    if kind in ("array", "object") and location != "path":
+        found["style"] = "form"
+    return found
+
+
+def _schema(kind: str, description: str) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": kind if kind in _TYPES else "string"}
+    if description:
+        schema["description"] = description
+    return schema
