@@ -195,3 +195,28 @@ def naftiko_run(tmp_path: Path) -> Iterator[Callable[..., Running]]:
     yield start
     for running in started:
         running.stop()
+
+
+@pytest.fixture
+def serve_capability() -> Iterator[Callable[..., dict[str, str]]]:
+    """Serve capability files in this process (real sockets, a background loop)."""
+    from naftiko.expose.server import ServeOptions, Service, prepare
+
+    server = _ServerThread()
+    services: list[Service] = []
+
+    def start(*files: str | Path, **options: Any) -> dict[str, str]:
+        service = prepare([str(f) for f in files], ServeOptions(**options))
+
+        async def boot() -> dict[str, str]:
+            await service.start()
+            return service.urls
+
+        urls = asyncio.run_coroutine_threadsafe(boot(), server.loop).result(10)
+        services.append(service)
+        return urls
+
+    yield start
+    for service in services:
+        asyncio.run_coroutine_threadsafe(service.stop(), server.loop).result(30)
+    server.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -103,3 +104,29 @@ async def registry(request: web.Request) -> web.Response:
             {"voyageId": "VOY-2026-042", **body, "status": "planned"}, status=201
         )
     return web.json_response({"error": "not_found"}, status=404)
+
+
+async def echo(request: web.Request) -> web.Response:
+    """Answers what it received; `/text` answers plain text; `/slow?ms=` waits first."""
+    if request.path == "/text":
+        return web.Response(text="plain words", content_type="text/plain")
+    if request.path == "/slow":
+        await asyncio.sleep(int(request.query.get("ms", "0")) / 1000)
+    raw = await request.read()
+    body: Any = None
+    if raw:
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = raw.decode("utf-8", "replace")
+    status = 404 if request.path.endswith("/missing") else 200
+    return web.json_response(
+        {
+            "method": request.method,
+            "path": request.raw_path.split("?")[0],
+            "query": dict(request.query),
+            "headers": dict(request.headers),
+            "body": body,
+        },
+        status=status,
+    )

@@ -227,10 +227,12 @@ class Shaper:
         if self.type == "object" or (self.type is None and self.properties):
             if not self.properties:
                 return base
-            if base is None:
+            if base is None and not self.mock:
                 return None
             return {key: child.shape(base, scope) for key, child in self.properties}
         if self.type == "array":
+            if base is None and self.mock and self.items is not None:
+                return [self.items.shape(None, scope)]  # a mock array: one templated item
             if base is None:
                 return None
             if not isinstance(base, list):

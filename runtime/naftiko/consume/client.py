@@ -140,14 +140,18 @@ def _maybe_json(response: UpstreamResponse) -> Any:
 
 
 def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> Any:
-    """The answer as JSON-like data. Formats other than JSON are passed on as text."""
+    """The answer as JSON-like data. Formats other than JSON, and answers labelled
+    text/plain, are passed on as text; a body claiming JSON that is not fails."""
     if not response.body:
         return None
     if fmt == "json":
         try:
             return json.loads(response.body)
         except ValueError:
-            kind = response.content_type.split(";")[0] or "unknown content type"
+            kind = response.content_type.split(";")[0].strip().lower()
+            if kind == "text/plain":
+                return response.text()  # an API that says it answers text is taken at its word
+            kind = kind or "unknown content type"
             raise UpstreamError(
                 f"upstream '{namespace}' answered {what} with a body that is not JSON ({kind})",
                 response,
