@@ -92,8 +92,12 @@ class RestAdapter:
         limits = self.limits
         loop = asyncio.get_running_loop()
 
-        def request_factory(*args: Any) -> BaseRequest:
-            return BaseRequest(*args, loop, client_max_size=limits.max_body)
+        def request_factory(
+            message: Any, payload: Any, protocol: Any, writer: Any, task: Any
+        ) -> BaseRequest:
+            return BaseRequest(
+                message, payload, protocol, writer, task, loop, client_max_size=limits.max_body
+            )
 
         return web.Server(
             self.handle,
