@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
 
 from conftest import ROOT, clean_env, naftiko_command
 from upstreams import registry
@@ -72,3 +76,36 @@ def test_wrong_input_type_is_a_clear_error() -> None:
     assert done.returncode == 1
     assert "times: must be an integer" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def free_ports(example: Path) -> list[str]:
+    from naftiko.spec import load
+
+    return [f"--port={a.namespace}=0" for a in load(example).exposes if a.transport != "stdio"]
+
+
+@pytest.mark.parametrize("example", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_example_starts_and_serves_its_openapi(example: Path, naftiko_run) -> None:
+    running = naftiko_run(str(example), *free_ports(example))
+    assert running.urls
+    for url in running.urls.values():
+        assert httpx.get(f"{url}/openapi.json").status_code == 200
+
+
+def test_quickstart_serves_its_rest_mock_at_once(naftiko_run) -> None:
+    example = EXAMPLES / "quickstart.yaml"
+    running = naftiko_run(str(example), *free_ports(example))
+    answer = httpx.get(f"{running.urls['quickstart-rest']}/hello/Ada", params={"times": 2})
+    assert answer.status_code == 200
+    assert answer.json() == {"greeting": "Hello, Ada!", "times": 2}
+
+
+def test_quickstart_rest_calls_the_given_base_uri(serve, naftiko_run) -> None:
+    upstream = serve(registry)
+    example = EXAMPLES / "quickstart.yaml"
+    running = naftiko_run(
+        str(example), *free_ports(example), "--base-uri", f"registry={upstream.url}"
+    )
+    answer = httpx.get(f"{running.urls['quickstart-rest']}/ships/IMO-9321483")
+    assert answer.json() == {"name": "Northern Star", "flag": "NO", "built": 2015}
+    assert upstream.last.headers["Authorization"] == "Bearer quickstart-demo-token"

@@ -88,7 +88,9 @@ def test_environment_variables_set_host_and_ports(naftiko_run) -> None:
     port = free_port()
     running = naftiko_run(
         str(SHOP),
-        env=clean_env(SHOP_UPSTREAM_TOKEN="t", NAFTIKO_PORT=f"shop={port}", NAFTIKO_HOST="127.0.0.1"),
+        env=clean_env(
+            SHOP_UPSTREAM_TOKEN="t", NAFTIKO_PORT=f"shop={port}", NAFTIKO_HOST="127.0.0.1"
+        ),
     )
     assert running.urls["shop"] == f"http://127.0.0.1:{port}"
 
