@@ -190,6 +190,7 @@ class Shaper:
 
     __slots__ = (
         "_literal",
+        "identity",
         "items",
         "mock",
         "name",
@@ -212,6 +213,14 @@ class Shaper:
         )
         self.items = Shaper(param.items, f"{self.where}[]") if param.items else None
         children = [c for _, c in self.properties] + ([self.items] if self.items else [])
+        # `{type: object, mapping: $.}` (the generated-file dialect) returns the root unchanged.
+        self.identity: bool = (
+            self.type == "object"
+            and param.mapping in ("$", "$.")
+            and not self.properties
+            and self.value is None
+            and self._literal is None
+        )
         # A mock output answers from `value` templates alone, at any depth.
         self.mock: bool = (
             self.value is not None or self._literal is not None or any(c.mock for c in children)

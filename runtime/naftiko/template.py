@@ -53,29 +53,20 @@ def text_of(value: Any) -> str:
 class Template:
     """A compiled template: literal text and variables."""
 
-    __slots__ = ("parts", "source")
+    __slots__ = ("is_static", "parts", "single", "source", "variables")
 
     def __init__(self, source: str) -> None:
         self.source = source
         self.parts: tuple[str | Var, ...] = _split(source)
+        self.variables: tuple[str, ...] = tuple(p.name for p in self.parts if isinstance(p, Var))
+        self.is_static: bool = not self.variables
+        # The variable name when the whole template is one ``{{x}}`` token.
+        self.single: str | None = (
+            self.parts[0].name if len(self.parts) == 1 and isinstance(self.parts[0], Var) else None
+        )
 
     def __repr__(self) -> str:
         return f"Template({self.source!r})"
-
-    @property
-    def variables(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.parts if isinstance(p, Var))
-
-    @property
-    def is_static(self) -> bool:
-        return not any(isinstance(p, Var) for p in self.parts)
-
-    @property
-    def single(self) -> str | None:
-        """The variable name when the whole template is one ``{{x}}`` token."""
-        if len(self.parts) == 1 and isinstance(self.parts[0], Var):
-            return self.parts[0].name
-        return None
 
     def value(self, scope: Scope) -> Any:
         """A whole-value token keeps its type (lists stay lists); anything else is text."""

@@ -72,34 +72,39 @@ class UpstreamClient:
         url = URL(request.url, encoded=True)
         if request.query:
             url = url.extend_query(request.query)
-        shown = public_url(request.url)
-        if log.isEnabledFor(logging.DEBUG):
+        debug = log.isEnabledFor(logging.DEBUG)
+        if debug:
             headers = {
                 k: ("***" if k.lower() in SENSITIVE_HEADERS else v)
                 for k, v in request.headers.items()
             }
-            log.debug("%s -> %s %s headers=%s", self.namespace, request.method, shown, headers)
+            log.debug(
+                "%s -> %s %s headers=%s",
+                self.namespace,
+                request.method,
+                public_url(request.url),
+                headers,
+            )
         started = time.perf_counter()
         try:
             async with self.session().request(
                 request.method,
                 url,
-                headers=request.headers,
+                headers=request.headers or None,
                 data=request.body,
                 cookies=request.cookies or None,
-                allow_redirects=True,
             ) as answer:
                 body = await answer.read()
                 response = UpstreamResponse(
                     status=answer.status,
-                    headers=dict(answer.headers),
+                    headers=answer.headers,
                     body=body,
                     content_type=answer.headers.get("Content-Type", ""),
                 )
         except (TimeoutError, aiohttp.ServerTimeoutError):
             raise UpstreamUnavailable(
                 f"upstream '{self.namespace}' did not answer within "
-                f"{self.timeouts.total:g}s: {request.method} {shown}",
+                f"{self.timeouts.total:g}s: {request.method} {public_url(request.url)}",
                 timeout=True,
                 hint="the upstream is slow or down; retry later or raise the timeout",
             ) from None
@@ -108,23 +113,24 @@ class UpstreamClient:
             if isinstance(exc, aiohttp.ClientConnectorError):
                 reason = f"connection failed ({exc.os_error.strerror or exc.os_error})"
             raise UpstreamUnavailable(
-                f"upstream '{self.namespace}' is unreachable: {request.method} {shown}: {reason}",
+                f"upstream '{self.namespace}' is unreachable: {request.method} "
+                f"{public_url(request.url)}: {reason}",
                 timeout=False,
                 hint="check the baseUri (or --base-uri) and that the upstream is running",
             ) from None
-        if log.isEnabledFor(logging.DEBUG):
+        if debug:
             log.debug(
                 "%s <- %s %s in %.1f ms",
                 self.namespace,
                 response.status,
-                shown,
+                public_url(request.url),
                 (time.perf_counter() - started) * 1000,
             )
         if response.status >= 400:
             response.data = _maybe_json(response)
             raise UpstreamError(
                 f"upstream '{self.namespace}' answered {response.status} to "
-                f"{request.method} {shown}",
+                f"{request.method} {public_url(request.url)}",
                 response,
             )
         return response

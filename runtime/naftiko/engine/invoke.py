@@ -5,9 +5,9 @@ This is the only entry point adapters use, so REST, MCP and the CLI behave alike
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from naftiko.consume.client import decode
@@ -15,23 +15,54 @@ from naftiko.consume.scope import CallScope
 from naftiko.engine.inputs import check_inputs
 from naftiko.engine.plan import ConsumedPlan, ExposedPlan, Plan
 from naftiko.engine.withs import apply_with
-from naftiko.errors import TargetError, UpstreamResponse
+from naftiko.errors import TargetError, UpstreamError, UpstreamResponse
 from naftiko.mapping import shape_outputs
 
 log = logging.getLogger("naftiko.engine")
 
 
-@dataclass(frozen=True)
 class Result:
     """A shaped answer and the status an HTTP adapter should use (upstream's when called).
 
     ``upstream`` is set when ``data`` is the upstream answer unshaped (no outputs declared,
     or every mapping gave null): HTTP adapters then pass the body on with its media type.
+    ``verbatim`` says the answer is the upstream's JSON body byte for byte (a pass-through
+    output); ``data`` is then decoded only if someone asks for it.
     """
 
-    data: Any
-    status: int = 200
-    upstream: UpstreamResponse | None = None
+    __slots__ = ("_data", "status", "upstream", "verbatim")
+
+    def __init__(
+        self,
+        data: Any = None,
+        status: int = 200,
+        upstream: UpstreamResponse | None = None,
+        *,
+        verbatim: bool = False,
+    ) -> None:
+        self._data = _PENDING if verbatim else data
+        self.status = status
+        self.upstream = upstream
+        self.verbatim = verbatim and upstream is not None
+
+    @property
+    def data(self) -> Any:
+        if self._data is _PENDING:
+            assert self.upstream is not None
+            try:
+                self._data = json.loads(self.upstream.body)
+            except ValueError:
+                raise UpstreamError(
+                    "the upstream answered a body that is not JSON", self.upstream
+                ) from None
+        return self._data
+
+    def __repr__(self) -> str:
+        return f"Result(status={self.status}, verbatim={self.verbatim})"
+
+
+_PENDING: Any = object()
+_JSON_TYPES = ("application/json", "application/problem+json")
 
 
 async def invoke(plan: Plan, inputs: Mapping[str, Any]) -> Result:
@@ -41,8 +72,11 @@ async def invoke(plan: Plan, inputs: Mapping[str, Any]) -> Result:
 
 
 async def _call(plan: ConsumedPlan, scope: CallScope) -> Result:
-    request = plan.recipe.build(scope)
-    response = await plan.client.send(request)
+    response = await plan.client.send(plan.recipe.build(scope))
+    return _decoded(plan, response)
+
+
+def _decoded(plan: ConsumedPlan, response: UpstreamResponse) -> Result:
     data = decode(
         response,
         plan.operation.output_format,
@@ -67,8 +101,18 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
     if plan.mock:
         return Result(shape_outputs(plan.shapers, None, scope), 200)
     assert plan.call is not None
+    if plan.verbatim and plan.call.operation.output_format == "json":
+        response = await plan.call.client.send(plan.call.recipe.build(scope))
+        kind = response.content_type.split(";")[0].strip().lower()
+        if response.body and (kind in _JSON_TYPES or kind.endswith("+json")):
+            return Result(None, response.status, response, verbatim=True)
+        return _shaped(plan, _decoded(plan.call, response), scope)
     answer = await _call(plan.call, scope)
     if not plan.shapers:
         return answer
+    return _shaped(plan, answer, scope)
+
+
+def _shaped(plan: ExposedPlan, answer: Result, scope: CallScope) -> Result:
     shaped = shape_outputs(plan.shapers, answer.data, scope)
     return Result(shaped, answer.status, answer.upstream if shaped is None else None)

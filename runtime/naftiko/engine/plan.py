@@ -64,6 +64,11 @@ class ExposedPlan:
     mock: bool = False
     disabled: str = ""
 
+    @property
+    def verbatim(self) -> bool:
+        """The output is the upstream JSON body itself, so its bytes may pass unchanged."""
+        return len(self.shapers) == 1 and self.shapers[0].identity and not self.shapers[0].name
+
 
 Plan = ConsumedPlan | ExposedPlan
 

@@ -60,9 +60,8 @@ class Inputs:
         if self._sources is None:
             return _everything(request, path, body)
         found: dict[str, Any] = dict(path)
-        normal = {norm(k): v for k, v in path.items()} if path else {}
         for source in self._sources:
-            value = _read(source, request, normal, body)
+            value = _read(source, request, path, body)
             if value is not None:
                 found[source.name] = value
         return found
@@ -72,12 +71,12 @@ def compile_inputs(unit: Unit, call: ConsumedPlan | None) -> Inputs:
     declared = unit.inputs
     if declared is None:
         return Inputs(None, (unit.method or "GET") in _BODY_METHODS)
-    names = {norm(v) for v in variables(unit.path or "")}
+    names = {norm(v): v for v in variables(unit.path or "")}
     sources = tuple(s for s in (_source(p, names) for p in declared) if s is not None)
     return Inputs(sources, any(s.location == "body" for s in sources))
 
 
-def _source(param: ExposedParam, path_names: set[str]) -> _Source | None:
+def _source(param: ExposedParam, path_names: Mapping[str, str]) -> _Source | None:
     value = param.value
     if value is not None and not (isinstance(value, str) and value.startswith("$")):
         return None  # a fixed value: the engine supplies it
@@ -85,7 +84,7 @@ def _source(param: ExposedParam, path_names: set[str]) -> _Source | None:
     if location == "environment":
         return None
     path = compile_path(value) if isinstance(value, str) else None
-    key = norm(param.name) if location == "path" else param.name
+    key = path_names.get(norm(param.name), param.name) if location == "path" else param.name
     return _Source(param.name, location, key, param.type == "array", path)
 
 
