@@ -132,6 +132,15 @@ def naftiko_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "naftiko"]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of a process (Linux /proc), 0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_wrk(url: str, clients: int, duration: float) -> dict[str, float]:
     done = subprocess.run(
         ["wrk", "-t1", f"-c{clients}", f"-d{max(1, round(duration))}s", "--latency", url],
@@ -193,6 +202,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 50])
     parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-proxy", nargs=2, help=argparse.SUPPRESS)
     options = parser.parse_args()
@@ -233,12 +243,16 @@ def main() -> None:
     try:
         for process, url in zip(processes, list(targets.values())[:3], strict=True):
             wait_ready(url, process)
+        serving = dict(zip(targets, [*processes, processes[2]], strict=True))
         results: dict[tuple[str, int], list[dict[str, float]]] = {}
         for _ in range(options.repeat):
-            for clients in (1, 50):
+            for clients in options.clients:
                 for name, url in targets.items():
                     driver(url, clients, min(2.0, options.duration))  # warm-up
+                    before = cpu_seconds(serving[name].pid)
                     found = driver(url, clients, options.duration)
+                    spent = cpu_seconds(serving[name].pid) - before
+                    found["cpu_us"] = spent / max(1.0, found["rps"] * options.duration) * 1e6
                     results.setdefault((name, clients), []).append(found)
     finally:
         for process in processes:
@@ -263,16 +277,18 @@ def report(
         f"REST bench: {options.duration:g}s per run, {options.repeat} pass(es), "
         f"driver {driver.removeprefix('run_')}, {os.cpu_count()} cores"
     )
-    print("| run | clients | req/s | p50 ms | p99 ms | non-2xx |")
-    print("|---|---|---|---|---|---|")
+    print("| run | clients | req/s | p50 ms | p99 ms | server CPU µs/req | non-2xx |")
+    print("|---|---|---|---|---|---|---|")
     for (name, clients), runs in results.items():
         rates = [r["rps"] for r in runs]
         spread = f" ({min(rates):,.0f}-{max(rates):,.0f})" if len(runs) > 1 else ""
         print(
             f"| {name} | {clients} | {median(name, clients, 'rps'):,.0f}{spread} | "
             f"{median(name, clients, 'p50'):.2f} | {median(name, clients, 'p99'):.2f} | "
-            f"{median(name, clients, 'errors'):.0f} |"
+            f"{median(name, clients, 'cpu_us'):.0f} | {median(name, clients, 'errors'):.0f} |"
         )
+    if (("upstream direct", 1)) not in results or ("aiohttp proxy", 50) not in results:
+        return
     proxy = median("aiohttp proxy", 50, "rps")
     direct = median("upstream direct", 1, "p50")
     for name in ("naftiko run", "naftiko run, shaped"):

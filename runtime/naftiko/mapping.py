@@ -118,9 +118,19 @@ def compile_path(expression: str) -> CompiledPath:
 _warned: set[str] = set()
 
 
+_EXACT: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "integer": (int,),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
 def coerce(value: Any, declared: str | None, where: str = "") -> Any:
     """Convert to the declared scalar type when nothing is lost; otherwise keep the value."""
-    if value is None or declared is None:
+    if value is None or declared is None or type(value) in _EXACT.get(declared, ()):
         return value
     converted = _convert(value, declared)
     if converted is _UNCHANGED:
@@ -190,6 +200,7 @@ class Shaper:
 
     __slots__ = (
         "_literal",
+        "_plain_items",
         "identity",
         "items",
         "mock",
@@ -225,6 +236,18 @@ class Shaper:
         self.mock: bool = (
             self.value is not None or self._literal is not None or any(c.mock for c in children)
         )
+        # `items: {type: string, mapping: $.}`: each element is only coerced.
+        item = self.items
+        self._plain_items: str | None = (
+            item.type
+            if item is not None
+            and item.path is not None
+            and item.path.expression in ("$", "$.")
+            and item.value is None
+            and item._literal is None
+            and item.type not in ("object", "array", None)
+            else None
+        )
 
     def shape(self, root: Any, scope: Scope | None = None) -> Any:
         if self.value is not None:
@@ -248,6 +271,10 @@ class Shaper:
                 base = [base]
             if self.items is None:
                 return base
+            plain = self._plain_items
+            if plain is not None:
+                where = self.items.where
+                return [coerce(element, plain, where) for element in base]
             return [self.items.shape(element, scope) for element in base]
         if self.path is None:
             return None

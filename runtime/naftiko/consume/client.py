@@ -7,7 +7,6 @@ and logs never carry their query string (it may hold an API key).
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
+from naftiko import jsonio
 from naftiko.consume.request import Outgoing
 from naftiko.errors import UpstreamError, UpstreamResponse, UpstreamUnavailable
 from naftiko.observe.redact import SENSITIVE_HEADERS
@@ -140,7 +140,7 @@ def _maybe_json(response: UpstreamResponse) -> Any:
     if not response.body:
         return None
     try:
-        return json.loads(response.body)
+        return jsonio.loads(response.body)
     except ValueError:
         return None
 
@@ -152,7 +152,7 @@ def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> A
         return None
     if fmt == "json":
         try:
-            return json.loads(response.body)
+            return jsonio.loads(response.body)
         except ValueError:
             kind = response.content_type.split(";")[0].strip().lower()
             if kind == "text/plain":

@@ -5,11 +5,11 @@ This is the only entry point adapters use, so REST, MCP and the CLI behave alike
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from typing import Any
 
+from naftiko import jsonio
 from naftiko.consume.client import decode
 from naftiko.consume.scope import CallScope
 from naftiko.engine.inputs import check_inputs
@@ -50,7 +50,7 @@ class Result:
         if self._data is _PENDING:
             assert self.upstream is not None
             try:
-                self._data = json.loads(self.upstream.body)
+                self._data = jsonio.loads(self.upstream.body)
             except ValueError:
                 raise UpstreamError(
                     "the upstream answered a body that is not JSON", self.upstream

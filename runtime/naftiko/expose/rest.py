@@ -18,6 +18,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_request import BaseRequest
 
+from naftiko import jsonio
 from naftiko.engine import Engine, ExposedPlan, Forwarder, invoke
 from naftiko.errors import (
     InputError,
@@ -25,6 +26,7 @@ from naftiko.errors import (
     UpstreamError,
     UpstreamResponse,
 )
+from naftiko.expose.deadline import Deadlines
 from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
 from naftiko.expose.routes import Match, Router
@@ -83,6 +85,7 @@ class RestAdapter:
             allow = ", ".join([*methods, "OPTIONS"]) if forward is None else "*"
             self.router.add(resource.path, _Resource(resource.path, operations, forward, allow))
         self.openapi: bytes = b"{}"
+        self.deadlines = Deadlines(limits.deadline)
 
     def set_openapi(self, document: Mapping[str, Any]) -> None:
         self.openapi = json.dumps(document, ensure_ascii=False, indent=2).encode()
@@ -125,13 +128,15 @@ class RestAdapter:
         operation = resource.operations.get(method)
         if operation is None and method == "HEAD":
             operation = resource.operations.get("GET")
+        task = self.deadlines.enter()
         try:
-            async with asyncio.timeout(self.limits.deadline):
-                if operation is not None:
-                    return await self._operation(operation, request, found)
-                if resource.forward is not None:
-                    return await self._forward(resource.forward, request, found)
-        except TimeoutError:
+            if operation is not None:
+                return await self._operation(operation, request, found)
+            if resource.forward is not None:
+                return await self._forward(resource.forward, request, found)
+        except asyncio.CancelledError:
+            if not self.deadlines.expired(task):
+                raise
             log.warning(
                 "%s %s: request deadline of %gs exceeded",
                 method,
@@ -144,6 +149,8 @@ class RestAdapter:
                 f"the request did not complete within {self.limits.deadline:g}s",
                 hint="raise --request-timeout if this operation is slow by design",
             )
+        finally:
+            self.deadlines.leave(task)
         if method == "OPTIONS":
             return web.Response(status=204, headers={"Allow": resource.allow})
         return problem(
@@ -179,7 +186,7 @@ class RestAdapter:
             return web.Response(status=204 if result.status == 200 else result.status)
         if result.status in _NO_BODY_STATUS:
             return web.Response(status=result.status)
-        payload = json.dumps(result.data, ensure_ascii=False, separators=(",", ":")).encode()
+        payload = jsonio.dumps(result.data)
         return web.Response(status=result.status, body=payload, content_type="application/json")
 
     async def _forward(
@@ -221,7 +228,7 @@ async def _json_body(request: BaseRequest, limits: Limits) -> Any:
             text=f"request bodies must be JSON (Content-Type: application/json), got {kind}"
         )
     try:
-        return json.loads(raw)
+        return jsonio.loads(raw)
     except ValueError as exc:
         raise web.HTTPBadRequest(text=f"the request body is not valid JSON: {exc}") from None
 

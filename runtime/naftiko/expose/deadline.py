@@ -1,0 +1,55 @@
+"""Per-request deadlines from one periodic sweep, instead of one timer per request.
+
+A request registers its task on entry and removes it on exit (two dict operations); a single
+timer, running only while requests are in flight, cancels tasks past their deadline. The
+deadline is thus kept to within a tenth of itself (at most a second late).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+
+class Deadlines:
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._interval = min(1.0, max(0.005, seconds / 10))
+        self._due: dict[asyncio.Task[Any], float] = {}
+        self._expired: set[asyncio.Task[Any]] = set()
+        self._timer: asyncio.TimerHandle | None = None
+
+    def enter(self) -> asyncio.Task[Any]:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = task.get_loop()
+        self._due[task] = loop.time() + self.seconds
+        if self._timer is None:
+            self._timer = loop.call_later(self._interval, self._sweep, loop)
+        return task
+
+    def leave(self, task: asyncio.Task[Any]) -> None:
+        self._due.pop(task, None)
+        self._expired.discard(task)
+
+    def expired(self, task: asyncio.Task[Any]) -> bool:
+        """True (once) when ``task`` was cancelled by its deadline; the cancel is undone."""
+        if task not in self._expired:
+            return False
+        self._expired.discard(task)
+        task.uncancel()
+        return True
+
+    def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
+        now = loop.time()
+        late = [task for task, due in self._due.items() if due <= now]
+        for task in late:
+            del self._due[task]
+            self._expired.add(task)
+            task.cancel()
+        self._timer = loop.call_later(self._interval, self._sweep, loop) if self._due else None
+
+    def close(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
