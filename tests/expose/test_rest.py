@@ -262,3 +262,29 @@ def test_crlf_fed_into_an_upstream_header_is_refused(shop) -> None:
     reply = raw_request(url, "GET /items/x HTTP/1.1", "X-Trace: a\rX-Evil: 1\r\n")
     assert reply.split(b" ")[1] in (b"400",)
     assert upstream.requests == []
+
+
+def test_pass_through_output_sends_the_upstream_bytes_unchanged(
+    serve, serve_capability, monkeypatch
+) -> None:
+    from aiohttp import web
+
+    monkeypatch.setenv("SHOP_UPSTREAM_TOKEN", TOKEN)
+    exact = b'{"b": 1,   "a": [1, 2], "big": 123456789012345678901234567890}'
+    upstream = serve(lambda request: web.Response(body=exact, content_type="application/json"))
+    urls = serve_capability(SHOP, base_uris={"echo": upstream.url})
+    answer = httpx.get(f"{urls['shop']}/whole/7")
+    assert answer.status_code == 200
+    assert answer.content == exact
+    assert upstream.last.path == "/items/7"
+
+
+def test_oversized_header_is_refused_before_any_upstream_call(
+    serve, serve_capability, monkeypatch
+) -> None:
+    monkeypatch.setenv("SHOP_UPSTREAM_TOKEN", TOKEN)
+    upstream = serve(echo)
+    urls = serve_capability(SHOP, base_uris={"echo": upstream.url}, limits=Limits(max_header=1024))
+    reply = raw_request(urls["shop"], "GET /items/x HTTP/1.1", f"X-Trace: {'a' * 2000}\r\n")
+    assert reply.split(b" ")[1] in (b"400", b"431")
+    assert upstream.requests == []
