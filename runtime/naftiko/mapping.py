@@ -94,6 +94,11 @@ def compile_path(expression: str) -> CompiledPath:
     if text in ("$", "$."):
         return CompiledPath(expression, lambda root: root, False)
     keys = _simple(text)
+    if keys is not None and len(keys) == 1 and isinstance(keys[0], str):
+        key = keys[0]
+        return CompiledPath(
+            expression, lambda root: root.get(key) if type(root) is dict else None, False
+        )
     if keys is not None:
         return CompiledPath(expression, _walker(keys), False)
     try:
@@ -199,7 +204,9 @@ class Shaper:
     """A compiled output parameter: turns the decoded upstream body into the declared shape."""
 
     __slots__ = (
+        "_exact",
         "_literal",
+        "_mode",
         "_plain_items",
         "identity",
         "items",
@@ -236,6 +243,8 @@ class Shaper:
         self.mock: bool = (
             self.value is not None or self._literal is not None or any(c.mock for c in children)
         )
+        self._mode = self._mode_of()
+        self._exact: tuple[type, ...] = _EXACT.get(self.type or "", ())
         # `items: {type: string, mapping: $.}`: each element is only coerced.
         item = self.items
         self._plain_items: str | None = (
@@ -249,20 +258,39 @@ class Shaper:
             else None
         )
 
-    def shape(self, root: Any, scope: Scope | None = None) -> Any:
+    def _mode_of(self) -> int:
         if self.value is not None:
+            return _VALUE
+        if self._literal is not None:
+            return _LITERAL
+        if self.type == "object" or (self.type is None and self.properties):
+            return _OBJECT if self.properties else _PASS
+        if self.type == "array":
+            return _ARRAY
+        return _SCALAR if self.path is not None else _NOTHING
+
+    def shape(self, root: Any, scope: Scope | None = None) -> Any:
+        mode = self._mode
+        if mode == _SCALAR:
+            assert self.path is not None
+            found = self.path.find(root)
+            if found is None or type(found) in self._exact:
+                return found
+            return coerce(found, self.type, self.where)
+        if mode == _VALUE:
+            assert self.value is not None
             rendered = self.value.value(scope) if scope is not None else self.value.source
             return coerce(None if rendered is MISSING else rendered, self.type, self.where)
-        if self._literal is not None:
+        if mode == _LITERAL:
             return coerce(self._literal, self.type, self.where)
         base = self.path.find(root) if self.path is not None else root
-        if self.type == "object" or (self.type is None and self.properties):
-            if not self.properties:
-                return base
+        if mode == _PASS:
+            return base
+        if mode == _OBJECT:
             if base is None and not self.mock:
                 return None
             return {key: child.shape(base, scope) for key, child in self.properties}
-        if self.type == "array":
+        if mode == _ARRAY:
             if base is None and self.mock and self.items is not None:
                 return [self.items.shape(None, scope)]  # a mock array: one templated item
             if base is None:
@@ -273,12 +301,19 @@ class Shaper:
                 return base
             plain = self._plain_items
             if plain is not None:
+                exact = _EXACT.get(plain, ())
                 where = self.items.where
-                return [coerce(element, plain, where) for element in base]
+                return [
+                    element
+                    if element is None or type(element) in exact
+                    else coerce(element, plain, where)
+                    for element in base
+                ]
             return [self.items.shape(element, scope) for element in base]
-        if self.path is None:
-            return None
-        return coerce(base, self.type, self.where)
+        return None
+
+
+_VALUE, _LITERAL, _OBJECT, _PASS, _ARRAY, _SCALAR, _NOTHING = range(7)
 
 
 def shape_outputs(shapers: tuple[Shaper, ...], root: Any, scope: Scope | None = None) -> Any:
