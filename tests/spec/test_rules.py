@@ -236,3 +236,14 @@ def test_import_of_a_missing_namespace_lists_what_the_file_has(tmp_path: Path) -
     path = broken(tmp_path, block, "    - import: registr\n      location: ./shared.yaml\n")
     found = only(check(path).errors, "import-namespace")
     assert "registry" in found.hint
+
+
+def test_forward_to_unknown_namespace_warns_and_is_dropped(tmp_path: Path) -> None:
+    text = (FIXTURES / "shop.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "shop.yaml"
+    path.write_text(text.replace("targetNamespace: echo", "targetNamespace: ecko"), "utf-8")
+    found = only(check(path).warnings, "unknown-forward")
+    assert found.field.endswith("forward.targetNamespace")
+    assert "echo" in found.hint
+    proxy = next(r for r in load(path).exposes[0].resources if r.name == "proxy")
+    assert proxy.forward is None

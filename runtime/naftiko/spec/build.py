@@ -27,7 +27,13 @@ from naftiko.spec.model import (
 )
 from naftiko.spec.yaml import JsonPath
 
-_DISABLING = {"unit-invalid", "unknown-call", "unknown-ref", "unsupported-step"}
+_DISABLING = {
+    "unit-invalid",
+    "unknown-call",
+    "unknown-ref",
+    "unsupported-step",
+    "unknown-forward",
+}
 
 
 def build(doc: Document) -> Capability:
@@ -189,7 +195,9 @@ class _Builder:
                 str(forward["targetNamespace"]),
                 tuple(str(h) for h in forward.get("trustedHeaders") or ()),
             )
-            if isinstance(forward, dict) and forward.get("targetNamespace")
+            if isinstance(forward, dict)
+            and forward.get("targetNamespace")
+            and not self.problem((*path, "forward"))
             else None,
             where=self.where(path),
         )

@@ -279,8 +279,10 @@ def _exposes(
                     code="port-clash",
                 )
             ports[key] = index
+        _forwards(doc, adapter, path, namespaces)
         units = list(_units(adapter, path))
-        if not units and adapter.get("type") in ("rest", "mcp"):
+        forwards = [r for _, r in _items(adapter, "resources") if r.get("forward")]
+        if not units and not forwards and adapter.get("type") in ("rest", "mcp"):
             what = "resources" if adapter.get("type") == "rest" else "tools"
             doc.diag(
                 "warning",
@@ -302,6 +304,30 @@ def _exposes(
                     )
                 names.setdefault(unit_name, unit_path)
             _unit(doc, unit, unit_path, adapter, namespaces, aggregates)
+
+
+def _forwards(
+    doc: Document,
+    adapter: dict[str, Any],
+    path: JsonPath,
+    namespaces: dict[str, dict[str, Any]],
+) -> None:
+    if adapter.get("type") != "rest":
+        return
+    for r_index, resource in _items(adapter, "resources"):
+        forward = resource.get("forward")
+        if not isinstance(forward, dict):
+            continue
+        target = forward.get("targetNamespace")
+        if isinstance(target, str) and target not in namespaces:
+            doc.diag(
+                "warning",
+                (*path, "resources", r_index, "forward", "targetNamespace"),
+                f"forward targets '{target}', but no consumes block declares it; "
+                "the forward is disabled",
+                hint=_suggest(target, namespaces, "declared namespaces"),
+                code="unknown-forward",
+            )
 
 
 def _units(adapter: dict[str, Any], path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
