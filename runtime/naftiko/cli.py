@@ -279,6 +279,31 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     show_envvar=True,
     help="Seconds in-flight requests get to finish after SIGTERM or SIGINT.",
 )
+@click.option(
+    "--mcp-stdio",
+    "mcp_stdio",
+    is_flag=False,
+    flag_value="*",
+    default=None,
+    metavar="[NS]",
+    help="Serve one MCP adapter (NS, or the only one) on stdin/stdout instead of the network.",
+)
+@click.option(
+    "--mcp-stateless",
+    is_flag=True,
+    envvar="NAFTIKO_MCP_STATELESS",
+    show_envvar=True,
+    help="Issue no MCP sessions, so that replicas can share a load balancer.",
+)
+@click.option(
+    "--mcp-allowed-host",
+    "mcp_allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    envvar="NAFTIKO_MCP_ALLOWED_HOSTS",
+    show_envvar=True,
+    help="A Host/Origin name MCP adapters accept besides localhost (repeatable).",
+)
 def run(
     files: tuple[str, ...],
     host: str | None,
@@ -289,6 +314,9 @@ def run(
     max_body_size: int,
     max_header_size: int,
     grace_period: float,
+    mcp_stdio: str | None,
+    mcp_stateless: bool,
+    mcp_allowed_hosts: tuple[str, ...],
 ) -> None:
     """Serve every adapter of every FILE until SIGTERM or SIGINT.
 
@@ -296,8 +324,9 @@ def run(
     and every error is listed (exit 1). Stopping drains in-flight requests (exit 0).
     """
     from naftiko.consume.client import Timeouts
+    from naftiko.expose.mcp.http import McpOptions
     from naftiko.expose.rest import Limits
-    from naftiko.expose.server import ServeOptions, prepare, serve
+    from naftiko.expose.server import ServeOptions, prepare, serve, serve_mcp_stdio
 
     options = ServeOptions(
         host=host or None,
@@ -306,7 +335,19 @@ def run(
         timeouts=Timeouts(total=timeout, connect=min(timeout, 10.0)),
         limits=Limits(max_body=max_body_size, max_header=max_header_size, deadline=request_timeout),
         grace=grace_period,
+        mcp=McpOptions(stateless=mcp_stateless, allowed_hosts=mcp_allowed_hosts),
     )
+    if mcp_stdio is not None:
+        namespace = None if mcp_stdio == "*" else mcp_stdio
+        try:
+            _event_loop_runner(lambda: serve_mcp_stdio(files, options, namespace))
+        except SpecError as exc:
+            _report(exc.diagnostics)
+            sys.exit(1)
+        except NaftikoError as exc:
+            click.echo(f"error: {scrub(str(exc))}", err=True)
+            sys.exit(1)
+        return
     try:
         service = prepare(files, options)
     except SpecError as exc:

@@ -97,8 +97,16 @@ def test_every_example_starts_and_serves_its_openapi(example: Path, naftiko_run)
     env = clean_env(**placeholder_secrets(example))
     running = naftiko_run(str(example), *free_ports(example), env=env)
     assert running.urls
-    for url in running.urls.values():
-        assert httpx.get(f"{url}/openapi.json").status_code == 200
+    from naftiko.spec import load
+
+    for adapter in load(example).exposes:
+        url = running.urls[adapter.namespace]
+        if adapter.type == "rest":
+            assert httpx.get(f"{url}/openapi.json").status_code == 200
+        else:
+            ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+            headers = {"MCP-Protocol-Version": "2026-07-28"}
+            assert httpx.post(f"{url}/mcp", json=ping, headers=headers).status_code == 200
 
 
 def test_quickstart_serves_its_rest_mock_at_once(naftiko_run) -> None:

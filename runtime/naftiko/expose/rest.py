@@ -26,6 +26,7 @@ from naftiko.errors import (
     UpstreamError,
     UpstreamResponse,
 )
+from naftiko.expose.auth import InboundAuth
 from naftiko.expose.deadline import Deadlines
 from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
@@ -64,8 +65,15 @@ class _Resource:
 class RestAdapter:
     """One `type: rest` adapter, ready to serve; build it only from a loaded capability."""
 
-    def __init__(self, adapter: Adapter, engine: Engine, limits: Limits = Limits()) -> None:
+    def __init__(
+        self,
+        adapter: Adapter,
+        engine: Engine,
+        limits: Limits = Limits(),
+        auth: InboundAuth | None = None,
+    ) -> None:
         self.adapter = adapter
+        self.auth = auth
         self.namespace = adapter.namespace
         self.limits = limits
         self.router: Router[_Resource] = Router()
@@ -112,6 +120,13 @@ class RestAdapter:
         )
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
+        if self.auth is not None and not self.auth.allows(request.headers, request.query):
+            return problem(
+                401,
+                "Unauthorized",
+                "missing or wrong credentials",
+                headers={"WWW-Authenticate": self.auth.challenge},
+            )
         method = request.method
         raw_path = request.rel_url.raw_path
         found = self.router.match(raw_path)

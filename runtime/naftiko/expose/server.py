@@ -20,6 +20,10 @@ from aiohttp import web
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts
 from naftiko.engine import Engine
 from naftiko.errors import Diagnostic, NaftikoError, SpecError
+from naftiko.expose.auth import InboundAuth
+from naftiko.expose.mcp.http import McpHttpAdapter, McpOptions
+from naftiko.expose.mcp.protocol import McpServer
+from naftiko.expose.mcp.stdio import serve_stdio
 from naftiko.expose.rest import Limits, RestAdapter
 from naftiko.openapi.exporter import export_openapi
 from naftiko.spec import load
@@ -28,7 +32,7 @@ from naftiko.spec.model import Adapter, Capability
 log = logging.getLogger("naftiko.server")
 
 DEFAULT_HOST = "127.0.0.1"
-_SERVED = frozenset({"rest"})
+_SERVED = frozenset({"rest", "mcp"})
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class ServeOptions:
     timeouts: Timeouts = DEFAULT_TIMEOUTS
     limits: Limits = field(default_factory=Limits)
     grace: float = 30.0
+    mcp: McpOptions = field(default_factory=McpOptions)
 
 
 @dataclass
@@ -51,6 +56,7 @@ class _Listener:
     host: str
     port: int
     rest: RestAdapter | None = None
+    mcp: McpHttpAdapter | None = None
     runner: web.ServerRunner | None = None
     url: str = ""
 
@@ -72,7 +78,7 @@ class Service:
 
     async def start(self) -> None:
         for item in self._listeners:
-            if item.rest is None:
+            if item.rest is None and item.mcp is None:
                 _explain_unserved(item.adapter)
                 continue
             try:
@@ -91,9 +97,10 @@ class Service:
         log.info("ready: %d adapter(s) listening", len(self.urls))
 
     async def _listen(self, item: _Listener) -> None:
-        assert item.rest is not None
+        handler = item.rest or item.mcp
+        assert handler is not None
         runner = web.ServerRunner(
-            item.rest.server(), handle_signals=False, shutdown_timeout=self._grace
+            handler.server(), handle_signals=False, shutdown_timeout=self._grace
         )
         await runner.setup()
         item.runner = runner
@@ -102,14 +109,24 @@ class Service:
         bound = runner.addresses[0]
         host = item.host if ":" not in item.host else f"[{item.host}]"
         item.url = f"http://{host}:{bound[1]}"
-        item.rest.set_openapi(export_openapi(item.capability, item.adapter, item.url))
-        log.info(
-            "rest adapter '%s' listening on %s (%d resource(s); OpenAPI at %s/openapi.json)",
-            item.adapter.namespace,
-            item.url,
-            len(item.rest.router),
-            item.url,
-        )
+        if item.rest is not None:
+            item.rest.set_openapi(export_openapi(item.capability, item.adapter, item.url))
+            log.info(
+                "rest adapter '%s' listening on %s (%d resource(s); OpenAPI at %s/openapi.json)",
+                item.adapter.namespace,
+                item.url,
+                len(item.rest.router),
+                item.url,
+            )
+        elif item.mcp is not None:
+            log.info(
+                "mcp adapter '%s' listening on %s (%d tool(s)%s; endpoint %s/mcp)",
+                item.adapter.namespace,
+                item.url,
+                len(item.mcp.protocol.tools),
+                ", stateless" if item.mcp.options.stateless else "",
+                item.url,
+            )
 
     async def stop(self) -> None:
         """Stop accepting, drain in-flight requests (bounded), close upstream pools."""
@@ -159,6 +176,13 @@ def prepare(files: Sequence[str], options: ServeOptions = ServeOptions()) -> Ser
         engines.append(engine)
         for adapter in capability.exposes:
             if adapter.transport == "stdio":
+                log.info(
+                    "mcp adapter '%s' uses stdio: serve it alone with "
+                    "`naftiko run %s --mcp-stdio %s`",
+                    adapter.namespace,
+                    file,
+                    adapter.namespace,
+                )
                 continue
             item = _Listener(
                 capability,
@@ -169,7 +193,7 @@ def prepare(files: Sequence[str], options: ServeOptions = ServeOptions()) -> Ser
             )
             if adapter.type in _SERVED:
                 try:
-                    item.rest = RestAdapter(adapter, engine, options.limits)
+                    _serve_adapter(item, options)
                 except NaftikoError as exc:
                     problems.append(
                         Diagnostic("error", str(exc), file=file, field=adapter.namespace)
@@ -179,6 +203,61 @@ def prepare(files: Sequence[str], options: ServeOptions = ServeOptions()) -> Ser
     if problems:
         raise SpecError(problems)
     return Service(engines, listeners, options.grace)
+
+
+def _serve_adapter(item: _Listener, options: ServeOptions) -> None:
+    adapter, engine = item.adapter, item.engine
+    auth = (
+        InboundAuth(adapter.auth, engine.runtime.binds, f"adapter '{adapter.namespace}'")
+        if adapter.auth is not None
+        else None
+    )
+    if adapter.type == "rest":
+        item.rest = RestAdapter(adapter, engine, options.limits, auth)
+    else:
+        server = McpServer(item.capability, adapter, engine)
+        item.mcp = McpHttpAdapter(server, auth, options.limits, options.mcp, item.host)
+
+
+async def serve_mcp_stdio(
+    files: Sequence[str], options: ServeOptions, namespace: str | None
+) -> None:
+    """Serve one MCP adapter over stdin/stdout until EOF (how desktop clients launch servers)."""
+    problems: list[Diagnostic] = []
+    found: list[tuple[Capability, Adapter]] = []
+    for file in files:
+        try:
+            capability = load(file)
+        except SpecError as exc:
+            raise SpecError([d for d in exc.diagnostics if d.severity == "error"]) from None
+        found += [(capability, a) for a in capability.exposes if a.type == "mcp"]
+    if namespace is not None:
+        found = [f for f in found if f[1].namespace == namespace]
+    elif len(found) > 1:
+        stdio = [f for f in found if f[1].transport == "stdio"]
+        found = stdio if len(stdio) == 1 else found
+    if len(found) != 1:
+        names = ", ".join(a.namespace for _, a in found) or "none"
+        problems.append(
+            Diagnostic(
+                "error",
+                f"--mcp-stdio needs exactly one MCP adapter; found: {names}",
+                hint="name one: --mcp-stdio NAMESPACE",
+                code="mcp-stdio",
+            )
+        )
+        raise SpecError(problems)
+    capability, adapter = found[0]
+    mine = {c.namespace for c in capability.consumes}
+    engine = Engine(
+        capability,
+        base_uris={k: v for k, v in options.base_uris.items() if k in mine},
+        timeouts=options.timeouts,
+    )
+    try:
+        await serve_stdio(McpServer(capability, adapter, engine), grace=options.grace)
+    finally:
+        await engine.close()
 
 
 async def serve(service: Service, stop: asyncio.Event) -> None:

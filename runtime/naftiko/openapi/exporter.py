@@ -12,11 +12,11 @@ from typing import Any
 
 from naftiko import __version__
 from naftiko.consume.scope import norm
-from naftiko.engine.withs import GENERIC_PREFIXES
+from naftiko.engine.signature import signature
 from naftiko.errors import TargetError
 from naftiko.expose.routes import openapi_path, variables
 from naftiko.mapping import output_schema
-from naftiko.spec.model import Adapter, Capability, ConsumedOperation, ConsumedParam, Unit
+from naftiko.spec.model import Adapter, Capability, ConsumedOperation, Unit
 
 _PARAM_LOCATIONS = ("query", "header", "cookie")
 _TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
@@ -146,7 +146,10 @@ def _inputs(unit: Unit, call: ConsumedOperation | None) -> tuple[list[dict[str, 
     }
     body_fields: dict[str, tuple[dict[str, Any], bool]] = {}
     whole_body: tuple[dict[str, Any], bool] | None = None
-    for name, location, kind, required, description in _declared_or_derived(unit, call):
+    names = frozenset(norm(v) for v in path_names)
+    for found in signature(unit, unit.inputs, call, names):
+        name, location, kind = found.name, found.location, found.type
+        required, description = found.required, found.description
         if location == "path":
             key = ("path", norm(name))
             if key in parameters:
@@ -159,7 +162,7 @@ def _inputs(unit: Unit, call: ConsumedOperation | None) -> tuple[list[dict[str, 
                 (location, norm(name)), _parameter(name, location, kind, required, description)
             )
         elif norm(name) in ("body", "payload"):
-            whole_body = (_schema(kind if kind != "string" else "object", description), required)
+            whole_body = (_schema(kind, description), required)
         else:
             body_fields[name] = (_schema(kind, description), required)
     body = None
@@ -176,47 +179,6 @@ def _inputs(unit: Unit, call: ConsumedOperation | None) -> tuple[list[dict[str, 
             schema["required"] = needed
         body = {"required": bool(needed), "content": {"application/json": {"schema": schema}}}
     return list(parameters.values()), body
-
-
-def _declared_or_derived(
-    unit: Unit, call: ConsumedOperation | None
-) -> list[tuple[str, str, str, bool, str]]:
-    """(name, in, type, required, description) of each input the caller may send."""
-    if unit.inputs is not None:
-        path_names = {norm(v) for v in variables(unit.path or "")}
-        return [
-            (
-                p.name,
-                p.in_ or ("path" if norm(p.name) in path_names else "query"),
-                p.type,
-                p.required,
-                p.description,
-            )
-            for p in unit.inputs
-            if p.value is None or (isinstance(p.value, str) and p.value.startswith("$"))
-            if p.in_ != "environment"
-        ]
-    if call is None:
-        return []
-    consumed = {norm(p.name): p for p in call.params if p.value is None}
-    if not unit.with_:
-        return [_from_consumed(p.name, p) for p in consumed.values()]
-    aliases = {unit.adapter, unit.adapter_type, *GENERIC_PREFIXES}
-    derived = []
-    for key, value in unit.with_.items():
-        if not isinstance(value, str):
-            continue
-        prefix, dot, name = value.partition(".")
-        param = consumed.get(norm(str(key)))
-        if dot and prefix in aliases and param is not None:
-            derived.append(_from_consumed(name, param))
-    return derived
-
-
-def _from_consumed(name: str, param: ConsumedParam) -> tuple[str, str, str, bool, str]:
-    location = param.in_ if param.in_ in (*_PARAM_LOCATIONS, "path", "body") else "query"
-    kind = param.type if param.type in _TYPES else "string"
-    return (name, location, str(kind), param.required, param.description)
 
 
 def _parameter(

@@ -20,7 +20,10 @@ from naftiko.spec.model import (
     Consumes,
     ExposedParam,
     Forward,
+    McpPrompt,
+    McpResource,
     OutputParam,
+    PromptArgument,
     Resource,
     Step,
     Unit,
@@ -143,10 +146,20 @@ class _Builder:
         namespace = str(data.get("namespace") or kind)
         units: list[Unit] = []
         resources: list[Resource] = []
+        mcp_resources: list[McpResource] = []
+        prompts: list[McpPrompt] = []
         if kind == "mcp":
             units = [
                 self.unit(t, p, "tool", namespace, kind)
                 for p, t in _indexed(data.get("tools"), (*path, "tools"))
+            ]
+            mcp_resources = [
+                self.mcp_resource(r, p, namespace)
+                for p, r in _indexed(data.get("resources"), (*path, "resources"))
+            ]
+            units += [r.unit for r in mcp_resources if r.unit is not None]
+            prompts = [
+                self.prompt(r, p) for p, r in _indexed(data.get("prompts"), (*path, "prompts"))
             ]
         elif kind == "rest":
             resources = [
@@ -166,7 +179,47 @@ class _Builder:
             auth=Auth(str(auth["type"]), dict(auth)) if isinstance(auth, dict) else None,
             units=tuple(units),
             resources=tuple(resources),
+            mcp_resources=tuple(mcp_resources),
+            prompts=tuple(prompts),
             raw=data,
+            where=self.where(path),
+        )
+
+    def mcp_resource(self, data: dict[str, Any], path: JsonPath, namespace: str) -> McpResource:
+        location = data.get("location")
+        dynamic = data.get("call") or data.get("steps")
+        return McpResource(
+            name=str(data["name"]),
+            uri=str(data["uri"]),
+            label=str(data.get("label") or ""),
+            description=str(data.get("description") or ""),
+            mime_type=str(data.get("mimeType") or ""),
+            location=str(location) if location and not dynamic else None,
+            unit=self.unit(data, path, "resource", namespace, "mcp") if dynamic else None,
+            where=self.where(path),
+        )
+
+    def prompt(self, data: dict[str, Any], path: JsonPath) -> McpPrompt:
+        return McpPrompt(
+            name=str(data["name"]),
+            label=str(data.get("label") or ""),
+            description=str(data.get("description") or ""),
+            arguments=tuple(
+                PromptArgument(
+                    name=str(a["name"]),
+                    label=str(a.get("label") or ""),
+                    description=str(a.get("description") or ""),
+                    required=bool(a.get("required", True)),
+                )
+                for a in data.get("arguments") or []
+                if isinstance(a, dict) and "name" in a
+            ),
+            template=tuple(
+                (str(m.get("role") or "user"), str(m.get("content") or ""))
+                for m in data.get("template") or []
+                if isinstance(m, dict)
+            ),
+            location=str(data["location"]) if data.get("location") else None,
             where=self.where(path),
         )
 

@@ -163,6 +163,41 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class McpResource:
+    """A static (`location`) or call-backed resource; `{x}` in `uri` makes it a template."""
+
+    name: str
+    uri: str
+    label: str = ""
+    description: str = ""
+    mime_type: str = ""
+    location: str | None = None
+    unit: Unit | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class PromptArgument:
+    name: str
+    label: str = ""
+    description: str = ""
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class McpPrompt:
+    """Messages from a `template` (role, text) or one user message from a `location` file."""
+
+    name: str
+    label: str = ""
+    description: str = ""
+    arguments: tuple[PromptArgument, ...] = ()
+    template: tuple[tuple[str, str], ...] = ()
+    location: str | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
 class Adapter:
     type: str
     namespace: str
@@ -173,6 +208,8 @@ class Adapter:
     auth: Auth | None = None
     units: tuple[Unit, ...] = ()
     resources: tuple[Resource, ...] = ()
+    mcp_resources: tuple[McpResource, ...] = ()
+    prompts: tuple[McpPrompt, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
     where: str = ""
 

@@ -1,0 +1,73 @@
+"""The inputs a tool or operation accepts: declared, or derived from what `with` feeds.
+
+Files written to the spec declare `inputParameters`. Generated files (the Kombo dialect)
+declare none and pass caller inputs straight through `with: {param: tools.name}`; their
+signature is then the consumed operation's parameters that `with` feeds (name, type,
+required, description), or all of them when there is no `with`. REST exports it as OpenAPI,
+MCP as each tool's `inputSchema`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from naftiko.consume.scope import norm
+from naftiko.engine.withs import GENERIC_PREFIXES
+from naftiko.spec.model import ConsumedOperation, ConsumedParam, ExposedParam, Unit
+
+TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
+_LOCATIONS = ("query", "header", "cookie", "path", "body")
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    location: str
+    type: str
+    required: bool
+    description: str = ""
+
+
+def signature(
+    unit: Unit,
+    declared: tuple[ExposedParam, ...] | None,
+    call: ConsumedOperation | None,
+    path_names: frozenset[str] = frozenset(),
+) -> list[Input]:
+    """Each input a caller may send; ``path_names`` are the route's variables (normalised)."""
+    if declared is not None:
+        return [
+            Input(
+                p.name,
+                p.in_ or ("path" if norm(p.name) in path_names else "query"),
+                p.type if p.type in TYPES else "string",
+                p.required,
+                p.description,
+            )
+            for p in declared
+            if p.value is None or (isinstance(p.value, str) and p.value.startswith("$"))
+            if p.in_ != "environment"
+        ]
+    if call is None:
+        return []
+    consumed = {norm(p.name): p for p in call.params if p.value is None}
+    if not unit.with_:
+        return [_from_consumed(p.name, p) for p in consumed.values()]
+    aliases = {unit.adapter, unit.adapter_type, *GENERIC_PREFIXES}
+    derived = []
+    for key, value in unit.with_.items():
+        if not isinstance(value, str):
+            continue
+        prefix, dot, name = value.partition(".")
+        param = consumed.get(norm(str(key)))
+        if dot and prefix in aliases and param is not None:
+            derived.append(_from_consumed(name, param))
+    return derived
+
+
+def _from_consumed(name: str, param: ConsumedParam) -> Input:
+    location = param.in_ if param.in_ in _LOCATIONS else "query"
+    kind = param.type if param.type in TYPES else "string"
+    if location == "body" and norm(name) in ("body", "payload") and kind == "string":
+        kind = "object"
+    return Input(name, location, str(kind), param.required, param.description)

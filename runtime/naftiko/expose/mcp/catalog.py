@@ -1,0 +1,218 @@
+"""MCP resources and prompts: listings built at load, reads and renders per request.
+
+Static resources serve UTF-8 files under a `location` directory (or one file), with every
+path segment checked and the resolved file kept inside it. Call-backed resources run through
+``engine.invoke``; a `{x}` in the uri makes a template whose values become inputs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import mimetypes
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from naftiko.engine import ExposedPlan, invoke
+from naftiko.expose.mcp.tools import result_text
+from naftiko.spec.model import Capability, McpPrompt, McpResource
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
+_VARIABLE = re.compile(r"\{\{?\s*([^{}\s]+)\s*\}?\}")
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_-]+)\s*\}\}")
+_KNOWN_TYPES = {".md": "text/markdown", ".yaml": "application/yaml", ".yml": "application/yaml"}
+
+
+class ResourceNotFound(LookupError):
+    pass
+
+
+class CatalogError(ValueError):
+    """Bad params for a resource or prompt (-32602)."""
+
+
+@dataclass(frozen=True)
+class _Entry:
+    resource: McpResource
+    pattern: re.Pattern[str] | None
+    names: tuple[str, ...]
+    plan: ExposedPlan | None
+    root: Path | None
+
+
+def location_path(capability: Capability, location: str) -> Path:
+    """`file:///./docs`, `file://./docs` or `./docs`, relative to the capability file."""
+    text = location
+    if text.startswith("file://"):
+        parsed = urlparse(text)
+        text = unquote((parsed.netloc or "") + parsed.path)
+        if text.startswith("/./") or text.startswith("/../"):
+            text = text[1:]
+    path = Path(text)
+    return path if path.is_absolute() else (capability.base_dir / path).resolve()
+
+
+class Catalog:
+    def __init__(
+        self,
+        capability: Capability,
+        resources: tuple[McpResource, ...],
+        prompts: tuple[McpPrompt, ...],
+        plans: Mapping[str, Any],
+    ) -> None:
+        self._capability = capability
+        self._entries: list[_Entry] = []
+        self.listed: list[dict[str, Any]] = []
+        self.templates: list[dict[str, Any]] = []
+        for resource in resources:
+            names = tuple(m.group(1) for m in _VARIABLE.finditer(resource.uri))
+            plan = plans.get(resource.unit.target) if resource.unit is not None else None
+            root = location_path(capability, resource.location) if resource.location else None
+            pattern = _template_regex(resource.uri) if names else None
+            self._entries.append(
+                _Entry(
+                    resource, pattern, names, plan if isinstance(plan, ExposedPlan) else None, root
+                )
+            )
+            if names:
+                self.templates.append(_describe(resource, "uriTemplate", resource.uri))
+            elif root is not None:
+                self.listed.extend(_files(resource, root))
+            else:
+                self.listed.append(_describe(resource, "uri", resource.uri))
+        self.prompts = {p.name: p for p in prompts}
+        self.prompt_list = [_describe_prompt(p) for p in prompts]
+
+    async def read(self, uri: str) -> dict[str, Any]:
+        for entry in self._entries:
+            resource = entry.resource
+            if entry.root is not None:
+                if uri == resource.uri or uri.startswith(resource.uri.rstrip("/") + "/"):
+                    return await self._read_file(entry, uri)
+                continue
+            values: dict[str, str] | None = None
+            if entry.pattern is not None:
+                found = entry.pattern.fullmatch(uri)
+                if found is not None:
+                    values = {
+                        n: unquote(v) for n, v in zip(entry.names, found.groups(), strict=True)
+                    }
+            elif uri == resource.uri:
+                values = {}
+            if values is not None and entry.plan is not None:
+                text = result_text(await invoke(entry.plan, values))
+                mime = resource.mime_type or "application/json"
+                return {"contents": [{"uri": uri, "mimeType": mime, "text": text}]}
+        raise ResourceNotFound(uri)
+
+    async def _read_file(self, entry: _Entry, uri: str) -> dict[str, Any]:
+        assert entry.root is not None
+        rest = uri[len(entry.resource.uri) :].strip("/")
+        segments = [s for s in rest.split("/") if s] if rest else []
+        for segment in segments:
+            if not _SEGMENT.match(segment) or segment in (".", ".."):
+                raise CatalogError(f"invalid path segment in resource uri: {segment!r}")
+        root = entry.root
+        target = root.joinpath(*segments).resolve() if segments else root
+        if target != root and root not in target.parents:
+            raise CatalogError("the resource path leaves its location")
+        if not target.is_file():
+            raise ResourceNotFound(uri)
+        text = await asyncio.to_thread(target.read_text, "utf-8")
+        return {"contents": [{"uri": uri, "mimeType": _mime(entry.resource, target), "text": text}]}
+
+    async def prompt(self, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        prompt = self.prompts.get(name)
+        if prompt is None:
+            raise CatalogError(f"unknown prompt '{name}'")
+        missing = [a.name for a in prompt.arguments if a.required and arguments.get(a.name) is None]
+        if missing:
+            raise CatalogError(f"prompt '{name}' needs argument(s): {', '.join(missing)}")
+        values = {k: str(v) for k, v in arguments.items() if v is not None}
+        if prompt.location:
+            path = location_path(self._capability, prompt.location)
+            try:
+                text = await asyncio.to_thread(path.read_text, "utf-8")
+            except OSError:
+                raise CatalogError(f"prompt '{name}': its file cannot be read") from None
+            messages = [("user", text)]
+        else:
+            messages = list(prompt.template)
+
+        def fill(text: str) -> str:
+            return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+        result: dict[str, Any] = {
+            "messages": [
+                {"role": role, "content": {"type": "text", "text": fill(text)}}
+                for role, text in messages
+            ]
+        }
+        if prompt.description:
+            result["description"] = prompt.description
+        return result
+
+
+def _template_regex(uri: str) -> re.Pattern[str]:
+    parts, last = [], 0
+    for found in _VARIABLE.finditer(uri):
+        parts.append(re.escape(uri[last : found.start()]))
+        parts.append("([^/]+)")
+        last = found.end()
+    parts.append(re.escape(uri[last:]))
+    return re.compile("".join(parts))
+
+
+def _describe(resource: McpResource, key: str, uri: str) -> dict[str, Any]:
+    found: dict[str, Any] = {key: uri, "name": resource.name}
+    if resource.label:
+        found["title"] = resource.label
+    if resource.description:
+        found["description"] = resource.description
+    if resource.mime_type:
+        found["mimeType"] = resource.mime_type
+    return found
+
+
+def _files(resource: McpResource, root: Path) -> list[dict[str, Any]]:
+    if root.is_file():
+        return [{**_describe(resource, "uri", resource.uri), "mimeType": _mime(resource, root)}]
+    if not root.is_dir():
+        return []
+    found = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = path.relative_to(root).as_posix()
+        uri = resource.uri.rstrip("/") + "/" + relative
+        found.append({**_describe(resource, "uri", uri), "mimeType": _mime(resource, path)})
+    return found
+
+
+def _mime(resource: McpResource, path: Path) -> str:
+    if resource.mime_type:
+        return resource.mime_type
+    return (
+        _KNOWN_TYPES.get(path.suffix.lower())
+        or mimetypes.guess_type(path.name)[0]
+        or "application/octet-stream"
+    )
+
+
+def _describe_prompt(prompt: McpPrompt) -> dict[str, Any]:
+    found: dict[str, Any] = {"name": prompt.name}
+    if prompt.label:
+        found["title"] = prompt.label
+    found["description"] = prompt.description or f"The {prompt.name} prompt."
+    if prompt.arguments:
+        found["arguments"] = [
+            {
+                "name": a.name,
+                **({"title": a.label} if a.label else {}),
+                **({"description": a.description} if a.description else {}),
+                "required": a.required,
+            }
+            for a in prompt.arguments
+        ]
+    return found

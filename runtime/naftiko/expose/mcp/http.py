@@ -1,0 +1,261 @@
+"""MCP over streamable HTTP (aiohttp's low-level server): one endpoint at `/mcp` and `/`.
+
+Answers are JSON (an SSE frame only for clients that accept nothing else); notifications and
+client responses get 202 with an empty body; GET is 405. Sessions carry a random
+`Mcp-Session-Id`, are enforced (400 without, 404 unknown or deleted), expire when idle and
+are bounded in number, the least recently used going first; `stateless` issues none, so
+replicas can share a load balancer. On a loopback bind, `Host` and `Origin` must be local
+(DNS rebinding), plus any names allowed explicitly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from aiohttp.web_request import BaseRequest
+
+from naftiko import jsonio
+from naftiko.expose.auth import InboundAuth
+from naftiko.expose.mcp.protocol import (
+    DEFAULT_VERSION,
+    INVALID_REQUEST,
+    PARSE_ERROR,
+    STATELESS_VERSION,
+    VERSION_META,
+    VERSIONS,
+    McpServer,
+    Peer,
+    error,
+)
+from naftiko.expose.rest import Limits
+
+log = logging.getLogger("naftiko.mcp")
+
+ENDPOINTS = frozenset({"/", "/mcp", "/mcp/"})
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+_EMPTY_202 = {"status": 202}
+
+
+@dataclass(frozen=True)
+class McpOptions:
+    stateless: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+    session_idle: float = 3600.0
+    max_sessions: int = 10_000
+
+
+class _Sessions:
+    """Session id -> Peer, least recently used first."""
+
+    def __init__(self, idle: float, limit: int) -> None:
+        self._idle = idle
+        self._limit = limit
+        self._peers: OrderedDict[str, tuple[Peer, float]] = OrderedDict()
+
+    def create(self, peer: Peer) -> str:
+        self._expire()
+        while len(self._peers) >= self._limit:
+            self._peers.popitem(last=False)
+        session = secrets.token_urlsafe(32)
+        self._peers[session] = (peer, time.monotonic())
+        return session
+
+    def get(self, session: str) -> Peer | None:
+        found = self._peers.get(session)
+        if found is None:
+            return None
+        now = time.monotonic()
+        if now - found[1] > self._idle:
+            del self._peers[session]
+            return None
+        self._peers[session] = (found[0], now)
+        self._peers.move_to_end(session)
+        return found[0]
+
+    def delete(self, session: str) -> bool:
+        return self._peers.pop(session, None) is not None
+
+    def _expire(self) -> None:
+        now = time.monotonic()
+        while self._peers:
+            session, (_, used) = next(iter(self._peers.items()))
+            if now - used <= self._idle:
+                break
+            del self._peers[session]
+
+    def __len__(self) -> int:
+        return len(self._peers)
+
+
+class McpHttpAdapter:
+    def __init__(
+        self,
+        server: McpServer,
+        auth: InboundAuth | None,
+        limits: Limits,
+        options: McpOptions,
+        host: str,
+    ) -> None:
+        self.protocol = server
+        self.auth = auth
+        self.limits = limits
+        self.options = options
+        self.sessions = _Sessions(options.session_idle, options.max_sessions)
+        allowed = {h.lower() for h in options.allowed_hosts}
+        self._guard = bool(allowed) or host in LOOPBACK
+        self._allowed = allowed | LOOPBACK
+
+    def server(self) -> web.Server:
+        limits = self.limits
+        loop = asyncio.get_running_loop()
+
+        def request_factory(
+            message: Any, payload: Any, protocol: Any, writer: Any, task: Any
+        ) -> BaseRequest:
+            return BaseRequest(
+                message, payload, protocol, writer, task, loop, client_max_size=limits.max_body
+            )
+
+        return web.Server(
+            self.handle,
+            request_factory=request_factory,
+            max_line_size=limits.max_header,
+            max_field_size=limits.max_header,
+            max_headers=limits.max_headers,
+            keepalive_timeout=75.0,
+        )
+
+    async def handle(self, request: BaseRequest) -> web.StreamResponse:
+        if request.path not in ENDPOINTS:
+            return _plain(404, "Not Found: the MCP endpoint is /mcp")
+        if self._guard and not self._local(request):
+            return _plain(403, "Forbidden: Host or Origin is not allowed")
+        if self.auth is not None and not self.auth.allows(request.headers, request.query):
+            return web.Response(
+                status=401,
+                text="Unauthorized",
+                headers={"WWW-Authenticate": self.auth.challenge},
+            )
+        method = request.method
+        if method == "POST":
+            return await self._post(request)
+        if method == "DELETE":
+            return self._delete(request)
+        allow = "POST" if self.options.stateless else "POST, DELETE"
+        return web.Response(status=405, text="Method Not Allowed", headers={"Allow": allow})
+
+    def _local(self, request: BaseRequest) -> bool:
+        host = request.headers.get("Host", "")
+        if host and _hostname(host) not in self._allowed:
+            return False
+        origin = request.headers.get("Origin")
+        if origin:
+            name = urlsplit(origin).hostname or ""
+            if name.lower() not in self._allowed and f"[{name}]" not in self._allowed:
+                return False
+        return True
+
+    async def _post(self, request: BaseRequest) -> web.StreamResponse:
+        length = request.content_length
+        if length is not None and length > self.limits.max_body:
+            return _plain(413, "Payload Too Large")
+        accept = request.headers.get("Accept", "")
+        as_json = not accept or any(
+            kind in accept for kind in ("application/json", "*/*", "application/*")
+        )
+        if not as_json and "text/event-stream" not in accept:
+            return _plain(406, "Not Acceptable: accept application/json or text/event-stream")
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return _plain(413, "Payload Too Large")
+        try:
+            message = jsonio.loads(raw) if raw else None
+        except ValueError:
+            return _json(400, error(None, PARSE_ERROR, "Parse error: the body is not JSON"))
+        if message is None:
+            return _json(400, error(None, PARSE_ERROR, "Parse error: empty body"))
+        header_version = request.headers.get("MCP-Protocol-Version")
+        if header_version is not None and header_version not in VERSIONS:
+            return _json(
+                400,
+                error(None, INVALID_REQUEST, f"Unsupported MCP-Protocol-Version: {header_version}"),
+            )
+        initialize = isinstance(message, dict) and message.get("method") == "initialize"
+        headers: dict[str, str] = {}
+        if self.options.stateless or initialize or _stateless(message, header_version):
+            peer = Peer(version=header_version or DEFAULT_VERSION)
+        else:
+            session = request.headers.get("Mcp-Session-Id")
+            if session is None:
+                return _plain(400, "Bad Request: Mcp-Session-Id header is required")
+            found = self.sessions.get(session)
+            if found is None:
+                return _plain(404, "Not Found: unknown or expired session")
+            peer = found
+        if isinstance(message, list):
+            answer: Any = await self._batch(message, peer)
+        else:
+            answer = await self.protocol.handle(message, peer)
+        created = initialize and isinstance(answer, dict) and "result" in answer
+        if created and not self.options.stateless:
+            headers["Mcp-Session-Id"] = self.sessions.create(peer)
+        if answer is None:
+            return web.Response(status=202, headers=headers)
+        body = jsonio.dumps(answer)
+        if as_json:
+            return web.Response(body=body, content_type="application/json", headers=headers)
+        frame = b"event: message\ndata: " + body + b"\n\n"
+        return web.Response(body=frame, content_type="text/event-stream", headers=headers)
+
+    async def _batch(self, messages: list[Any], peer: Peer) -> Any:
+        if peer.version != "2025-03-26" or not messages:
+            return error(None, INVALID_REQUEST, "Invalid Request: batches need revision 2025-03-26")
+        answers = await asyncio.gather(*(self.protocol.handle(m, peer) for m in messages))
+        found = [a for a in answers if a is not None]
+        return found or None
+
+    def _delete(self, request: BaseRequest) -> web.Response:
+        if self.options.stateless:
+            return web.Response(status=405, text="Method Not Allowed", headers={"Allow": "POST"})
+        session = request.headers.get("Mcp-Session-Id")
+        if session is None:
+            return _plain(400, "Bad Request: Mcp-Session-Id header is required")
+        if not self.sessions.delete(session):
+            return _plain(404, "Not Found: unknown or expired session")
+        return web.Response(status=200)
+
+
+def _stateless(message: Any, header_version: str | None) -> bool:
+    """A 2026-07-28 request: the revision comes with it, no session is involved."""
+    if header_version == STATELESS_VERSION:
+        return True
+    if isinstance(message, dict):
+        params = message.get("params")
+        meta = params.get("_meta") if isinstance(params, dict) else None
+        return isinstance(meta, Mapping) and meta.get(VERSION_META) == STATELESS_VERSION
+    return False
+
+
+def _hostname(host: str) -> str:
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def _plain(status: int, text: str) -> web.Response:
+    return web.Response(status=status, text=text)
+
+
+def _json(status: int, body: Any) -> web.Response:
+    return web.Response(status=status, body=jsonio.dumps(body), content_type="application/json")

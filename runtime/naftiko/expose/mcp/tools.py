@@ -1,0 +1,219 @@
+"""MCP tools compiled from YAML once: definitions, argument checks, results.
+
+A tool's ``inputSchema`` comes from its signature (declared or derived); ``outputSchema``
+only when shaping guarantees an object; ``annotations`` only from what the file sets (hints,
+or an aggregate's semantics). Calls go through ``engine.invoke``; what goes wrong in a call
+(bad arguments, upstream errors, timeouts) is a result with ``isError: true``, never a
+protocol error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from naftiko import jsonio
+from naftiko.engine import ExposedPlan, Result, invoke
+from naftiko.engine.signature import Input, signature
+from naftiko.errors import InputError, NaftikoError, UpstreamError, UpstreamUnavailable
+from naftiko.mapping import output_schema
+from naftiko.observe.redact import scrub
+from naftiko.spec.model import Capability, Unit
+
+STRUCTURED_FROM = "2025-06-18"
+_HINTS = {
+    "readOnly": "readOnlyHint",
+    "destructive": "destructiveHint",
+    "idempotent": "idempotentHint",
+    "openWorld": "openWorldHint",
+}
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "array": (list,),
+    "object": (dict,),
+}
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    plan: ExposedPlan
+    definition: Mapping[str, Any]
+    input_schema: Mapping[str, Any]
+    output_schema: Mapping[str, Any] | None
+    validator: Draft202012Validator
+    required: tuple[str, ...]
+    types: Mapping[str, tuple[type, ...]] = field(default_factory=dict)
+
+    def describe(self, version: str) -> dict[str, Any]:
+        """The tools/list entry for a negotiated revision."""
+        found = dict(self.definition)
+        if self.output_schema is not None and version >= STRUCTURED_FROM:
+            found["outputSchema"] = self.output_schema
+        return found
+
+    def problems(self, arguments: Mapping[str, Any]) -> list[str]:
+        """Why ``arguments`` do not fit the inputSchema (empty when they do)."""
+        fits = all(arguments.get(name) is not None for name in self.required) and all(
+            type(value) in self.types.get(key, (type(value),)) for key, value in arguments.items()
+        )
+        if fits:
+            return []
+        return sorted(
+            f"{'.'.join(str(p) for p in error.absolute_path) or 'arguments'}: {error.message}"
+            for error in self.validator.iter_errors(dict(arguments))
+        )
+
+    async def call(self, arguments: Mapping[str, Any], version: str) -> dict[str, Any]:
+        arguments = {k: v for k, v in arguments.items() if v is not None}
+        problems = self.problems(arguments)
+        if problems:
+            return failure(
+                f"invalid arguments for tool '{self.name}': " + "; ".join(problems),
+                {"error": "invalid arguments", "problems": problems},
+                version,
+            )
+        try:
+            result = await invoke(self.plan, arguments)
+        except InputError as exc:
+            fields = [{"name": p.name, "problem": p.problem} for p in exc.problems]
+            return failure(str(exc), {"error": "invalid arguments", "fields": fields}, version)
+        except UpstreamError as exc:
+            return _upstream_failure(exc, version)
+        except UpstreamUnavailable as exc:
+            status = 504 if exc.timeout else 502
+            return failure(str(exc), {"error": exc.title, "status": status}, version)
+        except NaftikoError as exc:
+            return failure(str(exc), {"error": exc.title}, version)
+        return success(result, version, self.output_schema is not None)
+
+
+def compile_tools(
+    capability: Capability, units: tuple[Unit, ...], plans: Mapping[str, Any]
+) -> list[Tool]:
+    consumed = {f"{c.namespace}.{o.name}": o for c in capability.consumes for o in c.operations}
+    tools = []
+    seen: set[str] = set()
+    for unit in units:
+        if unit.kind != "tool" or unit.name in seen:
+            continue
+        seen.add(unit.name)
+        plan = plans[unit.target]
+        assert isinstance(plan, ExposedPlan)
+        function = plan.function.unit if plan.function is not None else None
+        call = (plan.function or plan).unit.call
+        inputs = signature(unit, plan.inputs, consumed.get(call or ""))
+        schema = _input_schema(inputs)
+        outputs = unit.outputs or (function.outputs if function is not None else ())
+        out = output_schema(outputs)
+        if out is None or out.get("type") != "object" or "properties" not in out:
+            out = None
+        definition: dict[str, Any] = {"name": unit.name}
+        title = unit.label or (function.label if function is not None else "")
+        if title:
+            definition["title"] = title
+        definition["description"] = _description(unit, function)
+        definition["inputSchema"] = schema
+        annotations = _annotations(unit, function, title)
+        if annotations:
+            definition["annotations"] = annotations
+        tools.append(
+            Tool(
+                name=unit.name,
+                plan=plan,
+                definition=definition,
+                input_schema=schema,
+                output_schema=out,
+                validator=Draft202012Validator(schema),
+                required=tuple(schema.get("required", ())),
+                types={i.name: _PY_TYPES[i.type] for i in inputs if i.type in _PY_TYPES},
+            )
+        )
+    return tools
+
+
+def _input_schema(inputs: list[Input]) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object"}
+    properties: dict[str, Any] = {}
+    for item in inputs:
+        entry: dict[str, Any] = {"type": item.type}
+        if item.description:
+            entry["description"] = item.description
+        properties.setdefault(item.name, entry)
+    if properties:
+        schema["properties"] = properties
+    required = [i.name for i in inputs if i.required and i.name in properties]
+    if required:
+        schema["required"] = list(dict.fromkeys(required))
+    return schema
+
+
+def _description(unit: Unit, function: Unit | None) -> str:
+    if unit.description:
+        return unit.description
+    if function is not None and function.description:
+        return function.description
+    if unit.call:
+        return f"Calls {unit.call}."
+    return f"The {unit.name} tool."
+
+
+def _annotations(unit: Unit, function: Unit | None, title: str) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if title:
+        found["title"] = title
+    for key, value in unit.hints.items():
+        if key in _HINTS:
+            found[_HINTS[key]] = value
+    if not unit.hints and function is not None:
+        if function.semantics.get("safe"):
+            found["readOnlyHint"] = True
+        if function.semantics.get("idempotent"):
+            found["idempotentHint"] = True
+    return found
+
+
+def result_text(result: Result) -> str:
+    """The answer as text: the upstream body when it passes unshaped, else JSON (or the
+    string itself)."""
+    upstream = result.upstream
+    if upstream is not None and (result.verbatim or result.data is None):
+        return upstream.text()
+    data = result.data
+    return data if isinstance(data, str) else jsonio.dumps(data).decode()
+
+
+def success(result: Result, version: str, declared_output: bool) -> dict[str, Any]:
+    text = result_text(result)
+    answer: dict[str, Any] = {"content": [{"type": "text", "text": text}], "isError": False}
+    if version >= STRUCTURED_FROM:
+        try:
+            structured = result.data
+        except UpstreamError:  # a pass-through body that claimed JSON and is not
+            structured = None
+        if isinstance(structured, dict):
+            answer["structuredContent"] = structured
+        elif declared_output:
+            answer["structuredContent"] = {}
+    return answer
+
+
+def failure(text: str, structured: Mapping[str, Any], version: str) -> dict[str, Any]:
+    answer: dict[str, Any] = {"content": [{"type": "text", "text": scrub(text)}], "isError": True}
+    if version >= STRUCTURED_FROM:
+        answer["structuredContent"] = dict(structured)
+    return answer
+
+
+def _upstream_failure(exc: UpstreamError, version: str) -> dict[str, Any]:
+    response = exc.response
+    body = response.data if response.data is not None else response.text()
+    shown = body if isinstance(body, str) else jsonio.dumps(body).decode()
+    text = f"{exc.message}: {shown}" if response.status >= 400 else str(exc)
+    return failure(text, {"status": response.status, "body": body}, version)
