@@ -203,6 +203,9 @@ class McpHttpAdapter:
                 return _plain(404, "Not Found: unknown or expired session")
             peer = found
         if isinstance(message, list):
+            if peer.version != "2025-03-26" or not message:
+                refusal = "Invalid Request: batches need revision 2025-03-26"
+                return _json(400, error(None, INVALID_REQUEST, refusal))
             answer: Any = await self._batch(message, peer)
         else:
             answer = await self.protocol.handle(message, peer)
@@ -218,8 +221,6 @@ class McpHttpAdapter:
         return web.Response(body=frame, content_type="text/event-stream", headers=headers)
 
     async def _batch(self, messages: list[Any], peer: Peer) -> Any:
-        if peer.version != "2025-03-26" or not messages:
-            return error(None, INVALID_REQUEST, "Invalid Request: batches need revision 2025-03-26")
         answers = await asyncio.gather(*(self.protocol.handle(m, peer) for m in messages))
         found = [a for a in answers if a is not None]
         return found or None

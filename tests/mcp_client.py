@@ -1,0 +1,38 @@
+"""The official MCP Python client (SDK 2.x) driven from synchronous tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx2
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+T = TypeVar("T")
+
+
+def with_client(
+    url: str,
+    work: Callable[[Client], Awaitable[T]],
+    *,
+    mode: str = "legacy",
+    token: str | None = None,
+) -> T:
+    """Connect to ``url`` (the /mcp endpoint), run ``work``, disconnect."""
+
+    async def main() -> T:
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        timeout = httpx2.Timeout(20, read=20)
+        async with httpx2.AsyncClient(headers=headers, timeout=timeout) as http:
+            target = streamable_http_client(url, http_client=http)
+            async with Client(target, mode=mode, read_timeout_seconds=20) as client:
+                return await work(client)
+
+    return asyncio.run(main())
+
+
+def wire(value: Any) -> Any:
+    """A result model as the JSON that crossed the wire."""
+    return value.model_dump(by_alias=True, mode="json", exclude_none=True)
