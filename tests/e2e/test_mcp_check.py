@@ -1,0 +1,103 @@
+"""The shared MCP instrument (official SDK client and raw probes, the official conformance
+suite, the MCP Inspector) against `naftiko run`: over HTTP, over stdio, and with a token."""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, clean_env, naftiko_command
+from upstreams import KOMBO_KEY, kombo, registry
+
+MCP_CHECK = CORPUS.parent / "tools" / "mcp-check.sh"
+KOMBO_GENERAL = CORPUS / "api-evangelist-kombo" / "kombo-general.yaml"
+TUTORIAL_AUTH = CORPUS / "naftiko-tutorial" / "step-3-shipyard-auth.yml"
+
+
+@pytest.fixture(autouse=True)
+def instrument() -> None:
+    if not MCP_CHECK.is_file():
+        pytest.skip("../shared/tools/mcp-check.sh is not beside this checkout")
+
+
+def mcp_check(*args: str, tmp_path: Path) -> str:
+    done = subprocess.run(
+        ["bash", str(MCP_CHECK), *args, "--out", str(tmp_path / "mcp-check")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=clean_env(),
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    verdict = re.findall(r"mcp-check: (\d+) passed, (\d+) failed", output)
+    assert verdict, output[-3000:]
+    passed, failed = map(int, verdict[-1])
+    assert failed == 0 and passed > 0, output[-6000:]
+    return output
+
+
+def test_kombo_over_http_passes_every_check(serve, naftiko_run, tmp_path: Path) -> None:
+    upstream = serve(kombo)
+    running = naftiko_run(
+        str(KOMBO_GENERAL),
+        "--port=kombo-general-rest=0",
+        "--port=kombo-general-mcp=0",
+        f"--base-uri=kombo-general={upstream.url}/v1",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
+    url = running.urls["kombo-general-mcp"] + "/mcp"
+    output = mcp_check("--url", url, "--tool", "check-api-key", "--args", "{}", tmp_path=tmp_path)
+    assert "PASS dns-rebinding-protection" in output
+
+
+def test_kombo_over_stdio_passes_every_check(serve, tmp_path: Path) -> None:
+    upstream = serve(kombo)
+    command = shlex.join(
+        [
+            *naftiko_command(),
+            "run",
+            str(KOMBO_GENERAL),
+            "--mcp-stdio",
+            "--base-uri",
+            f"kombo-general={upstream.url}/v1",
+        ]
+    )
+    mcp_check(
+        "--stdio",
+        command,
+        "--env",
+        f"KOMBO_API_KEY={KOMBO_KEY}",
+        "--tool",
+        "check-api-key",
+        "--args",
+        "{}",
+        tmp_path=tmp_path,
+    )
+
+
+def test_tutorial_bearer_adapter_passes_with_its_token(serve, naftiko_run, tmp_path) -> None:
+    upstream = serve(registry)
+    running = naftiko_run(
+        str(TUTORIAL_AUTH),
+        "--host=127.0.0.1",
+        "--port=shipyard-tools=0",
+        f"--base-uri=registry={upstream.url}",
+    )
+    url = running.urls["shipyard-tools"] + "/mcp"
+    output = mcp_check(
+        "--url",
+        url,
+        "--token",
+        "sk-mcp-YYYYYYYYYYYY",
+        "--tool",
+        "get-ship",
+        "--args",
+        '{"imo": "IMO-9321483"}',
+        tmp_path=tmp_path,
+    )
+    assert "401" in output
