@@ -132,10 +132,12 @@ def test_call_goes_through_the_engine_to_the_upstream(server) -> None:
 
 def test_wrong_argument_type_is_a_tool_error_naming_the_field(server) -> None:
     mcp, upstream = server
+    assert upstream.requests == []
     params = {"name": "hello", "arguments": {"who": "Ada", "times": "often"}}
     result = ask(mcp, "tools/call", params)["result"]
     assert result["isError"] is True
     assert "times" in result["content"][0]["text"]
+    assert upstream.requests == []
 
 
 @pytest.mark.parametrize(
@@ -218,9 +220,8 @@ def test_prompt_template_fills_arguments(server) -> None:
     mcp, _ = server
     params = {"name": "summarize", "arguments": {"topic": "returns", "tone": "friendly"}}
     messages = ask(mcp, "prompts/get", params)["result"]["messages"]
-    assert messages == [
-        {"role": "user", "content": {"type": "text", "text": "Summarize returns in a friendly tone."}}
-    ]
+    text = "Summarize returns in a friendly tone."
+    assert messages == [{"role": "user", "content": {"type": "text", "text": text}}]
 
 
 def test_prompt_missing_required_argument_is_invalid_params(server) -> None:
@@ -241,4 +242,5 @@ def test_prompt_list_shows_arguments(server) -> None:
     mcp, _ = server
     first = ask(mcp, "prompts/list")["result"]["prompts"][0]
     assert first["name"] == "summarize"
-    assert first["arguments"][1] == {"name": "tone", "description": "How to sound.", "required": False}
+    tone = {"name": "tone", "description": "How to sound.", "required": False}
+    assert first["arguments"][1] == tone
