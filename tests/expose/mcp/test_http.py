@@ -170,13 +170,11 @@ def test_bearer_adapter_refuses_requests_without_the_token(
     serve, serve_capability, monkeypatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("CATALOG_TOKEN", "s3cret-token-value")
-    text = CATALOG.read_text(encoding="utf-8").replace(
-        "      port: 0\n",
-        '      port: 0\n      authentication:\n        type: bearer\n        token: "{{CATALOG_TOKEN}}"\n',
-    )
-    text = text.replace(
-        "capability:\n", "binds:\n  - namespace: env\n    keys:\n      CATALOG_TOKEN: CATALOG_TOKEN\ncapability:\n"
-    )
+    auth = "      authentication:\n        type: bearer\n        token: '{{CATALOG_TOKEN}}'\n"
+    bind = "binds:\n  - namespace: env\n    keys:\n      CATALOG_TOKEN: CATALOG_TOKEN\n"
+    text = CATALOG.read_text(encoding="utf-8")
+    text = text.replace("      port: 0\n", "      port: 0\n" + auth)
+    text = text.replace("capability:\n", bind + "capability:\n")
     path = tmp_path / "catalog.yaml"
     path.write_text(text, encoding="utf-8")
     for name in ("docs", "review-prompt.md"):
