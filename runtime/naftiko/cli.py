@@ -419,3 +419,40 @@ def export_openapi_command(file: str, namespace: str | None, output: str | None)
         return
     Path(output).write_text(text, encoding="utf-8")
     click.echo(f"wrote {output}", err=True)
+
+
+@main.command("mcp-config")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--client",
+    type=click.Choice(["claude", "vscode", "cursor"]),
+    default="claude",
+    show_default=True,
+    help="The MCP client whose configuration format to print.",
+)
+@click.option("--adapter", "namespace", metavar="NS", help="The MCP adapter (if several).")
+@click.option(
+    "--http",
+    "http_url",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[URL]",
+    help="Connect over HTTP (to URL, or the adapter's own address) instead of stdio.",
+)
+def mcp_config(file: str, client: str, namespace: str | None, http_url: str | None) -> None:
+    """Print the JSON that adds this capability's MCP adapter to an MCP client."""
+    from naftiko.expose.mcp.client_config import client_config, default_url, mcp_adapter
+    from naftiko.spec import load
+
+    try:
+        capability = load(file)
+        adapter = mcp_adapter(capability, namespace)
+    except SpecError as exc:
+        _report(exc.diagnostics)
+        sys.exit(1)
+    except NaftikoError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    url = None if http_url is None else (http_url or default_url(adapter))
+    click.echo(json.dumps(client_config(capability, adapter, client, url), indent=2))
