@@ -19,6 +19,12 @@ from naftiko.expose.mcp.protocol import PARSE_ERROR, McpServer, Peer, error
 log = logging.getLogger("naftiko.mcp")
 
 MAX_LINE = 16 * 1024 * 1024
+# Unicode line separators, written raw by the JSON encoder, escaped so no reader splits a line.
+_LINE_BREAKS = (
+    ("\u0085".encode(), b"\\u0085"),
+    ("\u2028".encode(), b"\\u2028"),
+    ("\u2029".encode(), b"\\u2029"),
+)
 
 
 async def serve_stdio(
@@ -37,7 +43,10 @@ async def serve_stdio(
     pending: set[asyncio.Task[None]] = set()
 
     def write(answer: dict[str, Any] | list[Any]) -> None:
-        data = jsonio.dumps(answer) + b"\n"
+        data = jsonio.dumps(answer)
+        for raw, escaped in _LINE_BREAKS:  # only inside strings; readers that split on them
+            data = data.replace(raw, escaped)
+        data += b"\n"
         view = memoryview(data)
         while view:
             written = os.write(sink_fd, view)
