@@ -288,3 +288,32 @@ def test_oversized_header_is_refused_before_any_upstream_call(
     reply = raw_request(urls["shop"], "GET /items/x HTTP/1.1", f"X-Trace: {'a' * 2000}\r\n")
     assert reply.split(b" ")[1] in (b"400", b"431")
     assert upstream.requests == []
+
+
+def test_apikey_adapter_refuses_requests_without_the_key(
+    serve, serve_capability, monkeypatch, tmp_path
+) -> None:
+    monkeypatch.setenv("SHOP_UPSTREAM_TOKEN", TOKEN)
+    monkeypatch.setenv("SHOP_CALLER_KEY", "caller-key-123")
+    auth = (
+        "      authentication:\n        type: apikey\n        key: X-Shop-Key\n"
+        "        value: '{{SHOP_CALLER_KEY}}'\n"
+    )
+    text = SHOP.read_text(encoding="utf-8").replace("      port: 0\n", "      port: 0\n" + auth)
+    text = text.replace(
+        "      SHOP_TOKEN: SHOP_UPSTREAM_TOKEN\n",
+        "      SHOP_TOKEN: SHOP_UPSTREAM_TOKEN\n      SHOP_CALLER_KEY: SHOP_CALLER_KEY\n",
+    )
+    path = tmp_path / "shop.yaml"
+    path.write_text(text, encoding="utf-8")
+    upstream = serve(echo)
+    url = serve_capability(path, base_uris={"echo": upstream.url})["shop"]
+    refused = httpx.get(f"{url}/items/1")
+    assert refused.status_code == 401
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert "X-Shop-Key" in refused.headers["WWW-Authenticate"]
+    assert httpx.get(f"{url}/items/1", headers={"X-Shop-Key": "wrong"}).status_code == 401
+    assert upstream.requests == []
+    answer = httpx.get(f"{url}/items/1", headers={"X-Shop-Key": "caller-key-123"})
+    assert answer.status_code == 200
+    assert "x-shop-key" not in {k.lower() for k in upstream.last.headers}
