@@ -86,9 +86,77 @@ SHIP_DETAILS = {
 }
 
 
+CREW = [
+    {"crewId": "CREW-001", "fullName": "Erik Lindström", "role": "captain", "certifications": []},
+    {
+        "crewId": "CREW-002",
+        "fullName": "Maria Santos",
+        "role": "first_officer",
+        "certifications": [],
+    },
+    {"crewId": "CREW-003", "fullName": "Aiko Tanaka", "role": "cook", "certifications": []},
+    {"crewId": "CREW-004", "fullName": "Hans Mueller", "role": "engineer", "certifications": []},
+]
+CARGO = [
+    {
+        "cargoId": "CARGO-2024-0451",
+        "type": "container",
+        "description": "Electronics components",
+        "weight": 12.5,
+        "hazardous": False,
+    },
+    {
+        "cargoId": "CARGO-2024-0452",
+        "type": "bulk",
+        "description": "Iron ore samples",
+        "weight": 85.0,
+        "hazardous": False,
+    },
+    {
+        "cargoId": "CARGO-2024-0453",
+        "type": "container",
+        "description": "Industrial solvents",
+        "weight": 5.2,
+        "hazardous": True,
+    },
+]
+VOYAGE = {
+    "voyageId": "VOY-2026-042",
+    "shipImo": "IMO-9321483",
+    "departurePort": "Oslo",
+    "arrivalPort": "Singapore",
+    "departureDate": "2026-04-10T08:00:00Z",
+    "arrivalDate": "2026-05-02T14:00:00Z",
+    "crewIds": ["CREW-001", "CREW-003"],
+    "cargoIds": ["CARGO-2024-0451"],
+    "status": "planned",
+}
+VESSELS_XML = (
+    "<vessels>"
+    "<vessel><vesselCode>LEGACY-4012</vesselCode><vesselName>Old Faithful</vesselName>"
+    "<category>cargo</category><flagState>GB</flagState>"
+    "<operationalStatus>active</operationalStatus></vessel>"
+    "<vessel><vesselCode>LEGACY-2087</vesselCode><vesselName>Iron Maiden</vesselName>"
+    "<category>bulk_carrier</category><flagState>PA</flagState>"
+    "<operationalStatus>laid_up</operationalStatus></vessel>"
+    "</vessels>"
+)
+
+
 async def registry(request: web.Request) -> web.Response:
-    """The Maritime Registry as the tutorial's mocks describe it."""
+    """The Maritime Registry (and the Legacy Dockyard's XML /vessels) as the tutorial's
+    mocks describe them."""
     path = request.path
+    if path == "/crew":
+        return web.json_response(CREW)
+    if path == "/cargo":
+        return web.json_response(CARGO)
+    if path == "/vessels":
+        return web.Response(text=VESSELS_XML, content_type="application/xml")
+    if path.startswith("/voyages/") and request.method == "GET":
+        if path.rsplit("/", 1)[1] == VOYAGE["voyageId"]:
+            return web.json_response(VOYAGE)
+        return web.json_response({"error": "not_found"}, status=404)
     if path == "/ships":
         status = request.query.get("status")
         ships = [s for s in SHIPS if status in (None, s["operational_status"])] or SHIPS

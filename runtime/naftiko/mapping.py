@@ -332,6 +332,29 @@ def shape_outputs(shapers: tuple[Shaper, ...], root: Any, scope: Scope | None = 
     return None
 
 
+def conform(result: dict[str, Any], outputs: tuple[OutputParam, ...]) -> dict[str, Any]:
+    """An orchestrated result with each named output coerced to its declared type."""
+    declared = {o.name: o for o in outputs if o.name}
+    return {
+        key: _conform(value, declared[key], key) if key in declared else value
+        for key, value in result.items()
+    }
+
+
+def _conform(value: Any, param: OutputParam, where: str) -> Any:
+    if param.type == "object" and isinstance(value, dict) and param.properties:
+        fields = dict(param.properties)
+        return {
+            k: _conform(v, fields[k], f"{where}.{k}") if k in fields else v
+            for k, v in value.items()
+        }
+    if param.type == "array" and isinstance(value, list) and param.items is not None:
+        return [_conform(element, param.items, f"{where}[]") for element in value]
+    if param.type in ("object", "array") or (param.type is None and param.properties):
+        return value
+    return coerce(value, param.type, where)
+
+
 # --- schemas -------------------------------------------------------------------------------
 
 _SCALARS = frozenset({"string", "number", "integer", "boolean"})

@@ -126,6 +126,10 @@ def test_step_9_ref_tool_takes_hints_from_the_aggregate_semantics(
 ) -> None:
     url = start(corpus, 9, serve, naftiko_run)
     tool = tools_of(url)["get-ship-with-crew"]
-    assert tool["annotations"] == {"readOnlyHint": True, "idempotentHint": True}
+    assert tool["annotations"] == {
+        "readOnlyHint": True,
+        "destructiveHint": False,
+        "idempotentHint": True,
+    }
     assert tool["inputSchema"]["required"] == ["imo"]
     assert tool["description"]

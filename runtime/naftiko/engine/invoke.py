@@ -14,9 +14,10 @@ from naftiko.consume.client import decode
 from naftiko.consume.scope import CallScope
 from naftiko.engine.inputs import check_inputs
 from naftiko.engine.plan import ConsumedPlan, ExposedPlan, Plan
+from naftiko.engine.steps import run_steps
 from naftiko.engine.withs import apply_with
 from naftiko.errors import TargetError, UpstreamError, UpstreamResponse
-from naftiko.mapping import shape_outputs
+from naftiko.mapping import conform, shape_outputs
 
 log = logging.getLogger("naftiko.engine")
 
@@ -98,6 +99,8 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
     if plan.function is not None:
         return await _exposed(plan.function, params)
     scope = CallScope(params, plan.runtime.binds, plan.aliases)
+    if plan.orchestration is not None:
+        return await _orchestrated(plan, params, scope)
     if plan.mock:
         return Result(shape_outputs(plan.shapers, None, scope), 200)
     assert plan.call is not None
@@ -116,3 +119,19 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
 def _shaped(plan: ExposedPlan, answer: Result, scope: CallScope) -> Result:
     shaped = shape_outputs(plan.shapers, answer.data, scope)
     return Result(shaped, answer.status, answer.upstream if shaped is None else None)
+
+
+async def _orchestrated(plan: ExposedPlan, params: dict[str, Any], scope: CallScope) -> Result:
+    assert plan.orchestration is not None
+    binds, aliases = plan.runtime.binds, plan.aliases
+    outcome = await run_steps(
+        plan.orchestration, params, lambda values: CallScope(values, binds, aliases)
+    )
+    if outcome.mapped is not None:
+        return Result(conform(outcome.mapped, plan.unit.outputs), 200)
+    if outcome.last_response is None:
+        return Result(None, 200)
+    last = Result(outcome.last, outcome.last_status, outcome.last_response)
+    if not plan.shapers or plan.unit.mappings:
+        return last
+    return _shaped(plan, last, scope)

@@ -16,6 +16,13 @@ from naftiko.consume.auth import CompiledAuth
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
 from naftiko.consume.request import RequestRecipe
 from naftiko.consume.scope import CallScope
+from naftiko.engine.steps import (
+    CallStep,
+    LookupStep,
+    Orchestration,
+    compile_lookup,
+    compile_mappings,
+)
 from naftiko.engine.withs import GENERIC_PREFIXES, WithEntry, compile_with
 from naftiko.errors import Diagnostic, SpecError
 from naftiko.mapping import JsonPathSyntaxError, Shaper
@@ -63,6 +70,7 @@ class ExposedPlan:
     shapers: tuple[Shaper, ...] = ()
     mock: bool = False
     disabled: str = ""
+    orchestration: Orchestration | None = None
 
     @property
     def verbatim(self) -> bool:
@@ -191,9 +199,14 @@ def _compile_unit(
         inputs = unit.inputs if unit.inputs is not None else function.inputs
         return replace(ready, function=function, inputs=inputs)
     if unit.steps:
-        return replace(
-            base, disabled=f"'{unit.target}' uses steps, which this version does not run yet"
-        )
+        try:
+            orchestration = _orchestration(unit, aliases, plans)
+        except (TemplateSyntaxError, JsonPathSyntaxError) as exc:
+            problems.append(_located(unit.where, f"{unit.target}: {exc}", "template"))
+            return None
+        if isinstance(orchestration, str):
+            return replace(base, disabled=orchestration)
+        return replace(ready, orchestration=orchestration)
     if unit.call:
         call = plans.get(unit.call)
         if not isinstance(call, ConsumedPlan):
@@ -202,3 +215,26 @@ def _compile_unit(
     if any(o.mock for o in shapers):
         return replace(ready, mock=True)
     return replace(base, disabled=f"'{unit.target}' has no call, steps, ref or mock outputs")
+
+
+def _orchestration(
+    unit: Unit, aliases: frozenset[str], plans: Mapping[str, Plan]
+) -> Orchestration | str:
+    """The compiled steps, or why the unit cannot run."""
+    steps: list[CallStep | LookupStep] = []
+    for step in unit.steps:
+        if step.type == "lookup":
+            steps.append(compile_lookup(step))
+            continue
+        if step.type != "call":
+            return f"'{unit.target}' has a {step.type} step, which naftiko does not run"
+        call = plans.get(step.call or "")
+        if not isinstance(call, ConsumedPlan):
+            return f"step '{step.name}' of '{unit.target}' calls unknown '{step.call}'"
+        projection = tuple(
+            Shaper(o, f"{call.target}.{o.name or 'output'}")
+            for o in call.operation.outputs
+            if o.mapping
+        )
+        steps.append(CallStep(step.name, call, compile_with(step.with_, aliases), projection))
+    return Orchestration(tuple(steps), compile_mappings(unit.mappings))

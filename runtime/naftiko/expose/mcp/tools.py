@@ -168,14 +168,16 @@ def _annotations(unit: Unit, function: Unit | None, title: str) -> dict[str, Any
     found: dict[str, Any] = {}
     if title:
         found["title"] = title
-    for key, value in unit.hints.items():
+    semantics = function.semantics if function is not None else {}
+    if "safe" in semantics:  # safe: read-only and not destructive; unsafe: not read-only
+        found["readOnlyHint"] = semantics["safe"]
+        if semantics["safe"]:
+            found["destructiveHint"] = False
+    if "idempotent" in semantics:
+        found["idempotentHint"] = semantics["idempotent"]
+    for key, value in unit.hints.items():  # the tool's own hints win, field by field
         if key in _HINTS:
             found[_HINTS[key]] = value
-    if not unit.hints and function is not None:
-        if function.semantics.get("safe"):
-            found["readOnlyHint"] = True
-        if function.semantics.get("idempotent"):
-            found["idempotentHint"] = True
     return found
 
 
