@@ -18,6 +18,7 @@ from yarl import URL
 from naftiko import jsonio
 from naftiko.consume.request import Outgoing
 from naftiko.errors import UpstreamError, UpstreamResponse, UpstreamUnavailable
+from naftiko.formats import FORMATS, FormatError, convert
 from naftiko.observe.redact import SENSITIVE_HEADERS
 
 log = logging.getLogger("naftiko.consume")
@@ -146,8 +147,9 @@ def _maybe_json(response: UpstreamResponse) -> Any:
 
 
 def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> Any:
-    """The answer as JSON-like data. Formats other than JSON, and answers labelled
-    text/plain, are passed on as text; a body claiming JSON that is not fails."""
+    """The answer as JSON-like data, converted from its `outputRawFormat` (formats.py); a
+    json-format answer labelled text/plain is taken as text; a body that is not what it
+    claims to be fails."""
     if not response.body:
         return None
     if fmt == "json":
@@ -163,5 +165,14 @@ def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> A
                 response,
                 hint="set outputRawFormat on the consumed operation if the API answers another "
                 "format",
+            ) from None
+    if fmt.lower() in FORMATS:
+        try:
+            return convert(fmt, response.text())
+        except FormatError as exc:
+            raise UpstreamError(
+                f"upstream '{namespace}' answered {what} with a body that is {exc}",
+                response,
+                hint="check outputRawFormat on the consumed operation",
             ) from None
     return response.text()
