@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -220,3 +221,16 @@ def serve_capability() -> Iterator[Callable[..., dict[str, str]]]:
     for service in services:
         asyncio.run_coroutine_threadsafe(service.stop(), server.loop).result(30)
     server.stop()
+
+
+def raw_request(url: str, request_line: str, headers: str = "") -> bytes:
+    """Send one request exactly as written (what httpx would refuse to send)."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(
+            f"{request_line}\r\nHost: x\r\n{headers}Connection: close\r\n\r\n".encode("latin-1")
+        )
+        chunks = []
+        while chunk := conn.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import httpx
 import pytest
 
-from conftest import FIXTURES, Upstream
+from conftest import FIXTURES, Upstream, raw_request
 from naftiko.expose.rest import Limits
 from upstreams import echo
 
@@ -208,18 +207,6 @@ def test_forward_passes_upstream_errors_through(shop) -> None:
 
 
 # --- requests that try to reshape the upstream call -----------------------------------------
-
-
-def raw_request(url: str, request_line: str, headers: str = "") -> bytes:
-    host, port = url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=5) as conn:
-        conn.sendall(
-            f"{request_line}\r\nHost: x\r\n{headers}Connection: close\r\n\r\n".encode("latin-1")
-        )
-        chunks = []
-        while chunk := conn.recv(65536):
-            chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @pytest.mark.parametrize(

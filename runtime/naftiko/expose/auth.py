@@ -10,9 +10,12 @@ import base64
 import hmac
 from collections.abc import Mapping
 
+from aiohttp import web
+
 from naftiko.bind.secret import Secret
 from naftiko.consume.scope import CallScope
 from naftiko.errors import NaftikoError
+from naftiko.expose.problem import problem
 from naftiko.spec.model import Auth
 from naftiko.template import Template
 
@@ -49,6 +52,15 @@ class InboundAuth:
             self._expected = base64.b64encode(pair.encode())
             self._name = "Authorization"
             self.challenge = 'Basic realm="naftiko", charset="UTF-8"'
+
+    def refusal(self) -> web.Response:
+        """401 as problem+json, with the challenge."""
+        return problem(
+            401,
+            "Unauthorized",
+            "missing or wrong credentials",
+            headers={"WWW-Authenticate": self.challenge},
+        )
 
     def allows(self, headers: Mapping[str, str], query: Mapping[str, str]) -> bool:
         if not self._expected:

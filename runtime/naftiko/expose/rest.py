@@ -121,12 +121,7 @@ class RestAdapter:
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         if self.auth is not None and not self.auth.allows(request.headers, request.query):
-            return problem(
-                401,
-                "Unauthorized",
-                "missing or wrong credentials",
-                headers={"WWW-Authenticate": self.auth.challenge},
-            )
+            return self.auth.refusal()
         method = request.method
         raw_path = request.rel_url.raw_path
         found = self.router.match(raw_path)

@@ -25,6 +25,7 @@ from naftiko.expose.mcp.http import McpHttpAdapter, McpOptions
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.stdio import serve_stdio
 from naftiko.expose.rest import Limits, RestAdapter
+from naftiko.expose.skill import SkillAdapter
 from naftiko.openapi.exporter import export_openapi
 from naftiko.spec import load
 from naftiko.spec.model import Adapter, Capability
@@ -32,7 +33,7 @@ from naftiko.spec.model import Adapter, Capability
 log = logging.getLogger("naftiko.server")
 
 DEFAULT_HOST = "127.0.0.1"
-_SERVED = frozenset({"rest", "mcp"})
+_SERVED = frozenset({"rest", "mcp", "skill"})
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class _Listener:
     port: int
     rest: RestAdapter | None = None
     mcp: McpHttpAdapter | None = None
+    skill: SkillAdapter | None = None
     runner: web.ServerRunner | None = None
     url: str = ""
 
@@ -78,7 +80,7 @@ class Service:
 
     async def start(self) -> None:
         for item in self._listeners:
-            if item.rest is None and item.mcp is None:
+            if item.rest is None and item.mcp is None and item.skill is None:
                 _explain_unserved(item.adapter)
                 continue
             try:
@@ -97,7 +99,7 @@ class Service:
         log.info("ready: %d adapter(s) listening", len(self.urls))
 
     async def _listen(self, item: _Listener) -> None:
-        handler = item.rest or item.mcp
+        handler = item.rest or item.mcp or item.skill
         assert handler is not None
         runner = web.ServerRunner(
             handler.server(), handle_signals=False, shutdown_timeout=self._grace
@@ -116,6 +118,14 @@ class Service:
                 item.adapter.namespace,
                 item.url,
                 len(item.rest.router),
+                item.url,
+            )
+        elif item.skill is not None:
+            log.info(
+                "skill adapter '%s' listening on %s (%d skill(s); catalog at %s/skills)",
+                item.adapter.namespace,
+                item.url,
+                len(item.skill.skills),
                 item.url,
             )
         elif item.mcp is not None:
@@ -214,6 +224,8 @@ def _serve_adapter(item: _Listener, options: ServeOptions) -> None:
     )
     if adapter.type == "rest":
         item.rest = RestAdapter(adapter, engine, options.limits, auth)
+    elif adapter.type == "skill":
+        item.skill = SkillAdapter(item.capability, adapter, auth)
     else:
         server = McpServer(item.capability, adapter, engine)
         item.mcp = McpHttpAdapter(server, auth, options.limits, options.mcp, item.host)

@@ -280,6 +280,7 @@ def _exposes(
                 )
             ports[key] = index
         _forwards(doc, adapter, path, namespaces)
+        _skills(doc, adapter, path, capability)
         units = list(_units(adapter, path))
         forwards = [r for _, r in _items(adapter, "resources") if r.get("forward")]
         if not units and not forwards and adapter.get("type") in ("rest", "mcp"):
@@ -304,6 +305,65 @@ def _exposes(
                     )
                 names.setdefault(unit_name, unit_path)
             _unit(doc, unit, unit_path, adapter, namespaces, aggregates)
+
+
+def _skills(
+    doc: Document, adapter: dict[str, Any], path: JsonPath, capability: dict[str, Any]
+) -> None:
+    """Skill tools point at a sibling REST or MCP adapter's operation or tool, or at an
+    instruction file under the skill's location."""
+    if adapter.get("type") != "skill":
+        return
+    actions: dict[str, set[str]] = {}
+    for _, sibling in _items(capability, "exposes"):
+        if sibling.get("type") in ("rest", "mcp") and isinstance(sibling.get("namespace"), str):
+            names = {
+                str(unit.get("name"))
+                for _, unit in _units(sibling, ())
+                if isinstance(unit.get("name"), str)
+            }
+            actions[sibling["namespace"]] = names
+    for s_index, skill in _items(adapter, "skills"):
+        for t_index, tool in _items(skill, "tools"):
+            where = (*path, "skills", s_index, "tools", t_index)
+            source, instruction = tool.get("from"), tool.get("instruction")
+            if (source is None) == (instruction is None):
+                doc.diag(
+                    "error",
+                    where,
+                    f"skill tool '{tool.get('name')}' needs exactly one of `from` and "
+                    "`instruction`",
+                    code="skill-tool",
+                )
+                continue
+            if instruction is not None:
+                if not skill.get("location"):
+                    doc.diag(
+                        "error",
+                        (*where, "instruction"),
+                        "an instruction needs the skill to have a `location` directory",
+                        code="skill-tool",
+                    )
+                continue
+            if not isinstance(source, dict):
+                continue
+            target, action = source.get("sourceNamespace"), source.get("action")
+            if target not in actions:
+                doc.diag(
+                    "error",
+                    (*where, "from", "sourceNamespace"),
+                    f"'{target}' is not a REST or MCP adapter of this capability",
+                    hint=_suggest(str(target), actions, "REST and MCP adapters"),
+                    code="skill-tool",
+                )
+            elif action not in actions[target]:
+                doc.diag(
+                    "error",
+                    (*where, "from", "action"),
+                    f"adapter '{target}' has no tool or operation '{action}'",
+                    hint=_suggest(str(action), actions[target], f"names in {target}"),
+                    code="skill-tool",
+                )
 
 
 def _forwards(

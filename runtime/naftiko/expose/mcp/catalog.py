@@ -8,22 +8,21 @@ path segment checked and the resolved file kept inside it. Call-backed resources
 from __future__ import annotations
 
 import asyncio
-import mimetypes
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote
 
 from naftiko.engine import ExposedPlan, invoke
+from naftiko.expose.files import UnsafePath, inside, listing, media_type
 from naftiko.expose.mcp.tools import result_text
+from naftiko.spec.imports import location_path
 from naftiko.spec.model import Capability, McpPrompt, McpResource
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
 _VARIABLE = re.compile(r"\{\{?\s*([^{}\s]+)\s*\}?\}")
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_-]+)\s*\}\}")
-_KNOWN_TYPES = {".md": "text/markdown", ".yaml": "application/yaml", ".yml": "application/yaml"}
 
 
 class ResourceNotFound(LookupError):
@@ -43,18 +42,6 @@ class _Entry:
     root: Path | None
 
 
-def location_path(capability: Capability, location: str) -> Path:
-    """`file:///./docs`, `file://./docs` or `./docs`, relative to the capability file."""
-    text = location
-    if text.startswith("file://"):
-        parsed = urlparse(text)
-        text = unquote((parsed.netloc or "") + parsed.path)
-        if text.startswith("/./") or text.startswith("/../"):
-            text = text[1:]
-    path = Path(text)
-    return path if path.is_absolute() else (capability.base_dir / path).resolve()
-
-
 class Catalog:
     def __init__(
         self,
@@ -70,7 +57,9 @@ class Catalog:
         for resource in resources:
             names = tuple(m.group(1) for m in _VARIABLE.finditer(resource.uri))
             plan = plans.get(resource.unit.target) if resource.unit is not None else None
-            root = location_path(capability, resource.location) if resource.location else None
+            root = (
+                location_path(resource.location, capability.base_dir) if resource.location else None
+            )
             pattern = _template_regex(resource.uri) if names else None
             self._entries.append(
                 _Entry(
@@ -111,18 +100,15 @@ class Catalog:
     async def _read_file(self, entry: _Entry, uri: str) -> dict[str, Any]:
         assert entry.root is not None
         rest = uri[len(entry.resource.uri) :].strip("/")
-        segments = [s for s in rest.split("/") if s] if rest else []
-        for segment in segments:
-            if not _SEGMENT.match(segment) or segment in (".", ".."):
-                raise CatalogError(f"invalid path segment in resource uri: {segment!r}")
-        root = entry.root
-        target = root.joinpath(*segments).resolve() if segments else root
-        if target != root and root not in target.parents:
-            raise CatalogError("the resource path leaves its location")
+        try:
+            target = inside(entry.root, [s for s in rest.split("/") if s] if rest else [])
+        except UnsafePath as exc:
+            raise CatalogError(f"resource uri: {exc}") from None
         if not target.is_file():
             raise ResourceNotFound(uri)
         text = await asyncio.to_thread(target.read_text, "utf-8")
-        return {"contents": [{"uri": uri, "mimeType": _mime(entry.resource, target), "text": text}]}
+        mime = media_type(target, entry.resource.mime_type)
+        return {"contents": [{"uri": uri, "mimeType": mime, "text": text}]}
 
     async def prompt(self, name: str, arguments: Mapping[str, Any]) -> dict[str, Any]:
         prompt = self.prompts.get(name)
@@ -133,7 +119,7 @@ class Catalog:
             raise CatalogError(f"prompt '{name}' needs argument(s): {', '.join(missing)}")
         values = {k: str(v) for k, v in arguments.items() if v is not None}
         if prompt.location:
-            path = location_path(self._capability, prompt.location)
+            path = location_path(prompt.location, self._capability.base_dir)
             try:
                 text = await asyncio.to_thread(path.read_text, "utf-8")
             except OSError:
@@ -179,25 +165,13 @@ def _describe(resource: McpResource, key: str, uri: str) -> dict[str, Any]:
 
 def _files(resource: McpResource, root: Path) -> list[dict[str, Any]]:
     if root.is_file():
-        return [{**_describe(resource, "uri", resource.uri), "mimeType": _mime(resource, root)}]
-    if not root.is_dir():
-        return []
+        return [{**_describe(resource, "uri", resource.uri), "mimeType": media_type(root)}]
     found = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        relative = path.relative_to(root).as_posix()
-        uri = resource.uri.rstrip("/") + "/" + relative
-        found.append({**_describe(resource, "uri", uri), "mimeType": _mime(resource, path)})
+    for path in listing(root):
+        uri = resource.uri.rstrip("/") + "/" + path.relative_to(root).as_posix()
+        mime = media_type(path, resource.mime_type)
+        found.append({**_describe(resource, "uri", uri), "mimeType": mime})
     return found
-
-
-def _mime(resource: McpResource, path: Path) -> str:
-    if resource.mime_type:
-        return resource.mime_type
-    return (
-        _KNOWN_TYPES.get(path.suffix.lower())
-        or mimetypes.guess_type(path.name)[0]
-        or "application/octet-stream"
-    )
 
 
 def _describe_prompt(prompt: McpPrompt) -> dict[str, Any]:
