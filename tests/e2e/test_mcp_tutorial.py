@@ -133,3 +133,51 @@ def test_step_9_ref_tool_takes_hints_from_the_aggregate_semantics(
     }
     assert tool["inputSchema"]["required"] == ["imo"]
     assert tool["description"]
+
+
+CREW = [
+    {"fullName": "Erik Lindström", "role": "captain"},
+    {"fullName": "Aiko Tanaka", "role": "cook"},
+]
+
+
+@pytest.mark.parametrize("number", [7, 8, 9, 10, 11])
+def test_ship_with_crew_through_steps_or_the_aggregate(
+    number: int, corpus: Path, serve, naftiko_run
+) -> None:
+    url = start(corpus, number, serve, naftiko_run)
+    ship = call(url, "get-ship-with-crew", {"imo": "IMO-9321483"})
+    assert ship["imo"] == "IMO-9321483"
+    assert ship["name"] == "Northern Star"
+    assert ship["status"] == "active"
+    assert ship["crew"] == CREW
+
+
+@pytest.mark.parametrize("number", [5, 6])
+def test_legacy_vessels_decoded_from_xml(number: int, corpus: Path, serve, naftiko_run) -> None:
+    url = start(corpus, number, serve, naftiko_run)
+
+    async def work(client):
+        return wire(await client.call_tool("list-legacy-vessels", {}))
+
+    result = with_client(url, work, token=TOKEN)
+    vessels = json.loads(result["content"][0]["text"])
+    assert [v["vesselCode"] for v in vessels] == ["LEGACY-4012", "LEGACY-2087"]
+    assert set(vessels[0]) == {"vesselCode", "name", "type", "flag", "status"}
+
+
+def test_step_11_voyage_manifest(corpus: Path, serve, naftiko_run) -> None:
+    url = start(corpus, 11, serve, naftiko_run)
+    manifest = call(url, "get-voyage-manifest", {"voyageId": "VOY-2026-042"})
+    assert manifest["voyageId"] == "VOY-2026-042"
+    assert manifest["route"] == {"from": "Oslo", "to": "Singapore"}
+    assert manifest["ship"] == {"name": "Northern Star", "type": "cargo", "flag": "NO"}
+    assert manifest["crew"] == CREW
+    assert manifest["cargo"] == [
+        {
+            "type": "container",
+            "description": "Electronics components",
+            "weight": 12.5,
+            "hazardous": False,
+        }
+    ]

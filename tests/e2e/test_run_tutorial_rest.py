@@ -102,3 +102,29 @@ def test_unknown_ship_passes_the_registry_404_through(shipyard) -> None:
     answer = httpx.get(f"{url}/ships/IMO-0000000")
     assert answer.status_code == 404
     assert answer.json()["error"] == "not_found"
+
+
+def test_crew_route_runs_the_aggregate(shipyard) -> None:
+    url, _ = shipyard
+    ship = httpx.get(f"{url}/ships/IMO-9321483/crew").json()
+    assert ship["name"] == "Northern Star"
+    assert ship["crew"][0] == {"fullName": "Erik Lindström", "role": "captain"}
+
+
+def test_legacy_vessels_come_from_xml(shipyard, request) -> None:
+    if "step-11" in request.node.callspec.params["shipyard"]:
+        pytest.skip("step 11 exposes no legacy route")
+    url, _ = shipyard
+    vessels = httpx.get(f"{url}/legacy/vessels").json()
+    assert [v["name"] for v in vessels] == ["Old Faithful", "Iron Maiden"]
+
+
+def test_voyage_manifest_route(shipyard, request) -> None:
+    if "step-10" in request.node.callspec.params["shipyard"]:
+        pytest.skip("the manifest arrives in step 11")
+    url, _ = shipyard
+    manifest = httpx.get(f"{url}/voyages/VOY-2026-042/manifest").json()
+    assert manifest["shipName"] == "Northern Star"
+    assert manifest["departurePort"] == "Oslo"
+    assert manifest["crew"][1] == {"fullName": "Aiko Tanaka", "role": "cook"}
+    assert manifest["cargo"][0]["weight"] == 12.5
