@@ -114,8 +114,8 @@ class SkillAdapter:
 def _compile(raw: dict[str, Any], modes: dict[str, str], base: Path) -> _Skill:
     tools = []
     for tool in raw.get("tools") or []:
-        if not isinstance(tool, dict):
-            continue
+        if not isinstance(tool, dict) or ("from" not in tool and "instruction" not in tool):
+            continue  # a load warning said so
         entry: dict[str, Any] = {
             "name": tool.get("name"),
             "description": tool.get("description", ""),

@@ -329,10 +329,11 @@ def _skills(
             source, instruction = tool.get("from"), tool.get("instruction")
             if (source is None) == (instruction is None):
                 doc.diag(
-                    "error",
+                    "warning" if source is None else "error",
                     where,
                     f"skill tool '{tool.get('name')}' needs exactly one of `from` and "
-                    "`instruction`",
+                    "`instruction`" + ("; it is left out of the skill" if source is None else ""),
+                    hint="point `from` at a REST or MCP adapter's operation or tool",
                     code="skill-tool",
                 )
                 continue
