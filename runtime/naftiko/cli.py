@@ -280,6 +280,22 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     help="Seconds in-flight requests get to finish after SIGTERM or SIGINT.",
 )
 @click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=None,
+    envvar="NAFTIKO_RETRIES",
+    show_envvar=True,
+    help="Retries of an upstream call on 429/503 (and 502/504 when idempotent). Default 3.",
+)
+@click.option(
+    "--max-in-flight",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="NAFTIKO_MAX_IN_FLIGHT",
+    show_envvar=True,
+    help="Requests in flight per upstream namespace; the rest wait. Default 100.",
+)
+@click.option(
     "--mcp-stdio",
     "mcp_stdio",
     is_flag=False,
@@ -314,6 +330,8 @@ def run(
     max_body_size: int,
     max_header_size: int,
     grace_period: float,
+    retries: int | None,
+    max_in_flight: int | None,
     mcp_stdio: str | None,
     mcp_stateless: bool,
     mcp_allowed_hosts: tuple[str, ...],
@@ -336,6 +354,11 @@ def run(
         limits=Limits(max_body=max_body_size, max_header=max_header_size, deadline=request_timeout),
         grace=grace_period,
         mcp=McpOptions(stateless=mcp_stateless, allowed_hosts=mcp_allowed_hosts),
+        resilience={
+            k: v
+            for k, v in (("retries", retries), ("max_in_flight", max_in_flight))
+            if v is not None
+        },
     )
     if mcp_stdio is not None:
         namespace = None if mcp_stdio == "*" else mcp_stdio

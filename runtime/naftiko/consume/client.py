@@ -7,6 +7,7 @@ and logs never carry their query string (it may hold an API key).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from yarl import URL
 
 from naftiko import jsonio
 from naftiko.consume.request import Outgoing
+from naftiko.consume.resilience import DEFAULT_RESILIENCE, Limiter, Resilience
 from naftiko.errors import UpstreamError, UpstreamResponse, UpstreamUnavailable
 from naftiko.formats import FORMATS, FormatError, convert
 from naftiko.observe.redact import SENSITIVE_HEADERS
@@ -43,12 +45,18 @@ class UpstreamClient:
     """The connection pool of one consumes namespace; created lazily inside the event loop."""
 
     def __init__(
-        self, namespace: str, timeouts: Timeouts, middleware: Any = None, limit: int = 100
+        self,
+        namespace: str,
+        timeouts: Timeouts,
+        middleware: Any = None,
+        resilience: Resilience = DEFAULT_RESILIENCE,
     ) -> None:
         self.namespace = namespace
         self.timeouts = timeouts
+        self.resilience = resilience
         self._middleware = middleware
-        self._limit = limit
+        self._limit = resilience.max_in_flight
+        self._limiter = Limiter(resilience)
         self._session: aiohttp.ClientSession | None = None
 
     def session(self) -> aiohttp.ClientSession:
@@ -70,6 +78,43 @@ class UpstreamClient:
         self._session = None
 
     async def send(self, request: Outgoing) -> UpstreamResponse:
+        """The upstream's answer, after retries; non-2xx raises UpstreamError."""
+        policy = self.resilience
+        repeatable = not isinstance(request.body, aiohttp.FormData)
+        async with self._limiter.slot(request.method, request.headers):
+            started = time.monotonic()
+            attempt = 1
+            while True:
+                response = await self._attempt(request)
+                if not (
+                    repeatable
+                    and response.status >= 400
+                    and policy.retryable(request.method, response.status)
+                ):
+                    break
+                delay = policy.delay(attempt, response.headers.get("Retry-After"), started)
+                if delay is None:
+                    break
+                log.info(
+                    "%s: retrying %s %s in %.1fs (attempt %d)",
+                    self.namespace,
+                    request.method,
+                    public_url(request.url),
+                    delay,
+                    attempt + 1,
+                )
+                await asyncio.sleep(delay)
+                attempt += 1
+        if response.status >= 400:
+            response.data = _maybe_json(response)
+            raise UpstreamError(
+                f"upstream '{self.namespace}' answered {response.status} to "
+                f"{request.method} {public_url(request.url)}",
+                response,
+            )
+        return response
+
+    async def _attempt(self, request: Outgoing) -> UpstreamResponse:
         url = URL(request.url, encoded=True)
         if request.query:
             url = url.extend_query(request.query)
@@ -126,13 +171,6 @@ class UpstreamClient:
                 response.status,
                 public_url(request.url),
                 (time.perf_counter() - started) * 1000,
-            )
-        if response.status >= 400:
-            response.data = _maybe_json(response)
-            raise UpstreamError(
-                f"upstream '{self.namespace}' answered {response.status} to "
-                f"{request.method} {public_url(request.url)}",
-                response,
             )
         return response
 

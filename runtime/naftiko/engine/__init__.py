@@ -35,11 +35,17 @@ class Engine:
         environ: Mapping[str, str] | None = None,
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         binds: Mapping[str, Secret] | None = None,
+        resilience: Mapping[str, Any] | None = None,
     ) -> None:
         self.capability = capability
         bound = resolve(capability, environ) if binds is None else binds
         self.plans = compile_capability(
-            capability, bound, base_uris=base_uris, environ=environ, timeouts=timeouts
+            capability,
+            bound,
+            base_uris=base_uris,
+            environ=environ,
+            timeouts=timeouts,
+            resilience=resilience,
         )
         first = next(iter(self.plans.values()), None)
         self.runtime: Runtime = first.runtime if first is not None else Runtime(bound)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from naftiko.bind.secret import Secret
 from naftiko.consume.auth import CompiledAuth
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
 from naftiko.consume.request import RequestRecipe
+from naftiko.consume.resilience import Resilience, from_block
 from naftiko.consume.scope import CallScope
 from naftiko.engine.steps import (
     CallStep,
@@ -102,8 +104,10 @@ def compile_capability(
     base_uris: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    resilience: Mapping[str, Any] | None = None,
 ) -> dict[str, Plan]:
-    """Every target of the capability, keyed ``namespace.name``."""
+    """Every target of the capability, keyed ``namespace.name``. ``resilience`` holds
+    Resilience fields set by flags; they win over each consumes entry's block."""
     env = os.environ if environ is None else environ
     namespaces = [c.namespace for c in capability.consumes]
     overrides = base_uri_overrides(namespaces, base_uris or {}, env)
@@ -122,7 +126,8 @@ def compile_capability(
     runtime = Runtime(binds=binds)
     plans: dict[str, Plan] = {}
     for consumes in capability.consumes:
-        _compile_consumes(consumes, overrides, runtime, timeouts, plans, problems)
+        policy = replace(from_block(consumes.resilience), **(resilience or {}))
+        _compile_consumes(consumes, overrides, runtime, timeouts, policy, plans, problems)
     functions: dict[str, ExposedPlan] = {}
     for function in capability.functions:
         plan = _compile_unit(function, runtime, plans, {}, problems)
@@ -143,6 +148,7 @@ def _compile_consumes(
     overrides: Mapping[str, str],
     runtime: Runtime,
     timeouts: Timeouts,
+    policy: Resilience,
     plans: dict[str, Plan],
     problems: list[Diagnostic],
 ) -> None:
@@ -150,7 +156,7 @@ def _compile_consumes(
     middleware = None
     if consumes.auth is not None and consumes.auth.type == "digest":
         middleware = CompiledAuth(consumes.auth).digest(CallScope({}, runtime.binds))
-    client = UpstreamClient(consumes.namespace, timeouts, middleware)
+    client = UpstreamClient(consumes.namespace, timeouts, middleware, policy)
     runtime.clients[consumes.namespace] = client
     runtime.consumes.setdefault(consumes.namespace, consumes)
     runtime.bases.setdefault(consumes.namespace, base)

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from aiohttp import web
 
@@ -47,6 +48,7 @@ class ServeOptions:
     limits: Limits = field(default_factory=Limits)
     grace: float = 30.0
     mcp: McpOptions = field(default_factory=McpOptions)
+    resilience: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -176,6 +178,7 @@ def prepare(files: Sequence[str], options: ServeOptions = ServeOptions()) -> Ser
                 capability,
                 base_uris={k: v for k, v in options.base_uris.items() if k in mine},
                 timeouts=options.timeouts,
+                resilience=options.resilience,
             )
         except SpecError as exc:
             problems.extend(d for d in exc.diagnostics if d.severity == "error")
@@ -265,6 +268,7 @@ async def serve_mcp_stdio(
         capability,
         base_uris={k: v for k, v in options.base_uris.items() if k in mine},
         timeouts=options.timeouts,
+        resilience=options.resilience,
     )
     try:
         await serve_stdio(McpServer(capability, adapter, engine), grace=options.grace)

@@ -139,6 +139,7 @@ class _Builder:
             operations=tuple(operations),
             description=str(data.get("description") or ""),
             where=self.where(path),
+            resilience=dict(data.get("x-naftiko-resilience") or {}),
         )
 
     def adapter(self, data: dict[str, Any], path: JsonPath) -> Adapter:

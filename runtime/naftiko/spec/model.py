@@ -81,6 +81,7 @@ class Consumes:
     operations: tuple[ConsumedOperation, ...] = ()
     description: str = ""
     where: str = ""
+    resilience: Mapping[str, Any] = field(default_factory=dict)
 
     def operation(self, name: str) -> ConsumedOperation | None:
         for operation in self.operations:

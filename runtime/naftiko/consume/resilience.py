@@ -1,0 +1,157 @@
+"""How hard to try an upstream: retries with backoff, and limits on requests in flight.
+
+Retries: 429 and 503 always, 502 and 504 only for idempotent methods (a refused connection
+or a timeout is reported at once). Delays grow exponentially from `backoff` seconds, capped
+at `maxDelay`; a `Retry-After` header wins; no attempt starts after `maxElapsed` seconds.
+Limits: at most `maxInFlight` requests per consumes namespace and, with `perHeader`, at most
+`limit` requests per value of one header for the listed methods (Kombo: 30 non-GET requests
+per `X-Integration-Id`); the others wait their turn instead of failing.
+
+Defaults here; an `x-naftiko-resilience` block on a consumes entry overrides them, and
+`naftiko run` flags override both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+ALWAYS_RETRIED = frozenset({429, 503})
+IDEMPOTENT_RETRIED = frozenset({502, 504})
+
+
+@dataclass(frozen=True)
+class PerHeader:
+    header: str
+    limit: int
+    methods: frozenset[str] = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class Resilience:
+    retries: int = 3
+    backoff: float = 1.0
+    max_delay: float = 30.0
+    max_elapsed: float = 60.0
+    max_in_flight: int = 100
+    per_header: PerHeader | None = None
+
+    def delay(self, attempt: int, retry_after: str | None, started: float) -> float | None:
+        """Seconds to wait before attempt ``attempt + 1``, or None when out of budget."""
+        if attempt > self.retries:
+            return None
+        wait = _retry_after(retry_after)
+        if wait is None:
+            wait = min(self.backoff * (2 ** (attempt - 1)), self.max_delay)
+        if time.monotonic() - started + wait > self.max_elapsed:
+            return None
+        return max(0.0, wait)
+
+    def retryable(self, method: str, status: int) -> bool:
+        return status in ALWAYS_RETRIED or (
+            status in IDEMPOTENT_RETRIED and method.upper() in IDEMPOTENT
+        )
+
+
+DEFAULT_RESILIENCE = Resilience()
+
+
+def from_block(
+    block: Mapping[str, Any] | None, base: Resilience = DEFAULT_RESILIENCE
+) -> Resilience:
+    """A consumes entry's `x-naftiko-resilience` block over ``base``."""
+    if not block:
+        return base
+    found = base
+    simple = {
+        "retries": "retries",
+        "backoff": "backoff",
+        "maxDelay": "max_delay",
+        "maxElapsed": "max_elapsed",
+        "maxInFlight": "max_in_flight",
+    }
+    for key, attribute in simple.items():
+        if key in block:
+            found = replace(found, **{attribute: block[key]})
+    per = block.get("perHeader")
+    if isinstance(per, Mapping) and per.get("header") and per.get("limit"):
+        methods = per.get("methods")
+        found = replace(
+            found,
+            per_header=PerHeader(
+                str(per["header"]),
+                int(per["limit"]),
+                frozenset(str(m).upper() for m in methods) if methods else PerHeader("", 0).methods,
+            ),
+        )
+    return found
+
+
+@dataclass
+class Limiter:
+    """Bounds requests in flight, per namespace and per value of one header."""
+
+    policy: Resilience
+    _all: asyncio.Semaphore | None = None
+    _keys: dict[str, tuple[asyncio.Semaphore, int]] = field(default_factory=dict)
+
+    @asynccontextmanager
+    async def slot(self, method: str, headers: Mapping[str, str]) -> AsyncIterator[None]:
+        if self._all is None:
+            self._all = asyncio.Semaphore(self.policy.max_in_flight)
+        key = self._key(method, headers)
+        async with self._all:
+            if key is None:
+                yield
+                return
+            semaphore = self._claim(key)
+            try:
+                async with semaphore:
+                    yield
+            finally:
+                self._release(key)
+
+    def _key(self, method: str, headers: Mapping[str, str]) -> str | None:
+        per = self.policy.per_header
+        if per is None or method.upper() not in per.methods:
+            return None
+        wanted = per.header.lower()
+        for name, value in headers.items():
+            if name.lower() == wanted:
+                return value
+        return None
+
+    def _claim(self, key: str) -> asyncio.Semaphore:
+        assert self.policy.per_header is not None
+        semaphore, users = self._keys.get(key, (None, 0))
+        if semaphore is None:
+            semaphore = asyncio.Semaphore(self.policy.per_header.limit)
+        self._keys[key] = (semaphore, users + 1)
+        return semaphore
+
+    def _release(self, key: str) -> None:
+        semaphore, users = self._keys[key]
+        if users <= 1:
+            del self._keys[key]
+        else:
+            self._keys[key] = (semaphore, users - 1)
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return moment.timestamp() - time.time()
