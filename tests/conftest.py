@@ -234,3 +234,35 @@ def raw_request(url: str, request_line: str, headers: str = "") -> bytes:
         while chunk := conn.recv(65536):
             chunks.append(chunk)
     return b"".join(chunks)
+
+
+@pytest.fixture
+def naftiko_mock() -> Iterator[Callable[[Path], str]]:
+    """Start `naftiko mock SPEC` processes; the URL of each once it listens."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(spec: Path) -> str:
+        process = subprocess.Popen(
+            [*naftiko_command(), "mock", str(spec)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=clean_env(),
+        )
+        started.append(process)
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        match = re.match(r"listening (\d+)", line)
+        assert match, f"naftiko mock did not start: {line!r}"
+        return f"http://127.0.0.1:{match.group(1)}"
+
+    yield start
+    for process in started:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        if process.stdout is not None:
+            process.stdout.close()

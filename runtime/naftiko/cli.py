@@ -479,3 +479,56 @@ def mcp_config(file: str, client: str, namespace: str | None, http_url: str | No
         sys.exit(1)
     url = None if http_url is None else (http_url or default_url(adapter))
     click.echo(json.dumps(client_config(capability, adapter, client, url), indent=2))
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, exists=True))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (0: a free one).")
+def mock(spec: str, host: str, port: int) -> None:
+    """Serve an OpenAPI document as a local upstream, answering each operation's example.
+
+    Prints `listening PORT` on stdout once it accepts requests; runs until SIGTERM/SIGINT.
+    """
+    from aiohttp import web
+
+    from naftiko.openapi.mock import MockApi, read_document
+
+    try:
+        api = MockApi(read_document(spec))
+    except NaftikoError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+    async def main_task() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, stop.set)
+        runner = web.ServerRunner(api.server(), handle_signals=False, shutdown_timeout=5)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise NaftikoError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        bound = runner.addresses[0][1]
+        log.info(
+            "mock of %s: %d operation(s) on http://%s:%d%s",
+            spec,
+            api.count,
+            host,
+            bound,
+            api.base_path,
+        )
+        click.echo(f"listening {bound}")
+        sys.stdout.flush()
+        await stop.wait()
+        await runner.cleanup()
+
+    try:
+        _event_loop_runner(main_task)
+    except NaftikoError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
