@@ -532,3 +532,61 @@ def mock(spec: str, host: str, port: int) -> None:
     except NaftikoError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Write capabilities from other descriptions."""
+
+
+@import_group.command("openapi")
+@click.argument("spec", type=click.Path(dir_okay=False, exists=True))
+@click.option("--tag", "tags", multiple=True, help="Import this tag (repeatable; default: all).")
+@click.option("--single", is_flag=True, help="One capability for every operation, not per tag.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    help="A file (one capability) or a directory (one file per tag). Default: stdout.",
+)
+def import_openapi_command(
+    spec: str, tags: tuple[str, ...], single: bool, output: str | None
+) -> None:
+    """Turn an OpenAPI 2.0/3.0/3.1 document (JSON or YAML) into capabilities, one per tag."""
+    import yaml
+
+    from naftiko.openapi.importer import import_openapi, slug, tags_of
+    from naftiko.openapi.mock import read_document
+
+    try:
+        document = read_document(spec)
+    except NaftikoError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    known = tags_of(document)
+    unknown = [t for t in tags if t not in known]
+    if unknown:
+        click.echo(
+            f"error: unknown tag(s) {', '.join(unknown)}; tags: {', '.join(known)}", err=True
+        )
+        sys.exit(1)
+    wanted: list[str | None] = [None] if single or not known else list(tags or known)
+    capabilities = [(tag, import_openapi(document, tag)) for tag in wanted]
+
+    def text(capability: dict[str, Any]) -> str:
+        return yaml.safe_dump(capability, sort_keys=False, allow_unicode=True, width=100)
+
+    if output is None:
+        click.echo("---\n".join(text(c) for _, c in capabilities), nl=False)
+        return
+    target = Path(output)
+    if len(capabilities) == 1 and not target.is_dir():
+        target.write_text(text(capabilities[0][1]), encoding="utf-8")
+        click.echo(f"wrote {target}", err=True)
+        return
+    target.mkdir(parents=True, exist_ok=True)
+    for tag, capability in capabilities:
+        namespace = capability["capability"]["consumes"][0]["namespace"]
+        path = target / f"{namespace if tag else slug(namespace)}.yaml"
+        path.write_text(text(capability), encoding="utf-8")
+        click.echo(f"wrote {path}", err=True)

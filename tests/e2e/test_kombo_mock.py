@@ -1,28 +1,35 @@
-"""Kombo's published capabilities against `naftiko mock kombo-openapi.json`: every REST route
-and every MCP tool once; nothing fails but as Kombo's own API would."""
+"""All eight capabilities of capabilities/kombo/ against `naftiko mock kombo-openapi.json`:
+each starts, and every REST route and every MCP tool answers once; nothing fails but as Kombo's
+own API would (a missing required input is Kombo's 400, never an error of ours)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import clean_env
+from conftest import ROOT, clean_env
 from mcp_client import wire, with_client
 
-FILES = ["kombo-general.yaml", "kombo-unified-ats-api.yaml", "kombo-kombo-connect.yaml"]
+KOMBO = ROOT / "capabilities" / "kombo"
+FILES = sorted(p.name for p in KOMBO.glob("*.yaml"))
 SAMPLE = {"string": "x-1", "integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}
 
 
-@pytest.fixture(params=FILES)
-def kombo(request, corpus: Path, naftiko_mock, naftiko_run):
+def test_all_121_operations_are_covered() -> None:
     from naftiko.spec import load
 
-    folder = corpus / "api-evangelist-kombo"
-    mock = naftiko_mock(folder / "kombo-openapi.json")
-    path = folder / request.param
+    assert len(FILES) == 8
+    assert sum(len(load(KOMBO / name).consumes[0].operations) for name in FILES) == 121
+
+
+@pytest.fixture(params=FILES)
+def kombo(request, naftiko_mock, naftiko_run):
+    from naftiko.spec import load
+
+    mock = naftiko_mock(KOMBO / "kombo-openapi.json")
+    path = KOMBO / request.param
     capability = load(path)
     ports = [f"--port={a.namespace}=0" for a in capability.exposes]
     bases = [f"--base-uri={c.namespace}={mock}/v1" for c in capability.consumes]
@@ -39,13 +46,13 @@ def test_every_rest_route_answers_as_the_upstream_would(kombo) -> None:
     for template, item in document["paths"].items():
         for method, operation in item.items():
             path = re.sub(r"\{[^}]+\}", "x-1", template)
-            headers = {
-                p["name"]: "x-1"
-                for p in operation.get("parameters", [])
-                if p["in"] == "header" and p.get("required")
-            }
+            required = [p for p in operation.get("parameters", []) if p.get("required")]
+            headers = {p["name"]: "x-1" for p in required if p["in"] == "header"}
+            query = {p["name"]: "x-1" for p in required if p["in"] == "query"}
             body = {} if "requestBody" in operation else None
-            answer = httpx.request(method.upper(), rest + path, headers=headers, json=body)
+            answer = httpx.request(
+                method.upper(), rest + path, headers=headers, params=query, json=body
+            )
             assert answer.headers.get("Content-Type") != "application/problem+json", (
                 method,
                 path,

@@ -1,0 +1,325 @@
+"""OpenAPI (2.0, 3.0, 3.1) to capabilities, in the conventions of the published Kombo files.
+
+One capability per tag: a consumes block with one resource per path (sorted) and one operation
+per method, every parameter with its type, description and requiredness, the JSON body as
+`body`; bearer, apikey or basic auth bound to environment variables; a REST adapter (one
+resource per path, under the server's base path) and an MCP adapter (tools named from the
+operation summaries, hints from the HTTP method). Beyond the published files, typed outputs
+from the success response's schema give each tool an `outputSchema`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from naftiko.openapi.mock import METHODS, Resolver
+
+_STOPWORDS = frozenset(
+    {"a", "an", "the", "to", "from", "of", "for", "in", "on", "with", "by", "and", "or", "into"}
+)
+_HINTS = {
+    "GET": {"readOnly": True, "destructive": False, "idempotent": True},
+    "DELETE": {"readOnly": False, "destructive": True, "idempotent": True},
+    "PUT": {"readOnly": False, "destructive": False, "idempotent": True},
+    "PATCH": {"readOnly": False, "destructive": False, "idempotent": True},
+}
+_WRITE_HINTS = {"readOnly": False, "destructive": False, "idempotent": False}
+_SCALARS = {"string", "number", "integer", "boolean"}
+_MAX_OUTPUT_DEPTH = 3
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def tags_of(document: Mapping[str, Any]) -> list[str]:
+    """Tags in the document's order, then any used by operations only."""
+    found = [str(t["name"]) for t in document.get("tags") or [] if isinstance(t, dict)]
+    for _, _, operation in _operations(document):
+        for tag in operation.get("tags") or []:
+            if tag not in found:
+                found.append(str(tag))
+    return found
+
+
+def import_openapi(
+    document: Mapping[str, Any], tag: str | None = None, *, typed_outputs: bool = True
+) -> dict[str, Any]:
+    """The capability for one tag (or every operation when ``tag`` is None)."""
+    resolver = Resolver(document)
+    title = str((document.get("info") or {}).get("title") or "API")
+    provider = title.removesuffix(" API").strip() or title
+    prefix = slug(provider)
+    selected = [
+        (path, method, op)
+        for path, method, op in _operations(document)
+        if tag is None or tag in (op.get("tags") or [])
+    ]
+    selected.sort(key=lambda entry: entry[0])  # stable: methods keep the document's order
+    general = tag is None or tag.lower() == "general"
+    namespace = f"{prefix}-{slug(tag)}" if tag else prefix
+    label = title if general else f"{title} — {tag}"
+    lead = next((op.get("summary") for _, _, op in selected if op.get("summary")), "")
+    base_uri, base_path = _server(document)
+    auth, binds = _auth(document, prefix)
+
+    resources: list[dict[str, Any]] = []
+    rest_resources: list[dict[str, Any]] = []
+    tools: list[dict[str, Any]] = []
+    by_path: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    tool_names: set[str] = set()
+    for path, method, operation in selected:
+        name = method + re.sub(r"[^a-z0-9]", "", path.lower())
+        summary = str(operation.get("summary") or "").strip()
+        params = _parameters(resolver, document, path, operation)
+        consumed: dict[str, Any] = {
+            "name": name,
+            "method": method.upper(),
+            "description": summary or name,
+            "outputRawFormat": "json",
+            "outputParameters": [{"name": "result", "type": "object", "value": "$."}],
+        }
+        if params:
+            consumed["inputParameters"] = params
+        if path not in by_path:
+            resource_name = path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
+            resource: dict[str, Any] = {"name": resource_name, "path": path, "operations": []}
+            rest_path = base_path + path.replace("_", "-")
+            rest: dict[str, Any] = {
+                "path": rest_path,
+                "name": resource_name.replace("_", "-"),
+                "description": f"REST surface for {resource_name}.",
+                "operations": [],
+            }
+            by_path[path] = (resource, rest)
+            resources.append(resource)
+            rest_resources.append(rest)
+        resource, rest = by_path[path]
+        resource["operations"].append(consumed)
+        call = f"{namespace}.{name}"
+        rest_op: dict[str, Any] = {
+            "method": method.upper(),
+            "name": name,
+            "description": summary or name,
+            "call": call,
+        }
+        if params:
+            rest_op["with"] = {p["name"]: f"rest.{p['name']}" for p in params}
+        rest_op["outputParameters"] = [{"type": "object", "mapping": "$."}]
+        rest["operations"].append(rest_op)
+        tool_name = _tool_name(summary, name, tool_names)
+        tool: dict[str, Any] = {
+            "name": tool_name,
+            "description": summary or name,
+            "hints": dict(_HINTS.get(method.upper(), _WRITE_HINTS)),
+            "call": call,
+        }
+        if params:
+            tool["with"] = {p["name"]: f"tools.{p['name']}" for p in params}
+        typed = _typed_output(resolver, operation) if typed_outputs else None
+        tool["outputParameters"] = [typed or {"type": "object", "mapping": "$."}]
+        tools.append(tool)
+
+    consumes: dict[str, Any] = {
+        "type": "http",
+        "namespace": namespace,
+        "baseUri": base_uri,
+        "description": f"{label} business capability. Self-contained, no shared references.",
+        "resources": resources,
+    }
+    if auth:
+        consumes["authentication"] = auth
+    info_tags: list[str] = [provider] if general or tag is None else [provider, tag]
+    today = datetime.date.today().isoformat()
+    capability: dict[str, Any] = {
+        "naftiko": "1.0.0-alpha2",
+        "info": {
+            "label": label,
+            "description": f"{label}. {len(selected)} operations. Lead operation: {lead}. "
+            f"Self-contained Naftiko capability covering one {provider} business surface.",
+            "tags": info_tags,
+            "created": today,
+            "modified": today,
+        },
+    }
+    if binds:
+        capability["binds"] = binds
+    capability["capability"] = {
+        "consumes": [consumes],
+        "exposes": [
+            {
+                "type": "rest",
+                "namespace": f"{namespace}-rest",
+                "port": 8080,
+                "description": f"REST adapter for {label}. One Spectral-compliant resource per "
+                f"consumed operation, prefixed with {base_path or '/'}.",
+                "resources": rest_resources,
+            },
+            {
+                "type": "mcp",
+                "namespace": f"{namespace}-mcp",
+                "port": 9090,
+                "transport": "http",
+                "description": f"MCP adapter for {label}. One tool per consumed operation, "
+                "routed inline through this capability's consumes block.",
+                "tools": tools,
+            },
+        ],
+    }
+    return capability
+
+
+def _operations(document: Mapping[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    for path, item in (document.get("paths") or {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method, operation in item.items():
+            if method in METHODS and isinstance(operation, dict):
+                yield str(path), method, operation
+
+
+def _server(document: Mapping[str, Any]) -> tuple[str, str]:
+    servers = document.get("servers") or []
+    if servers and isinstance(servers[0], dict) and servers[0].get("url"):
+        url = str(servers[0]["url"]).rstrip("/")
+        return url, urlsplit(url).path.rstrip("/")
+    host = document.get("host")
+    if host:  # Swagger 2.0
+        scheme = (document.get("schemes") or ["https"])[0]
+        base = str(document.get("basePath") or "").rstrip("/")
+        return f"{scheme}://{host}{base}", base
+    return "https://api.example.com", ""
+
+
+def _auth(document: Mapping[str, Any], prefix: str) -> tuple[dict[str, Any] | None, list[Any]]:
+    schemes = (
+        (document.get("components") or {}).get("securitySchemes")
+        or document.get("securityDefinitions")
+        or {}
+    )
+    wanted = [n for r in document.get("security") or [] if isinstance(r, dict) for n in r]
+    name = next((n for n in wanted if n in schemes), next(iter(schemes), None))
+    scheme = schemes.get(name) if name else None
+    if not isinstance(scheme, dict):
+        return None, []
+    stem = prefix.upper().replace("-", "_")
+    kind = str(scheme.get("type", "")).lower()
+    if (kind == "http" and str(scheme.get("scheme", "")).lower() == "basic") or kind == "basic":
+        keys = {f"{stem}_USERNAME": f"{stem}_USERNAME", f"{stem}_PASSWORD": f"{stem}_PASSWORD"}
+        auth = {
+            "type": "basic",
+            "username": f"{{{{env.{stem}_USERNAME}}}}",
+            "password": f"{{{{env.{stem}_PASSWORD}}}}",
+        }
+    elif kind == "apikey":
+        keys = {f"{stem}_API_KEY": f"{stem}_API_KEY"}
+        auth = {
+            "type": "apikey",
+            "key": str(scheme.get("name") or "X-API-Key"),
+            "value": f"{{{{env.{stem}_API_KEY}}}}",
+            "placement": str(scheme.get("in") or "header"),
+        }
+    else:
+        keys = {f"{stem}_API_KEY": f"{stem}_API_KEY"}
+        auth = {"type": "bearer", "token": f"{{{{env.{stem}_API_KEY}}}}"}
+    return auth, [{"namespace": "env", "keys": keys}]
+
+
+def _parameters(
+    resolver: Resolver, document: Mapping[str, Any], path: str, operation: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    item = (document.get("paths") or {}).get(path) or {}
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for raw in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
+        param, _ = resolver.deref(raw)
+        if not isinstance(param, dict) or param.get("in") not in ("path", "query", "header"):
+            if isinstance(param, dict) and param.get("in") == "body":  # Swagger 2.0 body
+                found[("body", "body")] = _body(bool(param.get("required")))
+            continue
+        entry: dict[str, Any] = {
+            "name": str(param.get("name")),
+            "in": str(param["in"]),
+            "type": "string",
+        }
+        if param.get("description"):
+            entry["description"] = " ".join(str(param["description"]).split())
+        if param.get("required") or param["in"] == "path":
+            entry["required"] = True
+        found[(entry["in"], entry["name"])] = entry
+    body, _ = resolver.deref(operation.get("requestBody"))
+    if isinstance(body, dict) and body:
+        found[("body", "body")] = _body(bool(body.get("required")))
+    return list(found.values())
+
+
+def _body(required: bool) -> dict[str, Any]:
+    return {
+        "name": "body",
+        "in": "body",
+        "type": "object",
+        "description": "Request body (JSON).",
+        "required": required,
+    }
+
+
+def _tool_name(summary: str, fallback: str, taken: set[str]) -> str:
+    words = [w for w in re.findall(r"[a-z0-9]+", summary.lower()) if w not in _STOPWORDS]
+    name = "-".join(words) or fallback
+    candidate, number = name, 2
+    while candidate in taken:
+        candidate, number = f"{name}-{number}", number + 1
+    taken.add(candidate)
+    return candidate
+
+
+def _typed_output(resolver: Resolver, operation: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`{type: object, properties: ...}` from the success response's JSON schema, top-level
+    properties mapped from the root, so the tool gets an outputSchema."""
+    responses = operation.get("responses") or {}
+    codes = sorted((c for c in responses if str(c).isdigit() and str(c).startswith("2")), key=int)
+    if not codes:
+        return None
+    response, _ = resolver.deref(responses[codes[0]])
+    content = response.get("content") if isinstance(response, dict) else None
+    media = (content or {}).get("application/json") if isinstance(content, dict) else None
+    schema = media.get("schema") if isinstance(media, dict) else None
+    schema, seen = resolver.deref(schema)
+    if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
+        return None
+    properties = {
+        str(key): _typed(resolver, child, seen, f"$.{key}", 1)
+        for key, child in schema["properties"].items()
+        if re.fullmatch(r"[A-Za-z0-9_-]+", str(key))
+    }
+    return {"type": "object", "properties": properties} if properties else None
+
+
+def _typed(resolver: Resolver, schema: Any, seen: frozenset[str], mapping: str, depth: int) -> Any:
+    schema, seen = resolver.deref(schema, seen)
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), None)
+    if kind is None and isinstance(schema, dict) and isinstance(schema.get("enum"), list):
+        values = [v for v in schema["enum"] if v is not None]
+        kinds = {type(v) for v in values}
+        kind = "string" if kinds == {str} else "boolean" if kinds == {bool} else None
+    if kind not in _SCALARS and kind not in ("array", "object"):
+        return {"mapping": mapping}  # oneOf, anyOf, null, untyped: passes as it comes
+    if kind in _SCALARS:
+        return {"type": kind, "mapping": mapping}
+    if kind == "array":
+        return {"type": "array", "mapping": mapping}
+    properties = schema.get("properties") if isinstance(schema, dict) else None
+    if kind == "object" and isinstance(properties, dict) and depth < _MAX_OUTPUT_DEPTH:
+        nested = {
+            str(key): _typed(resolver, child, seen, f"$.{key}", depth + 1)
+            for key, child in properties.items()
+            if re.fullmatch(r"[A-Za-z0-9_-]+", str(key))
+        }
+        if nested:
+            return {"type": "object", "mapping": mapping, "properties": nested}
+    return {"type": "object", "mapping": mapping}
