@@ -280,6 +280,13 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     help="Seconds in-flight requests get to finish after SIGTERM or SIGINT.",
 )
 @click.option(
+    "--mock",
+    "mocks",
+    multiple=True,
+    metavar="NS=SPEC",
+    help="Serve OpenAPI document SPEC as a local mock and point namespace NS at it (offline).",
+)
+@click.option(
     "--retries",
     type=click.IntRange(min=0),
     default=None,
@@ -330,6 +337,7 @@ def run(
     max_body_size: int,
     max_header_size: int,
     grace_period: float,
+    mocks: tuple[str, ...],
     retries: int | None,
     max_in_flight: int | None,
     mcp_stdio: str | None,
@@ -359,6 +367,7 @@ def run(
             for k, v in (("retries", retries), ("max_in_flight", max_in_flight))
             if v is not None
         },
+        mocks=_pairs(mocks, "--mock"),
     )
     if mcp_stdio is not None:
         namespace = None if mcp_stdio == "*" else mcp_stdio

@@ -82,3 +82,18 @@ def test_every_mcp_tool_answers_as_the_upstream_would(kombo) -> None:
     for name, result in results:
         if result["isError"]:
             assert "status" in result["structuredContent"], (name, result)
+
+
+def test_one_command_brings_kombo_up_offline(naftiko_run) -> None:
+    running = naftiko_run(
+        str(KOMBO / "kombo-general.yaml"),
+        "--mock",
+        f"kombo-general={KOMBO / 'kombo-openapi.json'}",
+        "--port=kombo-general-rest=0",
+        "--port=kombo-general-mcp=0",
+        env=clean_env(KOMBO_API_KEY="any"),
+    )
+    answer = httpx.get(running.urls["kombo-general-rest"] + "/v1/integrations/abc")
+    assert answer.status_code == 200
+    assert answer.json()["data"]["tool"]["id"] == "factorial"
+    assert "mock of" in running.log()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import socket
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from naftiko.expose.mcp.stdio import serve_stdio
 from naftiko.expose.rest import Limits, RestAdapter
 from naftiko.expose.skill import SkillAdapter
 from naftiko.openapi.exporter import export_openapi
+from naftiko.openapi.mock import MockApi, read_document
 from naftiko.spec import load
 from naftiko.spec.model import Adapter, Capability
 
@@ -49,6 +51,28 @@ class ServeOptions:
     grace: float = 30.0
     mcp: McpOptions = field(default_factory=McpOptions)
     resilience: Mapping[str, Any] = field(default_factory=dict)
+    mocks: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Mock:
+    """`--mock NS=SPEC`: an OpenAPI mock on a loopback port chosen before anything compiles."""
+
+    namespace: str
+    spec: str
+    api: MockApi
+    sock: socket.socket
+    url: str
+    runner: web.ServerRunner | None = None
+
+    @classmethod
+    def open(cls, namespace: str, spec: str) -> _Mock:
+        api = MockApi(read_document(spec))
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}{api.base_path}"
+        return cls(namespace, spec, api, sock, url)
 
 
 @dataclass
@@ -69,10 +93,15 @@ class Service:
     """Prepared adapters: nothing listens until ``start``."""
 
     def __init__(
-        self, engines: Sequence[Engine], listeners: Sequence[_Listener], grace: float = 30.0
+        self,
+        engines: Sequence[Engine],
+        listeners: Sequence[_Listener],
+        grace: float = 30.0,
+        mocks: Sequence[_Mock] = (),
     ) -> None:
         self.engines = list(engines)
         self._listeners = list(listeners)
+        self._mocks = list(mocks)
         self._grace = grace
         self.started_at = 0.0
 
@@ -81,6 +110,12 @@ class Service:
         return {item.adapter.namespace: item.url for item in self._listeners if item.url}
 
     async def start(self) -> None:
+        for mock in self._mocks:
+            runner = web.ServerRunner(mock.api.server(), handle_signals=False, shutdown_timeout=1)
+            await runner.setup()
+            await web.SockSite(runner, mock.sock).start()
+            mock.runner = runner
+            log.info("mock of %s serves '%s' at %s", mock.spec, mock.namespace, mock.url)
         for item in self._listeners:
             if item.rest is None and item.mcp is None and item.skill is None:
                 _explain_unserved(item.adapter)
@@ -152,6 +187,10 @@ class Service:
         for item in self._listeners:
             item.runner = None
             item.url = ""
+        for mock in self._mocks:
+            if mock.runner is not None:
+                await mock.runner.cleanup()
+                mock.runner = None
         for engine in self.engines:
             await engine.close()
 
@@ -168,6 +207,16 @@ def prepare(files: Sequence[str], options: ServeOptions = ServeOptions()) -> Ser
         except NaftikoError as exc:
             problems.append(Diagnostic("error", str(exc), file=file, code="load"))
     problems.extend(_unknown_names(capabilities, options))
+    mocks: list[_Mock] = []
+    base_uris = dict(options.base_uris)
+    for namespace, spec in options.mocks.items():
+        try:
+            mock = _Mock.open(namespace, spec)
+        except (NaftikoError, OSError) as exc:
+            problems.append(Diagnostic("error", f"--mock {namespace}: {exc}", code="mock"))
+            continue
+        mocks.append(mock)
+        base_uris.setdefault(namespace, mock.url)
     engines: list[Engine] = []
     listeners: list[_Listener] = []
     for capability in capabilities:
@@ -176,7 +225,7 @@ def prepare(files: Sequence[str], options: ServeOptions = ServeOptions()) -> Ser
         try:
             engine = Engine(
                 capability,
-                base_uris={k: v for k, v in options.base_uris.items() if k in mine},
+                base_uris={k: v for k, v in base_uris.items() if k in mine},
                 timeouts=options.timeouts,
                 resilience=options.resilience,
             )
@@ -214,8 +263,10 @@ def prepare(files: Sequence[str], options: ServeOptions = ServeOptions()) -> Ser
             listeners.append(item)
     problems.extend(_port_clashes([i for i in listeners if i.adapter.type in _SERVED]))
     if problems:
+        for mock in mocks:
+            mock.sock.close()
         raise SpecError(problems)
-    return Service(engines, listeners, options.grace)
+    return Service(engines, listeners, options.grace, mocks)
 
 
 def _serve_adapter(item: _Listener, options: ServeOptions) -> None:
@@ -300,6 +351,15 @@ def _unknown_names(capabilities: Sequence[Capability], options: ServeOptions) ->
                 f"--port names unknown adapter '{name}'",
                 hint=f"adapter namespaces: {', '.join(sorted(adapters)) or 'none'}",
                 code="port",
+            )
+        )
+    for name in sorted(set(options.mocks) - consumes):
+        found.append(
+            Diagnostic(
+                "error",
+                f"--mock names unknown consumes namespace '{name}'",
+                hint=f"consumes namespaces: {', '.join(sorted(consumes)) or 'none'}",
+                code="mock",
             )
         )
     for name in sorted(set(options.base_uris) - consumes):
