@@ -350,8 +350,8 @@ def run(
     and every error is listed (exit 1). Stopping drains in-flight requests (exit 0).
     """
     from naftiko.consume.client import Timeouts
+    from naftiko.expose.httpserver import Limits
     from naftiko.expose.mcp.http import McpOptions
-    from naftiko.expose.rest import Limits
     from naftiko.expose.server import ServeOptions, prepare, serve, serve_mcp_stdio
 
     options = ServeOptions(

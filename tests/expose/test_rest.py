@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from conftest import FIXTURES, Upstream, raw_request
-from naftiko.expose.rest import Limits
+from naftiko.expose.httpserver import Limits
 from upstreams import echo
 
 SHOP = FIXTURES / "shop.yaml"

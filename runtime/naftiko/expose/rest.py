@@ -28,6 +28,7 @@ from naftiko.errors import (
 )
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.deadline import Deadlines
+from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
 from naftiko.expose.routes import Match, Router
@@ -36,16 +37,6 @@ from naftiko.spec.model import Adapter
 log = logging.getLogger("naftiko.rest")
 
 _NO_BODY_STATUS = frozenset({204, 304})
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one request may cost: body bytes, header sizes, and total time."""
-
-    max_body: int = 10 * 1024 * 1024
-    max_header: int = 8190
-    max_headers: int = 128
-    deadline: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -69,7 +60,7 @@ class RestAdapter:
         self,
         adapter: Adapter,
         engine: Engine,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         auth: InboundAuth | None = None,
     ) -> None:
         self.adapter = adapter
@@ -99,25 +90,7 @@ class RestAdapter:
         self.openapi = json.dumps(document, ensure_ascii=False, indent=2).encode()
 
     def server(self) -> web.Server:
-        """The low-level aiohttp server; call it inside the event loop that will run it."""
-        limits = self.limits
-        loop = asyncio.get_running_loop()
-
-        def request_factory(
-            message: Any, payload: Any, protocol: Any, writer: Any, task: Any
-        ) -> BaseRequest:
-            return BaseRequest(
-                message, payload, protocol, writer, task, loop, client_max_size=limits.max_body
-            )
-
-        return web.Server(
-            self.handle,
-            request_factory=request_factory,
-            max_line_size=limits.max_header,
-            max_field_size=limits.max_header,
-            max_headers=limits.max_headers,
-            keepalive_timeout=75.0,
-        )
+        return low_level_server(self.handle, self.limits)
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         if self.auth is not None and not self.auth.allows(request.headers, request.query):

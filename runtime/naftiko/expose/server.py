@@ -23,10 +23,11 @@ from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts
 from naftiko.engine import Engine
 from naftiko.errors import Diagnostic, NaftikoError, SpecError
 from naftiko.expose.auth import InboundAuth
+from naftiko.expose.httpserver import Limits
 from naftiko.expose.mcp.http import McpHttpAdapter, McpOptions
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.stdio import serve_stdio
-from naftiko.expose.rest import Limits, RestAdapter
+from naftiko.expose.rest import RestAdapter
 from naftiko.expose.skill import SkillAdapter
 from naftiko.openapi.exporter import export_openapi
 from naftiko.openapi.mock import MockApi, read_document

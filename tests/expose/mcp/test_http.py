@@ -9,9 +9,9 @@ import httpx
 import pytest
 
 from conftest import FIXTURES
+from naftiko.expose.httpserver import Limits
 from naftiko.expose.mcp.http import McpOptions, _Sessions
 from naftiko.expose.mcp.protocol import Peer
-from naftiko.expose.rest import Limits
 from upstreams import echo
 
 CATALOG = FIXTURES / "catalog.yaml"

@@ -25,6 +25,7 @@ from aiohttp.web_request import BaseRequest
 
 from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
+from naftiko.expose.httpserver import Limits, low_level_server
 from naftiko.expose.mcp.protocol import (
     DEFAULT_VERSION,
     INVALID_REQUEST,
@@ -36,7 +37,6 @@ from naftiko.expose.mcp.protocol import (
     Peer,
     error,
 )
-from naftiko.expose.rest import Limits
 
 log = logging.getLogger("naftiko.mcp")
 
@@ -115,24 +115,7 @@ class McpHttpAdapter:
         self._allowed = allowed | LOOPBACK
 
     def server(self) -> web.Server:
-        limits = self.limits
-        loop = asyncio.get_running_loop()
-
-        def request_factory(
-            message: Any, payload: Any, protocol: Any, writer: Any, task: Any
-        ) -> BaseRequest:
-            return BaseRequest(
-                message, payload, protocol, writer, task, loop, client_max_size=limits.max_body
-            )
-
-        return web.Server(
-            self.handle,
-            request_factory=request_factory,
-            max_line_size=limits.max_header,
-            max_field_size=limits.max_header,
-            max_headers=limits.max_headers,
-            keepalive_timeout=75.0,
-        )
+        return low_level_server(self.handle, self.limits)
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         if request.path not in ENDPOINTS:
