@@ -280,6 +280,14 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     help="Seconds in-flight requests get to finish after SIGTERM or SIGINT.",
 )
 @click.option(
+    "--control-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    envvar="NAFTIKO_CONTROL_PORT",
+    show_envvar=True,
+    help="Serve /health/live, /health/ready, /status and /metrics on this port.",
+)
+@click.option(
     "--mock",
     "mocks",
     multiple=True,
@@ -337,6 +345,7 @@ def run(
     max_body_size: int,
     max_header_size: int,
     grace_period: float,
+    control_port: int | None,
     mocks: tuple[str, ...],
     retries: int | None,
     max_in_flight: int | None,
@@ -368,6 +377,7 @@ def run(
             if v is not None
         },
         mocks=_pairs(mocks, "--mock"),
+        control_port=control_port,
     )
     if mcp_stdio is not None:
         namespace = None if mcp_stdio == "*" else mcp_stdio

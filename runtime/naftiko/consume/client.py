@@ -21,6 +21,7 @@ from naftiko.consume.request import Outgoing
 from naftiko.consume.resilience import DEFAULT_RESILIENCE, Limiter, Resilience
 from naftiko.errors import UpstreamError, UpstreamResponse, UpstreamUnavailable
 from naftiko.formats import FORMATS, FormatError, convert
+from naftiko.observe.metrics import METRICS
 from naftiko.observe.redact import SENSITIVE_HEADERS
 
 log = logging.getLogger("naftiko.consume")
@@ -86,6 +87,7 @@ class UpstreamClient:
             attempt = 1
             while True:
                 response = await self._attempt(request)
+                METRICS.upstream.labels(self.namespace, str(response.status)).inc()
                 if not (
                     repeatable
                     and response.status >= 400
@@ -103,6 +105,7 @@ class UpstreamClient:
                     delay,
                     attempt + 1,
                 )
+                METRICS.retries.labels(self.namespace).inc()
                 await asyncio.sleep(delay)
                 attempt += 1
         if response.status >= 400:
@@ -148,6 +151,7 @@ class UpstreamClient:
                     content_type=answer.headers.get("Content-Type", ""),
                 )
         except (TimeoutError, aiohttp.ServerTimeoutError):
+            METRICS.upstream_failures.labels(self.namespace, "timeout").inc()
             raise UpstreamUnavailable(
                 f"upstream '{self.namespace}' did not answer within "
                 f"{self.timeouts.total:g}s: {request.method} {public_url(request.url)}",
@@ -155,6 +159,7 @@ class UpstreamClient:
                 hint="the upstream is slow or down; retry later or raise the timeout",
             ) from None
         except (aiohttp.ClientError, OSError) as exc:
+            METRICS.upstream_failures.labels(self.namespace, "unreachable").inc()
             reason = exc.__class__.__name__
             if isinstance(exc, aiohttp.ClientConnectorError):
                 reason = f"connection failed ({exc.os_error.strerror or exc.os_error})"
@@ -164,13 +169,15 @@ class UpstreamClient:
                 timeout=False,
                 hint="check the baseUri (or --base-uri) and that the upstream is running",
             ) from None
+        elapsed = time.perf_counter() - started
+        METRICS.upstream_duration.labels(self.namespace).observe(elapsed)
         if debug:
             log.debug(
                 "%s <- %s %s in %.1f ms",
                 self.namespace,
                 response.status,
                 public_url(request.url),
-                (time.perf_counter() - started) * 1000,
+                elapsed * 1000,
             )
         return response
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,11 +33,13 @@ from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
 from naftiko.expose.routes import Match, Router
+from naftiko.observe.metrics import METRICS
 from naftiko.spec.model import Adapter
 
 log = logging.getLogger("naftiko.rest")
 
 _NO_BODY_STATUS = frozenset({204, 304})
+_OPERATION = web.RequestKey("naftiko.operation", str)  # the operation's name, for metrics
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,23 @@ class RestAdapter:
         return low_level_server(self.handle, self.limits)
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
+        started = time.perf_counter()
+        gauge = METRICS.in_flight.labels(self.namespace)
+        gauge.inc()
+        response: web.StreamResponse | None = None
+        try:
+            response = await self._route(request)
+            return response
+        finally:
+            gauge.dec()
+            operation = request.get(_OPERATION, "-")
+            status = str(response.status) if response is not None else "500"
+            METRICS.requests.labels(self.namespace, operation, status).inc()
+            METRICS.duration.labels(self.namespace, operation).observe(
+                time.perf_counter() - started
+            )
+
+    async def _route(self, request: BaseRequest) -> web.StreamResponse:
         if self.auth is not None and not self.auth.allows(request.headers, request.query):
             return self.auth.refusal()
         method = request.method
@@ -111,6 +131,7 @@ class RestAdapter:
         operation = resource.operations.get(method)
         if operation is None and method == "HEAD":
             operation = resource.operations.get("GET")
+        request[_OPERATION] = operation.plan.unit.name if operation is not None else "forward"
         task = self.deadlines.enter()
         try:
             if operation is not None:

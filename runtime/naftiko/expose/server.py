@@ -19,10 +19,12 @@ from typing import Any
 
 from aiohttp import web
 
+from naftiko import __version__
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts
 from naftiko.engine import Engine
 from naftiko.errors import Diagnostic, NaftikoError, SpecError
 from naftiko.expose.auth import InboundAuth
+from naftiko.expose.control import ControlAdapter, Health
 from naftiko.expose.httpserver import Limits
 from naftiko.expose.mcp.http import McpHttpAdapter, McpOptions
 from naftiko.expose.mcp.protocol import McpServer
@@ -37,7 +39,7 @@ from naftiko.spec.model import Adapter, Capability
 log = logging.getLogger("naftiko.server")
 
 DEFAULT_HOST = "127.0.0.1"
-_SERVED = frozenset({"rest", "mcp", "skill"})
+_SERVED = frozenset({"rest", "mcp", "skill", "control"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class ServeOptions:
     mcp: McpOptions = field(default_factory=McpOptions)
     resilience: Mapping[str, Any] = field(default_factory=dict)
     mocks: Mapping[str, str] = field(default_factory=dict)
+    control_port: int | None = None
 
 
 @dataclass
@@ -86,6 +89,7 @@ class _Listener:
     rest: RestAdapter | None = None
     mcp: McpHttpAdapter | None = None
     skill: SkillAdapter | None = None
+    control: ControlAdapter | None = None
     runner: web.ServerRunner | None = None
     url: str = ""
 
@@ -99,12 +103,34 @@ class Service:
         listeners: Sequence[_Listener],
         grace: float = 30.0,
         mocks: Sequence[_Mock] = (),
+        health: Health | None = None,
     ) -> None:
         self.engines = list(engines)
         self._listeners = list(listeners)
         self._mocks = list(mocks)
+        self.health = health or Health()
         self._grace = grace
         self.started_at = 0.0
+
+    def status(self) -> dict[str, Any]:
+        """What `/status` shows: names, versions and URLs, never a bound value."""
+        capabilities = {id(i.capability): i.capability for i in self._listeners}
+        return {
+            "version": __version__,
+            "capabilities": [
+                {"label": c.label, "file": c.path.name, "specVersion": c.version}
+                for c in capabilities.values()
+            ],
+            "adapters": [
+                {
+                    "namespace": i.adapter.namespace,
+                    "type": i.adapter.type,
+                    "url": i.url or None,
+                    "state": "started" if i.url else "stopped",
+                }
+                for i in self._listeners
+            ],
+        }
 
     @property
     def urls(self) -> dict[str, str]:
@@ -117,8 +143,10 @@ class Service:
             await web.SockSite(runner, mock.sock).start()
             mock.runner = runner
             log.info("mock of %s serves '%s' at %s", mock.spec, mock.namespace, mock.url)
-        for item in self._listeners:
-            if item.rest is None and item.mcp is None and item.skill is None:
+        # control ports first, so that readiness can say "not yet"
+        ordered = sorted(self._listeners, key=lambda i: i.control is None)
+        for item in ordered:
+            if item.rest is None and item.mcp is None and item.skill is None and not item.control:
                 _explain_unserved(item.adapter)
                 continue
             try:
@@ -131,13 +159,15 @@ class Service:
                     hint="free the port or move the adapter with --port NAMESPACE=PORT",
                 ) from None
         self.started_at = time.monotonic()
+        self.health.started_at = self.started_at
+        self.health.ready = True
         # Everything loaded so far lives as long as the process: keep the collector off it.
         gc.collect()
         gc.freeze()
         log.info("ready: %d adapter(s) listening", len(self.urls))
 
     async def _listen(self, item: _Listener) -> None:
-        handler = item.rest or item.mcp or item.skill
+        handler = item.rest or item.mcp or item.skill or item.control
         assert handler is not None
         runner = web.ServerRunner(
             handler.server(), handle_signals=False, shutdown_timeout=self._grace
@@ -156,6 +186,13 @@ class Service:
                 item.adapter.namespace,
                 item.url,
                 len(item.rest.router),
+                item.url,
+            )
+        elif item.control is not None:
+            log.info(
+                "control adapter '%s' listening on %s (/health/live, /health/ready, /status, "
+                "/metrics)",
+                item.adapter.namespace,
                 item.url,
             )
         elif item.skill is not None:
@@ -178,13 +215,16 @@ class Service:
 
     async def stop(self) -> None:
         """Stop accepting, drain in-flight requests (bounded), close upstream pools."""
-        runners = [item.runner for item in self._listeners if item.runner is not None]
-        for runner in runners:
+        self.health.draining = True
+        served = [i.runner for i in self._listeners if i.runner is not None and not i.control]
+        controls = [i.runner for i in self._listeners if i.runner is not None and i.control]
+        for runner in served:
             for site in list(runner.sites):
                 await site.stop()
-        if runners:
+        if served:
             log.info("draining in-flight requests (up to %gs)", self._grace)
-        await asyncio.gather(*(runner.cleanup() for runner in runners))
+        await asyncio.gather(*(runner.cleanup() for runner in served))
+        await asyncio.gather(*(runner.cleanup() for runner in controls))
         for item in self._listeners:
             item.runner = None
             item.url = ""
@@ -220,6 +260,8 @@ def prepare(files: Sequence[str], options: ServeOptions = ServeOptions()) -> Ser
         base_uris.setdefault(namespace, mock.url)
     engines: list[Engine] = []
     listeners: list[_Listener] = []
+    health = Health()
+    services: list[Service] = []  # the service, once built, for the control ports' status
     for capability in capabilities:
         file = str(capability.path)
         mine = {c.namespace for c in capability.consumes}
@@ -256,21 +298,39 @@ def prepare(files: Sequence[str], options: ServeOptions = ServeOptions()) -> Ser
             )
             if adapter.type in _SERVED:
                 try:
-                    _serve_adapter(item, options)
+                    _serve_adapter(item, options, health, services)
                 except NaftikoError as exc:
                     problems.append(
                         Diagnostic("error", str(exc), file=file, field=adapter.namespace)
                     )
             listeners.append(item)
+    if (
+        options.control_port is not None
+        and capabilities
+        and not any(i.adapter.type == "control" for i in listeners)
+    ):
+        item = _Listener(
+            capabilities[0],
+            engines[0] if engines else Engine(capabilities[0], binds={}),
+            Adapter(type="control", namespace="control", port=options.control_port),
+            options.host or DEFAULT_HOST,
+            options.control_port,
+        )
+        _serve_adapter(item, options, health, services)
+        listeners.append(item)
     problems.extend(_port_clashes([i for i in listeners if i.adapter.type in _SERVED]))
     if problems:
         for mock in mocks:
             mock.sock.close()
         raise SpecError(problems)
-    return Service(engines, listeners, options.grace, mocks)
+    service = Service(engines, listeners, options.grace, mocks, health)
+    services.append(service)
+    return service
 
 
-def _serve_adapter(item: _Listener, options: ServeOptions) -> None:
+def _serve_adapter(
+    item: _Listener, options: ServeOptions, health: Health, services: list[Service]
+) -> None:
     adapter, engine = item.adapter, item.engine
     auth = (
         InboundAuth(adapter.auth, engine.runtime.binds, f"adapter '{adapter.namespace}'")
@@ -281,6 +341,10 @@ def _serve_adapter(item: _Listener, options: ServeOptions) -> None:
         item.rest = RestAdapter(adapter, engine, options.limits, auth)
     elif adapter.type == "skill":
         item.skill = SkillAdapter(item.capability, adapter, auth)
+    elif adapter.type == "control":
+        if options.control_port is not None:
+            item.port = options.control_port
+        item.control = ControlAdapter(health, lambda: services[0].status(), auth)
     else:
         server = McpServer(item.capability, adapter, engine)
         item.mcp = McpHttpAdapter(server, auth, options.limits, options.mcp, item.host)

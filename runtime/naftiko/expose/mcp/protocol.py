@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from naftiko import __version__
 from naftiko.engine import Engine
 from naftiko.expose.mcp.catalog import Catalog, CatalogError, ResourceNotFound
 from naftiko.expose.mcp.tools import Tool, compile_tools
+from naftiko.observe.metrics import METRICS
 from naftiko.spec.model import Adapter, Capability
 
 log = logging.getLogger("naftiko.mcp")
@@ -237,7 +239,17 @@ class McpServer:
         arguments = params.get("arguments") or {}
         if not isinstance(arguments, dict):
             raise RpcError(INVALID_PARAMS, "Invalid params: arguments must be an object")
-        return await tool.call(arguments, version)
+        started = time.perf_counter()
+        gauge = METRICS.in_flight.labels(self.name)
+        gauge.inc()
+        try:
+            result = await tool.call(arguments, version)
+        finally:
+            gauge.dec()
+        status = "error" if result.get("isError") else "ok"
+        METRICS.requests.labels(self.name, name, status).inc()
+        METRICS.duration.labels(self.name, name).observe(time.perf_counter() - started)
+        return result
 
     # --- resources and prompts -------------------------------------------------------------
 

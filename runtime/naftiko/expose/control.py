@@ -1,0 +1,86 @@
+"""The control port: liveness, readiness, status and Prometheus metrics of the process.
+
+`/health/live` answers while the process runs; `/health/ready` is 200 once every adapter
+listens and 503 before that and while draining; `/status` names the version, capabilities,
+adapters and their URLs, and the uptime; `/metrics` is Prometheus text. Nothing here reads a
+bound value, so no secret can appear.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from aiohttp.web_request import BaseRequest
+
+from naftiko import jsonio
+from naftiko.expose.auth import InboundAuth
+from naftiko.expose.problem import problem
+from naftiko.observe.metrics import METRICS
+
+PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
+
+
+@dataclass
+class Health:
+    """What the service tells its control ports."""
+
+    ready: bool = False
+    draining: bool = False
+    started_at: float = 0.0
+
+
+class ControlAdapter:
+    def __init__(
+        self,
+        health: Health,
+        status: Callable[[], dict[str, Any]],
+        auth: InboundAuth | None = None,
+    ) -> None:
+        self.health = health
+        self.status = status
+        self.auth = auth
+
+    def server(self) -> web.Server:
+        return web.Server(self.handle, keepalive_timeout=75.0)
+
+    async def handle(self, request: BaseRequest) -> web.StreamResponse:
+        path = request.path.rstrip("/") or "/"
+        if path == "/health/live" and request.method in ("GET", "HEAD"):
+            return _json(200, {"status": "UP"})  # probes need no credentials
+        if self.auth is not None and not self.auth.allows(request.headers, request.query):
+            return self.auth.refusal()
+        if request.method not in ("GET", "HEAD"):
+            return problem(405, "Method Not Allowed", "the control port is read-only")
+        if path == "/health/ready":
+            return self._ready()
+        if path == "/status":
+            found = self.status()
+            uptime = time.monotonic() - self.health.started_at if self.health.started_at else 0
+            found["uptimeSeconds"] = round(uptime, 3)
+            found["ready"] = self._is_ready()
+            return _json(200, found)
+        if path == "/metrics":
+            return web.Response(body=METRICS.render(), headers={"Content-Type": PROMETHEUS})
+        return problem(
+            404,
+            "Not Found",
+            f"no control route {request.path}",
+            hint="/health/live, /health/ready, /status, /metrics",
+        )
+
+    def _is_ready(self) -> bool:
+        return self.health.ready and not self.health.draining
+
+    def _ready(self) -> web.Response:
+        if self._is_ready():
+            return _json(200, {"status": "UP"})
+        reason = "draining" if self.health.draining else "starting"
+        return _json(503, {"status": "DOWN", "reason": reason})
+
+
+def _json(status: int, body: Any) -> web.Response:
+    return web.Response(status=status, body=jsonio.dumps(body), content_type="application/json")
