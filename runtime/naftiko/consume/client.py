@@ -87,7 +87,6 @@ class UpstreamClient:
             attempt = 1
             while True:
                 response = await self._attempt(request)
-                METRICS.upstream.labels(self.namespace, str(response.status)).inc()
                 if not (
                     repeatable
                     and response.status >= 400
@@ -105,7 +104,7 @@ class UpstreamClient:
                     delay,
                     attempt + 1,
                 )
-                METRICS.retries.labels(self.namespace).inc()
+                METRICS.retries[self.namespace] += 1
                 await asyncio.sleep(delay)
                 attempt += 1
         if response.status >= 400:
@@ -151,7 +150,7 @@ class UpstreamClient:
                     content_type=answer.headers.get("Content-Type", ""),
                 )
         except (TimeoutError, aiohttp.ServerTimeoutError):
-            METRICS.upstream_failures.labels(self.namespace, "timeout").inc()
+            METRICS.failures[(self.namespace, "timeout")] += 1
             raise UpstreamUnavailable(
                 f"upstream '{self.namespace}' did not answer within "
                 f"{self.timeouts.total:g}s: {request.method} {public_url(request.url)}",
@@ -159,7 +158,7 @@ class UpstreamClient:
                 hint="the upstream is slow or down; retry later or raise the timeout",
             ) from None
         except (aiohttp.ClientError, OSError) as exc:
-            METRICS.upstream_failures.labels(self.namespace, "unreachable").inc()
+            METRICS.failures[(self.namespace, "unreachable")] += 1
             reason = exc.__class__.__name__
             if isinstance(exc, aiohttp.ClientConnectorError):
                 reason = f"connection failed ({exc.os_error.strerror or exc.os_error})"
@@ -170,7 +169,7 @@ class UpstreamClient:
                 hint="check the baseUri (or --base-uri) and that the upstream is running",
             ) from None
         elapsed = time.perf_counter() - started
-        METRICS.upstream_duration.labels(self.namespace).observe(elapsed)
+        METRICS.upstream_answer(self.namespace, response.status, elapsed)
         if debug:
             log.debug(
                 "%s <- %s %s in %.1f ms",

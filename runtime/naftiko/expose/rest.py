@@ -97,20 +97,16 @@ class RestAdapter:
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         started = time.perf_counter()
-        gauge = METRICS.in_flight.labels(self.namespace)
-        gauge.inc()
+        METRICS.in_flight[self.namespace] += 1
         response: web.StreamResponse | None = None
         try:
             response = await self._route(request)
             return response
         finally:
-            gauge.dec()
-            operation = request.get(_OPERATION, "-")
+            METRICS.in_flight[self.namespace] -= 1
             status = str(response.status) if response is not None else "500"
-            METRICS.requests.labels(self.namespace, operation, status).inc()
-            METRICS.duration.labels(self.namespace, operation).observe(
-                time.perf_counter() - started
-            )
+            operation = request.get(_OPERATION, "-")
+            METRICS.request(self.namespace, operation, status, time.perf_counter() - started)
 
     async def _route(self, request: BaseRequest) -> web.StreamResponse:
         if self.auth is not None and not self.auth.allows(request.headers, request.query):

@@ -1,67 +1,135 @@
-"""Prometheus metrics of the process, through prometheus_client (one registry per process).
+"""Prometheus metrics of the process, exposed through prometheus_client.
 
-Requests by adapter, operation and status, with latency; requests in flight; upstream calls by
-namespace and status, with latency, failures and retries. Labels carry names from the file
+Requests by adapter, operation and status, with latency; requests in flight; upstream answers
+by namespace and status, with latency, failures and retries. Labels carry names from the file
 and status codes only, never values a caller or a secret could put there.
+
+Counting happens on the request path, so it is plain integer arithmetic on one event loop
+(no locks); prometheus_client turns the counts into its exposition format when scraped.
 """
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterator
 
-_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Latency:
+    """A histogram's raw counts: one slot per bucket, plus +Inf."""
+
+    __slots__ = ("counts", "total")
+
+    def __init__(self) -> None:
+        self.counts = [0] * (len(BUCKETS) + 1)
+        self.total = 0.0
+
+    def observe(self, seconds: float) -> None:
+        self.counts[bisect_left(BUCKETS, seconds)] += 1
+        self.total += seconds
+
+    def cumulative(self) -> list[tuple[str, float]]:
+        found: list[tuple[str, float]] = []
+        running = 0
+        for bound, count in zip((*BUCKETS, float("inf")), self.counts, strict=True):
+            running += count
+            found.append(("+Inf" if bound == float("inf") else repr(bound), running))
+        return found
 
 
 class Metrics:
     def __init__(self) -> None:
-        self.registry = CollectorRegistry(auto_describe=True)
-        self.requests = Counter(
+        self.requests: defaultdict[tuple[str, str, str], int] = defaultdict(int)
+        self.latency: defaultdict[tuple[str, str], Latency] = defaultdict(Latency)
+        self.in_flight: defaultdict[str, int] = defaultdict(int)
+        self.upstream: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self.upstream_latency: defaultdict[str, Latency] = defaultdict(Latency)
+        self.failures: defaultdict[tuple[str, str], int] = defaultdict(int)
+        self.retries: defaultdict[str, int] = defaultdict(int)
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(self)
+
+    def request(self, adapter: str, operation: str, status: str, seconds: float) -> None:
+        self.requests[(adapter, operation, status)] += 1
+        self.latency[(adapter, operation)].observe(seconds)
+
+    def upstream_answer(self, namespace: str, status: int, seconds: float) -> None:
+        self.upstream[(namespace, str(status))] += 1
+        self.upstream_latency[namespace].observe(seconds)
+
+    def collect(self) -> Iterator[Metric]:
+        requests = CounterMetricFamily(
             "naftiko_requests",
             "Requests answered, by adapter, operation or tool, and status.",
-            ["adapter", "operation", "status"],
-            registry=self.registry,
+            labels=["adapter", "operation", "status"],
         )
-        self.duration = Histogram(
+        for request_labels, value in self.requests.items():
+            requests.add_metric(list(request_labels), value)
+        yield requests
+        yield _histograms(
             "naftiko_request_duration_seconds",
             "Time to answer a request.",
             ["adapter", "operation"],
-            buckets=_BUCKETS,
-            registry=self.registry,
+            {tuple(k): v for k, v in self.latency.items()},
         )
-        self.in_flight = Gauge(
-            "naftiko_requests_in_flight",
-            "Requests being answered now.",
-            ["adapter"],
-            registry=self.registry,
+        flying = GaugeMetricFamily(
+            "naftiko_requests_in_flight", "Requests being answered now.", labels=["adapter"]
         )
-        self.upstream = Counter(
+        for adapter, value in self.in_flight.items():
+            flying.add_metric([adapter], value)
+        yield flying
+        upstream = CounterMetricFamily(
             "naftiko_upstream_requests",
             "Upstream answers, by consumes namespace and status.",
-            ["namespace", "status"],
-            registry=self.registry,
+            labels=["namespace", "status"],
         )
-        self.upstream_duration = Histogram(
+        for upstream_labels, value in self.upstream.items():
+            upstream.add_metric(list(upstream_labels), value)
+        yield upstream
+        yield _histograms(
             "naftiko_upstream_request_duration_seconds",
             "Time an upstream took to answer.",
             ["namespace"],
-            buckets=_BUCKETS,
-            registry=self.registry,
+            {(k,): v for k, v in self.upstream_latency.items()},
         )
-        self.upstream_failures = Counter(
+        failures = CounterMetricFamily(
             "naftiko_upstream_failures",
             "Upstream calls that got no answer: timeout or unreachable.",
-            ["namespace", "kind"],
-            registry=self.registry,
+            labels=["namespace", "kind"],
         )
-        self.retries = Counter(
+        for failure_labels, value in self.failures.items():
+            failures.add_metric(list(failure_labels), value)
+        yield failures
+        retries = CounterMetricFamily(
             "naftiko_upstream_retries",
             "Upstream calls retried after 429/503 (or 502/504 when idempotent).",
-            ["namespace"],
-            registry=self.registry,
+            labels=["namespace"],
         )
+        for namespace, value in self.retries.items():
+            retries.add_metric([namespace], value)
+        yield retries
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def _histograms(
+    name: str, documentation: str, labels: list[str], series: dict[tuple[str, ...], Latency]
+) -> HistogramMetricFamily:
+    family = HistogramMetricFamily(name, documentation, labels=labels)
+    for values, latency in series.items():
+        family.add_metric(list(values), latency.cumulative(), latency.total)
+    return family
 
 
 METRICS = Metrics()

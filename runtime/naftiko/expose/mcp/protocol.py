@@ -240,15 +240,13 @@ class McpServer:
         if not isinstance(arguments, dict):
             raise RpcError(INVALID_PARAMS, "Invalid params: arguments must be an object")
         started = time.perf_counter()
-        gauge = METRICS.in_flight.labels(self.name)
-        gauge.inc()
+        METRICS.in_flight[self.name] += 1
         try:
             result = await tool.call(arguments, version)
         finally:
-            gauge.dec()
+            METRICS.in_flight[self.name] -= 1
         status = "error" if result.get("isError") else "ok"
-        METRICS.requests.labels(self.name, name, status).inc()
-        METRICS.duration.labels(self.name, name).observe(time.perf_counter() - started)
+        METRICS.request(self.name, name, status, time.perf_counter() - started)
         return result
 
     # --- resources and prompts -------------------------------------------------------------
