@@ -609,3 +609,41 @@ def import_openapi_command(
         path = target / f"{namespace if tag else slug(namespace)}.yaml"
         path.write_text(text(capability), encoding="utf-8")
         click.echo(f"wrote {path}", err=True)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+def schema(output: str | None) -> None:
+    """Print the capability JSON Schema (point editors at it for completion and checks)."""
+    from naftiko.spec.schema import schema_text
+
+    text = schema_text()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    Path(output).write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}", err=True)
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--from-openapi",
+    "spec",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Import every operation of this OpenAPI document instead of the starter.",
+)
+@click.option("-d", "--directory", type=click.Path(file_okay=False), default=".", show_default=True)
+def init(name: str, spec: str | None, directory: str) -> None:
+    """Write a commented, valid starter capability NAME.yaml that runs at once offline."""
+    from naftiko.authoring.starter import write_starter
+    from naftiko.openapi.mock import read_document
+
+    try:
+        document = read_document(spec) if spec else None
+        written = write_starter(name, Path(directory), document)
+    except NaftikoError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)

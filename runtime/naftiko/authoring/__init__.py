@@ -1,0 +1,1 @@
+"""Writing capabilities: starters (`naftiko init`)."""

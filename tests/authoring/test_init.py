@@ -1,0 +1,79 @@
+"""`naftiko init` and `naftiko schema`: a newcomer's first capability runs at once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import httpx
+
+from conftest import ROOT, clean_env, naftiko_command
+from mcp_client import wire, with_client
+from naftiko.spec import check
+
+
+def naftiko(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*naftiko_command(), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_starter_is_valid_and_points_editors_at_the_schema(tmp_path: Path) -> None:
+    done = naftiko("init", "Shop Items", "-d", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    starter = tmp_path / "shop-items.yaml"
+    assert starter.read_text(encoding="utf-8").startswith(
+        "# yaml-language-server: $schema=./capability.schema.json\n"
+    )
+    assert json.loads((tmp_path / "capability.schema.json").read_text(encoding="utf-8"))
+    doc = check(starter, strict=True)
+    assert not doc.errors and not doc.warnings
+
+
+def test_starter_runs_offline_over_rest_and_mcp(tmp_path: Path, naftiko_run) -> None:
+    assert naftiko("init", "shop", "-d", str(tmp_path)).returncode == 0
+    running = naftiko_run(
+        str(tmp_path / "shop.yaml"),
+        f"--mock=shop={tmp_path / 'shop.openapi.yaml'}",
+        "--port=shop-rest=0",
+        "--port=shop-mcp=0",
+        env=clean_env(SHOP_API_KEY="any"),
+    )
+    assert httpx.get(running.urls["shop-rest"] + "/items/42").json() == {
+        "id": "42",
+        "name": "The answer",
+    }
+
+    async def work(client):
+        return wire(await client.call_tool("get-item", {"id": "42"}))
+
+    result = with_client(running.urls["shop-mcp"] + "/mcp", work)
+    assert result["structuredContent"] == {"id": "42", "name": "The answer"}
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
+    assert naftiko("init", "shop", "-d", str(tmp_path)).returncode == 0
+    again = naftiko("init", "shop", "-d", str(tmp_path))
+    assert again.returncode == 1
+    assert "exists" in again.stderr
+
+
+def test_init_from_openapi_imports_every_operation(tmp_path: Path) -> None:
+    spec = ROOT / "capabilities" / "kombo" / "kombo-openapi.json"
+    done = naftiko("init", "kombo", "--from-openapi", str(spec), "-d", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    doc = check(tmp_path / "kombo.yaml", strict=True)
+    assert not doc.errors
+
+
+def test_schema_command_prints_the_packaged_schema() -> None:
+    done = naftiko("schema")
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["$schema"].endswith("2020-12/schema")
