@@ -647,3 +647,40 @@ def init(name: str, spec: str | None, directory: str) -> None:
         sys.exit(1)
     for path in written:
         click.echo(f"wrote {path}", err=True)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Findings as text lines, JSON, or SARIF 2.1.0 for code-scanning tools.",
+)
+def lint(files: tuple[str, ...], fmt: str) -> None:
+    """Advice the schema cannot give: naming, descriptions, unused binds, unreachable
+    operations, plain-text secrets. Exit 1 when an error-level finding (or an invalid file)."""
+    from naftiko.authoring.lint import lint as lint_document
+    from naftiko.authoring.sarif import sarif
+    from naftiko.spec import check
+
+    findings: list[Diagnostic] = []
+    for file in files:
+        try:
+            doc = check(file)
+        except SpecError as exc:
+            findings.extend(exc.diagnostics)
+            continue
+        findings.extend(doc.errors)
+        findings.extend(lint_document(doc))
+    failed = any(f.severity == "error" for f in findings)
+    if fmt == "json":
+        click.echo(json.dumps([f.as_dict() for f in findings], indent=2))
+    elif fmt == "sarif":
+        click.echo(json.dumps(sarif(findings, __version__), indent=2))
+    else:
+        _report(findings)
+        click.echo(f"{len(findings)} finding(s) in {len(files)} file(s)", err=True)
+    sys.exit(1 if failed else 0)

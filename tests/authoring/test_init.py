@@ -35,6 +35,9 @@ def test_starter_is_valid_and_points_editors_at_the_schema(tmp_path: Path) -> No
     assert json.loads((tmp_path / "capability.schema.json").read_text(encoding="utf-8"))
     doc = check(starter, strict=True)
     assert not doc.errors and not doc.warnings
+    linted = naftiko("lint", "--format", "json", str(starter))
+    codes = {f["code"] for f in json.loads(linted.stdout)}
+    assert codes <= {"baseuri-example"}  # the starter's placeholder upstream, by design
 
 
 def test_starter_runs_offline_over_rest_and_mcp(tmp_path: Path, naftiko_run) -> None:
