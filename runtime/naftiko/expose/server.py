@@ -408,35 +408,21 @@ def _unknown_names(capabilities: Sequence[Capability], options: ServeOptions) ->
         return []
     adapters = {a.namespace for c in capabilities for a in c.exposes}
     consumes = {n.namespace for c in capabilities for n in c.consumes}
-    found = []
-    for name in sorted(set(options.ports) - adapters):
-        found.append(
-            Diagnostic(
-                "error",
-                f"--port names unknown adapter '{name}'",
-                hint=f"adapter namespaces: {', '.join(sorted(adapters)) or 'none'}",
-                code="port",
-            )
+    checks = (
+        ("--port", "adapter", options.ports, adapters),
+        ("--mock", "consumes namespace", options.mocks, consumes),
+        ("--base-uri", "consumes namespace", options.base_uris, consumes),
+    )
+    return [
+        Diagnostic(
+            "error",
+            f"{flag} names unknown {what} '{name}'",
+            hint=f"{what}s: {', '.join(sorted(known)) or 'none'}",
+            code=flag.removeprefix("--"),
         )
-    for name in sorted(set(options.mocks) - consumes):
-        found.append(
-            Diagnostic(
-                "error",
-                f"--mock names unknown consumes namespace '{name}'",
-                hint=f"consumes namespaces: {', '.join(sorted(consumes)) or 'none'}",
-                code="mock",
-            )
-        )
-    for name in sorted(set(options.base_uris) - consumes):
-        found.append(
-            Diagnostic(
-                "error",
-                f"--base-uri names unknown consumes namespace '{name}'",
-                hint=f"consumes namespaces: {', '.join(sorted(consumes)) or 'none'}",
-                code="base-uri",
-            )
-        )
-    return found
+        for flag, what, given, known in checks
+        for name in sorted(set(given) - known)
+    ]
 
 
 def _port_clashes(listeners: Sequence[_Listener]) -> list[Diagnostic]:
