@@ -684,3 +684,39 @@ def lint(files: tuple[str, ...], fmt: str) -> None:
         _report(findings)
         click.echo(f"{len(findings)} finding(s) in {len(files)} file(s)", err=True)
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option(
+    "--target",
+    type=click.Choice(["docker", "compose", "kubernetes"]),
+    required=True,
+    help="docker: a Dockerfile baking the capability; compose: plus compose.yaml; "
+    "kubernetes: Deployment, Services and a Secret of the bound variables.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(file_okay=False), default="deploy", show_default=True
+)
+@click.option(
+    "--replicas",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Replicas (Kubernetes); more than one makes MCP adapters stateless.",
+)
+def deploy(file: str, target: str, output: str, replicas: int) -> None:
+    """Write what runs FILE as one container. Secret values are never written, only names."""
+    from naftiko.authoring.deploy import write
+    from naftiko.spec import load
+
+    try:
+        written = write(load(file), target, Path(output), replicas)
+    except SpecError as exc:
+        _report(exc.diagnostics)
+        sys.exit(1)
+    except NaftikoError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for path in written:
+        click.echo(f"wrote {path}", err=True)

@@ -1,0 +1,268 @@
+"""`naftiko deploy`: what it takes to run one capability as one container.
+
+- docker: a Dockerfile that bakes the capability and the files it reads (imports, file binds)
+  into an image based on ours, with those files under `capability/`;
+- compose: that, plus a compose file (ports, the bound variables taken from the environment,
+  read-only root, health check on the control port);
+- kubernetes: a Deployment (probes on the control port, non-root, read-only root, resource
+  requests), a Service per adapter port and a Secret named for the capability whose keys are
+  the bound variables, passed as environment variables; files that `file://` binds read are
+  a second Secret, mounted where the binds look. `replicas > 1` makes MCP stateless.
+
+Secret values are never written, and bind files are never copied into an image: only their
+names, with empty values to fill in.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from naftiko.errors import NaftikoError
+from naftiko.openapi.importer import slug
+from naftiko.spec.imports import location_path
+from naftiko.spec.model import Capability
+from naftiko.spec.yaml import read
+
+CONTROL_PORT = 9100
+UID = 10001
+_READY = (
+    "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen("
+    f"'http://127.0.0.1:{CONTROL_PORT}/health/ready', timeout=2).status == 200 else 1)"
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    name: str
+    files: dict[Path, Path]  # source file -> path under capability/ (baked into the image)
+    secret_files: tuple[Path, ...]  # file binds: under capability/, mounted at run time
+    ports: dict[str, tuple[str, int]]  # adapter namespace -> (port name, port)
+    variables: tuple[str, ...]  # bound environment variables
+    stateless: bool
+
+
+def plan(capability: Capability, replicas: int = 1) -> Plan:
+    root = capability.path.parent.resolve()
+    files: dict[Path, Path] = {capability.path.resolve(): Path("capability.yaml")}
+    imports, binds = _read_files(capability)
+    for source in imports:
+        files[source] = _inside(source, root)
+    secret_files = tuple(_inside(source, root) for source in binds)
+    served = [
+        a
+        for a in capability.exposes
+        if a.type in ("rest", "mcp", "skill") and a.port and a.transport != "stdio"
+    ]
+    ports = {a.namespace: (f"{a.type}{i}", int(a.port or 0)) for i, a in enumerate(served)}
+    variables = tuple(
+        dict.fromkeys(v for b in capability.binds if b.location is None for v in b.keys.values())
+    )
+    name = slug(capability.label) or slug(capability.path.stem) or "capability"
+    return Plan(name, files, secret_files, ports, variables, replicas > 1)
+
+
+def _inside(source: Path, root: Path) -> Path:
+    try:
+        return source.relative_to(root)
+    except ValueError:
+        raise NaftikoError(
+            f"{source} lies outside {root}",
+            hint="keep the files a capability reads beside it or below it",
+        ) from None
+
+
+def write(capability: Capability, target: str, out: Path, replicas: int = 1) -> list[Path]:
+    found = plan(capability, replicas)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    if target in ("docker", "compose"):
+        for source, relative in found.files.items():
+            destination = out / "capability" / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if source.is_dir():
+                shutil.copytree(source, destination, dirs_exist_ok=True)
+            else:
+                shutil.copyfile(source, destination)
+            written.append(destination)
+        written.append(_text(out / "Dockerfile", _dockerfile()))
+        written.append(_text(out / ".dockerignore", "secrets/\n"))
+    if target == "compose":
+        written.append(_text(out / "compose.yaml", yaml.safe_dump(compose(found), sort_keys=False)))
+    if target == "kubernetes":
+        documents = kubernetes(found, replicas)
+        text = yaml.safe_dump_all(documents, sort_keys=False)
+        written.append(_text(out / "kubernetes.yaml", text))
+    return written
+
+
+def compose(found: Plan) -> dict[str, Any]:
+    environment = {v: f"${{{v}:?set {v}}}" for v in found.variables}
+    if found.stateless:
+        environment["NAFTIKO_MCP_STATELESS"] = "1"
+    ports = [f"{p}:{p}" for _, p in found.ports.values()] + [f"{CONTROL_PORT}:{CONTROL_PORT}"]
+    service: dict[str, Any] = {
+        "build": {"context": "."},
+        "image": f"{found.name}:latest",
+        "ports": ports,
+        "read_only": True,
+        "user": f"{UID}:{UID}",
+        "healthcheck": {
+            "test": ["CMD", "python3", "-c", _READY],
+            "interval": "10s",
+            "timeout": "3s",
+            "retries": 3,
+        },
+        "stop_grace_period": "35s",
+        "restart": "unless-stopped",
+    }
+    if environment:
+        service["environment"] = environment
+    if found.secret_files:  # secrets stay out of the image: mounted from ./secrets/
+        service["volumes"] = [
+            f"./secrets/{path.as_posix()}:/capability/{path.as_posix()}:ro"
+            for path in found.secret_files
+        ]
+    return {"services": {found.name: service}}
+
+
+def kubernetes(found: Plan, replicas: int) -> list[dict[str, Any]]:
+    labels = {"app.kubernetes.io/name": found.name}
+    env: list[dict[str, Any]] = [
+        {
+            "name": v,
+            "valueFrom": {"secretKeyRef": {"name": found.name, "key": v}},
+        }
+        for v in found.variables
+    ]
+    if found.stateless:
+        env.append({"name": "NAFTIKO_MCP_STATELESS", "value": "1"})
+    probe = {"httpGet": {"path": "/health/live", "port": "control"}, "periodSeconds": 10}
+    ready = {"httpGet": {"path": "/health/ready", "port": "control"}, "periodSeconds": 5}
+    container: dict[str, Any] = {
+        "name": found.name,
+        "image": f"{found.name}:latest",
+        "ports": [
+            {"name": port_name, "containerPort": port} for port_name, port in found.ports.values()
+        ]
+        + [{"name": "control", "containerPort": CONTROL_PORT}],
+        "livenessProbe": probe,
+        "readinessProbe": ready,
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": UID,
+            "runAsGroup": UID,
+            "readOnlyRootFilesystem": True,
+            "allowPrivilegeEscalation": False,
+            "capabilities": {"drop": ["ALL"]},
+        },
+    }
+    if env:
+        container["env"] = env
+    files_secret = f"{found.name}-files"
+    if found.secret_files:
+        container["volumeMounts"] = [
+            {
+                "name": "bound-files",
+                "mountPath": f"/capability/{path.as_posix()}",
+                "subPath": path.name,
+                "readOnly": True,
+            }
+            for path in found.secret_files
+        ]
+    documents: list[dict[str, Any]] = []
+    if found.secret_files:
+        documents.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": files_secret, "labels": labels},
+                "type": "Opaque",
+                "stringData": {path.name: "" for path in found.secret_files},
+            }
+        )
+    if found.variables:
+        documents.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"name": found.name, "labels": labels},
+                "type": "Opaque",
+                "stringData": dict.fromkeys(found.variables, ""),
+            }
+        )
+    documents.append(
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": found.name, "labels": labels},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "terminationGracePeriodSeconds": 35,
+                        "securityContext": {"runAsNonRoot": True},
+                        "containers": [container],
+                        **(
+                            {
+                                "volumes": [
+                                    {"name": "bound-files", "secret": {"secretName": files_secret}}
+                                ]
+                            }
+                            if found.secret_files
+                            else {}
+                        ),
+                    },
+                },
+            },
+        }
+    )
+    for namespace, (port_name, port) in found.ports.items():
+        documents.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": f"{found.name}-{slug(namespace)}"[:63], "labels": labels},
+                "spec": {
+                    "selector": labels,
+                    "ports": [{"name": "http", "port": port, "targetPort": port_name}],
+                },
+            }
+        )
+    return documents
+
+
+def _dockerfile() -> str:
+    return (
+        "# The capability baked into the naftiko image; build it with `docker build -t NAME .`\n"
+        "ARG NAFTIKO_IMAGE=naftiko:latest\n"
+        "FROM ${NAFTIKO_IMAGE}\n"
+        f"COPY --chown={UID}:{UID} capability/ /capability/\n"
+    )
+
+
+def _read_files(capability: Capability) -> tuple[list[Path], list[Path]]:
+    """Files the capability reads besides itself: consumes imports, and file binds."""
+    base = capability.path.parent
+    data = read(capability.path).data
+    body = data.get("capability") if isinstance(data, dict) else None
+    entries = (body or {}).get("consumes") if isinstance(body, dict) else None
+    imports = [
+        location_path(entry["location"], base)
+        for entry in entries or []
+        if isinstance(entry, dict) and isinstance(entry.get("location"), str)
+    ]
+    binds = [location_path(b.location, base) for b in capability.binds if b.location]
+    return list(dict.fromkeys(imports)), list(dict.fromkeys(binds))
+
+
+def _text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,114 @@
+"""`naftiko deploy`: Docker, compose and Kubernetes output for one capability, no secrets."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from conftest import ROOT, clean_env, naftiko_command
+
+KOMBO = ROOT / "capabilities" / "kombo" / "kombo-general.yaml"
+SECRET = "kombo-live-secret-value-1"
+
+
+def deploy(path: Path, target: str, out: Path, *extra: str) -> None:
+    done = subprocess.run(
+        [*naftiko_command(), "deploy", str(path), "--target", target, "-o", str(out), *extra],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(KOMBO_API_KEY=SECRET),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def every_text(out: Path) -> str:
+    return "".join(p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file())
+
+
+def test_kubernetes_manifests_validate_and_carry_probes_and_security(tmp_path: Path) -> None:
+    deploy(KOMBO, "kubernetes", tmp_path, "--replicas", "3")
+    documents = list(yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text("utf-8")))
+    for document in documents:
+        kubernetes_validate.validate(document, kubernetes_validate.latest_version(), strict=True)
+    kinds = [d["kind"] for d in documents]
+    assert kinds == ["Secret", "Deployment", "Service", "Service"]
+    secret = documents[0]
+    assert secret["stringData"] == {"KOMBO_API_KEY": ""}
+    deployment = documents[1]["spec"]
+    assert deployment["replicas"] == 3
+    container = deployment["template"]["spec"]["containers"][0]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health/live"
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["runAsNonRoot"] is True
+    assert {p["containerPort"] for p in container["ports"]} == {8080, 9090, 9100}
+    assert {"name": "NAFTIKO_MCP_STATELESS", "value": "1"} in container["env"]
+    assert SECRET not in every_text(tmp_path)
+
+
+def test_compose_takes_secrets_from_the_environment(tmp_path: Path) -> None:
+    deploy(KOMBO, "compose", tmp_path)
+    service = yaml.safe_load((tmp_path / "compose.yaml").read_text("utf-8"))["services"]
+    [(_, config)] = service.items()
+    assert config["read_only"] is True
+    assert config["environment"] == {"KOMBO_API_KEY": "${KOMBO_API_KEY:?set KOMBO_API_KEY}"}
+    assert set(config["ports"]) == {"8080:8080", "9090:9090", "9100:9100"}
+    assert (tmp_path / "capability" / "capability.yaml").is_file()
+    assert SECRET not in every_text(tmp_path)
+
+
+def test_bind_files_are_mounted_never_baked(tmp_path: Path, corpus: Path) -> None:
+    step10 = corpus / "naftiko-tutorial" / "step-10-shipyard-rest-adapter.yml"
+    deploy(step10, "compose", tmp_path / "compose")
+    out = tmp_path / "compose"
+    assert (out / "capability" / "shared" / "step7-registry-consumes.yml").is_file()
+    assert not (out / "capability" / "shared" / "secrets.yaml").exists()
+    service = next(
+        iter(yaml.safe_load((out / "compose.yaml").read_text("utf-8"))["services"].values())
+    )
+    assert service["volumes"] == [
+        "./secrets/shared/secrets.yaml:/capability/shared/secrets.yaml:ro"
+    ]
+    assert "dummy-token" not in every_text(out)
+    deploy(step10, "kubernetes", tmp_path / "k8s")
+    documents = list(yaml.safe_load_all((tmp_path / "k8s" / "kubernetes.yaml").read_text("utf-8")))
+    files = next(d for d in documents if d["metadata"]["name"].endswith("-files"))
+    assert files["stringData"] == {"secrets.yaml": ""}
+    for document in documents:
+        kubernetes_validate.validate(document, kubernetes_validate.latest_version(), strict=True)
+
+
+def test_files_outside_the_capability_directory_are_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "shared.yaml"
+    shared.write_text("KOMBO_API_KEY: x\n", encoding="utf-8")
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    text = KOMBO.read_text(encoding="utf-8").replace(
+        "- namespace: env\n", "- namespace: env\n  location: file:///../shared.yaml\n"
+    )
+    path = inner / "cap.yaml"
+    path.write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        [*naftiko_command(), "deploy", str(path), "--target", "docker", "-o", str(tmp_path / "o")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "outside" in done.stderr
+
+
+@pytest.mark.parametrize("target", ["docker", "compose"])
+def test_dockerfile_builds_on_our_image(target: str, tmp_path: Path) -> None:
+    deploy(KOMBO, target, tmp_path)
+    dockerfile = (tmp_path / "Dockerfile").read_text(encoding="utf-8")
+    assert "FROM ${NAFTIKO_IMAGE}" in dockerfile
+    assert "COPY --chown=10001:10001 capability/ /capability/" in dockerfile
