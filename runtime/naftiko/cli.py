@@ -357,6 +357,10 @@ def run(
 
     Everything is loaded and checked before any port opens; on any error nothing starts
     and every error is listed (exit 1). Stopping drains in-flight requests (exit 0).
+
+    Logging is set before the command: naftiko --log-level LEVEL (NAFTIKO_LOG_LEVEL)
+    --log-format text|json (NAFTIKO_LOG_FORMAT) run FILE. One base URI also comes from
+    NAFTIKO_BASE_URI_<NS>.
     """
     from naftiko.consume.client import Timeouts
     from naftiko.expose.httpserver import Limits

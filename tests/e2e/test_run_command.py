@@ -138,3 +138,16 @@ def test_sigterm_lets_in_flight_requests_finish_then_exits_0(serve, naftiko_run)
     assert statuses == [200] * 20
     assert code == 0
     assert "stopped" in running.log()
+
+
+def test_readme_lists_every_variable_run_reads() -> None:
+    import re
+
+    done = subprocess.run(
+        [*naftiko_command(), "run", "--help"], capture_output=True, text=True, timeout=30
+    )
+    in_help = set(re.findall(r"NAFTIKO_[A-Z_]+", done.stdout)) - {"NAFTIKO_BASE_URI_"}
+    readme = (FIXTURES.parent.parent / "README.md").read_text(encoding="utf-8")
+    table = set(re.findall(r"`(NAFTIKO_[A-Z_]+)`", readme))
+    assert {"NAFTIKO_LOG_LEVEL", "NAFTIKO_LOG_FORMAT", "NAFTIKO_CONTROL_PORT"} <= in_help
+    assert in_help <= table
