@@ -578,8 +578,10 @@ def import_openapi_command(
     """Turn an OpenAPI 2.0/3.0/3.1 document (JSON or YAML) into capabilities, one per tag."""
     import yaml
 
+    from naftiko.authoring.starter import HEADER, SCHEMA_FILE
     from naftiko.openapi.importer import import_openapi, slug, tags_of
     from naftiko.openapi.mock import read_document
+    from naftiko.spec.schema import schema_text
 
     try:
         document = read_document(spec)
@@ -597,7 +599,13 @@ def import_openapi_command(
     capabilities = [(tag, import_openapi(document, tag)) for tag in wanted]
 
     def text(capability: dict[str, Any]) -> str:
-        return yaml.safe_dump(capability, sort_keys=False, allow_unicode=True, width=100)
+        body = yaml.safe_dump(capability, sort_keys=False, allow_unicode=True, width=100)
+        return HEADER + body
+
+    def schema_beside(folder: Path) -> None:
+        schema = folder / SCHEMA_FILE
+        if not schema.exists():
+            schema.write_text(schema_text(), encoding="utf-8")
 
     if output is None:
         click.echo("---\n".join(text(c) for _, c in capabilities), nl=False)
@@ -605,9 +613,11 @@ def import_openapi_command(
     target = Path(output)
     if len(capabilities) == 1 and not target.is_dir():
         target.write_text(text(capabilities[0][1]), encoding="utf-8")
+        schema_beside(target.parent)
         click.echo(f"wrote {target}", err=True)
         return
     target.mkdir(parents=True, exist_ok=True)
+    schema_beside(target)
     for tag, capability in capabilities:
         namespace = capability["capability"]["consumes"][0]["namespace"]
         path = target / f"{namespace if tag else slug(namespace)}.yaml"

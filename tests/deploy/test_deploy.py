@@ -8,6 +8,7 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 import yaml
+from compose_spec import PyCompose
 
 from conftest import ROOT, clean_env, naftiko_command
 
@@ -50,6 +51,14 @@ def test_kubernetes_manifests_validate_and_carry_probes_and_security(tmp_path: P
     assert {p["containerPort"] for p in container["ports"]} == {8080, 9090, 9100}
     assert {"name": "NAFTIKO_MCP_STATELESS", "value": "1"} in container["env"]
     assert SECRET not in every_text(tmp_path)
+
+
+def test_compose_file_is_valid_compose(tmp_path: Path) -> None:
+    deploy(KOMBO, "compose", tmp_path, "--replicas", "2")
+    text = (tmp_path / "compose.yaml").read_text("utf-8")
+    assert PyCompose.from_yaml(text).service_names() == ["kombo-api"]
+    with pytest.raises(ValueError):  # the validator does refuse what the spec forbids
+        PyCompose.from_yaml(text.replace("read_only: true", "read_only: maybe"))
 
 
 def test_compose_takes_secrets_from_the_environment(tmp_path: Path) -> None:

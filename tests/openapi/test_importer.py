@@ -164,6 +164,9 @@ def test_import_command_writes_one_file_per_tag(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     files = sorted(p.name for p in tmp_path.glob("*.yaml"))
     assert len(files) == 8
+    assert (tmp_path / "capability.schema.json").is_file()
+    header = "# yaml-language-server: $schema=./capability.schema.json\n"
+    assert all((tmp_path / f).read_text(encoding="utf-8").startswith(header) for f in files)
     total = 0
     for path in tmp_path.glob("*.yaml"):
         capability = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -190,3 +193,8 @@ def test_unknown_tag_names_the_known_ones() -> None:
     )
     assert done.returncode == 1
     assert "Unified ATS API" in done.stderr
+
+
+def test_the_schema_beside_the_kombo_files_is_ours() -> None:
+    beside = (KOMBO / "capability.schema.json").read_text(encoding="utf-8")
+    assert beside == (ROOT / "schemas" / "capability.schema.json").read_text(encoding="utf-8")
