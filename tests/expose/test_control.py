@@ -100,3 +100,21 @@ def test_control_adapter_declared_in_the_file(serve, naftiko_run, tmp_path) -> N
         str(path), f"--base-uri=echo={upstream.url}", env=clean_env(SHOP_UPSTREAM_TOKEN=SECRET)
     )
     assert httpx.get(running.urls["control"] + "/health/ready").status_code == 200
+
+
+def test_ready_is_503_until_every_adapter_listens() -> None:
+    import asyncio
+
+    from aiohttp.test_utils import make_mocked_request
+
+    from naftiko.expose.control import ControlAdapter, Health
+
+    health = Health()
+    control = ControlAdapter(health, lambda: {})
+
+    def ready() -> int:
+        return asyncio.run(control.handle(make_mocked_request("GET", "/health/ready"))).status
+
+    assert ready() == 503  # prepared, nothing listening yet
+    health.ready = True
+    assert ready() == 200
