@@ -14,7 +14,7 @@ from naftiko.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
-from naftiko.spec import Capability, load
+from naftiko.spec import Capability, check, load
 
 __version__ = "0.1.0"
 
@@ -29,5 +29,6 @@ __all__ = [
     "UpstreamError",
     "UpstreamUnavailable",
     "__version__",
+    "check",
     "load",
 ]
