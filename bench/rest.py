@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 CAPABILITY = HERE / "rest.yaml"
@@ -40,6 +41,17 @@ def _loop_runner():  # type: ignore[no-untyped-def]
     except ImportError:
         return asyncio.run
     return lambda coro: uvloop.run(coro)
+
+
+async def _serve(app: Any, port: int) -> None:
+    """Serve ``app`` on 127.0.0.1:port, say so, and run until killed."""
+    from aiohttp import web
+
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()
+    print("listening", port, flush=True)
+    await asyncio.Event().wait()
 
 
 def serve_upstream(port: int) -> None:
@@ -58,16 +70,9 @@ def serve_upstream(port: int) -> None:
         body = json.dumps({**item, "id": request.match_info["id"]}).encode()
         return web.Response(body=body, content_type="application/json")
 
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_get("/items/{id}", get_item)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()
-        print("listening", port, flush=True)
-        await asyncio.Event().wait()
-
-    _loop_runner()(main())
+    app = web.Application()
+    app.router.add_get("/items/{id}", get_item)
+    _loop_runner()(_serve(app, port))
 
 
 def serve_proxy(port: int, upstream: str) -> None:
@@ -87,11 +92,7 @@ def serve_proxy(port: int, upstream: str) -> None:
 
         app = web.Application()
         app.router.add_get("/items/{id}", proxy)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port, backlog=1024).start()
-        print("listening", port, flush=True)
-        await asyncio.Event().wait()
+        await _serve(app, port)
 
     _loop_runner()(main())
 

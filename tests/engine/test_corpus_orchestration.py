@@ -87,14 +87,10 @@ def test_orchestrated_units_run(name: str, corpus: Path, serve, monkeypatch) -> 
         return outcomes
 
     outcomes = asyncio.run(run_all())
-    ran = [o for o in outcomes if isinstance(o[1], int)]
-    disabled = [o for o in outcomes if isinstance(o[1], str) and "cannot run" in o[1]]
-    assert len(ran) + len(disabled) + sum(isinstance(o[1], str) for o in outcomes) >= len(plans)
-    for target, outcome in outcomes:
-        if isinstance(outcome, str) and "cannot run" in outcome:
-            assert "script" in outcome or "calls unknown" in outcome or "unknown" in outcome, (
-                target,
-                outcome,
-            )
+    ran = [target for target, outcome in outcomes if isinstance(outcome, int)]
+    refused = {outcome for _, outcome in outcomes if isinstance(outcome, str)}
+    # a unit runs, or is disabled at load because it has a script step, or answers with
+    # the stand-in's error (which ours pass on); nothing else
+    assert all("script step" in o or o in ("UpstreamError", "InputError") for o in refused)
     if "script-step" not in name:
         assert ran, outcomes

@@ -104,7 +104,7 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
     if plan.mock:
         return Result(shape_outputs(plan.shapers, None, scope), 200)
     assert plan.call is not None
-    if plan.verbatim and plan.call.operation.output_format == "json":
+    if plan.verbatim:
         response = await plan.call.client.send(plan.call.recipe.build(scope))
         kind = response.content_type.split(";")[0].strip().lower()
         if response.body and (kind in _JSON_TYPES or kind.endswith("+json")):

@@ -73,11 +73,8 @@ class ExposedPlan:
     mock: bool = False
     disabled: str = ""
     orchestration: Orchestration | None = None
-
-    @property
-    def verbatim(self) -> bool:
-        """The output is the upstream JSON body itself, so its bytes may pass unchanged."""
-        return len(self.shapers) == 1 and self.shapers[0].identity and not self.shapers[0].name
+    # The output is the upstream JSON body itself, so its bytes may pass unchanged.
+    verbatim: bool = False
 
 
 Plan = ConsumedPlan | ExposedPlan
@@ -217,7 +214,9 @@ def _compile_unit(
         call = plans.get(unit.call)
         if not isinstance(call, ConsumedPlan):
             return replace(base, disabled=f"'{unit.target}' calls unknown '{unit.call}'")
-        return replace(ready, call=call)
+        identity = len(shapers) == 1 and shapers[0].identity and not shapers[0].name
+        json_answer = call.operation.output_format == "json"
+        return replace(ready, call=call, verbatim=identity and json_answer)
     if any(o.mock for o in shapers):
         return replace(ready, mock=True)
     return replace(base, disabled=f"'{unit.target}' has no call, steps, ref or mock outputs")
