@@ -36,3 +36,20 @@ def with_client(
 def wire(value: Any) -> Any:
     """A result model as the JSON that crossed the wire."""
     return value.model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
+STATELESS_META = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientCapabilities": {},
+}
+
+
+def stateless_request(method: str, **params: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    """A raw 2026-07-28 request and the headers that must repeat it (SEP-2243)."""
+    body = {"jsonrpc": "2.0", "id": 5, "method": method, "params": {**params}}
+    body["params"]["_meta"] = STATELESS_META
+    headers = {"MCP-Protocol-Version": "2026-07-28", "Mcp-Method": method}
+    named = params.get("uri") if method == "resources/read" else params.get("name")
+    if isinstance(named, str):
+        headers["Mcp-Name"] = named
+    return body, headers

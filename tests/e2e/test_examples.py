@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from conftest import ROOT, clean_env, naftiko_command
+from mcp_client import stateless_request
 from upstreams import registry
 
 EXAMPLES = ROOT / "examples"
@@ -104,9 +105,8 @@ def test_every_example_starts_and_serves_its_openapi(example: Path, naftiko_run)
         if adapter.type == "rest":
             assert httpx.get(f"{url}/openapi.json").status_code == 200
         else:
-            ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
-            headers = {"MCP-Protocol-Version": "2026-07-28"}
-            assert httpx.post(f"{url}/mcp", json=ping, headers=headers).status_code == 200
+            discover, headers = stateless_request("server/discover")
+            assert httpx.post(f"{url}/mcp", json=discover, headers=headers).status_code == 200
 
 
 def test_quickstart_serves_its_rest_mock_at_once(naftiko_run) -> None:

@@ -9,6 +9,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from conftest import FIXTURES, clean_env
+from mcp_client import stateless_request
 from upstreams import echo
 
 SECRET = "shop-upstream-secret-3c1f"
@@ -43,15 +44,8 @@ def test_live_ready_status_and_metrics(serve, naftiko_run) -> None:
     assert {a["namespace"] for a in status["adapters"]} >= {"shop", "catalog", "control"}
     assert status["ready"] is True
     assert httpx.get(f"{running.urls['shop']}/items/1").status_code == 200
-    call = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "tools/call",
-        "params": {"name": "hello", "arguments": {"who": "Ada"}},
-    }
-    mcp = httpx.post(
-        running.urls["catalog"] + "/mcp", json=call, headers={"MCP-Protocol-Version": "2026-07-28"}
-    )
+    call, headers = stateless_request("tools/call", name="hello", arguments={"who": "Ada"})
+    mcp = httpx.post(running.urls["catalog"] + "/mcp", json=call, headers=headers)
     assert mcp.status_code == 200
     metrics = httpx.get(f"{control}/metrics").text
     assert (

@@ -101,10 +101,14 @@ def test_http_answers_or_refuses_every_body(
         assert is_answer(answer.json())
     if answer.status_code == 202:
         assert answer.content == b""
+    meta = {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+    }
     alive = httpx.post(
         url,
-        json={"jsonrpc": "2.0", "id": 1, "method": "ping"},
-        headers={**headers, "MCP-Protocol-Version": "2026-07-28"},
+        json={"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": {"_meta": meta}},
+        headers={**headers, "MCP-Protocol-Version": "2026-07-28", "Mcp-Method": "server/discover"},
         timeout=20,
     )
     assert "result" in alive.json()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import time
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
 from conftest import FIXTURES
+from mcp_client import STATELESS_META, stateless_request
 from naftiko.expose.httpserver import Limits
 from naftiko.expose.mcp.http import McpOptions, _Sessions
 from naftiko.expose.mcp.protocol import Peer
@@ -158,12 +163,88 @@ def test_stateless_option_issues_no_session(serve, serve_capability) -> None:
     assert result["structuredContent"] == {"greeting": "Hello, Ada!"}
 
 
+def stateless(method: str, **params: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    body, headers = stateless_request(method, **params)
+    return body, {**ACCEPT, **headers}
+
+
 def test_stateless_revision_needs_no_session(endpoint: str) -> None:
-    meta = {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}}
-    body = {"jsonrpc": "2.0", "id": 5, "method": "tools/list", "params": meta}
-    answer = httpx.post(endpoint, json=body, headers=ACCEPT)
+    body, headers = stateless("tools/list")
+    answer = httpx.post(endpoint, json=body, headers=headers)
     assert answer.status_code == 200
+    assert "Mcp-Session-Id" not in answer.headers
     assert answer.json()["result"]["resultType"] == "complete"
+
+
+def test_stateless_request_without_meta_is_400_with_its_id(endpoint: str) -> None:
+    body, headers = stateless("tools/list")
+    del body["params"]["_meta"]
+    answer = httpx.post(endpoint, json=body, headers=headers)
+    assert answer.status_code == 400
+    assert answer.json()["id"] == 5
+    assert answer.json()["error"]["code"] == -32602
+
+
+def test_unsupported_protocol_header_is_400_naming_both_versions(endpoint: str) -> None:
+    body, headers = stateless("server/discover")
+    body["params"]["_meta"] = {**STATELESS_META, "io.modelcontextprotocol/protocolVersion": "v9"}
+    answer = httpx.post(endpoint, json=body, headers={**headers, "MCP-Protocol-Version": "v9"})
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert (error["code"], error["data"]["requested"]) == (-32022, "v9")
+    assert "2026-07-28" in error["data"]["supported"]
+
+
+def test_protocol_header_differing_from_meta_is_a_header_mismatch(endpoint: str) -> None:
+    body, headers = stateless("server/discover")
+    body["params"]["_meta"] = {**STATELESS_META, "io.modelcontextprotocol/protocolVersion": "v9"}
+    answer = httpx.post(endpoint, json=body, headers=headers)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == -32020
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [
+        ("Mcp-Method", None),
+        ("Mcp-Method", "prompts/list"),
+        ("Mcp-Method", "TOOLS/CALL"),
+        ("Mcp-Name", None),
+        ("Mcp-Name", "other-tool"),
+    ],
+)
+def test_method_and_name_headers_must_repeat_the_body(endpoint: str, header, value) -> None:
+    body, headers = stateless("tools/call", name="hello", arguments={"who": "Ada"})
+    headers.pop(header)
+    if value is not None:
+        headers[header] = value
+    answer = httpx.post(endpoint, json=body, headers=headers)
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == -32020
+
+
+def test_name_header_is_trimmed_and_header_names_are_case_blind(endpoint: str) -> None:
+    body, _ = stateless("tools/call", name="hello", arguments={"who": "Ada"})
+    headers = {**ACCEPT, "mcp-protocol-version": "2026-07-28", "MCP-METHOD": "tools/call"}
+    headers["mcp-name"] = "  hello  "  # sent verbatim: httpx refuses the spaces
+    parts = urlsplit(endpoint)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("POST", parts.path, body=json.dumps(body), headers=headers)
+        answer = connection.getresponse()
+        status, payload = answer.status, json.loads(answer.read())
+    finally:
+        connection.close()
+    assert status == 200
+    assert payload["result"]["structuredContent"] == {"greeting": "Hello, Ada!"}
+
+
+@pytest.mark.parametrize("method", ["initialize", "ping", "resources/subscribe", "no/such"])
+def test_removed_and_unknown_methods_are_404_on_the_stateless_wire(endpoint, method) -> None:
+    body, headers = stateless(method)
+    answer = httpx.post(endpoint, json=body, headers=headers)
+    assert answer.status_code == 404
+    assert answer.json()["error"]["code"] == -32601
 
 
 def test_bearer_adapter_refuses_requests_without_the_token(

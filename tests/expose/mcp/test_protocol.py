@@ -82,9 +82,15 @@ def test_output_schema_is_listed_from_2025_06_18(server) -> None:
     assert new["result"]["tools"][0]["outputSchema"]["properties"]["greeting"]
 
 
+STATELESS_META = {
+    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+    "io.modelcontextprotocol/clientCapabilities": {},
+}
+
+
 def test_stateless_revision_from_request_meta(server) -> None:
     mcp, _ = server
-    meta = {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}}
+    meta = {"_meta": STATELESS_META}
     discovered = ask(mcp, "server/discover", meta, Peer())["result"]
     assert "2026-07-28" in discovered["supportedVersions"]
     assert discovered["resultType"] == "complete"
@@ -95,10 +101,50 @@ def test_stateless_revision_from_request_meta(server) -> None:
 
 def test_unknown_revision_in_meta_is_refused(server) -> None:
     mcp, _ = server
-    meta = {"_meta": {"io.modelcontextprotocol/protocolVersion": "2030-01-01"}}
+    meta = {"_meta": {**STATELESS_META, "io.modelcontextprotocol/protocolVersion": "2030-01-01"}}
     answer = ask(mcp, "tools/list", meta, Peer())
+    assert answer["id"] == 7
     assert answer["error"]["code"] == -32022
-    assert answer["error"]["data"]["requested"] == "2030-01-01"
+    assert answer["error"]["data"] == {"supported": ["2026-07-28"], "requested": "2030-01-01"}
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        {"io.modelcontextprotocol/clientCapabilities": {}},
+        {"io.modelcontextprotocol/protocolVersion": "2026-07-28"},
+    ],
+    ids=["without-version", "without-client-capabilities"],
+)
+def test_stateless_request_with_incomplete_meta_is_invalid(server, meta) -> None:
+    mcp, _ = server
+    answer = ask(mcp, "tools/list", {"_meta": meta}, Peer())
+    assert answer["id"] == 7
+    assert answer["error"]["code"] == -32602
+
+
+@pytest.mark.parametrize("method", ["initialize", "ping", "logging/setLevel", "no/such"])
+def test_stateless_revision_has_no_handshake_methods(server, method: str) -> None:
+    mcp, _ = server
+    answer = ask(mcp, method, {"_meta": STATELESS_META, "level": "info"}, Peer())
+    assert answer["error"]["code"] == -32601
+
+
+def test_stateless_revision_lists_empty_prompts_and_resources_with_hints(server) -> None:
+    mcp, _ = server
+    discovered = ask(mcp, "server/discover", {"_meta": STATELESS_META}, Peer())["result"]
+    assert {"tools", "prompts", "resources"} <= set(discovered["capabilities"])
+    for method in ("prompts/list", "resources/list", "resources/templates/list"):
+        listed = ask(mcp, method, {"_meta": STATELESS_META}, Peer())["result"]
+        assert (listed["cacheScope"], listed["ttlMs"]) == ("public", 0), method
+
+
+def test_stateless_unknown_resource_is_invalid_params_with_its_uri(server) -> None:
+    mcp, _ = server
+    params = {"_meta": STATELESS_META, "uri": "test://nowhere"}
+    answer = ask(mcp, "resources/read", params, Peer())
+    assert answer["error"]["code"] == -32602
+    assert answer["error"]["data"] == {"uri": "test://nowhere"}
 
 
 def test_lists_are_paginated_with_cursors(server) -> None:

@@ -15,7 +15,6 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,14 +27,15 @@ from naftiko.expose.auth import InboundAuth
 from naftiko.expose.httpserver import Limits, low_level_server
 from naftiko.expose.mcp.protocol import (
     DEFAULT_VERSION,
+    HANDSHAKE_VERSIONS,
     INVALID_REQUEST,
     PARSE_ERROR,
     STATELESS_VERSION,
-    VERSION_META,
-    VERSIONS,
     McpServer,
     Peer,
+    Wire,
     error,
+    is_stateless,
 )
 
 log = logging.getLogger("naftiko.mcp")
@@ -167,41 +167,47 @@ class McpHttpAdapter:
             return _json(400, error(None, PARSE_ERROR, "Parse error: the body is not JSON"))
         if message is None:
             return _json(400, error(None, PARSE_ERROR, "Parse error: empty body"))
-        header_version = request.headers.get("MCP-Protocol-Version")
-        if header_version is not None and header_version not in VERSIONS:
-            return _json(
-                400,
-                error(None, INVALID_REQUEST, f"Unsupported MCP-Protocol-Version: {header_version}"),
-            )
+        headers = request.headers
+        wire = Wire(
+            protocol_version=headers.get("MCP-Protocol-Version"),
+            method=headers.get("Mcp-Method"),
+            name=headers.get("Mcp-Name"),
+        )
         initialize = isinstance(message, dict) and message.get("method") == "initialize"
-        headers: dict[str, str] = {}
-        if self.options.stateless or initialize or _stateless(message, header_version):
-            peer = Peer(version=header_version or DEFAULT_VERSION)
+        answer_headers: dict[str, str] = {}
+        if _stateless(message, wire):
+            peer = Peer(version=STATELESS_VERSION)
+        elif self.options.stateless or initialize:
+            version = wire.protocol_version
+            peer = Peer(version=version if version in HANDSHAKE_VERSIONS else DEFAULT_VERSION)
         else:
-            session = request.headers.get("Mcp-Session-Id")
+            session = headers.get("Mcp-Session-Id")
             if session is None:
                 return _plain(400, "Bad Request: Mcp-Session-Id header is required")
             found = self.sessions.get(session)
             if found is None:
                 return _plain(404, "Not Found: unknown or expired session")
             peer = found
+        status = 200
         if isinstance(message, list):
             if peer.version != "2025-03-26" or not message:
                 refusal = "Invalid Request: batches need revision 2025-03-26"
                 return _json(400, error(None, INVALID_REQUEST, refusal))
             answer: Any = await self._batch(message, peer)
         else:
-            answer = await self.protocol.handle(message, peer)
+            status, answer = await self.protocol.answer(message, peer, wire)
         created = initialize and isinstance(answer, dict) and "result" in answer
-        if created and not self.options.stateless:
-            headers["Mcp-Session-Id"] = self.sessions.create(peer)
+        if created and not self.options.stateless and peer.version != STATELESS_VERSION:
+            answer_headers["Mcp-Session-Id"] = self.sessions.create(peer)
         if answer is None:
-            return web.Response(status=202, headers=headers)
+            return web.Response(status=202, headers=answer_headers)
         body = jsonio.dumps(answer)
-        if as_json:
-            return web.Response(body=body, content_type="application/json", headers=headers)
+        if as_json or status != 200:
+            return web.Response(
+                status=status, body=body, content_type="application/json", headers=answer_headers
+            )
         frame = b"event: message\ndata: " + body + b"\n\n"
-        return web.Response(body=frame, content_type="text/event-stream", headers=headers)
+        return web.Response(body=frame, content_type="text/event-stream", headers=answer_headers)
 
     async def _batch(self, messages: list[Any], peer: Peer) -> Any:
         answers = await asyncio.gather(*(self.protocol.handle(m, peer) for m in messages))
@@ -219,15 +225,12 @@ class McpHttpAdapter:
         return web.Response(status=200)
 
 
-def _stateless(message: Any, header_version: str | None) -> bool:
+def _stateless(message: Any, wire: Wire) -> bool:
     """A 2026-07-28 request: the revision comes with it, no session is involved."""
-    if header_version == STATELESS_VERSION:
-        return True
-    if isinstance(message, dict):
-        params = message.get("params")
-        meta = params.get("_meta") if isinstance(params, dict) else None
-        return isinstance(meta, Mapping) and meta.get(VERSION_META) == STATELESS_VERSION
-    return False
+    if not isinstance(message, dict):
+        return False
+    params = message.get("params")
+    return is_stateless(params if isinstance(params, dict) else {}, Peer(), wire)
 
 
 def _hostname(host: str) -> str:

@@ -1,9 +1,12 @@
 """JSON-RPC 2.0 and MCP, free of any transport: one message in, one answer (or none) out.
 
 Revisions: `initialize` echoes 2025-03-26, 2025-06-18 and 2025-11-25 and answers 2025-11-25
-to anything else; 2026-07-28 is stateless (`server/discover`, the version and client info in
-each request's `_meta`). What a result carries follows the revision in force for the request.
-Transports own sessions and headers; they pass the revision they know in a ``Peer``.
+to anything else; 2026-07-28 is stateless (`server/discover`, the version and client
+capabilities in each request's `_meta`). A request is a 2026-07-28 one when its transport says
+so or its `_meta` carries `io.modelcontextprotocol/` keys; such a request is held to that
+revision's rules (required `_meta`, matching headers, removed methods answered 404). What a
+result carries follows the revision in force for the request. Transports own sessions and
+headers; they pass the revision they know in a ``Peer`` and the request's headers in a ``Wire``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ LATEST = "2025-11-25"
 DEFAULT_VERSION = "2025-03-26"
 VERSION_META = "io.modelcontextprotocol/protocolVersion"
 CLIENT_INFO_META = "io.modelcontextprotocol/clientInfo"
+CLIENT_CAPABILITIES_META = "io.modelcontextprotocol/clientCapabilities"
+META_PREFIX = "io.modelcontextprotocol/"
 SERVER_INFO_META = "io.modelcontextprotocol/serverInfo"
 
 PARSE_ERROR = -32700
@@ -39,7 +44,14 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 RESOURCE_NOT_FOUND = -32002
+HEADER_MISMATCH = -32020
 UNSUPPORTED_VERSION = -32022
+# Methods the handshake revisions have and 2026-07-28 removed: unknown there (HTTP 404).
+REMOVED_STATELESS = frozenset(
+    {"initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"}
+)
+# The request parameter each method's `Mcp-Name` header repeats (SEP-2243).
+NAMED_BY = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 LOG_LEVELS = (
     "debug",
     "info",
@@ -62,12 +74,24 @@ class Peer:
     log_level: str = "info"
 
 
+@dataclass(frozen=True)
+class Wire:
+    """The HTTP headers of one request that 2026-07-28 asks to match its body."""
+
+    protocol_version: str | None = None
+    method: str | None = None
+    name: str | None = None
+
+
 class RpcError(Exception):
-    def __init__(self, code: int, message: str, data: Any = None) -> None:
+    """A JSON-RPC error answer; `status` is the HTTP status it takes on the stateless wire."""
+
+    def __init__(self, code: int, message: str, data: Any = None, status: int = 200) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.data = data
+        self.status = status
 
 
 def error(id_: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
@@ -100,6 +124,13 @@ class McpServer:
             self.capabilities["resources"] = {"listChanged": False}
         if adapter.prompts:
             self.capabilities["prompts"] = {"listChanged": False}
+        # 2026-07-28 clients list prompts and resources whatever is declared (caching hints):
+        # the stateless revision serves them, empty when the file has none, and says so.
+        self.stateless_capabilities: dict[str, Any] = {
+            "tools": {"listChanged": False},
+            "resources": {"listChanged": False},
+            "prompts": {"listChanged": False},
+        }
         self.server_info: dict[str, Any] = {"name": adapter.namespace, "version": __version__}
         if capability.label:
             self.server_info["title"] = capability.label
@@ -117,64 +148,131 @@ class McpServer:
         if adapter.prompts:
             self._methods["prompts/list"] = self._prompts_list
             self._methods["prompts/get"] = self._prompts_get
+        self._stateless_methods = {
+            name: handler
+            for name, handler in self._methods.items()
+            if name not in REMOVED_STATELESS
+        }
+        self._stateless_methods.update(
+            {
+                "resources/list": self._resources_list,
+                "resources/templates/list": self._templates_list,
+                "resources/read": self._resources_read,
+                "prompts/list": self._prompts_list,
+                "prompts/get": self._prompts_get,
+            }
+        )
 
     async def handle(self, message: Any, peer: Peer) -> dict[str, Any] | None:
         """The answer to one JSON-RPC message; None for notifications and responses."""
+        return (await self.answer(message, peer))[1]
+
+    async def answer(
+        self, message: Any, peer: Peer, wire: Wire | None = None
+    ) -> tuple[int, dict[str, Any] | None]:
+        """The HTTP status and answer for one message; `wire` holds the request's headers."""
         if not isinstance(message, dict):
-            return error(None, INVALID_REQUEST, "Invalid Request: expected a JSON-RPC object")
+            return 200, error(None, INVALID_REQUEST, "Invalid Request: expected a JSON-RPC object")
         id_ = message.get("id")
         if message.get("jsonrpc") != "2.0":
-            return error(_safe_id(id_), INVALID_REQUEST, "Invalid Request: jsonrpc must be '2.0'")
+            refusal = "Invalid Request: jsonrpc must be '2.0'"
+            return 200, error(_safe_id(id_), INVALID_REQUEST, refusal)
         method = message.get("method")
         if method is None:
             if "result" in message or "error" in message:
-                return None  # a response from the client: nothing to answer
-            return error(_safe_id(id_), INVALID_REQUEST, "Invalid Request: no method")
+                return 202, None  # a response from the client: nothing to answer
+            return 200, error(_safe_id(id_), INVALID_REQUEST, "Invalid Request: no method")
         if not isinstance(method, str):
-            return error(_safe_id(id_), INVALID_REQUEST, "Invalid Request: method must be a string")
+            refusal = "Invalid Request: method must be a string"
+            return 200, error(_safe_id(id_), INVALID_REQUEST, refusal)
         if "id" not in message:
             self._notification(method, peer)
-            return None
+            return 202, None
         if not _valid_id(id_):
-            return error(None, INVALID_REQUEST, "Invalid Request: id must be a string or number")
+            refusal = "Invalid Request: id must be a string or number"
+            return 200, error(None, INVALID_REQUEST, refusal)
         params = message.get("params")
         if params is not None and not isinstance(params, dict):
-            return error(id_, INVALID_PARAMS, "Invalid params: params must be an object")
+            return 200, error(id_, INVALID_PARAMS, "Invalid params: params must be an object")
         params = params or {}
         try:
-            version = self._version(params, peer)
-            if method == "initialize":
-                result = self._initialize(params, peer)
+            if is_stateless(params, peer, wire):
+                version = STATELESS_VERSION
+                handler = self._stateless_handler(method, params, wire)
             else:
-                handler = self._methods.get(method)
-                if handler is None:
-                    raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method}")
-                result = await handler(params, version, peer)
+                version = peer.version
+                handler = self._handler(method)
+            result = await handler(params, version, peer)
         except RpcError as exc:
-            return error(id_, exc.code, exc.message, exc.data)
+            return exc.status, error(id_, exc.code, exc.message, exc.data)
         except Exception:
             log.exception("%s: %s failed", self.name, method)
-            return error(id_, INTERNAL_ERROR, "Internal error")
+            return 200, error(id_, INTERNAL_ERROR, "Internal error")
         if version == STATELESS_VERSION:
             result.setdefault("resultType", "complete")
-        return {"jsonrpc": "2.0", "id": id_, "result": result}
+        return 200, {"jsonrpc": "2.0", "id": id_, "result": result}
+
+    def _handler(self, method: str) -> Any:
+        if method == "initialize":
+            return self._initialize
+        handler = self._methods.get(method)
+        if handler is None:
+            raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method}")
+        return handler
+
+    def _stateless_handler(self, method: str, params: Mapping[str, Any], wire: Wire | None) -> Any:
+        """Check a 2026-07-28 request against its revision's rules; its method's handler."""
+        meta = params.get("_meta")
+        header = wire.protocol_version if wire is not None else None
+        if header is not None and header not in VERSIONS:
+            said = meta.get(VERSION_META) if isinstance(meta, dict) else None
+            if said is None or said == header:
+                raise _unsupported(header)
+        if not isinstance(meta, dict):
+            raise RpcError(INVALID_PARAMS, "Invalid params: _meta is required", status=400)
+        for key in (VERSION_META, CLIENT_CAPABILITIES_META):
+            if key not in meta:
+                raise RpcError(INVALID_PARAMS, f"Invalid params: _meta needs '{key}'", status=400)
+        requested = meta[VERSION_META]
+        if wire is not None:
+            if wire.protocol_version is not None and wire.protocol_version != requested:
+                raise RpcError(
+                    HEADER_MISMATCH,
+                    "Header mismatch: MCP-Protocol-Version differs from _meta's protocol version",
+                    status=400,
+                )
+            if wire.method != method:
+                told = "missing" if wire.method is None else f"'{wire.method}'"
+                raise RpcError(
+                    HEADER_MISMATCH,
+                    f"Header mismatch: Mcp-Method is {told}, the body's method is '{method}'",
+                    status=400,
+                )
+            named_by = NAMED_BY.get(method)
+            if named_by is not None and wire.name is None:
+                raise RpcError(HEADER_MISMATCH, "Header mismatch: Mcp-Name is missing", status=400)
+            if (
+                named_by is not None
+                and wire.name is not None
+                and wire.name.strip() != params.get(named_by)
+            ):
+                raise RpcError(
+                    HEADER_MISMATCH,
+                    f"Header mismatch: Mcp-Name differs from params.{named_by}",
+                    status=400,
+                )
+        if requested != STATELESS_VERSION:
+            raise _unsupported(requested)
+        handler = self._stateless_methods.get(method)
+        if handler is None:
+            raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method}", status=404)
+        return handler
 
     # --- version and lifecycle -------------------------------------------------------------
 
-    def _version(self, params: Mapping[str, Any], peer: Peer) -> str:
-        meta = params.get("_meta")
-        if isinstance(meta, dict) and VERSION_META in meta:
-            requested = meta[VERSION_META]
-            if requested not in VERSIONS:
-                raise RpcError(
-                    UNSUPPORTED_VERSION,
-                    "Unsupported protocol version",
-                    {"supported": [STATELESS_VERSION], "requested": requested},
-                )
-            return str(requested)
-        return peer.version
-
-    def _initialize(self, params: Mapping[str, Any], peer: Peer) -> dict[str, Any]:
+    async def _initialize(
+        self, params: Mapping[str, Any], version: str, peer: Peer
+    ) -> dict[str, Any]:
         requested = params.get("protocolVersion")
         version = requested if requested in HANDSHAKE_VERSIONS else LATEST
         peer.version = str(version)
@@ -201,7 +299,7 @@ class McpServer:
     ) -> dict[str, Any]:
         result: dict[str, Any] = {
             "supportedVersions": list(VERSIONS),
-            "capabilities": self.capabilities,
+            "capabilities": self.stateless_capabilities,
             "cacheScope": "public",
             "ttlMs": 0,
             "_meta": {SERVER_INFO_META: self.server_info},
@@ -270,11 +368,16 @@ class McpServer:
         if not isinstance(uri, str):
             raise RpcError(INVALID_PARAMS, "Invalid params: resources/read needs a uri")
         try:
-            return await self.catalog.read(uri)
+            result = await self.catalog.read(uri)
         except ResourceNotFound:
-            raise RpcError(RESOURCE_NOT_FOUND, "Resource not found", {"uri": uri}) from None
+            # 2026-07-28 retired -32002 for -32602 (SEP-2164)
+            code = INVALID_PARAMS if version == STATELESS_VERSION else RESOURCE_NOT_FOUND
+            raise RpcError(code, "Resource not found", {"uri": uri}) from None
         except CatalogError as exc:
             raise RpcError(INVALID_PARAMS, f"Invalid params: {exc}") from None
+        if version == STATELESS_VERSION:
+            result = {**result, "cacheScope": "public", "ttlMs": 0}
+        return result
 
     async def _prompts_list(
         self, params: Mapping[str, Any], version: str, peer: Peer
@@ -320,6 +423,27 @@ class McpServer:
             result["cacheScope"] = "public"
             result["ttlMs"] = 0
         return result
+
+
+def _unsupported(requested: Any) -> RpcError:
+    return RpcError(
+        UNSUPPORTED_VERSION,
+        "Unsupported protocol version: this server speaks 2026-07-28 without a handshake",
+        {"supported": [STATELESS_VERSION], "requested": requested},
+        status=400,
+    )
+
+
+def is_stateless(params: Mapping[str, Any], peer: Peer, wire: Wire | None) -> bool:
+    """Whether a request is a 2026-07-28 one: its headers, its peer or its `_meta` say so."""
+    if peer.version == STATELESS_VERSION:
+        return True
+    if wire is not None and wire.protocol_version is not None:
+        return wire.protocol_version not in HANDSHAKE_VERSIONS
+    meta = params.get("_meta")
+    return isinstance(meta, dict) and any(
+        isinstance(key, str) and key.startswith(META_PREFIX) for key in meta
+    )
 
 
 def _valid_id(value: Any) -> bool:
