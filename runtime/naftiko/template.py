@@ -126,8 +126,9 @@ def _split(source: str) -> tuple[str | Var, ...]:
     return tuple(parts)
 
 
-def compile_template(source: str) -> Template:
-    return Template(source)
+def variables_of(source: str) -> tuple[str, ...]:
+    """The variable names of a template, in order; TemplateSyntaxError if it cannot compile."""
+    return tuple(p.name for p in _split(source) if isinstance(p, Var))
 
 
 class JsonTemplate:

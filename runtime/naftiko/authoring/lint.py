@@ -20,12 +20,23 @@ from collections.abc import Iterator
 from typing import Any
 
 from naftiko.errors import Diagnostic
+from naftiko.expose.assembly import check
+from naftiko.pipeline import load
 from naftiko.spec.document import Document
 from naftiko.spec.yaml import JsonPath
 
 _TEMPLATE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 _STEP_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _SECRET_FIELDS = ("token", "password", "value")
+
+
+def lint_file(file: str) -> list[Diagnostic]:
+    """What `run` would refuse, then the advice; the file is checked as `validate` does."""
+    found = [d for d in check(file) if d.severity == "error"]
+    doc = load(file).document
+    if doc is not None and not doc.errors:
+        found.extend(lint(doc))
+    return found
 
 
 def lint(doc: Document) -> list[Diagnostic]:

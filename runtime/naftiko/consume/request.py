@@ -16,8 +16,9 @@ from urllib.parse import urlencode
 import aiohttp
 
 from naftiko.consume.auth import CompiledAuth, Credentials
-from naftiko.consume.scope import CallScope, norm
+from naftiko.consume.scope import CallScope
 from naftiko.errors import FieldProblem, InputError
+from naftiko.names import norm
 from naftiko.spec.model import Body, ConsumedOperation, ConsumedParam, Consumes
 from naftiko.template import MISSING, DataTemplate, JsonTemplate, Template, text_of
 

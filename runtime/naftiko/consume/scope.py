@@ -8,11 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from naftiko.bind.secret import Secret
+from naftiko.names import norm
 from naftiko.template import MISSING
-
-
-def norm(name: str) -> str:
-    return name.replace("-", "_").lower()
 
 
 class CallScope:

@@ -21,7 +21,17 @@ from naftiko.engine.plan import ConsumedPlan, ExposedPlan, Plan, Runtime, compil
 from naftiko.errors import TargetError
 from naftiko.spec.model import Capability
 
-__all__ = ["ConsumedPlan", "Engine", "ExposedPlan", "Forwarder", "Plan", "Result", "invoke"]
+__all__ = [
+    "DEFAULT_TIMEOUTS",
+    "ConsumedPlan",
+    "Engine",
+    "ExposedPlan",
+    "Forwarder",
+    "Plan",
+    "Result",
+    "Timeouts",
+    "invoke",
+]
 
 
 class Engine:

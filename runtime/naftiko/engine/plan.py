@@ -27,6 +27,7 @@ from naftiko.engine.steps import (
 )
 from naftiko.engine.withs import GENERIC_PREFIXES, WithEntry, compile_with
 from naftiko.errors import Diagnostic, SpecError
+from naftiko.location import Location
 from naftiko.mapping import JsonPathSyntaxError, Shaper
 from naftiko.spec.model import Capability, ConsumedOperation, Consumes, ExposedParam, Unit
 from naftiko.template import TemplateSyntaxError
@@ -170,11 +171,8 @@ def _compile_consumes(
 
 
 def _located(where: str, message: str, code: str) -> Diagnostic:
-    file, _, rest = where.rpartition(":")
-    file, _, line = file.rpartition(":")
-    return Diagnostic(
-        "error", message, file=file, line=int(line or 0), col=int(rest or 0), code=code
-    )
+    at = Location.parse(where)
+    return Diagnostic("error", message, file=at.file, line=at.line, col=at.col, code=code)
 
 
 def _compile_unit(

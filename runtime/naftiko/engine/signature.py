@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from naftiko.consume.scope import norm
 from naftiko.engine.withs import GENERIC_PREFIXES
+from naftiko.names import norm
 from naftiko.spec.model import ConsumedOperation, ConsumedParam, ExposedParam, Unit
 
 TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})

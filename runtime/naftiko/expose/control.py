@@ -39,13 +39,21 @@ class ControlAdapter:
         health: Health,
         status: Callable[[], dict[str, Any]],
         auth: InboundAuth | None = None,
+        namespace: str = "control",
     ) -> None:
+        self.namespace = namespace
         self.health = health
         self.status = status
         self.auth = auth
 
     def server(self) -> web.Server:
         return web.Server(self.handle, keepalive_timeout=75.0)
+
+    def listening(self, url: str) -> str:
+        return (
+            f"control adapter '{self.namespace}' listening on {url} "
+            "(/health/live, /health/ready, /status, /metrics)"
+        )
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         path = request.path.rstrip("/") or "/"

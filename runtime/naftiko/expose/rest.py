@@ -32,8 +32,9 @@ from naftiko.expose.deadline import Deadlines
 from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
-from naftiko.expose.routes import Match, Router
 from naftiko.observe.metrics import METRICS
+from naftiko.openapi.exporter import export_openapi
+from naftiko.routes import Match, Router
 from naftiko.spec.model import Adapter
 
 log = logging.getLogger("naftiko.rest")
@@ -67,6 +68,7 @@ class RestAdapter:
         auth: InboundAuth | None = None,
     ) -> None:
         self.adapter = adapter
+        self.capability = engine.capability
         self.auth = auth
         self.namespace = adapter.namespace
         self.limits = limits
@@ -91,6 +93,14 @@ class RestAdapter:
 
     def set_openapi(self, document: Mapping[str, Any]) -> None:
         self.openapi = json.dumps(document, ensure_ascii=False, indent=2).encode()
+
+    def listening(self, url: str) -> str:
+        """Now that the URL is known, the OpenAPI document can name it."""
+        self.set_openapi(export_openapi(self.capability, self.adapter, url))
+        return (
+            f"rest adapter '{self.namespace}' listening on {url} "
+            f"({len(self.router)} resource(s); OpenAPI at {url}/openapi.json)"
+        )
 
     def server(self) -> web.Server:
         return low_level_server(self.handle, self.limits)

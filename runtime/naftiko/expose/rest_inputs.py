@@ -15,10 +15,10 @@ from typing import Any
 
 from aiohttp.web_request import BaseRequest
 
-from naftiko.consume.scope import norm
 from naftiko.engine import ConsumedPlan
-from naftiko.expose.routes import variables
 from naftiko.mapping import CompiledPath, compile_path
+from naftiko.names import norm
+from naftiko.routes import variables
 from naftiko.spec.model import ExposedParam, Unit
 
 NOT_INPUTS = frozenset(

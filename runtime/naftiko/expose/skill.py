@@ -63,6 +63,12 @@ class SkillAdapter:
     def server(self) -> web.Server:
         return web.Server(self.handle, keepalive_timeout=75.0)
 
+    def listening(self, url: str) -> str:
+        return (
+            f"skill adapter '{self.adapter.namespace}' listening on {url} "
+            f"({len(self.skills)} skill(s); catalog at {url}/skills)"
+        )
+
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         if self.auth is not None and not self.auth.allows(request.headers, request.query):
             return self.auth.refusal()

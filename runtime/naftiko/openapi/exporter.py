@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from naftiko import __version__
-from naftiko.consume.scope import norm
 from naftiko.engine.signature import signature
 from naftiko.errors import TargetError
-from naftiko.expose.routes import openapi_path, variables
 from naftiko.mapping import output_schema
+from naftiko.names import norm
+from naftiko.routes import openapi_path, variables
 from naftiko.spec.model import Adapter, Capability, ConsumedOperation, Unit
 
 _PARAM_LOCATIONS = ("query", "header", "cookie")

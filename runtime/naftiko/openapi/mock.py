@@ -9,9 +9,10 @@ value is accepted). Paths answer with and without the first server's base path (
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from aiohttp.web_request import BaseRequest
 
 from naftiko import jsonio
 from naftiko.errors import NaftikoError
-from naftiko.expose.routes import Router
+from naftiko.routes import Router
 
 log = logging.getLogger("naftiko.mock")
 
@@ -203,6 +204,22 @@ class MockApi:
 
     def server(self) -> web.Server:
         return web.Server(self.handle, keepalive_timeout=75.0)
+
+    async def serve(self, host: str, port: int, stop: asyncio.Event) -> AsyncIterator[int]:
+        """Listen, yield the bound port once accepting, serve until ``stop`` is set."""
+        runner = web.ServerRunner(self.server(), handle_signals=False, shutdown_timeout=5)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port, reuse_address=True)
+        try:
+            await site.start()
+        except OSError as exc:
+            await runner.cleanup()
+            raise NaftikoError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        try:
+            yield runner.addresses[0][1]
+            await stop.wait()
+        finally:
+            await runner.cleanup()
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         path = request.rel_url.raw_path

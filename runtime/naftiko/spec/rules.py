@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from naftiko.errors import Diagnostic
+from naftiko.names import norm
 from naftiko.spec.document import Document
 from naftiko.spec.yaml import JsonPath
 
@@ -483,11 +484,6 @@ def _suggest(name: str, known: Any, what: str) -> str:
     names = sorted(known)
     shown = ", ".join(names[:8]) + (f", ... ({len(names)} in all)" if len(names) > 8 else "")
     return f"{what}: {shown or 'none'}"
-
-
-def norm(name: str) -> str:
-    """Parameter names match with '-' and '_' alike, case-insensitively."""
-    return name.replace("-", "_").lower()
 
 
 def _with_keys(

@@ -7,6 +7,7 @@ breaks the file.
 
 from __future__ import annotations
 
+import difflib
 import json
 from functools import cache
 from importlib import resources
@@ -81,11 +82,13 @@ def _report(doc: Document, error: ValidationError) -> None:
         instance = error.instance if isinstance(error.instance, dict) else {}
         for key in instance:
             if key not in known:
+                close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.7)
+                hint = f"did you mean '{close[0]}'?" if close else "check its spelling or remove it"
                 doc.diag(
                     "warning",
                     (*path, key),
-                    f"unknown key '{key}'",
-                    hint="it is ignored; check its spelling or remove it",
+                    f"unknown key '{key}' is ignored",
+                    hint=hint,
                     code="unknown-key",
                 )
         return

@@ -117,6 +117,13 @@ class McpHttpAdapter:
     def server(self) -> web.Server:
         return low_level_server(self.handle, self.limits)
 
+    def listening(self, url: str) -> str:
+        stateless = ", stateless" if self.options.stateless else ""
+        return (
+            f"mcp adapter '{self.protocol.name}' listening on {url} "
+            f"({len(self.protocol.tools)} tool(s){stateless}; endpoint {url}/mcp)"
+        )
+
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         if request.path not in ENDPOINTS:
             return _plain(404, "Not Found: the MCP endpoint is /mcp")

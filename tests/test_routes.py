@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from naftiko.expose.routes import Router, openapi_path, variables
+from naftiko.routes import Router, openapi_path, variables
 
 
 def table(*templates: str) -> Router[str]:

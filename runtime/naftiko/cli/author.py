@@ -1,0 +1,191 @@
+"""Commands that write or serve what authors need: init, schema, import, export,
+mcp-config, deploy and mock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from naftiko.cli.group import main
+from naftiko.cli.run import event_loop_runner
+
+log = logging.getLogger("naftiko.cli")
+
+
+def _written(paths: list[Path]) -> None:
+    for path in paths:
+        click.echo(f"wrote {path}", err=True)
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    Path(output).write_text(text, encoding="utf-8")
+    _written([Path(output)])
+
+
+@main.group()
+def export() -> None:
+    """Write documents derived from a capability."""
+
+
+@export.command("openapi")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--adapter", "namespace", metavar="NS", help="The REST adapter (if several).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="Write here instead of stdout."
+)
+def export_openapi_command(file: str, namespace: str | None, output: str | None) -> None:
+    """Print the OpenAPI 3.1 document of a REST adapter (no secrets are read)."""
+    from naftiko.openapi.exporter import export_openapi, rest_adapter
+    from naftiko.spec import load
+
+    capability = load(file)
+    document = export_openapi(capability, rest_adapter(capability, namespace))
+    _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
+
+
+@main.command("mcp-config")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--client",
+    type=click.Choice(["claude", "vscode", "cursor"]),
+    default="claude",
+    show_default=True,
+    help="The MCP client whose configuration format to print.",
+)
+@click.option("--adapter", "namespace", metavar="NS", help="The MCP adapter (if several).")
+@click.option(
+    "--http",
+    "http_url",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[URL]",
+    help="Connect over HTTP (to URL, or the adapter's own address) instead of stdio.",
+)
+def mcp_config(file: str, client: str, namespace: str | None, http_url: str | None) -> None:
+    """Print the JSON that adds this capability's MCP adapter to an MCP client."""
+    from naftiko.expose.mcp.client_config import client_config, default_url, mcp_adapter
+    from naftiko.spec import load
+
+    capability = load(file)
+    adapter = mcp_adapter(capability, namespace)
+    url = None if http_url is None else (http_url or default_url(adapter))
+    click.echo(json.dumps(client_config(capability, adapter, client, url), indent=2))
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, exists=True))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (0: a free one).")
+def mock(spec: str, host: str, port: int) -> None:
+    """Serve an OpenAPI document as a local upstream, answering each operation's example.
+
+    Prints `listening PORT` on stdout once it accepts requests; runs until SIGTERM/SIGINT.
+    """
+    from naftiko.openapi.mock import MockApi, read_document
+
+    api = MockApi(read_document(spec))
+
+    async def main_task() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, stop.set)
+        async for bound in api.serve(host, port, stop):
+            url = f"http://{host}:{bound}{api.base_path}"
+            log.info("mock of %s: %d operation(s) on %s", spec, api.count, url)
+            click.echo(f"listening {bound}")
+            sys.stdout.flush()
+
+    event_loop_runner(main_task)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Write capabilities from other descriptions."""
+
+
+@import_group.command("openapi")
+@click.argument("spec", type=click.Path(dir_okay=False, exists=True))
+@click.option("--tag", "tags", multiple=True, help="Import this tag (repeatable; default: all).")
+@click.option("--single", is_flag=True, help="One capability for every operation, not per tag.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(),
+    help="A file (one capability) or a directory (one file per tag). Default: stdout.",
+)
+def import_openapi_command(
+    spec: str, tags: tuple[str, ...], single: bool, output: str | None
+) -> None:
+    """Turn an OpenAPI 2.0/3.0/3.1 document (JSON or YAML) into capabilities, one per tag."""
+    from naftiko.authoring.imported import imported, write_imported
+
+    found = imported(spec, tags, single)
+    if output is None:
+        click.echo("---\n".join(text for _, text in found), nl=False)
+        return
+    _written(write_imported(found, Path(output)))
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
+def schema(output: str | None) -> None:
+    """Print the capability JSON Schema (point editors at it for completion and checks)."""
+    from naftiko.spec.schema import schema_text
+
+    _emit(schema_text(), output)
+
+
+@main.command()
+@click.argument("name")
+@click.option(
+    "--from-openapi",
+    "spec",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Import every operation of this OpenAPI document instead of the starter.",
+)
+@click.option("-d", "--directory", type=click.Path(file_okay=False), default=".", show_default=True)
+def init(name: str, spec: str | None, directory: str) -> None:
+    """Write a commented, valid starter capability NAME.yaml that runs at once offline."""
+    from naftiko.authoring.starter import write_starter
+    from naftiko.openapi.mock import read_document
+
+    document = read_document(spec) if spec else None
+    _written(write_starter(name, Path(directory), document))
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option(
+    "--target",
+    type=click.Choice(["docker", "compose", "kubernetes"]),
+    required=True,
+    help="docker: a Dockerfile baking the capability; compose: plus compose.yaml; "
+    "kubernetes: Deployment, Services and a Secret of the bound variables.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(file_okay=False), default="deploy", show_default=True
+)
+@click.option(
+    "--replicas",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Replicas (Kubernetes); more than one makes MCP adapters stateless.",
+)
+def deploy(file: str, target: str, output: str, replicas: int) -> None:
+    """Write what runs FILE as one container. Secret values are never written, only names."""
+    from naftiko.authoring.deploy import write
+    from naftiko.spec import load
+
+    _written(write(load(file), target, Path(output), replicas))

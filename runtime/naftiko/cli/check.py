@@ -1,0 +1,87 @@
+"""`naftiko validate` and `naftiko lint`: findings about files, nothing served."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from naftiko import __version__
+from naftiko.cli.group import main, report
+from naftiko.errors import Diagnostic
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--strict", is_flag=True, help="Treat warnings (unknown keys, dangling calls) as errors."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="How to print findings.",
+)
+def validate(files: tuple[str, ...], strict: bool, fmt: str) -> None:
+    """Check capability files as `run` would, without reading secrets or touching the network.
+
+    Exit status is 0 when every file is valid (warnings allowed), 1 otherwise.
+    """
+    from naftiko.expose.assembly import check
+
+    failed = 0
+    files_report: list[dict[str, Any]] = []
+    for file in files:
+        diagnostics = check(file, strict=strict)
+        errors = [d for d in diagnostics if d.severity == "error"]
+        failed += bool(errors)
+        if fmt == "json":
+            files_report.append(
+                {
+                    "file": file,
+                    "valid": not errors,
+                    "diagnostics": [d.as_dict() for d in diagnostics],
+                }
+            )
+            continue
+        report(diagnostics)
+        warnings = len(diagnostics) - len(errors)
+        status = "invalid" if errors else "valid"
+        click.echo(f"{file}: {status} ({len(errors)} error(s), {warnings} warning(s))")
+    if fmt == "json":
+        click.echo(json.dumps({"valid": not failed, "files": files_report}, indent=2))
+    sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif"]),
+    default="text",
+    show_default=True,
+    help="Findings as text lines, JSON, or SARIF 2.1.0 for code-scanning tools.",
+)
+def lint(files: tuple[str, ...], fmt: str) -> None:
+    """Advice the schema cannot give: naming, descriptions, unused binds, unreachable
+    operations, plain-text secrets. Exit 1 when an error-level finding (or an invalid file)."""
+    from naftiko.authoring.lint import lint_file
+    from naftiko.authoring.sarif import sarif
+
+    findings: list[Diagnostic] = []
+    for file in files:
+        findings.extend(lint_file(file))
+    failed = any(f.severity == "error" for f in findings)
+    if fmt == "json":
+        click.echo(json.dumps([f.as_dict() for f in findings], indent=2))
+    elif fmt == "sarif":
+        click.echo(json.dumps(sarif(findings, __version__), indent=2))
+    else:
+        report(findings)
+        click.echo(f"{len(findings)} finding(s) in {len(files)} file(s)", err=True)
+    sys.exit(1 if failed else 0)

@@ -1,0 +1,255 @@
+"""`naftiko run`: serve every adapter of every file until SIGTERM or SIGINT."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from naftiko.cli.group import main, pairs
+
+if TYPE_CHECKING:
+    from naftiko.expose.server import Service
+
+log = logging.getLogger("naftiko.cli")
+
+
+def _ports(values: tuple[str, ...]) -> dict[str, int]:
+    ports: dict[str, int] = {}
+    for name, text in pairs(values, "--port").items():
+        if not text.isdigit() or not 0 <= int(text) <= 65535:
+            raise click.BadParameter(
+                f"{name}={text}: the port must be a number from 0 to 65535 (0: any free port)",
+                param_hint="--port",
+            )
+        ports[name] = int(text)
+    return ports
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--host",
+    envvar="NAFTIKO_HOST",
+    show_envvar=True,
+    help="Address every adapter binds to, instead of its `address` (default 127.0.0.1).",
+)
+@click.option(
+    "--port",
+    "ports",
+    multiple=True,
+    metavar="NS=PORT",
+    envvar="NAFTIKO_PORT",
+    show_envvar=True,
+    help="Serve adapter NS on PORT (repeatable; 0 picks a free port).",
+)
+@click.option(
+    "--base-uri",
+    "base_uris",
+    multiple=True,
+    metavar="NS=URL",
+    envvar="NAFTIKO_BASE_URI",
+    show_envvar=True,
+    help="Point a consumes namespace elsewhere (repeatable). Also NAFTIKO_BASE_URI_<NS>.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=30.0,
+    show_default=True,
+    envvar="NAFTIKO_TIMEOUT",
+    show_envvar=True,
+    help="Seconds to wait for an upstream answer.",
+)
+@click.option(
+    "--request-timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    envvar="NAFTIKO_REQUEST_TIMEOUT",
+    show_envvar=True,
+    help="Deadline in seconds for a whole inbound request (504 after it).",
+)
+@click.option(
+    "--max-body-size",
+    type=click.IntRange(min=0),
+    default=10 * 1024 * 1024,
+    show_default=True,
+    envvar="NAFTIKO_MAX_BODY_SIZE",
+    show_envvar=True,
+    help="Largest request body accepted, in bytes (413 above).",
+)
+@click.option(
+    "--max-header-size",
+    type=click.IntRange(min=256),
+    default=8190,
+    show_default=True,
+    envvar="NAFTIKO_MAX_HEADER_SIZE",
+    show_envvar=True,
+    help="Longest request line or header line, in bytes.",
+)
+@click.option(
+    "--grace-period",
+    type=float,
+    default=30.0,
+    show_default=True,
+    envvar="NAFTIKO_GRACE_PERIOD",
+    show_envvar=True,
+    help="Seconds in-flight requests get to finish after SIGTERM or SIGINT.",
+)
+@click.option(
+    "--control-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    envvar="NAFTIKO_CONTROL_PORT",
+    show_envvar=True,
+    help="Serve /health/live, /health/ready, /status and /metrics on this port.",
+)
+@click.option(
+    "--mock",
+    "mocks",
+    multiple=True,
+    metavar="NS=SPEC",
+    help="Serve OpenAPI document SPEC as a local mock and point namespace NS at it (offline).",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=None,
+    envvar="NAFTIKO_RETRIES",
+    show_envvar=True,
+    help="Retries of an upstream call on 429/503 (and 502/504 when idempotent). Default 3.",
+)
+@click.option(
+    "--max-in-flight",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="NAFTIKO_MAX_IN_FLIGHT",
+    show_envvar=True,
+    help="Requests in flight per upstream namespace; the rest wait. Default 100.",
+)
+@click.option(
+    "--mcp-stdio",
+    "mcp_stdio",
+    is_flag=False,
+    flag_value="*",
+    default=None,
+    metavar="[NS]",
+    help="Serve one MCP adapter (NS, or the only one) on stdin/stdout instead of the network.",
+)
+@click.option(
+    "--mcp-stateless",
+    is_flag=True,
+    envvar="NAFTIKO_MCP_STATELESS",
+    show_envvar=True,
+    help="Issue no MCP sessions, so that replicas can share a load balancer.",
+)
+@click.option(
+    "--mcp-allowed-host",
+    "mcp_allowed_hosts",
+    multiple=True,
+    metavar="NAME",
+    envvar="NAFTIKO_MCP_ALLOWED_HOSTS",
+    show_envvar=True,
+    help="A Host/Origin name MCP adapters accept besides localhost (repeatable).",
+)
+def run(
+    files: tuple[str, ...],
+    host: str | None,
+    ports: tuple[str, ...],
+    base_uris: tuple[str, ...],
+    timeout: float,
+    request_timeout: float,
+    max_body_size: int,
+    max_header_size: int,
+    grace_period: float,
+    control_port: int | None,
+    mocks: tuple[str, ...],
+    retries: int | None,
+    max_in_flight: int | None,
+    mcp_stdio: str | None,
+    mcp_stateless: bool,
+    mcp_allowed_hosts: tuple[str, ...],
+) -> None:
+    """Serve every adapter of every FILE until SIGTERM or SIGINT.
+
+    Everything is loaded and checked before any port opens; on any error nothing starts
+    and every error is listed (exit 1). Stopping drains in-flight requests (exit 0).
+
+    Logging is set before the command: naftiko --log-level LEVEL (NAFTIKO_LOG_LEVEL)
+    --log-format text|json (NAFTIKO_LOG_FORMAT) run FILE. One base URI also comes from
+    NAFTIKO_BASE_URI_<NS>.
+    """
+    from naftiko.engine import Timeouts
+    from naftiko.expose.assembly import ServeOptions, prepare, stdio_adapter
+    from naftiko.expose.httpserver import Limits
+    from naftiko.expose.mcp.http import McpOptions
+    from naftiko.expose.server import serve, serve_mcp_stdio
+
+    options = ServeOptions(
+        host=host or None,
+        ports=_ports(ports),
+        base_uris=pairs(base_uris, "--base-uri"),
+        timeouts=Timeouts(total=timeout, connect=min(timeout, 10.0)),
+        limits=Limits(max_body=max_body_size, max_header=max_header_size, deadline=request_timeout),
+        grace=grace_period,
+        mcp=McpOptions(stateless=mcp_stateless, allowed_hosts=mcp_allowed_hosts),
+        resilience={
+            k: v
+            for k, v in (("retries", retries), ("max_in_flight", max_in_flight))
+            if v is not None
+        },
+        mocks=pairs(mocks, "--mock"),
+        control_port=control_port,
+    )
+    if mcp_stdio is not None:
+        engine, server = stdio_adapter(files, options, None if mcp_stdio == "*" else mcp_stdio)
+        event_loop_runner(lambda: serve_mcp_stdio(engine, server, options.grace))
+        return
+    service = prepare(files, options)
+    _tell(service)
+
+    async def main_task() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(number, _on_signal, stop, number)
+        await serve(service, stop)
+
+    event_loop_runner(main_task)
+
+
+def _tell(service: Service) -> None:
+    """Every load warning, once, grouped by file, with what it disables."""
+    for file, warnings, disabled in service.findings:
+        if not warnings and not disabled:
+            continue
+        off = f", {len(disabled)} unit(s) disabled" if disabled else ""
+        log.warning("%s: %d warning(s)%s", file, len(warnings), off)
+        for warning in warnings:
+            log.warning("  %s", warning)
+        for target, why in disabled:
+            log.warning("  disabled: %s: %s", target, why)
+
+
+def _on_signal(stop: asyncio.Event, number: int) -> None:
+    if stop.is_set():
+        log.warning("second %s: stopping now", signal.Signals(number).name)
+        raise SystemExit(1)
+    log.info("%s received", signal.Signals(number).name)
+    stop.set()
+
+
+def event_loop_runner(main_task: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """asyncio.run, on uvloop when it is installed."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main_task())
+        return
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(main_task())

@@ -1,0 +1,301 @@
+"""From files and flags to adapters ready to listen: everything that can fail, before any port.
+
+Each file goes through the one pipeline (`naftiko.pipeline`), then each adapter is built
+(routes, tools, inbound auth), then the whole set is checked (flags naming unknown names,
+two adapters on one port). `validate` runs the same assembly without secrets and mocks, so
+what it accepts, `run` starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from naftiko.engine import DEFAULT_TIMEOUTS, Engine, Timeouts
+from naftiko.errors import Diagnostic, NaftikoError, SpecError
+from naftiko.expose.auth import InboundAuth
+from naftiko.expose.control import ControlAdapter, Health
+from naftiko.expose.httpserver import Limits
+from naftiko.expose.mcp.http import McpHttpAdapter, McpOptions
+from naftiko.expose.mcp.protocol import McpServer
+from naftiko.expose.rest import RestAdapter
+from naftiko.expose.server import Listener, Mock, Served, Service
+from naftiko.expose.skill import SkillAdapter
+from naftiko.location import Location
+from naftiko.openapi.mock import MockApi, read_document
+from naftiko.pipeline import Compiled, compile_plans, load
+from naftiko.spec.model import Adapter, Capability
+
+log = logging.getLogger("naftiko.server")
+
+DEFAULT_HOST = "127.0.0.1"
+SERVED = frozenset({"rest", "mcp", "skill", "control"})
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What a deployment may change without editing the file (flags and NAFTIKO_* vars)."""
+
+    host: str | None = None
+    ports: Mapping[str, int] = field(default_factory=dict)
+    base_uris: Mapping[str, str] = field(default_factory=dict)
+    timeouts: Timeouts = DEFAULT_TIMEOUTS
+    limits: Limits = field(default_factory=Limits)
+    grace: float = 30.0
+    mcp: McpOptions = field(default_factory=McpOptions)
+    resilience: Mapping[str, Any] = field(default_factory=dict)
+    mocks: Mapping[str, str] = field(default_factory=dict)
+    control_port: int | None = None
+    environ: Mapping[str, str] | None = None
+
+
+def prepare(
+    files: Sequence[str], options: ServeOptions = ServeOptions(), *, secrets: bool = True
+) -> Service:
+    """Every adapter of every file built; SpecError lists every problem found."""
+    compiled = assemble(files, options, secrets=secrets)
+    problems = [d for c in compiled.files for d in c.errors] + compiled.problems
+    if problems:
+        compiled.close_mocks()
+        raise SpecError(problems)
+    service = Service(
+        [c.engine for c in compiled.files if c.engine is not None],
+        compiled.listeners,
+        options.grace,
+        compiled.mocks,
+        compiled.health,
+        findings=[
+            (c.file, tuple(c.warnings), tuple((p.target, p.disabled) for p in c.disabled))
+            for c in compiled.files
+        ],
+    )
+    compiled.services.append(service)
+    return service
+
+
+def check(file: str, *, strict: bool = False) -> list[Diagnostic]:
+    """What `run FILE` would refuse or warn about, without secrets, mocks or sockets."""
+    found = assemble([file], ServeOptions(), secrets=False, strict=strict)
+    return [d for c in found.files for d in c.diagnostics] + found.problems
+
+
+@dataclass
+class Assembly:
+    files: list[Compiled]
+    listeners: list[Listener] = field(default_factory=list)
+    mocks: list[Mock] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    health: Health = field(default_factory=Health)
+    services: list[Service] = field(default_factory=list)
+
+    def close_mocks(self) -> None:
+        for mock in self.mocks:
+            mock.sock.close()
+
+
+def assemble(
+    files: Sequence[str], options: ServeOptions, *, secrets: bool, strict: bool = False
+) -> Assembly:
+    found = Assembly([load(f, strict=strict) for f in files])
+    capabilities = [c.capability for c in found.files if c.capability is not None]
+    found.problems.extend(_unknown_names(capabilities, options))
+    base_uris = dict(options.base_uris)
+    for namespace, spec in options.mocks.items():
+        try:
+            mock = open_mock(namespace, spec)
+        except (NaftikoError, OSError) as exc:
+            found.problems.append(Diagnostic("error", f"--mock {namespace}: {exc}", code="mock"))
+            continue
+        found.mocks.append(mock)
+        base_uris.setdefault(namespace, mock.url)
+    for compiled in found.files:
+        engine = compile_plans(
+            compiled,
+            secrets=secrets,
+            environ=options.environ,
+            base_uris=base_uris,
+            timeouts=options.timeouts,
+            resilience=options.resilience,
+        )
+        if engine is not None:
+            _adapters(compiled, engine, options, found)
+    if options.control_port is not None and not any(
+        i.adapter.type == "control" for i in found.listeners
+    ):
+        engines = [c.engine for c in found.files if c.engine is not None]
+        if engines:
+            control = Adapter(type="control", namespace="control", port=options.control_port)
+            item = Listener(engines[0].capability, engines[0], control, _host(control, options), 0)
+            _build(item, options, found)
+            found.listeners.append(item)
+    found.problems.extend(_port_clashes(found.listeners))
+    return found
+
+
+def _adapters(compiled: Compiled, engine: Engine, options: ServeOptions, found: Assembly) -> None:
+    capability = engine.capability
+    for adapter in capability.exposes:
+        if adapter.transport == "stdio":
+            log.info(
+                "mcp adapter '%s' uses stdio: serve it alone with `naftiko run %s --mcp-stdio %s`",
+                adapter.namespace,
+                compiled.file,
+                adapter.namespace,
+            )
+            continue
+        port = options.ports.get(adapter.namespace, adapter.port or 0)
+        item = Listener(capability, engine, adapter, _host(adapter, options), port)
+        try:
+            _build(item, options, found)
+        except NaftikoError as exc:
+            at = Location.parse(adapter.where)
+            found.problems.append(
+                Diagnostic(
+                    "error",
+                    exc.message,
+                    file=at.file,
+                    line=at.line,
+                    col=at.col,
+                    field=adapter.namespace,
+                    hint=exc.hint,
+                    code="adapter",
+                )
+            )
+        found.listeners.append(item)
+
+
+def _host(adapter: Adapter, options: ServeOptions) -> str:
+    return options.host or adapter.address or DEFAULT_HOST
+
+
+def _build(item: Listener, options: ServeOptions, found: Assembly) -> None:
+    adapter, engine = item.adapter, item.engine
+    auth = (
+        InboundAuth(adapter.auth, engine.runtime.binds, f"adapter '{adapter.namespace}'")
+        if adapter.auth is not None
+        else None
+    )
+    served: Served
+    if adapter.type == "rest":
+        served = RestAdapter(adapter, engine, options.limits, auth)
+    elif adapter.type == "skill":
+        served = SkillAdapter(item.capability, adapter, auth)
+    elif adapter.type == "control":
+        if options.control_port is not None:
+            item.port = options.control_port
+        services = found.services
+        status = lambda: services[0].status()  # noqa: E731  (the service comes last)
+        served = ControlAdapter(found.health, status, auth, adapter.namespace)
+    elif adapter.type == "mcp":
+        server = McpServer(item.capability, adapter, engine)
+        served = McpHttpAdapter(server, auth, options.limits, options.mcp, item.host)
+    else:
+        return
+    item.served = served
+
+
+def open_mock(namespace: str, spec: str) -> Mock:
+    """`--mock NS=SPEC`: an OpenAPI mock on a loopback port chosen before anything compiles."""
+    api = MockApi(read_document(spec))
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}{api.base_path}"
+    return Mock(namespace, spec, api, sock, url)
+
+
+def stdio_adapter(
+    files: Sequence[str], options: ServeOptions, namespace: str | None
+) -> tuple[Engine, McpServer]:
+    """The one MCP adapter `--mcp-stdio` serves, compiled; SpecError otherwise."""
+    found: list[tuple[Compiled, Adapter]] = []
+    problems: list[Diagnostic] = []
+    for file in files:
+        compiled = load(file)
+        problems.extend(compiled.errors)
+        if compiled.capability is not None:
+            found += [(compiled, a) for a in compiled.capability.exposes if a.type == "mcp"]
+    if problems:
+        raise SpecError(problems)
+    if namespace is not None:
+        found = [f for f in found if f[1].namespace == namespace]
+    elif len(found) > 1:
+        stdio = [f for f in found if f[1].transport == "stdio"]
+        found = stdio if len(stdio) == 1 else found
+    if len(found) != 1:
+        names = ", ".join(a.namespace for _, a in found) or "none"
+        raise SpecError(
+            [
+                Diagnostic(
+                    "error",
+                    f"--mcp-stdio needs exactly one MCP adapter; found: {names}",
+                    hint="name one: --mcp-stdio NAMESPACE",
+                    code="mcp-stdio",
+                )
+            ]
+        )
+    compiled, adapter = found[0]
+    engine = compile_plans(
+        compiled,
+        environ=options.environ,
+        base_uris=options.base_uris,
+        timeouts=options.timeouts,
+        resilience=options.resilience,
+    )
+    if engine is None:
+        raise SpecError(compiled.errors)
+    for warning in compiled.warnings:
+        log.warning("%s", warning)
+    return engine, McpServer(engine.capability, adapter, engine)
+
+
+def _unknown_names(capabilities: Sequence[Capability], options: ServeOptions) -> list[Diagnostic]:
+    if not capabilities:
+        return []
+    adapters = {a.namespace for c in capabilities for a in c.exposes}
+    consumes = {n.namespace for c in capabilities for n in c.consumes}
+    checks = (
+        ("--port", "adapter", options.ports, adapters),
+        ("--mock", "consumes namespace", options.mocks, consumes),
+        ("--base-uri", "consumes namespace", options.base_uris, consumes),
+    )
+    return [
+        Diagnostic(
+            "error",
+            f"{flag} names unknown {what} '{name}'",
+            hint=f"{what}s: {', '.join(sorted(known)) or 'none'}",
+            code=flag.removeprefix("--"),
+        )
+        for flag, what, given, known in checks
+        for name in sorted(set(given) - known)
+    ]
+
+
+def _port_clashes(listeners: Sequence[Listener]) -> list[Diagnostic]:
+    taken: dict[int, Listener] = {}
+    found = []
+    for item in listeners:
+        if item.port <= 0 or item.served is None:
+            continue
+        other = taken.get(item.port)
+        if other is None:
+            taken[item.port] = item
+            continue
+        at = Location.parse(item.adapter.where)
+        found.append(
+            Diagnostic(
+                "error",
+                f"port {item.port} is claimed by adapter '{other.adapter.namespace}' "
+                f"({other.adapter.where}) and by adapter '{item.adapter.namespace}'",
+                file=str(item.capability.path),
+                line=at.line,
+                col=at.col,
+                hint=f"move one, e.g. --port {item.adapter.namespace}=PORT "
+                "(or NAFTIKO_PORT), or leave it out for a free port",
+                code="port-clash",
+            )
+        )
+    return found

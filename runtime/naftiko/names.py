@@ -1,0 +1,8 @@
+"""How names compare: parameter names match with '-' and '_' alike, case-insensitively."""
+
+from __future__ import annotations
+
+
+def norm(name: str) -> str:
+    """The form two names share when they mean the same parameter."""
+    return name.replace("-", "_").lower()
