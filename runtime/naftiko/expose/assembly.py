@@ -58,9 +58,9 @@ def prepare(
     """Every adapter of every file built; SpecError lists every problem found."""
     compiled = assemble(files, options, secrets=secrets)
     problems = [d for c in compiled.files for d in c.errors] + compiled.problems
-    if problems:
+    if problems:  # the warnings too: they often say why
         compiled.close_mocks()
-        raise SpecError(problems)
+        raise SpecError([d for c in compiled.files for d in c.diagnostics] + compiled.problems)
     service = Service(
         [c.engine for c in compiled.files if c.engine is not None],
         compiled.listeners,
