@@ -1,92 +1,59 @@
-"""Declared inputs of a tool or operation: coercion from text and required checks.
+"""A call's inputs against its signature: converted on the one ladder, required ones present.
 
-Adapters hand over what the caller sent (query strings, JSON arguments, CLI text); this
-is the one place that turns it into declared types and lists every bad field at once.
+Adapters hand over what the caller sent (JSON arguments, query strings, CLI text); this is
+the one place inputs are checked, for every adapter. A value converts when nothing is lost
+(`2` for a string is `"2"`, `"2"` for an integer is 2, `"true"` for a boolean is true); what
+cannot convert, and what is required but missing, is listed field by field in one InputError.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from naftiko.convert import UNCONVERTED, convert, problem
+from naftiko.engine.signature import Input
 from naftiko.errors import FieldProblem, InputError
+from naftiko.names import norm
 from naftiko.spec.model import ExposedParam
 
 
-def check_inputs(declared: tuple[ExposedParam, ...], given: Mapping[str, Any]) -> dict[str, Any]:
+def check_inputs(
+    declared: tuple[ExposedParam, ...] | None,
+    accepted: tuple[Input, ...],
+    given: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The inputs to run with: fixed values added, each accepted one converted."""
     values = dict(given)
-    problems: list[FieldProblem] = []
-    for param in declared:
+    where = {p.name: p.in_ or "" for p in declared or ()}  # only what the file says
+    for param in declared or ():
         if param.value is not None and not (
             isinstance(param.value, str) and param.value.startswith("$")
         ):
             values.setdefault(param.name, param.value)
+    if not accepted:
+        return values
+    spelled = {norm(k): k for k in values}
+    problems: list[FieldProblem] = []
+    for item in accepted:
+        key = item.name if item.name in values else spelled.get(norm(item.name))
+        value = values.get(key) if key is not None else None
+        if key is None or value is None:
+            if item.required:
+                problems.append(FieldProblem(item.name, "is required", where.get(item.name, "")))
             continue
-        if param.name not in values or values[param.name] is None:
-            if param.required:
-                problems.append(FieldProblem(param.name, "is required", param.in_ or ""))
-            continue
-        converted, problem = convert(values[param.name], param.type)
-        if problem:
-            problems.append(FieldProblem(param.name, problem, param.in_ or ""))
+        converted = convert(value, item.type, text=True)
+        if converted is UNCONVERTED:
+            got = f", got {_kind(value)}"
+            found = FieldProblem(item.name, problem(item.type) + got, where.get(item.name, ""))
+            problems.append(found)
         else:
-            values[param.name] = converted
+            values[key] = converted
     if problems:
         raise InputError(problems)
     return values
 
 
-def convert(value: Any, declared: str) -> tuple[Any, str]:
-    """(value, "") when it is, or converts losslessly to, ``declared``; else a problem."""
-    if declared == "string":
-        if isinstance(value, str):
-            return value, ""
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value), ""
-        return value, f"must be a string, got {_kind(value)}"
-    if declared in ("number", "integer"):
-        if isinstance(value, bool):
-            return value, f"must be {'an integer' if declared == 'integer' else 'a number'}"
-        if isinstance(value, int):
-            return value, ""
-        if isinstance(value, float):
-            if declared == "integer" and not value.is_integer():
-                return value, "must be an integer"
-            return (int(value) if declared == "integer" else value), ""
-        if isinstance(value, str):
-            try:
-                return int(value), ""
-            except ValueError:
-                pass
-            if declared == "number":
-                try:
-                    return float(value), ""
-                except ValueError:
-                    pass
-        return value, f"must be {'an integer' if declared == 'integer' else 'a number'}"
-    if declared == "boolean":
-        if isinstance(value, bool):
-            return value, ""
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true", ""
-        return value, "must be true or false"
-    if declared in ("array", "object"):
-        python_type = list if declared == "array" else dict
-        if isinstance(value, python_type):
-            return value, ""
-        if isinstance(value, str):
-            try:
-                parsed = json.loads(value)
-            except ValueError:
-                parsed = None
-            if isinstance(parsed, python_type):
-                return parsed, ""
-            if declared == "array":
-                return [part for part in value.split(",") if part], ""
-        return value, f"must be {'an array' if declared == 'array' else 'an object'}"
-    return value, ""
-
-
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "an array", bool: "a boolean"}.get(type(value), "a value")
+    kinds = {dict: "an object", list: "an array", bool: "a boolean", str: "text"}
+    return kinds.get(type(value), "a number" if isinstance(value, (int, float)) else "a value")

@@ -17,7 +17,7 @@ from naftiko.engine.plan import ConsumedPlan, ExposedPlan, Plan
 from naftiko.engine.steps import run_steps
 from naftiko.engine.withs import apply_with
 from naftiko.errors import TargetError, UpstreamError, UpstreamResponse
-from naftiko.mapping import conform, shape_outputs
+from naftiko.shaping import conform, shape_outputs
 
 log = logging.getLogger("naftiko.engine")
 
@@ -93,7 +93,7 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
             f"'{plan.target}' cannot run: {plan.disabled}",
             hint=f"see the load warning at {plan.unit.where}",
         )
-    params = check_inputs(plan.inputs, inputs) if plan.inputs else dict(inputs)
+    params = check_inputs(plan.inputs, plan.signature, inputs)
     scope = CallScope(params, plan.runtime.binds, plan.aliases)
     params = apply_with(plan.withs, params, scope)
     if plan.function is not None:

@@ -18,6 +18,7 @@ from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
 from naftiko.consume.request import RequestRecipe
 from naftiko.consume.resilience import Resilience, from_block
 from naftiko.consume.scope import CallScope
+from naftiko.engine.signature import Input, signature
 from naftiko.engine.steps import (
     CallStep,
     LookupStep,
@@ -27,8 +28,11 @@ from naftiko.engine.steps import (
 )
 from naftiko.engine.withs import GENERIC_PREFIXES, WithEntry, compile_with
 from naftiko.errors import Diagnostic, SpecError
+from naftiko.jsonpath import JsonPathSyntaxError
 from naftiko.location import Location
-from naftiko.mapping import JsonPathSyntaxError, Shaper
+from naftiko.names import norm
+from naftiko.routes import variables
+from naftiko.shaping import Check, Shaper, output_check, output_schema
 from naftiko.spec.model import Capability, ConsumedOperation, Consumes, ExposedParam, Unit
 from naftiko.template import TemplateSyntaxError
 
@@ -76,6 +80,11 @@ class ExposedPlan:
     orchestration: Orchestration | None = None
     # The output is the upstream JSON body itself, so its bytes may pass unchanged.
     verbatim: bool = False
+    # What a caller may send (declared, or derived from what `with` feeds), checked per call.
+    signature: tuple[Input, ...] = ()
+    # The JSON Schema of every shaped answer, when the declarations say enough, and its test.
+    output_schema: Mapping[str, Any] | None = None
+    output_check: Check | None = None
 
 
 Plan = ConsumedPlan | ExposedPlan
@@ -130,12 +139,12 @@ def compile_capability(
     for function in capability.functions:
         plan = _compile_unit(function, runtime, plans, {}, problems)
         if plan is not None:
-            functions[function.target] = plan
+            functions[function.target] = _contract(plan)
     for adapter in capability.exposes:
         for unit in adapter.units:
             found = _compile_unit(unit, runtime, plans, functions, problems)
             if found is not None:
-                plans.setdefault(unit.target, found)
+                plans.setdefault(unit.target, _contract(found))
     if any(p.severity == "error" for p in problems):
         raise SpecError(problems)
     return plans
@@ -168,6 +177,20 @@ def _compile_consumes(
             problems.append(_located(operation.where, f"{target}: {exc}", "template"))
             continue
         plans[target] = ConsumedPlan(target, recipe, client, operation, runtime)
+
+
+def _contract(plan: ExposedPlan) -> ExposedPlan:
+    """What adapters read instead of deciding it themselves: inputs and output schema."""
+    unit = (plan.function or plan).unit
+    call = (plan.function or plan).call
+    outputs = plan.unit.outputs or unit.outputs
+    path_names = frozenset(norm(v) for v in variables(plan.unit.path or ""))
+    accepted = signature(
+        plan.unit, plan.inputs, call.operation if call is not None else None, path_names
+    )
+    schema = output_schema(outputs)
+    check = output_check(schema) if schema is not None else None
+    return replace(plan, signature=tuple(accepted), output_schema=schema, output_check=check)
 
 
 def _located(where: str, message: str, code: str) -> Diagnostic:

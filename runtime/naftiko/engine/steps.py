@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from naftiko.consume.client import decode
 from naftiko.consume.scope import CallScope
 from naftiko.engine.withs import WithEntry, apply_with
-from naftiko.mapping import CompiledPath, Shaper, compile_path
+from naftiko.jsonpath import CompiledPath, compile_path
+from naftiko.shaping import Shaper
 from naftiko.spec.model import Step
 from naftiko.template import MISSING, Template, text_of
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from naftiko.consume.scope import CallScope
-from naftiko.mapping import CompiledPath, compile_path
+from naftiko.jsonpath import CompiledPath, compile_path
 from naftiko.template import MISSING, Template
 
 GENERIC_PREFIXES = frozenset({"rest", "tools", "mcp", "skill"})

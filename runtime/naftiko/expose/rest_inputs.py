@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp.web_request import BaseRequest
 
 from naftiko.engine import ConsumedPlan
-from naftiko.mapping import CompiledPath, compile_path
+from naftiko.jsonpath import CompiledPath, compile_path
 from naftiko.names import norm
 from naftiko.routes import variables
 from naftiko.spec.model import ExposedParam, Unit

@@ -13,9 +13,9 @@ from typing import Any
 from naftiko import __version__
 from naftiko.engine.signature import signature
 from naftiko.errors import TargetError
-from naftiko.mapping import output_schema
 from naftiko.names import norm
 from naftiko.routes import openapi_path, variables
+from naftiko.shaping import output_schema
 from naftiko.spec.model import Adapter, Capability, ConsumedOperation, Unit
 
 _PARAM_LOCATIONS = ("query", "header", "cookie")

@@ -514,7 +514,7 @@ def _params(target: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _outputs(doc: Document, outputs: Any, path: JsonPath, *, consumed: bool) -> None:
     """Every JSONPath must compile: a bad one breaks the file (SEMANTICS.md, Documents)."""
-    from naftiko.mapping import JsonPathSyntaxError, compile_path
+    from naftiko.jsonpath import JsonPathSyntaxError, compile_path
 
     if not isinstance(outputs, list):
         return

@@ -115,7 +115,7 @@ class McpServer:
         self.name = adapter.namespace
         self.page_size = page_size
         self.tools: dict[str, Tool] = {
-            t.name: t for t in compile_tools(capability, adapter.units, engine.plans)
+            t.name: t for t in compile_tools(adapter.units, engine.plans)
         }
         self._tool_list = list(self.tools.values())
         self.catalog = Catalog(capability, adapter.mcp_resources, adapter.prompts, engine.plans)

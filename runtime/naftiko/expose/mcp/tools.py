@@ -1,27 +1,25 @@
 """MCP tools compiled from YAML once: definitions, argument checks, results.
 
-A tool's ``inputSchema`` comes from its signature (declared or derived); ``outputSchema``
-only when shaping guarantees an object; ``annotations`` only from what the file sets (hints,
-or an aggregate's semantics). Calls go through ``engine.invoke``; what goes wrong in a call
-(bad arguments, upstream errors, timeouts) is a result with ``isError: true``, never a
-protocol error.
+A tool's ``inputSchema`` comes from its plan's signature (declared or derived);
+``outputSchema`` from the plan's output schema, only when shaping guarantees an object;
+``annotations`` only from what the file sets (hints, or an aggregate's semantics). Calls go
+through ``engine.invoke``, which converts and checks the arguments; what goes wrong in a call
+(bad arguments, upstream errors, timeouts, an answer the output schema cannot hold) is a
+result with ``isError: true``, never a protocol error.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-
-from jsonschema import Draft202012Validator
 
 from naftiko import jsonio
 from naftiko.engine import ExposedPlan, Result, invoke
-from naftiko.engine.signature import Input, signature
+from naftiko.engine.signature import Input
 from naftiko.errors import InputError, NaftikoError, UpstreamError, UpstreamUnavailable
-from naftiko.mapping import output_schema
 from naftiko.observe.redact import scrub
-from naftiko.spec.model import Capability, Unit
+from naftiko.spec.model import Unit
 
 STRUCTURED_FROM = "2025-06-18"
 _HINTS = {
@@ -29,14 +27,6 @@ _HINTS = {
     "destructive": "destructiveHint",
     "idempotent": "idempotentHint",
     "openWorld": "openWorldHint",
-}
-_PY_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict,),
 }
 
 
@@ -47,9 +37,6 @@ class Tool:
     definition: Mapping[str, Any]
     input_schema: Mapping[str, Any]
     output_schema: Mapping[str, Any] | None
-    validator: Draft202012Validator
-    required: tuple[str, ...]
-    types: Mapping[str, tuple[type, ...]] = field(default_factory=dict)
 
     def describe(self, version: str) -> dict[str, Any]:
         """The tools/list entry for a negotiated revision."""
@@ -58,32 +45,18 @@ class Tool:
             found["outputSchema"] = self.output_schema
         return found
 
-    def problems(self, arguments: Mapping[str, Any]) -> list[str]:
-        """Why ``arguments`` do not fit the inputSchema (empty when they do)."""
-        fits = all(arguments.get(name) is not None for name in self.required) and all(
-            type(value) in self.types.get(key, (type(value),)) for key, value in arguments.items()
-        )
-        if fits:
-            return []
-        return sorted(
-            f"{'.'.join(str(p) for p in error.absolute_path) or 'arguments'}: {error.message}"
-            for error in self.validator.iter_errors(dict(arguments))
-        )
-
     async def call(self, arguments: Mapping[str, Any], version: str) -> dict[str, Any]:
         arguments = {k: v for k, v in arguments.items() if v is not None}
-        problems = self.problems(arguments)
-        if problems:
-            return failure(
-                f"invalid arguments for tool '{self.name}': " + "; ".join(problems),
-                {"error": "invalid arguments", "problems": problems},
-                version,
-            )
         try:
             result = await invoke(self.plan, arguments)
         except InputError as exc:
             fields = [{"name": p.name, "problem": p.problem} for p in exc.problems]
-            return failure(str(exc), {"error": "invalid arguments", "fields": fields}, version)
+            problems = "; ".join(f"{p.name}: {p.problem}" for p in exc.problems)
+            return failure(
+                f"invalid arguments for tool '{self.name}': {problems}",
+                {"error": "invalid arguments", "fields": fields},
+                version,
+            )
         except UpstreamError as exc:
             return _upstream_failure(exc, version)
         except UpstreamUnavailable as exc:
@@ -91,13 +64,10 @@ class Tool:
             return failure(str(exc), {"error": exc.title, "status": status}, version)
         except NaftikoError as exc:
             return failure(str(exc), {"error": exc.title}, version)
-        return success(result, version, self.output_schema is not None)
+        return success(result, version, self.plan if self.output_schema else None)
 
 
-def compile_tools(
-    capability: Capability, units: tuple[Unit, ...], plans: Mapping[str, Any]
-) -> list[Tool]:
-    consumed = {f"{c.namespace}.{o.name}": o for c in capability.consumes for o in c.operations}
+def compile_tools(units: tuple[Unit, ...], plans: Mapping[str, Any]) -> list[Tool]:
     tools = []
     seen: set[str] = set()
     for unit in units:
@@ -107,11 +77,8 @@ def compile_tools(
         plan = plans[unit.target]
         assert isinstance(plan, ExposedPlan)
         function = plan.function.unit if plan.function is not None else None
-        call = (plan.function or plan).unit.call
-        inputs = signature(unit, plan.inputs, consumed.get(call or ""))
-        schema = _input_schema(inputs)
-        outputs = unit.outputs or (function.outputs if function is not None else ())
-        out = output_schema(outputs)
+        schema = _input_schema(plan.signature)
+        out = plan.output_schema
         if out is None or out.get("type") != "object" or "properties" not in out:
             out = None
         definition: dict[str, Any] = {"name": unit.name}
@@ -123,22 +90,11 @@ def compile_tools(
         annotations = _annotations(unit, function, title)
         if annotations:
             definition["annotations"] = annotations
-        tools.append(
-            Tool(
-                name=unit.name,
-                plan=plan,
-                definition=definition,
-                input_schema=schema,
-                output_schema=out,
-                validator=Draft202012Validator(schema),
-                required=tuple(schema.get("required", ())),
-                types={i.name: _PY_TYPES[i.type] for i in inputs if i.type in _PY_TYPES},
-            )
-        )
+        tools.append(Tool(unit.name, plan, definition, schema, out))
     return tools
 
 
-def _input_schema(inputs: list[Input]) -> dict[str, Any]:
+def _input_schema(inputs: tuple[Input, ...]) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object"}
     properties: dict[str, Any] = {}
     for item in inputs:
@@ -191,18 +147,27 @@ def result_text(result: Result) -> str:
     return data if isinstance(data, str) else jsonio.dumps(data).decode()
 
 
-def success(result: Result, version: str, declared_output: bool) -> dict[str, Any]:
+def success(result: Result, version: str, declared: ExposedPlan | None) -> dict[str, Any]:
+    """The tool's answer; with an output schema declared, only what fits it (else isError)."""
     text = result_text(result)
     answer: dict[str, Any] = {"content": [{"type": "text", "text": text}], "isError": False}
-    if version >= STRUCTURED_FROM:
-        try:
-            structured = result.data
-        except UpstreamError:  # a pass-through body that claimed JSON and is not
-            structured = None
-        if isinstance(structured, dict):
-            answer["structuredContent"] = structured
-        elif declared_output:
-            answer["structuredContent"] = {}
+    if version < STRUCTURED_FROM:
+        return answer
+    try:
+        structured = result.data
+    except UpstreamError:  # a pass-through body that claimed JSON and is not
+        structured = None
+    if declared is not None and declared.output_check is not None:
+        problem = declared.output_check(structured)
+        if problem is not None:
+            return failure(
+                f"the answer does not fit the outputSchema of '{declared.unit.name}' "
+                f"({problem}); the upstream answered: {text}",
+                {"error": "answer does not fit the outputSchema", "problem": problem},
+                version,
+            )
+    if isinstance(structured, dict):
+        answer["structuredContent"] = structured
     return answer
 
 

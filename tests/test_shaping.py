@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from naftiko.mapping import JsonPathSyntaxError, Shaper, coerce, compile_path, shape_outputs
+from naftiko.convert import coerce
+from naftiko.jsonpath import JsonPathSyntaxError, compile_path
+from naftiko.shaping import Shaper, shape_outputs
 from naftiko.spec.model import OutputParam
 
 SHIP = {

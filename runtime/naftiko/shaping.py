@@ -1,203 +1,15 @@
-"""JSONPath compiled once, and output shaping from declared output parameters.
-
-``$`` and ``$.`` mean the value being mapped (the response root, or the current element
-inside ``items``). Simple dotted paths take a fast path that walks dicts and lists directly;
-anything else (wildcards, filters, slices) goes through jsonpath-ng, parsed once at load.
-"""
+"""Output shaping: the decoded upstream answer to the declared output parameters, and the
+JSON Schema of what shaping gives (for MCP `outputSchema` and OpenAPI responses)."""
 
 from __future__ import annotations
 
-import logging
-import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
-from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
-from jsonpath_ng.ext.parser import parse as _parse
-
+from naftiko.convert import EXACT, coerce
+from naftiko.jsonpath import compile_path
 from naftiko.spec.model import OutputParam
 from naftiko.template import MISSING, Scope, Template
-
-log = logging.getLogger("naftiko.mapping")
-
-_SIMPLE_SEGMENT = re.compile(r"\.([^.\[\]*?()@,:]+)|\[(\d+)\]|\[['\"]([^'\"]*)['\"]\]")
-
-
-class JsonPathSyntaxError(ValueError):
-    """A mapping that is not valid JSONPath."""
-
-
-class CompiledPath:
-    """One JSONPath, ready to evaluate. ``many`` paths (wildcards, filters) yield lists."""
-
-    __slots__ = ("_find", "expression", "many")
-
-    def __init__(self, expression: str, find: Callable[[Any], Any], many: bool) -> None:
-        self.expression = expression
-        self._find = find
-        self.many = many
-
-    def find(self, root: Any) -> Any:
-        """The value at this path, or None when it does not exist."""
-        try:
-            return self._find(root)
-        except (KeyError, IndexError, TypeError, AttributeError, ValueError):
-            return None
-
-    def __repr__(self) -> str:
-        return f"CompiledPath({self.expression!r})"
-
-
-def _walker(keys: tuple[str | int, ...]) -> Callable[[Any], Any]:
-    def walk(root: Any) -> Any:
-        node = root
-        for key in keys:
-            if isinstance(key, int):
-                if not isinstance(node, list) or key >= len(node):
-                    return None
-                node = node[key]
-            elif isinstance(node, dict):
-                if key not in node:
-                    return None
-                node = node[key]
-            else:
-                return None
-        return node
-
-    return walk
-
-
-def _simple(expression: str) -> tuple[str | int, ...] | None:
-    body = expression[1:]
-    keys: list[str | int] = []
-    position = 0
-    while position < len(body):
-        match = _SIMPLE_SEGMENT.match(body, position)
-        if match is None:
-            return None
-        name, index, quoted = match.groups()
-        if name is not None:
-            keys.append(name.strip())
-        elif index is not None:
-            keys.append(int(index))
-        else:
-            keys.append(quoted)
-        position = match.end()
-    return tuple(keys)
-
-
-def compile_path(expression: str) -> CompiledPath:
-    """Compile once; raise JsonPathSyntaxError with the parser's reason."""
-    text = expression.strip()
-    if not text.startswith("$"):
-        raise JsonPathSyntaxError("a JSONPath starts with '$'")
-    if text in ("$", "$."):
-        return CompiledPath(expression, lambda root: root, False)
-    keys = _simple(text)
-    if keys is not None and len(keys) == 1 and isinstance(keys[0], str):
-        key = keys[0]
-        return CompiledPath(
-            expression, lambda root: root.get(key) if type(root) is dict else None, False
-        )
-    if keys is not None:
-        return CompiledPath(expression, _walker(keys), False)
-    try:
-        parsed = _parse(text)
-    except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
-        raise JsonPathSyntaxError(
-            str(exc).splitlines()[0] if str(exc) else "syntax error"
-        ) from None
-    many = any(token in text for token in ("*", "..", "?", ":", ","))
-
-    def find(root: Any) -> Any:
-        values = [m.value for m in parsed.find(root)]
-        if many:
-            return values
-        return values[0] if values else None
-
-    return CompiledPath(expression, find, many)
-
-
-# --- coercion ------------------------------------------------------------------------------
-
-_warned: set[str] = set()
-
-
-_EXACT: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "number": (int, float),
-    "integer": (int,),
-    "boolean": (bool,),
-    "array": (list,),
-    "object": (dict,),
-}
-
-
-def coerce(value: Any, declared: str | None, where: str = "") -> Any:
-    """Convert to the declared scalar type when nothing is lost; otherwise keep the value."""
-    if value is None or declared is None or type(value) in _EXACT.get(declared, ()):
-        return value
-    converted = _convert(value, declared)
-    if converted is _UNCHANGED:
-        if where and where not in _warned:
-            _warned.add(where)
-            log.warning(
-                "output %s: %r is not a lossless %s; kept as is",
-                where,
-                type(value).__name__,
-                declared,
-            )
-        return value
-    return converted
-
-
-_UNCHANGED: Any = object()
-
-
-def _convert(value: Any, declared: str) -> Any:
-    if declared == "string":
-        if isinstance(value, str):
-            return value
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if isinstance(value, (int, float)):
-            return str(value)
-        return _UNCHANGED
-    if declared in ("number", "integer"):
-        if isinstance(value, bool):
-            return _UNCHANGED
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float):
-            if declared == "integer":
-                return int(value) if value.is_integer() else _UNCHANGED
-            return value
-        if isinstance(value, str):
-            try:
-                return int(value)
-            except ValueError:
-                pass
-            if declared == "number":
-                try:
-                    number = float(value)
-                except ValueError:
-                    return _UNCHANGED
-                return number if number == number and abs(number) != float("inf") else _UNCHANGED
-        return _UNCHANGED
-    if declared == "boolean":
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.lower() in ("true", "false"):
-            return value.lower() == "true"
-        return _UNCHANGED
-    if declared == "array":
-        return value if isinstance(value, list) else _UNCHANGED
-    if declared == "object":
-        return value if isinstance(value, dict) else _UNCHANGED
-    return value
-
-
-# --- shaping -------------------------------------------------------------------------------
 
 
 class Shaper:
@@ -244,7 +56,7 @@ class Shaper:
             self.value is not None or self._literal is not None or any(c.mock for c in children)
         )
         self._mode = self._mode_of()
-        self._exact: tuple[type, ...] = _EXACT.get(self.type or "", ())
+        self._exact: tuple[type, ...] = EXACT.get(self.type or "", ())
         # `items: {type: string, mapping: $.}`: each element is only coerced.
         item = self.items
         self._plain_items: str | None = (
@@ -301,7 +113,7 @@ class Shaper:
                 return base
             plain = self._plain_items
             if plain is not None:
-                exact = _EXACT.get(plain, ())
+                exact = EXACT.get(plain, ())
                 where = self.items.where
                 return [
                     element
@@ -398,3 +210,62 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     if isinstance(kind, str):
         return {**schema, "type": [kind, "null"]}
     return schema
+
+
+# --- checking ------------------------------------------------------------------------------
+
+
+class Check(Protocol):
+    def __call__(self, value: Any, where: str = "$") -> str | None: ...
+
+
+_IS: dict[str, Callable[[Any], bool]] = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+}
+
+
+def output_check(schema: Mapping[str, Any]) -> Check:
+    """A compiled test of a value against an output schema: the first problem, or None.
+
+    Only the keywords `output_schema` writes (type, properties, items) are read, so the
+    test costs a walk of the value, not a JSON Schema evaluation.
+    """
+    kind = schema.get("type")
+    kinds = (kind,) if isinstance(kind, str) else tuple(kind or ())
+    tests = tuple(_IS[k] for k in kinds if k in _IS)
+    properties = tuple(
+        (key, output_check(child)) for key, child in (schema.get("properties") or {}).items()
+    )
+    items = output_check(schema["items"]) if isinstance(schema.get("items"), dict) else None
+    wanted = " or ".join(kinds)
+
+    def check(value: Any, where: str = "$") -> str | None:
+        if tests and not any(test(value) for test in tests):
+            return f"{where} is {_kind(value)}, not {wanted}"
+        if properties and isinstance(value, dict):
+            for key, child in properties:
+                if key in value:
+                    found = child(value[key], f"{where}.{key}")
+                    if found:
+                        return found
+        if items is not None and isinstance(value, list):
+            for index, element in enumerate(value):
+                found = items(element, f"{where}[{index}]")
+                if found:
+                    return found
+        return None
+
+    return check
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    return names.get(type(value), "a number")
