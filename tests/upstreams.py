@@ -175,9 +175,12 @@ async def registry(request: web.Request) -> web.Response:
 
 
 async def echo(request: web.Request) -> web.Response:
-    """Answers what it received; `/text` answers plain text; `/slow?ms=` waits first."""
+    """Answers what it received; `/text` answers plain text, `/list` a JSON array;
+    `/slow?ms=` waits first."""
     if request.path == "/text":
         return web.Response(text="plain words", content_type="text/plain")
+    if request.path == "/list":
+        return web.json_response([{"id": 1}, {"id": 2}])
     if request.path == "/slow":
         await asyncio.sleep(int(request.query.get("ms", "0")) / 1000)
     raw = await request.read()
