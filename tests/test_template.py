@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from naftiko.bind.secret import Secret
-from naftiko.consume.scope import CallScope
+from naftiko.engine.scope import CallScope
 from naftiko.template import (
     MISSING,
     DataTemplate,

@@ -34,6 +34,13 @@ class Scope(Protocol):
         """The value of a variable, or MISSING."""
 
 
+class Params(Scope, Protocol):
+    """A scope that also answers one call parameter by name (binds not consulted)."""
+
+    def get(self, name: str) -> Any:
+        """The parameter, or MISSING."""
+
+
 @dataclass(frozen=True)
 class Var:
     name: str

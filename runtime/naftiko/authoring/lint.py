@@ -23,6 +23,7 @@ from naftiko.errors import Diagnostic
 from naftiko.expose.assembly import check
 from naftiko.pipeline import load
 from naftiko.spec.document import Document
+from naftiko.spec.sections import items
 from naftiko.spec.yaml import JsonPath
 
 _TEMPLATE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
@@ -79,7 +80,7 @@ def lint(doc: Document) -> list[Diagnostic]:
                 "baseUri still points at example.com",
             )
         _secrets(entry.get("authentication"), (*path, "authentication"), add, bound)
-        for r_index, resource in _items(entry, "resources"):
+        for r_index, resource in items(entry, "resources"):
             if "?" in str(resource.get("path", "")):
                 add(
                     "warning",
@@ -88,7 +89,7 @@ def lint(doc: Document) -> list[Diagnostic]:
                     "a consumed resource path holds a query string",
                     "declare query parameters",
                 )
-    for a_index, adapter in _items(capability, "exposes"):
+    for a_index, adapter in items(capability, "exposes"):
         path = ("capability", "exposes", a_index)
         kind = adapter.get("type")
         address = str(adapter.get("address") or "")
@@ -110,7 +111,7 @@ def lint(doc: Document) -> list[Diagnostic]:
         _secrets(adapter.get("authentication"), (*path, "authentication"), add, bound)
         _descriptions(adapter, path, add)
         _safety(adapter, path, add)
-    controls = [(i, a) for i, a in _items(capability, "exposes") if a.get("type") == "control"]
+    controls = [(i, a) for i, a in items(capability, "exposes") if a.get("type") == "control"]
     if len(controls) > 1:
         add(
             "error",
@@ -118,8 +119,8 @@ def lint(doc: Document) -> list[Diagnostic]:
             "control-singleton",
             "more than one control adapter",
         )
-    for g_index, group in _items(capability, "aggregates"):
-        for f_index, function in _items(group, "functions"):
+    for g_index, group in items(capability, "aggregates"):
+        for f_index, function in items(group, "functions"):
             if not function.get("description"):
                 add(
                     "warning",
@@ -139,21 +140,14 @@ def lint(doc: Document) -> list[Diagnostic]:
 def _entries(
     data: dict[str, Any], capability: dict[str, Any], key: str
 ) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
-    for index, entry in _items(capability, key):
+    for index, entry in items(capability, key):
         yield ("capability", key, index), entry
-    for index, entry in _items(data, key):
+    for index, entry in items(data, key):
         yield (key, index), entry
 
 
 def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
-
-
-def _items(holder: Any, key: str) -> list[tuple[int, dict[str, Any]]]:
-    values = holder.get(key) if isinstance(holder, dict) else None
-    if not isinstance(values, list):
-        return []
-    return [(i, v) for i, v in enumerate(values) if isinstance(v, dict)]
 
 
 def _secrets(auth: Any, path: JsonPath, add: Any, bound: set[str]) -> None:
@@ -173,7 +167,7 @@ def _secrets(auth: Any, path: JsonPath, add: Any, bound: set[str]) -> None:
 
 def _descriptions(adapter: dict[str, Any], path: JsonPath, add: Any) -> None:
     if adapter.get("type") == "rest":
-        for r_index, resource in _items(adapter, "resources"):
+        for r_index, resource in items(adapter, "resources"):
             r_path = (*path, "resources", r_index)
             text = str(resource.get("path", ""))
             if text.endswith("/") and text != "/":
@@ -181,7 +175,7 @@ def _descriptions(adapter: dict[str, Any], path: JsonPath, add: Any) -> None:
             if "?" in text:
                 add("warning", (*r_path, "path"), "rest-path-query", "path holds a query string")
     if adapter.get("type") == "mcp":
-        for t_index, tool in _items(adapter, "tools"):
+        for t_index, tool in items(adapter, "tools"):
             if not tool.get("description") and not tool.get("ref"):
                 add(
                     "warning",
@@ -196,7 +190,7 @@ def _safety(adapter: dict[str, Any], path: JsonPath, add: Any) -> None:
     if _unsafe(adapter.get("description")):
         add("error", (*path, "description"), "unsafe-markup", "description holds <script or eval(")
     for key in ("tools", "resources", "skills"):
-        for index, unit in _items(adapter, key):
+        for index, unit in items(adapter, key):
             if _unsafe(unit.get("description")):
                 add(
                     "error",
@@ -212,7 +206,7 @@ def _unsafe(text: Any) -> bool:
 
 def _steps(capability: dict[str, Any], add: Any) -> None:
     for path, unit in _units(capability):
-        for s_index, step in _items(unit, "steps"):
+        for s_index, step in items(unit, "steps"):
             name = str(step.get("name", ""))
             if not _STEP_NAME.match(name):
                 add(
@@ -224,16 +218,16 @@ def _steps(capability: dict[str, Any], add: Any) -> None:
 
 
 def _units(capability: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
-    for a_index, adapter in _items(capability, "exposes"):
+    for a_index, adapter in items(capability, "exposes"):
         base: JsonPath = ("capability", "exposes", a_index)
-        for t_index, tool in _items(adapter, "tools"):
+        for t_index, tool in items(adapter, "tools"):
             yield (*base, "tools", t_index), tool
-        for r_index, resource in _items(adapter, "resources"):
+        for r_index, resource in items(adapter, "resources"):
             yield (*base, "resources", r_index), resource
-            for o_index, operation in _items(resource, "operations"):
+            for o_index, operation in items(resource, "operations"):
                 yield (*base, "resources", r_index, "operations", o_index), operation
-    for g_index, group in _items(capability, "aggregates"):
-        for f_index, function in _items(group, "functions"):
+    for g_index, group in items(capability, "aggregates"):
+        for f_index, function in items(group, "functions"):
             yield ("capability", "aggregates", g_index, "functions", f_index), function
 
 
@@ -261,8 +255,8 @@ def _unreachable(
         namespace = entry.get("namespace")
         if namespace in forwarded:
             continue  # a forward reaches every path of it
-        for r_index, resource in _items(entry, "resources"):
-            for o_index, operation in _items(resource, "operations"):
+        for r_index, resource in items(entry, "resources"):
+            for o_index, operation in items(resource, "operations"):
                 target = f"{namespace}.{operation.get('name')}"
                 if target not in calls:
                     add(

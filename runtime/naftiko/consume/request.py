@@ -16,11 +16,10 @@ from urllib.parse import urlencode
 import aiohttp
 
 from naftiko.consume.auth import CompiledAuth, Credentials
-from naftiko.consume.scope import CallScope
 from naftiko.errors import FieldProblem, InputError
 from naftiko.names import norm
 from naftiko.spec.model import Body, ConsumedOperation, ConsumedParam, Consumes
-from naftiko.template import MISSING, DataTemplate, JsonTemplate, Template, text_of
+from naftiko.template import MISSING, DataTemplate, JsonTemplate, Params, Template, text_of
 
 _UNSAFE = re.compile(r"[\r\n\x00]")
 _SINGLE_BRACE = re.compile(r"(?<!\{)\{([^{}\s]+)\}(?!\})")
@@ -76,7 +75,7 @@ class RequestRecipe:
     def parameter_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.params) + self.base.variables + self.url.variables
 
-    def build(self, scope: CallScope) -> Outgoing:
+    def build(self, scope: Params) -> Outgoing:
         problems: list[FieldProblem] = []
         url = self._url(scope, problems)
         out = Outgoing(self.method, url)
@@ -109,7 +108,7 @@ class RequestRecipe:
             out.cookies.update(credentials.cookies)
         return out
 
-    def _url(self, scope: CallScope, problems: list[FieldProblem]) -> str:
+    def _url(self, scope: Params, problems: list[FieldProblem]) -> str:
         for name in self.url.variables:
             value = scope.lookup(name)
             if value is MISSING or value is None or value == "":
@@ -120,7 +119,7 @@ class RequestRecipe:
         return base + self.url.render_path(scope)
 
     def _body(
-        self, scope: CallScope, problems: list[FieldProblem], out: Outgoing
+        self, scope: Params, problems: list[FieldProblem], out: Outgoing
     ) -> bytes | aiohttp.FormData | None:
         if self.body is not None:
             kind, compiled = self.body
@@ -158,7 +157,7 @@ def _merge(params: tuple[ConsumedParam, ...]) -> tuple[_Param, ...]:
     return tuple(merged.values())
 
 
-def _value(param: _Param, scope: CallScope) -> Any:
+def _value(param: _Param, scope: Params) -> Any:
     if isinstance(param.value, Template):
         if param.value.is_static:
             return param.value.source
@@ -200,7 +199,7 @@ def _content_type(body: Body | None) -> str:
     return _CONTENT_TYPES.get(body.type, "")
 
 
-def _encode_body(kind: str, compiled: Any, scope: CallScope) -> bytes | aiohttp.FormData:
+def _encode_body(kind: str, compiled: Any, scope: Params) -> bytes | aiohttp.FormData:
     if kind == "raw":
         return str(compiled.render(scope)).encode()
     if kind == "json":

@@ -17,7 +17,8 @@ from naftiko.bind.secret import Secret
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts
 from naftiko.engine.forward import Forwarder
 from naftiko.engine.invoke import Result, invoke
-from naftiko.engine.plan import ConsumedPlan, ExposedPlan, Plan, Runtime, compile_capability
+from naftiko.engine.plan import compile_capability
+from naftiko.engine.plans import ConsumedPlan, ExposedPlan, Plan, Runtime
 from naftiko.errors import TargetError
 from naftiko.spec.model import Capability
 

@@ -10,10 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from naftiko import jsonio
-from naftiko.consume.client import decode
-from naftiko.consume.scope import CallScope
 from naftiko.engine.inputs import check_inputs
-from naftiko.engine.plan import ConsumedPlan, ExposedPlan, Plan
+from naftiko.engine.plans import ConsumedPlan, ExposedPlan, Plan
+from naftiko.engine.scope import CallScope
 from naftiko.engine.steps import run_steps
 from naftiko.engine.withs import apply_with
 from naftiko.errors import TargetError, UpstreamError, UpstreamResponse
@@ -73,17 +72,7 @@ async def invoke(plan: Plan, inputs: Mapping[str, Any]) -> Result:
 
 
 async def _call(plan: ConsumedPlan, scope: CallScope) -> Result:
-    response = await plan.client.send(plan.recipe.build(scope))
-    return _decoded(plan, response)
-
-
-def _decoded(plan: ConsumedPlan, response: UpstreamResponse) -> Result:
-    data = decode(
-        response,
-        plan.operation.output_format,
-        plan.recipe.namespace,
-        f"{plan.recipe.method} {plan.operation.name}",
-    )
+    response, data = await plan.fetch(scope)
     return Result(data, response.status, response)
 
 
@@ -105,11 +94,12 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
         return Result(shape_outputs(plan.shapers, None, scope), 200)
     assert plan.call is not None
     if plan.verbatim:
-        response = await plan.call.client.send(plan.call.recipe.build(scope))
+        response = await plan.call.send(scope)
         kind = response.content_type.split(";")[0].strip().lower()
         if response.body and (kind in _JSON_TYPES or kind.endswith("+json")):
             return Result(None, response.status, response, verbatim=True)
-        return _shaped(plan, _decoded(plan.call, response), scope)
+        decoded = Result(plan.call.decode(response), response.status, response)
+        return _shaped(plan, decoded, scope)
     answer = await _call(plan.call, scope)
     if not plan.shapers:
         return answer

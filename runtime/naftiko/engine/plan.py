@@ -1,15 +1,14 @@
-"""Compile every consumed operation and every exposed tool/operation once, at load.
+"""Compile every consumed operation and every exposed tool/operation into plans, once, at load.
 
-A Plan holds only immutable, precompiled parts (request recipes, `with` entries, shapers)
-plus a reference to the shared Runtime (binds and one connection pool per namespace).
-Problems found while compiling (a bad template) are collected and reported together.
+Problems found while compiling (a bad template or JSONPath) are collected and reported
+together, each at its line.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from naftiko.bind.secret import Secret
@@ -17,77 +16,27 @@ from naftiko.consume.auth import CompiledAuth
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
 from naftiko.consume.request import RequestRecipe
 from naftiko.consume.resilience import Resilience, from_block
-from naftiko.consume.scope import CallScope
-from naftiko.engine.signature import Input, signature
-from naftiko.engine.steps import (
+from naftiko.engine.plans import (
     CallStep,
+    ConsumedPlan,
+    ExposedPlan,
     LookupStep,
     Orchestration,
-    compile_lookup,
-    compile_mappings,
+    Plan,
+    Runtime,
 )
-from naftiko.engine.withs import GENERIC_PREFIXES, WithEntry, compile_with
+from naftiko.engine.scope import CallScope
+from naftiko.engine.signature import signature, sources
+from naftiko.engine.steps import compile_lookup, compile_mappings
+from naftiko.engine.withs import GENERIC_PREFIXES, compile_with
 from naftiko.errors import Diagnostic, SpecError
 from naftiko.jsonpath import JsonPathSyntaxError
 from naftiko.location import Location
 from naftiko.names import norm
 from naftiko.routes import variables
-from naftiko.shaping import Check, Shaper, output_check, output_schema
-from naftiko.spec.model import Capability, ConsumedOperation, Consumes, ExposedParam, Unit
+from naftiko.shaping import Shaper, output_check, output_schema
+from naftiko.spec.model import Capability, Consumes, Unit
 from naftiko.template import TemplateSyntaxError
-
-
-@dataclass
-class Runtime:
-    """What every plan of one capability shares: bound values and upstream pools."""
-
-    binds: Mapping[str, Secret]
-    clients: dict[str, UpstreamClient] = field(default_factory=dict)
-    consumes: dict[str, Consumes] = field(default_factory=dict)
-    bases: dict[str, str] = field(default_factory=dict)
-
-    async def close(self) -> None:
-        for client in self.clients.values():
-            await client.close()
-
-
-@dataclass(frozen=True)
-class ConsumedPlan:
-    """`namespace.operation`: one upstream call, its answer decoded but not reshaped."""
-
-    target: str
-    recipe: RequestRecipe
-    client: UpstreamClient
-    operation: ConsumedOperation
-    runtime: Runtime
-
-
-@dataclass(frozen=True)
-class ExposedPlan:
-    """An exposed tool, REST operation or aggregate function, ready to invoke."""
-
-    target: str
-    unit: Unit
-    runtime: Runtime
-    aliases: frozenset[str]
-    inputs: tuple[ExposedParam, ...] | None
-    withs: tuple[WithEntry, ...] = ()
-    call: ConsumedPlan | None = None
-    function: ExposedPlan | None = None
-    shapers: tuple[Shaper, ...] = ()
-    mock: bool = False
-    disabled: str = ""
-    orchestration: Orchestration | None = None
-    # The output is the upstream JSON body itself, so its bytes may pass unchanged.
-    verbatim: bool = False
-    # What a caller may send (declared, or derived from what `with` feeds), checked per call.
-    signature: tuple[Input, ...] = ()
-    # The JSON Schema of every shaped answer, when the declarations say enough, and its test.
-    output_schema: Mapping[str, Any] | None = None
-    output_check: Check | None = None
-
-
-Plan = ConsumedPlan | ExposedPlan
 
 
 def base_uri_overrides(
@@ -184,13 +133,18 @@ def _contract(plan: ExposedPlan) -> ExposedPlan:
     unit = (plan.function or plan).unit
     call = (plan.function or plan).call
     outputs = plan.unit.outputs or unit.outputs
-    path_names = frozenset(norm(v) for v in variables(plan.unit.path or ""))
+    spelled = {norm(v): v for v in variables(plan.unit.path or "")}
     accepted = signature(
-        plan.unit, plan.inputs, call.operation if call is not None else None, path_names
+        plan.unit, plan.inputs, call.operation if call is not None else None, frozenset(spelled)
     )
     schema = output_schema(outputs)
-    check = output_check(schema) if schema is not None else None
-    return replace(plan, signature=tuple(accepted), output_schema=schema, output_check=check)
+    return replace(
+        plan,
+        signature=tuple(accepted),
+        output_schema=schema,
+        output_check=output_check(schema) if schema is not None else None,
+        sources=sources(plan.unit.inputs, spelled),
+    )
 
 
 def _located(where: str, message: str, code: str) -> Diagnostic:

@@ -9,9 +9,11 @@ MCP as each tool's `inputSchema`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from naftiko.engine.withs import GENERIC_PREFIXES
+from naftiko.jsonpath import CompiledPath, compile_path
 from naftiko.names import norm
 from naftiko.spec.model import ConsumedOperation, ConsumedParam, ExposedParam, Unit
 
@@ -71,3 +73,38 @@ def _from_consumed(name: str, param: ConsumedParam) -> Input:
     if location == "body" and norm(name) in ("body", "payload") and kind == "string":
         kind = "object"
     return Input(name, location, str(kind), param.required, param.description)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an HTTP request carries one declared input: its location and key there, and for
+    a body field given as `$...`, the JSONPath into the JSON body."""
+
+    name: str
+    location: str
+    key: str
+    array: bool = False
+    path: CompiledPath | None = None
+
+
+def sources(
+    declared: tuple[ExposedParam, ...] | None, path_names: Mapping[str, str]
+) -> tuple[Source, ...] | None:
+    """The declared inputs' places in a request (``path_names``: normalised -> as written in
+    the route); None means every part of the request is an input."""
+    if declared is None:
+        return None
+    found = (_source(p, path_names) for p in declared)
+    return tuple(s for s in found if s is not None)
+
+
+def _source(param: ExposedParam, path_names: Mapping[str, str]) -> Source | None:
+    value = param.value
+    if value is not None and not (isinstance(value, str) and value.startswith("$")):
+        return None  # a fixed value: the engine supplies it
+    location = param.in_ or ("path" if norm(param.name) in path_names else "query")
+    if location == "environment":
+        return None
+    path = compile_path(value) if isinstance(value, str) else None
+    key = path_names.get(norm(param.name), param.name) if location == "path" else param.name
+    return Source(param.name, location, key, param.type == "array", path)

@@ -13,41 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from naftiko.consume.client import decode
-from naftiko.consume.scope import CallScope
-from naftiko.engine.withs import WithEntry, apply_with
+from naftiko.engine.plans import CallStep, LookupStep, Orchestration
+from naftiko.engine.scope import CallScope
+from naftiko.engine.withs import apply_with
 from naftiko.jsonpath import CompiledPath, compile_path
 from naftiko.shaping import Shaper
 from naftiko.spec.model import Step
 from naftiko.template import MISSING, Template, text_of
-
-if TYPE_CHECKING:  # plan imports this module
-    from naftiko.engine.plan import ConsumedPlan
-
-
-@dataclass(frozen=True)
-class CallStep:
-    name: str
-    plan: ConsumedPlan
-    withs: tuple[WithEntry, ...]
-    projection: tuple[Shaper, ...]
-
-
-@dataclass(frozen=True)
-class LookupStep:
-    name: str
-    index: str
-    match: str
-    value: CompiledPath | Template
-    fields: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Orchestration:
-    steps: tuple[CallStep | LookupStep, ...]
-    mappings: tuple[tuple[tuple[str, ...], CompiledPath], ...]
 
 
 @dataclass
@@ -89,14 +63,7 @@ async def run_steps(
         if isinstance(step, CallStep):
             scope: CallScope = scope_of(running)
             step_params = apply_with(step.withs, running, scope, outputs)
-            plan = step.plan
-            response = await plan.client.send(plan.recipe.build(scope_of(step_params)))
-            data = decode(
-                response,
-                plan.operation.output_format,
-                plan.recipe.namespace,
-                f"{plan.recipe.method} {plan.operation.name}",
-            )
+            response, data = await step.plan.fetch(scope_of(step_params))
             output = _project(step.projection, data)
             outputs[step.name] = output
             running[step.name] = output

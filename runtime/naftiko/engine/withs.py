@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from naftiko.consume.scope import CallScope
+from naftiko.engine.scope import CallScope
 from naftiko.jsonpath import CompiledPath, compile_path
 from naftiko.template import MISSING, Template
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from naftiko.bind.secret import Secret
-from naftiko.consume.scope import CallScope
+from naftiko.engine.scope import CallScope
 from naftiko.errors import NaftikoError
 from naftiko.expose.problem import problem
 from naftiko.spec.model import Auth

@@ -79,7 +79,7 @@ class RestAdapter:
                 plan = engine.plan(unit.target)
                 assert isinstance(plan, ExposedPlan)
                 if unit.method and unit.method not in operations:
-                    operations[unit.method] = _Operation(plan, compile_inputs(unit, plan.call))
+                    operations[unit.method] = _Operation(plan, compile_inputs(plan))
             forward = (
                 engine.forwarder(resource.forward.namespace, resource.forward.trusted_headers)
                 if resource.forward is not None

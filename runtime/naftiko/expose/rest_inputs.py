@@ -10,16 +10,13 @@ hop-by-hop headers are never inputs: a caller's Authorization must not reach an 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp.web_request import BaseRequest
 
-from naftiko.engine import ConsumedPlan
-from naftiko.jsonpath import CompiledPath, compile_path
+from naftiko.engine import ExposedPlan
+from naftiko.engine.signature import Source
 from naftiko.names import norm
-from naftiko.routes import variables
-from naftiko.spec.model import ExposedParam, Unit
 
 NOT_INPUTS = frozenset(
     {
@@ -40,19 +37,10 @@ NOT_INPUTS = frozenset(
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-@dataclass(frozen=True)
-class _Source:
-    name: str
-    location: str
-    key: str
-    array: bool = False
-    path: CompiledPath | None = None
-
-
 class Inputs:
     """Collects one operation's inputs from a request."""
 
-    def __init__(self, sources: tuple[_Source, ...] | None, reads_body: bool) -> None:
+    def __init__(self, sources: tuple[Source, ...] | None, reads_body: bool) -> None:
         self._sources = sources
         self.reads_body = reads_body
 
@@ -67,28 +55,14 @@ class Inputs:
         return found
 
 
-def compile_inputs(unit: Unit, call: ConsumedPlan | None) -> Inputs:
-    declared = unit.inputs
-    if declared is None:
-        return Inputs(None, (unit.method or "GET") in _BODY_METHODS)
-    names = {norm(v): v for v in variables(unit.path or "")}
-    sources = tuple(s for s in (_source(p, names) for p in declared) if s is not None)
-    return Inputs(sources, any(s.location == "body" for s in sources))
+def compile_inputs(plan: ExposedPlan) -> Inputs:
+    """The plan says where each input is; a body is read only when one is there."""
+    if plan.sources is None:
+        return Inputs(None, (plan.unit.method or "GET") in _BODY_METHODS)
+    return Inputs(plan.sources, any(s.location == "body" for s in plan.sources))
 
 
-def _source(param: ExposedParam, path_names: Mapping[str, str]) -> _Source | None:
-    value = param.value
-    if value is not None and not (isinstance(value, str) and value.startswith("$")):
-        return None  # a fixed value: the engine supplies it
-    location = param.in_ or ("path" if norm(param.name) in path_names else "query")
-    if location == "environment":
-        return None
-    path = compile_path(value) if isinstance(value, str) else None
-    key = path_names.get(norm(param.name), param.name) if location == "path" else param.name
-    return _Source(param.name, location, key, param.type == "array", path)
-
-
-def _read(source: _Source, request: BaseRequest, path: Mapping[str, str], body: Any) -> Any:
+def _read(source: Source, request: BaseRequest, path: Mapping[str, str], body: Any) -> Any:
     location = source.location
     if location == "path":
         return path.get(source.key)

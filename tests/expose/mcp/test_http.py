@@ -16,7 +16,7 @@ from conftest import FIXTURES
 from mcp_client import STATELESS_META, stateless_request
 from naftiko.expose.httpserver import Limits
 from naftiko.expose.mcp.http import McpOptions, _Sessions
-from naftiko.expose.mcp.protocol import Peer
+from naftiko.expose.mcp.jsonrpc import Peer
 from upstreams import echo
 
 CATALOG = FIXTURES / "catalog.yaml"

@@ -10,7 +10,8 @@ import pytest
 
 from conftest import FIXTURES, Upstream
 from naftiko.engine import Engine
-from naftiko.expose.mcp.protocol import McpServer, Peer
+from naftiko.expose.mcp.jsonrpc import Peer
+from naftiko.expose.mcp.protocol import McpServer
 from naftiko.spec import load
 from upstreams import echo
 

@@ -25,18 +25,18 @@ from aiohttp.web_request import BaseRequest
 from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.httpserver import Limits, low_level_server
-from naftiko.expose.mcp.protocol import (
+from naftiko.expose.mcp.jsonrpc import (
     DEFAULT_VERSION,
     HANDSHAKE_VERSIONS,
     INVALID_REQUEST,
     PARSE_ERROR,
     STATELESS_VERSION,
-    McpServer,
     Peer,
     Wire,
     error,
-    is_stateless,
 )
+from naftiko.expose.mcp.protocol import McpServer
+from naftiko.expose.mcp.stateless import is_stateless
 
 log = logging.getLogger("naftiko.mcp")
 

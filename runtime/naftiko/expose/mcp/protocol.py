@@ -15,90 +15,37 @@ import base64
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from naftiko import __version__
 from naftiko.engine import Engine
 from naftiko.expose.mcp.catalog import Catalog, CatalogError, ResourceNotFound
+from naftiko.expose.mcp.jsonrpc import (
+    HANDSHAKE_VERSIONS,
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    LATEST,
+    LOG_LEVELS,
+    METHOD_NOT_FOUND,
+    REMOVED_STATELESS,
+    RESOURCE_NOT_FOUND,
+    SERVER_INFO_META,
+    STATELESS_VERSION,
+    VERSIONS,
+    Peer,
+    RpcError,
+    Wire,
+    error,
+    safe_id,
+    valid_id,
+)
+from naftiko.expose.mcp.stateless import check_stateless, is_stateless
 from naftiko.expose.mcp.tools import Tool, compile_tools
 from naftiko.observe.metrics import METRICS
 from naftiko.spec.model import Adapter, Capability
 
 log = logging.getLogger("naftiko.mcp")
-
-HANDSHAKE_VERSIONS = ("2025-03-26", "2025-06-18", "2025-11-25")
-STATELESS_VERSION = "2026-07-28"
-VERSIONS = (*HANDSHAKE_VERSIONS, STATELESS_VERSION)
-LATEST = "2025-11-25"
-DEFAULT_VERSION = "2025-03-26"
-VERSION_META = "io.modelcontextprotocol/protocolVersion"
-CLIENT_INFO_META = "io.modelcontextprotocol/clientInfo"
-CLIENT_CAPABILITIES_META = "io.modelcontextprotocol/clientCapabilities"
-META_PREFIX = "io.modelcontextprotocol/"
-SERVER_INFO_META = "io.modelcontextprotocol/serverInfo"
-
-PARSE_ERROR = -32700
-INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
-INVALID_PARAMS = -32602
-INTERNAL_ERROR = -32603
-RESOURCE_NOT_FOUND = -32002
-HEADER_MISMATCH = -32020
-UNSUPPORTED_VERSION = -32022
-# Methods the handshake revisions have and 2026-07-28 removed: unknown there (HTTP 404).
-REMOVED_STATELESS = frozenset(
-    {"initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"}
-)
-# The request parameter each method's `Mcp-Name` header repeats (SEP-2243).
-NAMED_BY = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
-LOG_LEVELS = (
-    "debug",
-    "info",
-    "notice",
-    "warning",
-    "error",
-    "critical",
-    "alert",
-    "emergency",
-)
-
-
-@dataclass
-class Peer:
-    """What is known of the client on this session or connection."""
-
-    version: str = DEFAULT_VERSION
-    initialized: bool = False
-    client_info: Mapping[str, Any] = field(default_factory=dict)
-    log_level: str = "info"
-
-
-@dataclass(frozen=True)
-class Wire:
-    """The HTTP headers of one request that 2026-07-28 asks to match its body."""
-
-    protocol_version: str | None = None
-    method: str | None = None
-    name: str | None = None
-
-
-class RpcError(Exception):
-    """A JSON-RPC error answer; `status` is the HTTP status it takes on the stateless wire."""
-
-    def __init__(self, code: int, message: str, data: Any = None, status: int = 200) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.data = data
-        self.status = status
-
-
-def error(id_: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"code": code, "message": message}
-    if data is not None:
-        body["data"] = data
-    return {"jsonrpc": "2.0", "id": id_, "error": body}
 
 
 class McpServer:
@@ -176,19 +123,19 @@ class McpServer:
         id_ = message.get("id")
         if message.get("jsonrpc") != "2.0":
             refusal = "Invalid Request: jsonrpc must be '2.0'"
-            return 200, error(_safe_id(id_), INVALID_REQUEST, refusal)
+            return 200, error(safe_id(id_), INVALID_REQUEST, refusal)
         method = message.get("method")
         if method is None:
             if "result" in message or "error" in message:
                 return 202, None  # a response from the client: nothing to answer
-            return 200, error(_safe_id(id_), INVALID_REQUEST, "Invalid Request: no method")
+            return 200, error(safe_id(id_), INVALID_REQUEST, "Invalid Request: no method")
         if not isinstance(method, str):
             refusal = "Invalid Request: method must be a string"
-            return 200, error(_safe_id(id_), INVALID_REQUEST, refusal)
+            return 200, error(safe_id(id_), INVALID_REQUEST, refusal)
         if "id" not in message:
             self._notification(method, peer)
             return 202, None
-        if not _valid_id(id_):
+        if not valid_id(id_):
             refusal = "Invalid Request: id must be a string or number"
             return 200, error(None, INVALID_REQUEST, refusal)
         params = message.get("params")
@@ -221,48 +168,8 @@ class McpServer:
         return handler
 
     def _stateless_handler(self, method: str, params: Mapping[str, Any], wire: Wire | None) -> Any:
-        """Check a 2026-07-28 request against its revision's rules; its method's handler."""
-        meta = params.get("_meta")
-        header = wire.protocol_version if wire is not None else None
-        if header is not None and header not in VERSIONS:
-            said = meta.get(VERSION_META) if isinstance(meta, dict) else None
-            if said is None or said == header:
-                raise _unsupported(header)
-        if not isinstance(meta, dict):
-            raise RpcError(INVALID_PARAMS, "Invalid params: _meta is required", status=400)
-        for key in (VERSION_META, CLIENT_CAPABILITIES_META):
-            if key not in meta:
-                raise RpcError(INVALID_PARAMS, f"Invalid params: _meta needs '{key}'", status=400)
-        requested = meta[VERSION_META]
-        if wire is not None:
-            if wire.protocol_version is not None and wire.protocol_version != requested:
-                raise RpcError(
-                    HEADER_MISMATCH,
-                    "Header mismatch: MCP-Protocol-Version differs from _meta's protocol version",
-                    status=400,
-                )
-            if wire.method != method:
-                told = "missing" if wire.method is None else f"'{wire.method}'"
-                raise RpcError(
-                    HEADER_MISMATCH,
-                    f"Header mismatch: Mcp-Method is {told}, the body's method is '{method}'",
-                    status=400,
-                )
-            named_by = NAMED_BY.get(method)
-            if named_by is not None and wire.name is None:
-                raise RpcError(HEADER_MISMATCH, "Header mismatch: Mcp-Name is missing", status=400)
-            if (
-                named_by is not None
-                and wire.name is not None
-                and wire.name.strip() != params.get(named_by)
-            ):
-                raise RpcError(
-                    HEADER_MISMATCH,
-                    f"Header mismatch: Mcp-Name differs from params.{named_by}",
-                    status=400,
-                )
-        if requested != STATELESS_VERSION:
-            raise _unsupported(requested)
+        """A 2026-07-28 request checked against its revision's rules; its method's handler."""
+        check_stateless(method, params, wire)
         handler = self._stateless_methods.get(method)
         if handler is None:
             raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method}", status=404)
@@ -423,32 +330,3 @@ class McpServer:
             result["cacheScope"] = "public"
             result["ttlMs"] = 0
         return result
-
-
-def _unsupported(requested: Any) -> RpcError:
-    return RpcError(
-        UNSUPPORTED_VERSION,
-        "Unsupported protocol version: this server speaks 2026-07-28 without a handshake",
-        {"supported": [STATELESS_VERSION], "requested": requested},
-        status=400,
-    )
-
-
-def is_stateless(params: Mapping[str, Any], peer: Peer, wire: Wire | None) -> bool:
-    """Whether a request is a 2026-07-28 one: its headers, its peer or its `_meta` say so."""
-    if peer.version == STATELESS_VERSION:
-        return True
-    if wire is not None and wire.protocol_version is not None:
-        return wire.protocol_version not in HANDSHAKE_VERSIONS
-    meta = params.get("_meta")
-    return isinstance(meta, dict) and any(
-        isinstance(key, str) and key.startswith(META_PREFIX) for key in meta
-    )
-
-
-def _valid_id(value: Any) -> bool:
-    return isinstance(value, (str, int)) and not isinstance(value, bool)
-
-
-def _safe_id(value: Any) -> Any:
-    return value if _valid_id(value) else None

@@ -14,7 +14,8 @@ import sys
 from typing import Any, BinaryIO
 
 from naftiko import jsonio
-from naftiko.expose.mcp.protocol import PARSE_ERROR, McpServer, Peer, error
+from naftiko.expose.mcp.jsonrpc import PARSE_ERROR, Peer, error
+from naftiko.expose.mcp.protocol import McpServer
 
 log = logging.getLogger("naftiko.mcp")
 

@@ -1,0 +1,116 @@
+"""The plans: immutable, compiled once at load, read by the engine and the adapters.
+
+A Plan holds only precompiled parts (request recipes, `with` entries, shapers, steps) plus
+a reference to the shared Runtime (binds and one connection pool per namespace). What an
+adapter needs (signature, input sources, output schema and its check, pass-through) is here,
+so that adapters never decide it themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from naftiko.bind.secret import Secret
+from naftiko.consume.client import UpstreamClient, decode
+from naftiko.consume.request import RequestRecipe
+from naftiko.engine.signature import Input, Source
+from naftiko.engine.withs import WithEntry
+from naftiko.errors import UpstreamResponse
+from naftiko.jsonpath import CompiledPath
+from naftiko.shaping import Check, Shaper
+from naftiko.spec.model import ConsumedOperation, Consumes, ExposedParam, Unit
+from naftiko.template import Params, Template
+
+
+@dataclass(frozen=True)
+class CallStep:
+    name: str
+    plan: ConsumedPlan
+    withs: tuple[WithEntry, ...]
+    projection: tuple[Shaper, ...]
+
+
+@dataclass(frozen=True)
+class LookupStep:
+    name: str
+    index: str
+    match: str
+    value: CompiledPath | Template
+    fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Orchestration:
+    steps: tuple[CallStep | LookupStep, ...]
+    mappings: tuple[tuple[tuple[str, ...], CompiledPath], ...]
+
+
+@dataclass
+class Runtime:
+    """What every plan of one capability shares: bound values and upstream pools."""
+
+    binds: Mapping[str, Secret]
+    clients: dict[str, UpstreamClient] = field(default_factory=dict)
+    consumes: dict[str, Consumes] = field(default_factory=dict)
+    bases: dict[str, str] = field(default_factory=dict)
+
+    async def close(self) -> None:
+        for client in self.clients.values():
+            await client.close()
+
+
+@dataclass(frozen=True)
+class ConsumedPlan:
+    """`namespace.operation`: one upstream call, its answer decoded but not reshaped."""
+
+    target: str
+    recipe: RequestRecipe
+    client: UpstreamClient
+    operation: ConsumedOperation
+    runtime: Runtime
+
+    async def send(self, scope: Params) -> UpstreamResponse:
+        """The upstream's answer, as it came (non-2xx raises UpstreamError)."""
+        return await self.client.send(self.recipe.build(scope))
+
+    def decode(self, response: UpstreamResponse) -> Any:
+        """The answer as JSON-like data, by the operation's `outputRawFormat`."""
+        what = f"{self.recipe.method} {self.operation.name}"
+        return decode(response, self.operation.output_format, self.recipe.namespace, what)
+
+    async def fetch(self, scope: Params) -> tuple[UpstreamResponse, Any]:
+        """Send and decode: what invoke and call steps both need."""
+        response = await self.send(scope)
+        return response, self.decode(response)
+
+
+@dataclass(frozen=True)
+class ExposedPlan:
+    """An exposed tool, REST operation or aggregate function, ready to invoke."""
+
+    target: str
+    unit: Unit
+    runtime: Runtime
+    aliases: frozenset[str]
+    inputs: tuple[ExposedParam, ...] | None
+    withs: tuple[WithEntry, ...] = ()
+    call: ConsumedPlan | None = None
+    function: ExposedPlan | None = None
+    shapers: tuple[Shaper, ...] = ()
+    mock: bool = False
+    disabled: str = ""
+    orchestration: Orchestration | None = None
+    # The output is the upstream JSON body itself, so its bytes may pass unchanged.
+    verbatim: bool = False
+    # What a caller may send (declared, or derived from what `with` feeds), checked per call.
+    signature: tuple[Input, ...] = ()
+    # The JSON Schema of every shaped answer, when the declarations say enough, and its test.
+    output_schema: Mapping[str, Any] | None = None
+    output_check: Check | None = None
+    # Where an HTTP request carries each declared input; None: every part is an input.
+    sources: tuple[Source, ...] | None = None
+
+
+Plan = ConsumedPlan | ExposedPlan

@@ -1,0 +1,89 @@
+"""JSON-RPC 2.0 as MCP speaks it: revisions, `_meta` keys, error codes, the error answer,
+and what a transport knows of its peer and of one request's headers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+HANDSHAKE_VERSIONS = ("2025-03-26", "2025-06-18", "2025-11-25")
+STATELESS_VERSION = "2026-07-28"
+VERSIONS = (*HANDSHAKE_VERSIONS, STATELESS_VERSION)
+LATEST = "2025-11-25"
+DEFAULT_VERSION = "2025-03-26"
+VERSION_META = "io.modelcontextprotocol/protocolVersion"
+CLIENT_INFO_META = "io.modelcontextprotocol/clientInfo"
+CLIENT_CAPABILITIES_META = "io.modelcontextprotocol/clientCapabilities"
+META_PREFIX = "io.modelcontextprotocol/"
+SERVER_INFO_META = "io.modelcontextprotocol/serverInfo"
+
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+RESOURCE_NOT_FOUND = -32002
+HEADER_MISMATCH = -32020
+UNSUPPORTED_VERSION = -32022
+# Methods the handshake revisions have and 2026-07-28 removed: unknown there (HTTP 404).
+REMOVED_STATELESS = frozenset(
+    {"initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"}
+)
+# The request parameter each method's `Mcp-Name` header repeats (SEP-2243).
+NAMED_BY = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
+LOG_LEVELS = (
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+)
+
+
+@dataclass
+class Peer:
+    """What is known of the client on this session or connection."""
+
+    version: str = DEFAULT_VERSION
+    initialized: bool = False
+    client_info: Mapping[str, Any] = field(default_factory=dict)
+    log_level: str = "info"
+
+
+@dataclass(frozen=True)
+class Wire:
+    """The HTTP headers of one request that 2026-07-28 asks to match its body."""
+
+    protocol_version: str | None = None
+    method: str | None = None
+    name: str | None = None
+
+
+class RpcError(Exception):
+    """A JSON-RPC error answer; `status` is the HTTP status it takes on the stateless wire."""
+
+    def __init__(self, code: int, message: str, data: Any = None, status: int = 200) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.data = data
+        self.status = status
+
+
+def error(id_: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if data is not None:
+        body["data"] = data
+    return {"jsonrpc": "2.0", "id": id_, "error": body}
+
+
+def valid_id(value: Any) -> bool:
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
+def safe_id(value: Any) -> Any:
+    return value if valid_id(value) else None

@@ -1,0 +1,96 @@
+"""The rules of the stateless revision, 2026-07-28, for one request.
+
+A request is a 2026-07-28 one when its transport says so (the `MCP-Protocol-Version` header,
+or a stdio peer that settled on it) or its `_meta` carries `io.modelcontextprotocol/` keys.
+Such a request needs `_meta` with the protocol version and client capabilities (-32602,
+HTTP 400); over HTTP its `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers must
+repeat the body (-32020, HTTP 400); an unsupported version is -32022 with `data.supported`
+and `data.requested` (HTTP 400).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from naftiko.expose.mcp.jsonrpc import (
+    CLIENT_CAPABILITIES_META,
+    HANDSHAKE_VERSIONS,
+    HEADER_MISMATCH,
+    INVALID_PARAMS,
+    META_PREFIX,
+    NAMED_BY,
+    STATELESS_VERSION,
+    UNSUPPORTED_VERSION,
+    VERSION_META,
+    VERSIONS,
+    Peer,
+    RpcError,
+    Wire,
+)
+
+
+def check_stateless(method: str, params: Mapping[str, Any], wire: Wire | None) -> None:
+    """Raise the RpcError a 2026-07-28 request earns; nothing when it is well formed."""
+    meta = params.get("_meta")
+    header = wire.protocol_version if wire is not None else None
+    if header is not None and header not in VERSIONS:
+        said = meta.get(VERSION_META) if isinstance(meta, dict) else None
+        if said is None or said == header:
+            raise unsupported(header)
+    if not isinstance(meta, dict):
+        raise RpcError(INVALID_PARAMS, "Invalid params: _meta is required", status=400)
+    for key in (VERSION_META, CLIENT_CAPABILITIES_META):
+        if key not in meta:
+            raise RpcError(INVALID_PARAMS, f"Invalid params: _meta needs '{key}'", status=400)
+    requested = meta[VERSION_META]
+    if wire is not None:
+        if wire.protocol_version is not None and wire.protocol_version != requested:
+            raise RpcError(
+                HEADER_MISMATCH,
+                "Header mismatch: MCP-Protocol-Version differs from _meta's protocol version",
+                status=400,
+            )
+        if wire.method != method:
+            told = "missing" if wire.method is None else f"'{wire.method}'"
+            raise RpcError(
+                HEADER_MISMATCH,
+                f"Header mismatch: Mcp-Method is {told}, the body's method is '{method}'",
+                status=400,
+            )
+        named_by = NAMED_BY.get(method)
+        if named_by is not None and wire.name is None:
+            raise RpcError(HEADER_MISMATCH, "Header mismatch: Mcp-Name is missing", status=400)
+        if (
+            named_by is not None
+            and wire.name is not None
+            and wire.name.strip() != params.get(named_by)
+        ):
+            raise RpcError(
+                HEADER_MISMATCH,
+                f"Header mismatch: Mcp-Name differs from params.{named_by}",
+                status=400,
+            )
+    if requested != STATELESS_VERSION:
+        raise unsupported(requested)
+
+
+def unsupported(requested: Any) -> RpcError:
+    return RpcError(
+        UNSUPPORTED_VERSION,
+        "Unsupported protocol version: this server speaks 2026-07-28 without a handshake",
+        {"supported": [STATELESS_VERSION], "requested": requested},
+        status=400,
+    )
+
+
+def is_stateless(params: Mapping[str, Any], peer: Peer, wire: Wire | None) -> bool:
+    """Whether a request is a 2026-07-28 one: its headers, its peer or its `_meta` say so."""
+    if peer.version == STATELESS_VERSION:
+        return True
+    if wire is not None and wire.protocol_version is not None:
+        return wire.protocol_version not in HANDSHAKE_VERSIONS
+    meta = params.get("_meta")
+    return isinstance(meta, dict) and any(
+        isinstance(key, str) and key.startswith(META_PREFIX) for key in meta
+    )

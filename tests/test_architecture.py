@@ -1,0 +1,100 @@
+"""The shape of the package: layers import downwards only, and no module grows too large.
+
+Every import counts, lazy ones inside functions too: a cycle hidden in a function is still
+a cycle. `from naftiko.a import b` is an edge to `naftiko.a.b` when that is a module.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from conftest import ROOT
+
+PACKAGE = ROOT / "runtime" / "naftiko"
+MAX_LINES = 450
+# What adapters must not reach past the plan for.
+BELOW_THE_PLAN = ("naftiko.consume", "naftiko.jsonpath", "naftiko.convert", "naftiko.shaping")
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        found[name] = path
+    return found
+
+
+def imports(path: Path, known: dict[str, Path]) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names if a.name.startswith("naftiko"))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("naftiko"):
+            module = node.module or ""
+            for alias in node.names:
+                child = f"{module}.{alias.name}"
+                found.add(child if child in known else module)
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    known = modules()
+    return {name: imports(path, known) & set(known) for name, path in known.items()}
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in edges.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_in_a_cycle() -> None:
+    assert cycles(graph()) == []
+
+
+def test_adapters_read_the_plan_not_what_builds_it() -> None:
+    reached = {
+        name: sorted(t for t in targets if t.startswith(BELOW_THE_PLAN))
+        for name, targets in graph().items()
+        if name.startswith("naftiko.expose")
+    }
+    assert {k: v for k, v in reached.items() if v} == {}
+
+
+def test_no_module_is_longer_than_the_limit() -> None:
+    lengths = {
+        name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()
+    }
+    assert {k: v for k, v in lengths.items() if v > MAX_LINES} == {}
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
