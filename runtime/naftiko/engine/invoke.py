@@ -24,13 +24,13 @@ log = logging.getLogger("naftiko.engine")
 class Result:
     """A shaped answer and the status an HTTP adapter should use (upstream's when called).
 
-    ``upstream`` is set when ``data`` is the upstream answer unshaped (no outputs declared,
-    or every mapping gave null): HTTP adapters then pass the body on with its media type.
-    ``verbatim`` says the answer is the upstream's JSON body byte for byte (a pass-through
-    output); ``data`` is then decoded only if someone asks for it.
+    ``passthrough`` says the answer is the upstream's, unshaped (no outputs declared, or
+    every mapping gave null): adapters then pass its body on as it came, with its media type,
+    and never decide that themselves. ``verbatim`` says that body is JSON the output would
+    only copy; ``data`` is then decoded only if someone asks for it.
     """
 
-    __slots__ = ("_data", "status", "upstream", "verbatim")
+    __slots__ = ("_data", "passthrough", "status", "upstream", "verbatim")
 
     def __init__(
         self,
@@ -39,11 +39,13 @@ class Result:
         upstream: UpstreamResponse | None = None,
         *,
         verbatim: bool = False,
+        passthrough: bool = True,
     ) -> None:
         self._data = _PENDING if verbatim else data
         self.status = status
         self.upstream = upstream
         self.verbatim = verbatim and upstream is not None
+        self.passthrough = passthrough and upstream is not None
 
     @property
     def data(self) -> Any:
@@ -121,7 +123,8 @@ async def _orchestrated(plan: ExposedPlan, params: dict[str, Any], scope: CallSc
         return Result(conform(outcome.mapped, plan.unit.outputs), 200)
     if outcome.last_response is None:
         return Result(None, 200)
-    last = Result(outcome.last, outcome.last_status, outcome.last_response)
-    if not plan.shapers or plan.unit.mappings:
+    raw = not plan.shapers
+    last = Result(outcome.last, outcome.last_status, outcome.last_response, passthrough=raw)
+    if raw or plan.unit.mappings:
         return last
     return _shaped(plan, last, scope)

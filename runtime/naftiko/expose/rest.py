@@ -188,9 +188,7 @@ class RestAdapter:
             log.exception("%s %s failed", request.method, request.path)
             return problem(500, "Internal Server Error", "the request failed unexpectedly")
         upstream = result.upstream
-        if upstream is not None and (
-            result.verbatim or not operation.plan.shapers or result.data is None
-        ):
+        if result.passthrough and upstream is not None:
             return _passthrough(result.status, upstream, request.method)
         if result.data is None:
             return web.Response(status=204 if result.status == 200 else result.status)

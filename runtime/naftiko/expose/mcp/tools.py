@@ -141,7 +141,7 @@ def result_text(result: Result) -> str:
     """The answer as text: the upstream body when it passes unshaped, else JSON (or the
     string itself)."""
     upstream = result.upstream
-    if upstream is not None and (result.verbatim or result.data is None):
+    if result.passthrough and upstream is not None:
         return upstream.text()
     data = result.data
     return data if isinstance(data, str) else jsonio.dumps(data).decode()
