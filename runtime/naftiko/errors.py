@@ -1,14 +1,18 @@
 """The error tree. Every error knows where it comes from and what the caller should do.
 
-    NaftikoError                 exit 1
-    ├── SpecError                the file is wrong: a list of Diagnostics (file:line:col)
-    ├── BindError                a secret or setting cannot be resolved at startup
-    ├── TargetError              no such tool/operation, or it is disabled by a load warning
-    ├── InputError               the caller's inputs are wrong: one entry per field (HTTP 400)
-    ├── UpstreamError            the upstream answered non-2xx: status, headers, body kept
-    └── UpstreamUnavailable      timeout (504) or connection failure (502)
+                                 CLI     REST (problem+json)   MCP tool
+    NaftikoError                 exit 1  500                   isError
+    ├── SpecError                exit 1  -                     -        Diagnostics, file:line:col
+    ├── BindError                exit 1  -                     -        a secret is not set
+    ├── TargetError              exit 1  501                   isError  unknown or disabled unit
+    ├── InputError               exit 1  400                   isError  one entry per field
+    ├── UpstreamError            exit 1  upstream's status     isError  status, headers, body kept
+    └── UpstreamUnavailable      exit 1  504 timeout, 502      isError  no answer in time, or none
 
-Messages never contain secret values: they are built from names, never from rendered values.
+Each face encodes an error from the same data: ``title``, ``message``, ``hint`` and
+``details()`` (what a program reads: the fields, the upstream status and body); ``as_dict()``
+is all of it. The CLI scrubs bound values from what it prints, REST and MCP from what they
+send; messages are built from names, never from rendered values.
 """
 
 from __future__ import annotations
@@ -79,10 +83,15 @@ class NaftikoError(Exception):
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
+    def details(self) -> dict[str, Any]:
+        """What a program reads besides the message; empty for most errors."""
+        return {}
+
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"error": self.title, "message": self.message}
         if self.hint:
             data["hint"] = self.hint
+        data.update(self.details())
         return data
 
 
@@ -133,12 +142,9 @@ class InputError(NaftikoError):
         text = "; ".join(str(p) for p in self.problems)
         super().__init__(f"invalid input: {text}", hint=hint)
 
-    def as_dict(self) -> dict[str, Any]:
-        data = super().as_dict()
-        data["fields"] = [
-            {"name": p.name, "in": p.location, "problem": p.problem} for p in self.problems
-        ]
-        return data
+    def details(self) -> dict[str, Any]:
+        fields = [{"name": p.name, "in": p.location, "problem": p.problem} for p in self.problems]
+        return {"errors": fields}
 
 
 @dataclass
@@ -165,13 +171,10 @@ class UpstreamError(NaftikoError):
         self.response = response
         self.http_status = response.status if response.status >= 400 else 502
 
-    def as_dict(self) -> dict[str, Any]:
-        data = super().as_dict()
-        data["status"] = self.response.status
-        data["body"] = (
-            self.response.data if self.response.data is not None else (self.response.text())
-        )
-        return data
+    def details(self) -> dict[str, Any]:
+        response = self.response
+        body = response.data if response.data is not None else response.text()
+        return {"status": response.status, "body": body}
 
 
 class UpstreamUnavailable(NaftikoError):
@@ -184,3 +187,6 @@ class UpstreamUnavailable(NaftikoError):
         self.timeout = timeout
         self.http_status = 504 if timeout else 502
         self.title = "Upstream timeout" if timeout else "Upstream unreachable"
+
+    def details(self) -> dict[str, Any]:
+        return {"status": self.http_status}

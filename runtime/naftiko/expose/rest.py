@@ -22,7 +22,6 @@ from aiohttp.web_request import BaseRequest
 from naftiko import jsonio
 from naftiko.engine import Engine, ExposedPlan, Forwarder, invoke
 from naftiko.errors import (
-    InputError,
     NaftikoError,
     UpstreamError,
     UpstreamResponse,
@@ -259,9 +258,5 @@ def _naftiko_error(exc: NaftikoError, request: BaseRequest) -> web.Response:
     status = exc.http_status
     if status >= 500:
         log.warning("%s %s: %s", request.method, request.path, exc)
-    extra: dict[str, Any] = {}
-    if isinstance(exc, InputError):
-        extra["errors"] = [
-            {"name": p.name, "in": p.location, "problem": p.problem} for p in exc.problems
-        ]
+    extra = {k: v for k, v in exc.details().items() if k != "status"}
     return problem(status, exc.title, exc.message, hint=exc.hint, extra=extra)

@@ -17,7 +17,7 @@ from typing import Any
 from naftiko import jsonio
 from naftiko.engine import ExposedPlan, Result, invoke
 from naftiko.engine.signature import Input
-from naftiko.errors import InputError, NaftikoError, UpstreamError, UpstreamUnavailable
+from naftiko.errors import NaftikoError, UpstreamError
 from naftiko.observe.redact import scrub
 from naftiko.spec.model import Unit
 
@@ -49,21 +49,10 @@ class Tool:
         arguments = {k: v for k, v in arguments.items() if v is not None}
         try:
             result = await invoke(self.plan, arguments)
-        except InputError as exc:
-            fields = [{"name": p.name, "problem": p.problem} for p in exc.problems]
-            problems = "; ".join(f"{p.name}: {p.problem}" for p in exc.problems)
-            return failure(
-                f"invalid arguments for tool '{self.name}': {problems}",
-                {"error": "invalid arguments", "fields": fields},
-                version,
-            )
         except UpstreamError as exc:
             return _upstream_failure(exc, version)
-        except UpstreamUnavailable as exc:
-            status = 504 if exc.timeout else 502
-            return failure(str(exc), {"error": exc.title, "status": status}, version)
         except NaftikoError as exc:
-            return failure(str(exc), {"error": exc.title}, version)
+            return failure(f"tool '{self.name}': {exc}", exc.as_dict(), version)
         return success(result, version, self.plan if self.output_schema else None)
 
 
@@ -179,8 +168,9 @@ def failure(text: str, structured: Mapping[str, Any], version: str) -> dict[str,
 
 
 def _upstream_failure(exc: UpstreamError, version: str) -> dict[str, Any]:
-    response = exc.response
-    body = response.data if response.data is not None else response.text()
+    """The upstream's status and body, readable as text and as data (Kombo's `error.code`)."""
+    details = exc.details()
+    body = details["body"]
     shown = body if isinstance(body, str) else jsonio.dumps(body).decode()
-    text = f"{exc.message}: {shown}" if response.status >= 400 else str(exc)
-    return failure(text, {"status": response.status, "body": body}, version)
+    text = f"{exc.message}: {shown}" if exc.response.status >= 400 else str(exc)
+    return failure(text, details, version)
