@@ -93,12 +93,7 @@ class Template:
                     out.append(text_of(value))
         return "".join(out)
 
-    def missing(self, scope: Scope) -> list[str]:
-        return [
-            p.name for p in self.parts if isinstance(p, Var) and scope.lookup(p.name) is MISSING
-        ]
-
-    def render_path(self, scope: Scope, *, single_brace: bool = False) -> str:
+    def render_path(self, scope: Scope) -> str:
         """Render for a URL path: every value percent-encoded as one segment."""
         out: list[str] = []
         for part in self.parts:

@@ -71,10 +71,6 @@ class RequestRecipe:
         self.auth = CompiledAuth(consumes.auth) if consumes.auth else None
         self.content_type = _content_type(operation.body)
 
-    @property
-    def parameter_names(self) -> tuple[str, ...]:
-        return tuple(p.name for p in self.params) + self.base.variables + self.url.variables
-
     def build(self, scope: Params) -> Outgoing:
         problems: list[FieldProblem] = []
         url = self._url(scope, problems)

@@ -32,7 +32,6 @@ from naftiko.spec.model import Adapter, Capability
 log = logging.getLogger("naftiko.server")
 
 DEFAULT_HOST = "127.0.0.1"
-SERVED = frozenset({"rest", "mcp", "skill", "control"})
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-ParamIn = Literal["query", "header", "path", "cookie", "body", "environment"]
-
 
 @dataclass(frozen=True)
 class Bind:
@@ -230,6 +228,3 @@ class Capability:
     @property
     def base_dir(self) -> Path:
         return self.path.parent
-
-    def consumes_by_namespace(self) -> dict[str, Consumes]:
-        return {c.namespace: c for c in self.consumes}

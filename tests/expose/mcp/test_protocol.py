@@ -211,8 +211,18 @@ def test_notifications_and_client_responses_get_no_answer(server) -> None:
     peer = Peer()
     notification = {"jsonrpc": "2.0", "method": "notifications/initialized"}
     assert asyncio.run(mcp.handle(notification, peer)) is None
-    assert peer.initialized
     assert asyncio.run(mcp.handle({"jsonrpc": "2.0", "id": 3, "result": {}}, peer)) is None
+
+
+def test_a_session_keeps_nothing_of_the_client_info(server) -> None:
+    mcp, _ = server
+    peer = Peer()
+    info = {"name": "agent", "version": "1", "padding": "x" * 100_000}
+    params = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": info}
+    asyncio.run(
+        mcp.handle({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}, peer)
+    )
+    assert vars(peer) == {"version": "2025-11-25", "log_level": "info"}
 
 
 def test_static_resources_list_every_file(server) -> None:

@@ -13,8 +13,6 @@ from typing import Any
 from naftiko.errors import TargetError
 from naftiko.spec.model import Adapter, Capability
 
-CLIENTS = ("claude", "vscode", "cursor")
-
 
 def mcp_adapter(capability: Capability, namespace: str | None) -> Adapter:
     adapters = [a for a in capability.exposes if a.type == "mcp"]

@@ -3,8 +3,7 @@ and what a transport knows of its peer and of one request's headers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 HANDSHAKE_VERSIONS = ("2025-03-26", "2025-06-18", "2025-11-25")
@@ -13,7 +12,6 @@ VERSIONS = (*HANDSHAKE_VERSIONS, STATELESS_VERSION)
 LATEST = "2025-11-25"
 DEFAULT_VERSION = "2025-03-26"
 VERSION_META = "io.modelcontextprotocol/protocolVersion"
-CLIENT_INFO_META = "io.modelcontextprotocol/clientInfo"
 CLIENT_CAPABILITIES_META = "io.modelcontextprotocol/clientCapabilities"
 META_PREFIX = "io.modelcontextprotocol/"
 SERVER_INFO_META = "io.modelcontextprotocol/serverInfo"
@@ -49,8 +47,6 @@ class Peer:
     """What is known of the client on this session or connection."""
 
     version: str = DEFAULT_VERSION
-    initialized: bool = False
-    client_info: Mapping[str, Any] = field(default_factory=dict)
     log_level: str = "info"
 
 

@@ -183,8 +183,6 @@ class McpServer:
         requested = params.get("protocolVersion")
         version = requested if requested in HANDSHAKE_VERSIONS else LATEST
         peer.version = str(version)
-        info = params.get("clientInfo")
-        peer.client_info = info if isinstance(info, dict) else {}
         result: dict[str, Any] = {
             "protocolVersion": version,
             "capabilities": self.capabilities,
@@ -195,8 +193,7 @@ class McpServer:
         return result
 
     def _notification(self, method: str, peer: Peer) -> None:
-        if method == "notifications/initialized":
-            peer.initialized = True
+        """Notifications need no answer; nothing of the client is kept (sessions stay small)."""
 
     async def _ping(self, params: Mapping[str, Any], version: str, peer: Peer) -> dict[str, Any]:
         return {}

@@ -35,7 +35,6 @@ class Tool:
     name: str
     plan: ExposedPlan
     definition: Mapping[str, Any]
-    input_schema: Mapping[str, Any]
     output_schema: Mapping[str, Any] | None
 
     def describe(self, version: str) -> dict[str, Any]:
@@ -79,7 +78,7 @@ def compile_tools(units: tuple[Unit, ...], plans: Mapping[str, Any]) -> list[Too
         annotations = _annotations(unit, function, title)
         if annotations:
             definition["annotations"] = annotations
-        tools.append(Tool(unit.name, plan, definition, schema, out))
+        tools.append(Tool(unit.name, plan, definition, out))
     return tools
 
 
