@@ -27,7 +27,7 @@ from naftiko.expose.skill import SkillAdapter
 from naftiko.location import Location
 from naftiko.openapi.mock import MockApi, read_document
 from naftiko.pipeline import Compiled, compile_plans, load
-from naftiko.spec.model import Adapter, Capability
+from naftiko.spec.model import Adapter, Capability, pick_adapter
 
 log = logging.getLogger("naftiko.server")
 
@@ -210,33 +210,19 @@ def stdio_adapter(
     files: Sequence[str], options: ServeOptions, namespace: str | None
 ) -> tuple[Engine, McpServer]:
     """The one MCP adapter `--mcp-stdio` serves, compiled; SpecError otherwise."""
-    found: list[tuple[Compiled, Adapter]] = []
-    problems: list[Diagnostic] = []
-    for file in files:
-        compiled = load(file)
-        problems.extend(compiled.errors)
-        if compiled.capability is not None:
-            found += [(compiled, a) for a in compiled.capability.exposes if a.type == "mcp"]
+    loaded = [load(file) for file in files]
+    problems = [d for c in loaded for d in c.errors]
     if problems:
         raise SpecError(problems)
-    if namespace is not None:
-        found = [f for f in found if f[1].namespace == namespace]
-    elif len(found) > 1:
-        stdio = [f for f in found if f[1].transport == "stdio"]
-        found = stdio if len(stdio) == 1 else found
-    if len(found) != 1:
-        names = ", ".join(a.namespace for _, a in found) or "none"
+    owner = {id(a): c for c in loaded if c.capability for a in c.capability.exposes}
+    adapters = [a for c in loaded if c.capability for a in c.capability.exposes]
+    try:
+        adapter = pick_adapter(adapters, "mcp", namespace, ", ".join(files))
+    except NaftikoError as exc:
         raise SpecError(
-            [
-                Diagnostic(
-                    "error",
-                    f"--mcp-stdio needs exactly one MCP adapter; found: {names}",
-                    hint="name one: --mcp-stdio NAMESPACE",
-                    code="mcp-stdio",
-                )
-            ]
-        )
-    compiled, adapter = found[0]
+            [Diagnostic("error", f"--mcp-stdio: {exc.message}", hint=exc.hint, code="mcp-stdio")]
+        ) from None
+    compiled = owner[id(adapter)]
     engine = compile_plans(
         compiled,
         environ=options.environ,

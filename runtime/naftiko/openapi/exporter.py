@@ -12,11 +12,10 @@ from typing import Any
 
 from naftiko import __version__
 from naftiko.engine.signature import signature
-from naftiko.errors import TargetError
 from naftiko.names import norm
 from naftiko.routes import openapi_path, variables
 from naftiko.shaping import output_schema
-from naftiko.spec.model import Adapter, Capability, ConsumedOperation, Unit
+from naftiko.spec.model import Adapter, Capability, ConsumedOperation, Unit, pick_adapter
 
 _PARAM_LOCATIONS = ("query", "header", "cookie")
 _TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
@@ -47,18 +46,7 @@ _PROBLEM = {
 
 def rest_adapter(capability: Capability, namespace: str | None = None) -> Adapter:
     """The REST adapter named ``namespace``, or the only one."""
-    rests = [a for a in capability.exposes if a.type == "rest"]
-    names = ", ".join(a.namespace for a in rests) or "none"
-    if namespace is None:
-        if len(rests) == 1:
-            return rests[0]
-        raise TargetError(
-            f"{capability.path} has {len(rests)} REST adapters", hint=f"pick one: {names}"
-        )
-    for adapter in rests:
-        if adapter.namespace == namespace:
-            return adapter
-    raise TargetError(f"no REST adapter '{namespace}' in {capability.path}", hint=names)
+    return pick_adapter(capability.exposes, "rest", namespace, str(capability.path))
 
 
 def export_openapi(

@@ -6,10 +6,12 @@ Names follow the spec; every object keeps ``where`` (file:line:col) for later me
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from naftiko.errors import TargetError
 
 
 @dataclass(frozen=True)
@@ -228,3 +230,22 @@ class Capability:
     @property
     def base_dir(self) -> Path:
         return self.path.parent
+
+
+def pick_adapter(
+    adapters: Sequence[Adapter], kind: str, namespace: str | None, where: str
+) -> Adapter:
+    """The adapter of ``kind`` named ``namespace``, or the only one (a stdio one when only
+    one of several is); TargetError naming the choices otherwise."""
+    found = [a for a in adapters if a.type == kind]
+    label = kind.upper()
+    names = ", ".join(a.namespace for a in found) or "none"
+    if namespace is not None:
+        for adapter in found:
+            if adapter.namespace == namespace:
+                return adapter
+        raise TargetError(f"no {label} adapter '{namespace}' in {where}", hint=f"adapters: {names}")
+    stdio = [a for a in found if a.transport == "stdio"]
+    if len(found) == 1 or len(stdio) == 1:
+        return found[0] if len(found) == 1 else stdio[0]
+    raise TargetError(f"{where} has {len(found)} {label} adapters", hint=f"pick one: {names}")

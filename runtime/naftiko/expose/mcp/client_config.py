@@ -10,23 +10,11 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from naftiko.errors import TargetError
-from naftiko.spec.model import Adapter, Capability
+from naftiko.spec.model import Adapter, Capability, pick_adapter
 
 
 def mcp_adapter(capability: Capability, namespace: str | None) -> Adapter:
-    adapters = [a for a in capability.exposes if a.type == "mcp"]
-    names = ", ".join(a.namespace for a in adapters) or "none"
-    if namespace is not None:
-        for adapter in adapters:
-            if adapter.namespace == namespace:
-                return adapter
-        raise TargetError(f"no MCP adapter '{namespace}' in {capability.path}", hint=names)
-    if len(adapters) != 1:
-        raise TargetError(
-            f"{capability.path} has {len(adapters)} MCP adapters", hint=f"pick one: {names}"
-        )
-    return adapters[0]
+    return pick_adapter(capability.exposes, "mcp", namespace, str(capability.path))
 
 
 def client_config(
