@@ -22,6 +22,8 @@ from xml.etree.ElementTree import Element
 import yaml
 from defusedxml import ElementTree
 
+from naftiko import yamlio
+
 FORMATS = frozenset({"json", "xml", "csv", "tsv", "psv", "yaml", "html", "markdown", "text"})
 _DELIMITERS = {"csv": ",", "tsv": "\t", "psv": "|"}
 
@@ -38,7 +40,7 @@ def convert(fmt: str, text: str) -> Any:
         if kind in _DELIMITERS:
             return _delimited(text, _DELIMITERS[kind])
         if kind == "yaml":
-            return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            return yamlio.loads(text)
         if kind == "html":
             return {"tables": _html_tables(text)}
         if kind == "markdown":
@@ -168,7 +170,7 @@ def _markdown(text: str) -> dict[str, Any]:
     if lines and lines[0].strip() == "---":
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
         if end is not None:
-            front = yaml.safe_load("\n".join(lines[1:end])) or {}
+            front = yamlio.loads("\n".join(lines[1:end])) or {}
             lines = lines[end + 1 :]
     sections: list[dict[str, Any]] = []
     tables: list[list[dict[str, str]]] = []

@@ -247,3 +247,15 @@ def test_forward_to_unknown_namespace_warns_and_is_dropped(tmp_path: Path) -> No
     assert "echo" in found.hint
     proxy = next(r for r in load(path).exposes[0].resources if r.name == "proxy")
     assert proxy.forward is None
+
+
+def test_an_alias_bomb_is_an_error_naming_the_file(tmp_path) -> None:
+    from test_yamlio import BOMB
+
+    from naftiko.pipeline import load as load_file
+
+    path = tmp_path / "bomb.yaml"
+    path.write_text('naftiko: "1.0.0-alpha2"\n' + BOMB + "\n", encoding="utf-8")
+    found = load_file(path)
+    assert [d.code for d in found.errors] == ["yaml-limit"]
+    assert "aliases expand" in found.errors[0].message

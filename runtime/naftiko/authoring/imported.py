@@ -11,6 +11,7 @@ from typing import Any
 
 import yaml
 
+from naftiko import yamlio
 from naftiko.authoring.starter import HEADER, SCHEMA_FILE
 from naftiko.errors import NaftikoError
 from naftiko.openapi.importer import import_openapi, slug, tags_of
@@ -41,7 +42,7 @@ def write_imported(found: list[tuple[str | None, str]], output: Path) -> list[Pa
     _schema_beside(output)
     written = []
     for tag, text in found:
-        data = yaml.safe_load(text)
+        data = yamlio.loads(text)
         namespace = data["capability"]["consumes"][0]["namespace"]
         path = output / f"{namespace if tag else slug(namespace)}.yaml"
         path.write_text(text, encoding="utf-8")

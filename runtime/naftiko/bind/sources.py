@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from naftiko import yamlio
 from naftiko.bind.secret import Secret
 from naftiko.errors import BindError
 from naftiko.spec.imports import location_path
@@ -108,7 +109,7 @@ def _kind(path: Path) -> str:
 def _parse(path: Path, text: str) -> Any:
     kind = _kind(path)
     if kind == "YAML":
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yamlio.loads(text)
     if kind == "JSON":
         return json.loads(text)
     return _dotenv(text)

@@ -22,7 +22,7 @@ import yaml
 from aiohttp import web
 from aiohttp.web_request import BaseRequest
 
-from naftiko import jsonio
+from naftiko import jsonio, yamlio
 from naftiko.errors import NaftikoError
 from naftiko.routes import Router
 
@@ -36,7 +36,7 @@ def read_document(path: str | Path) -> dict[str, Any]:
     """An OpenAPI (or Swagger 2.0) document from JSON or YAML."""
     text = Path(path).read_text(encoding="utf-8")
     try:
-        document = json.loads(text) if text.lstrip().startswith("{") else yaml.safe_load(text)
+        document = json.loads(text) if text.lstrip().startswith("{") else yamlio.loads(text)
     except (ValueError, yaml.YAMLError) as exc:
         raise NaftikoError(f"{path}: not JSON or YAML: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):

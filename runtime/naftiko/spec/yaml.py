@@ -14,11 +14,7 @@ from typing import Any
 import yaml
 
 from naftiko.errors import Diagnostic, SpecError
-
-try:
-    _Loader: type = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
+from naftiko.yamlio import compose, construct
 
 JsonPath = tuple[str | int, ...]
 
@@ -40,26 +36,31 @@ class Source:
         return (0, 0)
 
 
-def _record(node: yaml.Node, path: JsonPath, marks: dict[JsonPath, tuple[int, int]]) -> None:
+def _record(
+    node: yaml.Node, path: JsonPath, marks: dict[JsonPath, tuple[int, int]], seen: set[int]
+) -> None:
+    """Marks of every node, each node walked once: an alias points at where it was anchored."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = key_node.value
             child = (*path, key)
             marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
-            _record(value_node, child, marks)
+            _record(value_node, child, marks, seen)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             child = (*path, index)
             marks[child] = (item.start_mark.line + 1, item.start_mark.column + 1)
-            _record(item, child, marks)
+            _record(item, child, marks, seen)
 
 
 def parse(text: str, file: str) -> Source:
     """Parse one YAML document; syntax errors become a SpecError located at the fault."""
-    loader = _Loader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
+        node = compose(text)
+        data = construct(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
@@ -80,14 +81,12 @@ def parse(text: str, file: str) -> Source:
         ) from None
     except yaml.YAMLError as exc:
         raise SpecError(
-            [Diagnostic("error", f"YAML error: {exc}", file=file, code="yaml-syntax")]
+            [Diagnostic("error", f"YAML refused: {exc}", file=file, code="yaml-limit")]
         ) from None
-    finally:
-        loader.dispose()
     marks: dict[JsonPath, tuple[int, int]] = {}
     if node is not None:
         marks[()] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        _record(node, (), marks)
+        _record(node, (), marks, set())
     return Source(file=file, data=data, marks=marks)
 
 
