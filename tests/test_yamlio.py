@@ -11,10 +11,7 @@ from naftiko import yamlio
 
 BOMB = "\n".join(
     ["a: &a ['lol','lol','lol','lol','lol','lol','lol','lol','lol']"]
-    + [
-        f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]"
-        for i in range(8)
-    ]
+    + [f"{chr(98 + i)}: &{chr(98 + i)} [{','.join(['*' + chr(97 + i)] * 9)}]" for i in range(8)]
 )
 
 

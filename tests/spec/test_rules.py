@@ -250,9 +250,8 @@ def test_forward_to_unknown_namespace_warns_and_is_dropped(tmp_path: Path) -> No
 
 
 def test_an_alias_bomb_is_an_error_naming_the_file(tmp_path) -> None:
-    from test_yamlio import BOMB
-
     from naftiko.pipeline import load as load_file
+    from test_yamlio import BOMB
 
     path = tmp_path / "bomb.yaml"
     path.write_text('naftiko: "1.0.0-alpha2"\n' + BOMB + "\n", encoding="utf-8")
