@@ -41,6 +41,22 @@ def variables(template: str) -> list[str]:
     return [m.group(1) or m.group(2) for m in _VARIABLE.finditer(template)]
 
 
+def as_mustache(template: str) -> str:
+    """`/ships/{imo}` as a Mustache template: `/ships/{{imo}}` (`{{x}}` stays as it is)."""
+    return _VARIABLE.sub(lambda m: "{{" + (m.group(1) or m.group(2)) + "}}", template)
+
+
+def pattern_of(template: str, segment: str = "[^/]+") -> re.Pattern[str]:
+    """A regex matching the template, one group per variable (each within ``segment``)."""
+    parts, last = [], 0
+    for found in _VARIABLE.finditer(template):
+        parts.append(re.escape(template[last : found.start()]))
+        parts.append(f"({segment})")
+        last = found.end()
+    parts.append(re.escape(template[last:]))
+    return re.compile("".join(parts))
+
+
 def openapi_path(template: str) -> str:
     """`/ships/{{imo}}` as OpenAPI writes it: `/ships/{imo}`."""
     return _VARIABLE.sub(lambda m: "{" + (m.group(1) or m.group(2)) + "}", template)

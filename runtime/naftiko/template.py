@@ -128,6 +128,17 @@ def _split(source: str) -> tuple[str | Var, ...]:
     return tuple(parts)
 
 
+def fill_known(source: str, values: Mapping[str, str]) -> str:
+    """`{{x}}` replaced where ``values`` has x; any other token is left as written (prompts
+    show the author's text rather than a blank)."""
+
+    def one(match: re.Match[str]) -> str:
+        name = match.group(1) if match.group(1) is not None else match.group(2)
+        return values.get(name, match.group(0))
+
+    return _TOKEN.sub(one, source)
+
+
 def variables_of(source: str) -> tuple[str, ...]:
     """The variable names of a template, in order; TemplateSyntaxError if it cannot compile."""
     return tuple(p.name for p in _split(source) if isinstance(p, Var))

@@ -25,8 +25,8 @@ from naftiko.pipeline import load
 from naftiko.spec.document import Document
 from naftiko.spec.sections import items
 from naftiko.spec.yaml import JsonPath
+from naftiko.template import TemplateSyntaxError, variables_of
 
-_TEMPLATE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 _STEP_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _SECRET_FIELDS = ("token", "password", "value")
 
@@ -155,7 +155,7 @@ def _secrets(auth: Any, path: JsonPath, add: Any, bound: set[str]) -> None:
         return
     for field in _SECRET_FIELDS:
         value = auth.get(field)
-        if isinstance(value, str) and value and not _TEMPLATE.search(value) and value not in bound:
+        if isinstance(value, str) and value and not _is_template(value) and value not in bound:
             add(
                 "warning",
                 (*path, field),
@@ -292,3 +292,10 @@ def _all_text(node: Any) -> str:
     if isinstance(node, list):
         return " ".join(_all_text(v) for v in node)
     return node if isinstance(node, str) else ""
+
+
+def _is_template(value: str) -> bool:
+    try:
+        return bool(variables_of(value))
+    except TemplateSyntaxError:
+        return True  # a broken template is still meant as one

@@ -18,11 +18,11 @@ import aiohttp
 from naftiko.consume.auth import CompiledAuth, Credentials
 from naftiko.errors import FieldProblem, InputError
 from naftiko.names import norm
+from naftiko.routes import as_mustache
 from naftiko.spec.model import Body, ConsumedOperation, ConsumedParam, Consumes
 from naftiko.template import MISSING, DataTemplate, JsonTemplate, Params, Template, text_of
 
 _UNSAFE = re.compile(r"[\r\n\x00]")
-_SINGLE_BRACE = re.compile(r"(?<!\{)\{([^{}\s]+)\}(?!\})")
 _CONTENT_TYPES = {
     "json": "application/json",
     "raw": "application/json",
@@ -35,7 +35,7 @@ _CONTENT_TYPES = {
 
 def as_template(text: str) -> Template:
     """Path templates accept `{x}` (OpenAPI style) as well as `{{x}}`."""
-    return Template(_SINGLE_BRACE.sub(r"{{\1}}", text))
+    return Template(as_mustache(text))
 
 
 @dataclass

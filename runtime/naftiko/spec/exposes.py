@@ -13,6 +13,7 @@ from typing import Any
 
 from naftiko.jsonpath import JsonPathSyntaxError, compile_path
 from naftiko.names import norm
+from naftiko.routes import variables
 from naftiko.spec.document import Document
 from naftiko.spec.sections import items, operations_of
 from naftiko.spec.yaml import JsonPath
@@ -269,8 +270,9 @@ def _with_keys(
         return
     known = {norm(p["name"]) for p in _params(target) if isinstance(p.get("name"), str)}
     texts = [str(target["__resource__"].get("path", "")), json.dumps(target.get("body"))]
+    placeholders = [{norm(v) for v in variables(text)} for text in texts]
     for key in with_:
-        if norm(key) in known or any(f"{{{key}}}" in t or f"{{{{{key}}}}}" in t for t in texts):
+        if norm(key) in known or any(norm(key) in names for names in placeholders):
             continue
         doc.diag(
             "warning",

@@ -18,11 +18,10 @@ from urllib.parse import unquote
 from naftiko.engine import ExposedPlan, invoke
 from naftiko.expose.files import UnsafePath, inside, listing, media_type
 from naftiko.expose.mcp.tools import result_text
+from naftiko.routes import pattern_of, variables
 from naftiko.spec.imports import location_path
 from naftiko.spec.model import Capability, McpPrompt, McpResource
-
-_VARIABLE = re.compile(r"\{\{?\s*([^{}\s]+)\s*\}?\}")
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_-]+)\s*\}\}")
+from naftiko.template import fill_known
 
 
 class ResourceNotFound(LookupError):
@@ -55,12 +54,12 @@ class Catalog:
         self.listed: list[dict[str, Any]] = []
         self.templates: list[dict[str, Any]] = []
         for resource in resources:
-            names = tuple(m.group(1) for m in _VARIABLE.finditer(resource.uri))
+            names = tuple(variables(resource.uri))
             plan = plans.get(resource.unit.target) if resource.unit is not None else None
             root = (
                 location_path(resource.location, capability.base_dir) if resource.location else None
             )
-            pattern = _template_regex(resource.uri) if names else None
+            pattern = pattern_of(resource.uri) if names else None
             self._entries.append(
                 _Entry(
                     resource, pattern, names, plan if isinstance(plan, ExposedPlan) else None, root
@@ -129,7 +128,7 @@ class Catalog:
             messages = list(prompt.template)
 
         def fill(text: str) -> str:
-            return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+            return fill_known(text, values)
 
         result: dict[str, Any] = {
             "messages": [
@@ -140,16 +139,6 @@ class Catalog:
         if prompt.description:
             result["description"] = prompt.description
         return result
-
-
-def _template_regex(uri: str) -> re.Pattern[str]:
-    parts, last = [], 0
-    for found in _VARIABLE.finditer(uri):
-        parts.append(re.escape(uri[last : found.start()]))
-        parts.append("([^/]+)")
-        last = found.end()
-    parts.append(re.escape(uri[last:]))
-    return re.compile("".join(parts))
 
 
 def _describe(resource: McpResource, key: str, uri: str) -> dict[str, Any]:
