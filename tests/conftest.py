@@ -130,6 +130,21 @@ def naftiko_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "naftiko"]
 
 
+def naftiko_cli(
+    *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run the `naftiko` command to completion, capturing its text."""
+    return subprocess.run(
+        [*naftiko_command(), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env or clean_env(),
+        cwd=cwd,
+        check=False,
+    )
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NAFTIKO_")}
     env.update(extra)

@@ -3,30 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import httpx
 
-from conftest import ROOT, clean_env, naftiko_command
+from conftest import ROOT, clean_env, naftiko_cli
 from mcp_client import wire, with_client
 from naftiko.spec import check
 
 
-def naftiko(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*naftiko_command(), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=clean_env(),
-        cwd=cwd,
-        check=False,
-    )
-
-
 def test_starter_is_valid_and_points_editors_at_the_schema(tmp_path: Path) -> None:
-    done = naftiko("init", "Shop Items", "-d", str(tmp_path))
+    done = naftiko_cli("init", "Shop Items", "-d", str(tmp_path))
     assert done.returncode == 0, done.stderr
     starter = tmp_path / "shop-items.yaml"
     assert starter.read_text(encoding="utf-8").startswith(
@@ -35,13 +22,13 @@ def test_starter_is_valid_and_points_editors_at_the_schema(tmp_path: Path) -> No
     assert json.loads((tmp_path / "capability.schema.json").read_text(encoding="utf-8"))
     doc = check(starter, strict=True)
     assert not doc.errors and not doc.warnings
-    linted = naftiko("lint", "--format", "json", str(starter))
+    linted = naftiko_cli("lint", "--format", "json", str(starter))
     codes = {f["code"] for f in json.loads(linted.stdout)}
     assert codes <= {"baseuri-example"}  # the starter's placeholder upstream, by design
 
 
 def test_starter_runs_offline_over_rest_and_mcp(tmp_path: Path, naftiko_run) -> None:
-    assert naftiko("init", "shop", "-d", str(tmp_path)).returncode == 0
+    assert naftiko_cli("init", "shop", "-d", str(tmp_path)).returncode == 0
     running = naftiko_run(
         str(tmp_path / "shop.yaml"),
         f"--mock=shop={tmp_path / 'shop.openapi.yaml'}",
@@ -62,21 +49,21 @@ def test_starter_runs_offline_over_rest_and_mcp(tmp_path: Path, naftiko_run) -> 
 
 
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
-    assert naftiko("init", "shop", "-d", str(tmp_path)).returncode == 0
-    again = naftiko("init", "shop", "-d", str(tmp_path))
+    assert naftiko_cli("init", "shop", "-d", str(tmp_path)).returncode == 0
+    again = naftiko_cli("init", "shop", "-d", str(tmp_path))
     assert again.returncode == 1
     assert "exists" in again.stderr
 
 
 def test_init_from_openapi_imports_every_operation(tmp_path: Path) -> None:
     spec = ROOT / "capabilities" / "kombo" / "kombo-openapi.json"
-    done = naftiko("init", "kombo", "--from-openapi", str(spec), "-d", str(tmp_path))
+    done = naftiko_cli("init", "kombo", "--from-openapi", str(spec), "-d", str(tmp_path))
     assert done.returncode == 0, done.stderr
     doc = check(tmp_path / "kombo.yaml", strict=True)
     assert not doc.errors
 
 
 def test_schema_command_prints_the_packaged_schema() -> None:
-    done = naftiko("schema")
+    done = naftiko_cli("schema")
     assert done.returncode == 0
     assert json.loads(done.stdout)["$schema"].endswith("2020-12/schema")

@@ -8,26 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import clean_env, naftiko_command
+from conftest import clean_env, naftiko_cli
 from upstreams import KOMBO_KEY, kombo
 
 KOMBO_GENERAL = "api-evangelist-kombo/kombo-general.yaml"
 
 
-def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*naftiko_command(), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env or clean_env(),
-        check=False,
-    )
-
-
 def call_kombo(corpus: Path, upstream_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """`naftiko call` on kombo-general.yaml with the key set and the upstream pointed at."""
-    return run(
+    return naftiko_cli(
         "call",
         str(corpus / KOMBO_GENERAL),
         *args,
@@ -72,7 +61,7 @@ def test_exposed_tool_with_tools_dialect(corpus: Path, serve) -> None:
 
 def test_base_uri_from_environment_variable(corpus: Path, serve) -> None:
     upstream = serve(kombo)
-    done = run(
+    done = naftiko_cli(
         "call",
         str(corpus / KOMBO_GENERAL),
         "kombo-general.getcheckapikey",
@@ -115,7 +104,7 @@ def test_upstream_error_keeps_kombo_error_code(corpus: Path, serve) -> None:
 
 
 def test_missing_bind_names_variable_namespace_and_source(corpus: Path) -> None:
-    done = run(
+    done = naftiko_cli(
         "call",
         str(corpus / KOMBO_GENERAL),
         "kombo-general.getcheckapikey",
@@ -157,7 +146,7 @@ def test_bad_path_inputs_are_refused_or_encoded(corpus: Path, serve, args, expec
 
 
 def test_unreachable_upstream_is_a_clear_error(corpus: Path) -> None:
-    done = run(
+    done = naftiko_cli(
         "call",
         str(corpus / KOMBO_GENERAL),
         "kombo-general.getcheckapikey",
@@ -216,7 +205,7 @@ def test_secret_never_in_debug_logs_or_errors(corpus: Path, serve) -> None:
             {"echo": request.headers.get("Authorization")}, status=500
         )
     )
-    done = run(
+    done = naftiko_cli(
         "--log-level",
         "debug",
         "call",
@@ -234,7 +223,7 @@ def test_secret_never_in_debug_logs_or_errors(corpus: Path, serve) -> None:
 
 
 def test_unknown_target_suggests_close_names(corpus: Path) -> None:
-    done = run(
+    done = naftiko_cli(
         "call",
         str(corpus / KOMBO_GENERAL),
         "kombo-general-mcp.get-integration-detail",

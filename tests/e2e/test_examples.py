@@ -3,39 +3,27 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import ROOT, clean_env, naftiko_command
+from conftest import ROOT, clean_env, naftiko_cli
 from mcp_client import stateless_request
 from upstreams import registry
 
 EXAMPLES = ROOT / "examples"
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*naftiko_command(), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=clean_env(),
-        check=False,
-    )
-
-
 def test_every_example_validates_without_warnings() -> None:
     files = sorted(EXAMPLES.glob("*.yaml"))
     assert files
-    done = run("validate", "--strict", *map(str, files))
+    done = naftiko_cli("validate", "--strict", *map(str, files))
     assert done.returncode == 0, done.stderr
 
 
 def test_quickstart_mock_tool_answers_without_network() -> None:
-    done = run(
+    done = naftiko_cli(
         "call",
         str(EXAMPLES / "quickstart.yaml"),
         "quickstart.greet",
@@ -50,7 +38,7 @@ def test_quickstart_mock_tool_answers_without_network() -> None:
 
 def test_quickstart_upstream_tool_calls_the_given_base_uri(serve) -> None:
     upstream = serve(registry)
-    done = run(
+    done = naftiko_cli(
         "call",
         str(EXAMPLES / "quickstart.yaml"),
         "quickstart.get-ship",
@@ -65,7 +53,7 @@ def test_quickstart_upstream_tool_calls_the_given_base_uri(serve) -> None:
 
 
 def test_wrong_input_type_is_a_clear_error() -> None:
-    done = run(
+    done = naftiko_cli(
         "call",
         str(EXAMPLES / "quickstart.yaml"),
         "quickstart.greet",

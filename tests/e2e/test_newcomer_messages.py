@@ -7,12 +7,11 @@ Each slip is made in a copy of examples/quickstart.yaml: `exposes`, `method` and
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, clean_env, naftiko_command
+from conftest import ROOT, clean_env, naftiko_cli
 
 QUICKSTART = ROOT / "examples" / "quickstart.yaml"
 PORTS = ["--port", "quickstart-rest=0", "--port", "quickstart=0"]
@@ -27,31 +26,20 @@ def slip(tmp_path: Path, old: str, new: str, count: int = 1) -> Path:
     return path
 
 
-def naftiko(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*naftiko_command(), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=clean_env(),
-        check=False,
-    )
-
-
 def test_misspelled_exposes_is_an_error_that_suggests_the_key(tmp_path: Path) -> None:
     path = slip(tmp_path, "  exposes:", "  exposed:")
-    for done in (naftiko("validate", str(path)), naftiko("run", str(path))):
+    for done in (naftiko_cli("validate", str(path)), naftiko_cli("run", str(path))):
         assert done.returncode == 1
         assert "did you mean 'exposes'?" in done.stderr + done.stdout
         assert "serves nothing" in done.stderr + done.stdout
-    assert "listening" not in naftiko("run", str(path)).stderr
+    assert "listening" not in naftiko_cli("run", str(path)).stderr
 
 
 def test_misspelled_method_names_the_key_and_run_says_what_is_disabled(
     tmp_path: Path, naftiko_run
 ) -> None:
     path = slip(tmp_path, "              method: GET", "              methd: GET")
-    checked = naftiko("validate", str(path))
+    checked = naftiko_cli("validate", str(path))
     assert checked.returncode == 0
     assert "slip.yaml:30:15" in checked.stderr
     assert "did you mean 'method'?" in checked.stderr
@@ -65,18 +53,18 @@ def test_misspelled_method_names_the_key_and_run_says_what_is_disabled(
 
 def test_undefined_template_variable_is_a_warning_at_its_line(tmp_path: Path) -> None:
     path = slip(tmp_path, "Hello, {{name}}!", "Hello, {{nme}}!")
-    done = naftiko("validate", str(path))
+    done = naftiko_cli("validate", str(path))
     assert done.returncode == 0
     assert "slip.yaml:43:15: warning" in done.stderr
     assert "template variable 'nme'" in done.stderr
     assert "did you mean '{{name}}'?" in done.stderr
-    assert naftiko("validate", "--strict", str(path)).returncode == 1
+    assert naftiko_cli("validate", "--strict", str(path)).returncode == 1
 
 
 def test_unclosed_template_is_an_error_for_validate_as_for_run(tmp_path: Path) -> None:
     path = slip(tmp_path, "Hello, {{name}}!", "Hello, {{name}!")
     for args in (["validate", "--strict"], ["run", *PORTS]):
-        done = naftiko(*args, str(path))
+        done = naftiko_cli(*args, str(path))
         assert done.returncode == 1
         assert "slip.yaml:43:15: error" in done.stderr
         assert "unclosed '{{'" in done.stderr
@@ -85,10 +73,10 @@ def test_unclosed_template_is_an_error_for_validate_as_for_run(tmp_path: Path) -
 def test_misspelled_operations_is_an_error_that_suggests_the_key(tmp_path: Path) -> None:
     path = slip(tmp_path, "          operations:", "          opertions:")
     for args in (["validate"], ["run", *PORTS]):
-        done = naftiko(*args, str(path))
+        done = naftiko_cli(*args, str(path))
         assert done.returncode == 1
         assert "missing required key 'operations'" in done.stderr
-    assert "did you mean 'operations'?" in naftiko("validate", str(path)).stderr
+    assert "did you mean 'operations'?" in naftiko_cli("validate", str(path)).stderr
 
 
 @pytest.mark.parametrize("command", ["validate", "run"])
@@ -100,7 +88,7 @@ def test_a_shared_consumes_file_validates_but_does_not_run(tmp_path: Path, comma
         "        operations:\n          - name: get\n            method: GET\n",
         encoding="utf-8",
     )
-    done = naftiko(command, str(shared))
+    done = naftiko_cli(command, str(shared))
     assert done.returncode == (0 if command == "validate" else 1)
     if command == "run":
         assert "shared consumes file serves nothing on its own" in done.stderr

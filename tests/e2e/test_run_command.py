@@ -10,21 +10,14 @@ from pathlib import Path
 
 import httpx
 
-from conftest import FIXTURES, clean_env, naftiko_command
+from conftest import FIXTURES, clean_env, naftiko_cli, naftiko_command
 from upstreams import echo
 
 SHOP = FIXTURES / "shop.yaml"
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*naftiko_command(), "run", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=env or clean_env(),
-        check=False,
-    )
+    return naftiko_cli("run", *args, env=env)
 
 
 def free_port() -> int:
