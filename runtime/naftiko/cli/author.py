@@ -44,11 +44,15 @@ def export() -> None:
 )
 def export_openapi_command(file: str, namespace: str | None, output: str | None) -> None:
     """Print the OpenAPI 3.1 document of a REST adapter (no secrets are read)."""
+    from naftiko.errors import SpecError
     from naftiko.openapi.exporter import export_openapi, rest_adapter
-    from naftiko.spec import load
+    from naftiko.pipeline import compile_plans, load
 
-    capability = load(file)
-    document = export_openapi(capability, rest_adapter(capability, namespace))
+    compiled = load(file)
+    engine = compile_plans(compiled, secrets=False)
+    if engine is None:
+        raise SpecError(compiled.diagnostics)
+    document = export_openapi(engine, rest_adapter(engine.capability, namespace))
     _emit(json.dumps(document, indent=2, ensure_ascii=False) + "\n", output)
 
 

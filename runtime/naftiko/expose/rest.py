@@ -67,7 +67,7 @@ class RestAdapter:
         auth: InboundAuth | None = None,
     ) -> None:
         self.adapter = adapter
-        self.capability = engine.capability
+        self.engine = engine
         self.auth = auth
         self.namespace = adapter.namespace
         self.limits = limits
@@ -95,7 +95,7 @@ class RestAdapter:
 
     def listening(self, url: str) -> str:
         """Now that the URL is known, the OpenAPI document can name it."""
-        self.set_openapi(export_openapi(self.capability, self.adapter, url))
+        self.set_openapi(export_openapi(self.engine, self.adapter, url))
         return (
             f"rest adapter '{self.namespace}' listening on {url} "
             f"({len(self.router)} resource(s); OpenAPI at {url}/openapi.json)"

@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 from naftiko import __version__
-from naftiko.engine.signature import signature
+from naftiko.engine import Engine, ExposedPlan
+from naftiko.engine.signature import Input
 from naftiko.names import norm
 from naftiko.routes import openapi_path, variables
-from naftiko.shaping import output_schema
-from naftiko.spec.model import Adapter, Capability, ConsumedOperation, Unit, pick_adapter
+from naftiko.spec.model import Adapter, Capability, Unit, pick_adapter
 
 _PARAM_LOCATIONS = ("query", "header", "cookie")
 _TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
@@ -50,18 +50,21 @@ def rest_adapter(capability: Capability, namespace: str | None = None) -> Adapte
 
 
 def export_openapi(
-    capability: Capability, adapter: Adapter, server_url: str | None = None
+    engine: Engine, adapter: Adapter, server_url: str | None = None
 ) -> dict[str, Any]:
-    operations = _consumed_operations(capability)
+    """The adapter as OpenAPI 3.1, from its plans: the inputs and output schemas the engine
+    checks and shapes are the ones documented."""
+    capability = engine.capability
     paths: dict[str, dict[str, Any]] = {}
     seen_ids: set[str] = set()
     for resource in adapter.resources:
         item = paths.setdefault(openapi_path(resource.path), {})
         for unit in resource.units:
             method = (unit.method or "GET").lower()
-            if method in item or unit.disabled:
+            plan = engine.plans.get(unit.target)
+            if method in item or not isinstance(plan, ExposedPlan) or plan.disabled:
                 continue
-            item[method] = _operation(unit, operations.get(unit.call or ""), seen_ids)
+            item[method] = _operation(plan, seen_ids)
         if resource.forward is not None and "x-naftiko-forward" not in item:
             item["x-naftiko-forward"] = {"targetNamespace": resource.forward.namespace}
     if not server_url:
@@ -85,15 +88,8 @@ def export_openapi(
     return document
 
 
-def _consumed_operations(capability: Capability) -> dict[str, ConsumedOperation]:
-    found: dict[str, ConsumedOperation] = {}
-    for consumes in capability.consumes:
-        for operation in consumes.operations:
-            found.setdefault(f"{consumes.namespace}.{operation.name}", operation)
-    return found
-
-
-def _operation(unit: Unit, call: ConsumedOperation | None, seen: set[str]) -> dict[str, Any]:
+def _operation(plan: ExposedPlan, seen: set[str]) -> dict[str, Any]:
+    unit = plan.unit
     operation_id = unit.name
     suffix = 2
     while operation_id in seen:
@@ -104,13 +100,13 @@ def _operation(unit: Unit, call: ConsumedOperation | None, seen: set[str]) -> di
         result["summary"] = unit.label
     if unit.description:
         result["description"] = unit.description
-    parameters, body = _inputs(unit, call)
+    parameters, body = _inputs(unit, plan.signature)
     if parameters:
         result["parameters"] = parameters
     if body is not None:
         result["requestBody"] = body
     success: dict[str, Any] = {"description": "The shaped answer"}
-    schema = output_schema(unit.outputs)
+    schema = plan.output_schema
     if schema is not None:
         success["content"] = {"application/json": {"schema": schema}}
     mock = not unit.call and not unit.ref and not unit.steps
@@ -127,15 +123,14 @@ def _operation(unit: Unit, call: ConsumedOperation | None, seen: set[str]) -> di
     return result
 
 
-def _inputs(unit: Unit, call: ConsumedOperation | None) -> tuple[list[dict[str, Any]], Any]:
+def _inputs(unit: Unit, accepted: tuple[Input, ...]) -> tuple[list[dict[str, Any]], Any]:
     path_names = variables(unit.path or "")
     parameters = {
         ("path", norm(name)): _parameter(name, "path", "string", True, "") for name in path_names
     }
     body_fields: dict[str, tuple[dict[str, Any], bool]] = {}
     whole_body: tuple[dict[str, Any], bool] | None = None
-    names = frozenset(norm(v) for v in path_names)
-    for found in signature(unit, unit.inputs, call, names):
+    for found in accepted:
         name, location, kind = found.name, found.location, found.type
         required, description = found.required, found.description
         if location == "path":
