@@ -11,15 +11,6 @@ class Location:
     line: int = 0
     col: int = 0
 
-    @classmethod
-    def parse(cls, where: str) -> Location:
-        """Read back the `file:line:col` the model stores in `where`."""
-        head, _, col = where.rpartition(":")
-        file, _, line = head.rpartition(":")
-        if file and line.isdigit() and col.isdigit():
-            return cls(file, int(line), int(col))
-        return cls(where)
-
     def __str__(self) -> str:
         if not self.file:
             return ""

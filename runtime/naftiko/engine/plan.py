@@ -147,8 +147,7 @@ def _contract(plan: ExposedPlan) -> ExposedPlan:
     )
 
 
-def _located(where: str, message: str, code: str) -> Diagnostic:
-    at = Location.parse(where)
+def _located(at: Location, message: str, code: str) -> Diagnostic:
     return Diagnostic("error", message, file=at.file, line=at.line, col=at.col, code=code)
 
 

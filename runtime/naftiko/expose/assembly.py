@@ -24,7 +24,6 @@ from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.rest import RestAdapter
 from naftiko.expose.server import Listener, Mock, Served, Service
 from naftiko.expose.skill import SkillAdapter
-from naftiko.location import Location
 from naftiko.openapi.mock import MockApi, read_document
 from naftiko.pipeline import Compiled, compile_plans, load
 from naftiko.spec.model import Adapter, Capability, pick_adapter
@@ -150,7 +149,7 @@ def _adapters(compiled: Compiled, engine: Engine, options: ServeOptions, found: 
         try:
             _build(item, options, found)
         except NaftikoError as exc:
-            at = Location.parse(adapter.where)
+            at = adapter.where
             found.problems.append(
                 Diagnostic(
                     "error",
@@ -269,7 +268,7 @@ def _port_clashes(listeners: Sequence[Listener]) -> list[Diagnostic]:
         if other is None:
             taken[item.port] = item
             continue
-        at = Location.parse(item.adapter.where)
+        at = item.adapter.where
         found.append(
             Diagnostic(
                 "error",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from naftiko.location import Location
 from naftiko.spec.document import Document
 from naftiko.spec.model import (
     Adapter,
@@ -89,9 +90,8 @@ class _Builder:
             if found.code in _DISABLING:
                 self.disabled.setdefault(found.path, found.message)
 
-    def where(self, path: JsonPath) -> str:
-        file, line, col = self.doc.where(path)
-        return f"{file}:{line}:{col}"
+    def where(self, path: JsonPath) -> Location:
+        return Location(*self.doc.where(path))
 
     def problem(self, path: JsonPath) -> str:
         for found, message in self.disabled.items():

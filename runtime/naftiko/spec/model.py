@@ -1,7 +1,7 @@
 """The capability as immutable data: what build() makes and engine.plan() compiles.
 
 Only what the runtime executes is modelled; documentation-only fields stay in the file.
-Names follow the spec; every object keeps ``where`` (file:line:col) for later messages.
+Names follow the spec; every object keeps ``where`` (a Location) for later messages.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from naftiko.errors import TargetError
+from naftiko.location import Location
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,8 @@ class Bind:
     namespace: str
     keys: Mapping[str, str]
     location: str | None = None
-    where: str = ""
-    key_where: Mapping[str, str] = field(default_factory=dict)
+    where: Location = field(default_factory=Location)
+    key_where: Mapping[str, Location] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class OutputParam:
     value: Any = None
     properties: tuple[tuple[str, OutputParam], ...] = ()
     items: OutputParam | None = None
-    where: str = ""
+    where: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ class ConsumedOperation:
     output_format: str = "json"
     outputs: tuple[OutputParam, ...] = ()
     description: str = ""
-    where: str = ""
+    where: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Consumes:
     auth: Auth | None = None
     operations: tuple[ConsumedOperation, ...] = ()
     description: str = ""
-    where: str = ""
+    where: Location = field(default_factory=Location)
     resilience: Mapping[str, Any] = field(default_factory=dict)
 
     def operation(self, name: str) -> ConsumedOperation | None:
@@ -111,7 +112,7 @@ class Step:
     match: str | None = None
     lookup_value: str | None = None
     fields: tuple[str, ...] = ()
-    where: str = ""
+    where: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,7 @@ class Unit:
     hints: Mapping[str, bool] = field(default_factory=dict)
     semantics: Mapping[str, bool] = field(default_factory=dict)
     disabled: str = ""
-    where: str = ""
+    where: Location = field(default_factory=Location)
 
     @property
     def target(self) -> str:
@@ -160,7 +161,7 @@ class Resource:
     description: str = ""
     units: tuple[Unit, ...] = ()
     forward: Forward | None = None
-    where: str = ""
+    where: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ class McpResource:
     mime_type: str = ""
     location: str | None = None
     unit: Unit | None = None
-    where: str = ""
+    where: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ class McpPrompt:
     arguments: tuple[PromptArgument, ...] = ()
     template: tuple[tuple[str, str], ...] = ()
     location: str | None = None
-    where: str = ""
+    where: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True)
@@ -212,7 +213,7 @@ class Adapter:
     mcp_resources: tuple[McpResource, ...] = ()
     prompts: tuple[McpPrompt, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
-    where: str = ""
+    where: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True)

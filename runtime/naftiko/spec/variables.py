@@ -43,7 +43,7 @@ def undefined_variables(capability: Capability) -> list[Diagnostic]:
                 if close
                 else "inputs: " + (", ".join(p.name for p in inputs) or "none")
             )
-            at = Location.parse(where or unit.where)
+            at = where if where.file else unit.where
             found.append(
                 Diagnostic(
                     "warning",
@@ -72,7 +72,7 @@ def _defined(name: str, unit: Unit, names: set[str]) -> bool:
     return True  # a step output, a bind namespace or a dialect prefix: not judged here
 
 
-def _used(unit: Unit) -> Iterator[tuple[str, str]]:
+def _used(unit: Unit) -> Iterator[tuple[Location, str]]:
     for output in unit.outputs:
         yield from _output_variables(output)
     for value in unit.with_.values():
@@ -84,7 +84,7 @@ def _used(unit: Unit) -> Iterator[tuple[str, str]]:
                 yield step.where, name
 
 
-def _output_variables(output: OutputParam) -> Iterator[tuple[str, str]]:
+def _output_variables(output: OutputParam) -> Iterator[tuple[Location, str]]:
     for name in _variables(output.value):
         yield output.where, name
     for _, child in output.properties:
