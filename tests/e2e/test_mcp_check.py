@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, clean_env, naftiko_command
-from upstreams import KOMBO_KEY, kombo, registry
+from conftest import CORPUS, FIXTURES, ROOT, clean_env, naftiko_command
+from upstreams import KOMBO_KEY, echo, kombo, registry
 
 MCP_CHECK = CORPUS.parent / "tools" / "mcp-check.sh"
 KOMBO_GENERAL = CORPUS / "api-evangelist-kombo" / "kombo-general.yaml"
@@ -101,3 +101,40 @@ def test_tutorial_bearer_adapter_passes_with_its_token(serve, naftiko_run, tmp_p
         tmp_path=tmp_path,
     )
     assert "401" in output
+
+
+def test_kombo_ats_under_its_mock_passes_every_check(naftiko_run, tmp_path: Path) -> None:
+    kombo_dir = ROOT / "capabilities" / "kombo"
+    running = naftiko_run(
+        str(kombo_dir / "kombo-unified-ats-api.yaml"),
+        "--port=kombo-unified-ats-api-rest=0",
+        "--port=kombo-unified-ats-api-mcp=0",
+        f"--mock=kombo-unified-ats-api={kombo_dir / 'kombo-openapi.json'}",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
+    url = running.urls["kombo-unified-ats-api-mcp"] + "/mcp"
+    output = mcp_check("--url", url, "--mode", "auto", tmp_path=tmp_path)
+    assert "conformance 2026-07-28: 10 passed, 0 failed" in output
+
+
+def test_resources_and_prompts_pass_every_check(serve, naftiko_run, tmp_path: Path) -> None:
+    upstream = serve(echo)
+    running = naftiko_run(
+        str(FIXTURES / "catalog.yaml"), "--port=catalog=0", f"--base-uri=echo={upstream.url}"
+    )
+    url = running.urls["catalog"] + "/mcp"
+    output = mcp_check(
+        "--url",
+        url,
+        "--mode",
+        "auto",
+        "--tool",
+        "hello",
+        "--args",
+        '{"who": "Ada"}',
+        tmp_path=tmp_path,
+    )
+    for scenario in ("resources-list", "prompts-list", "sep-2164-resource-not-found"):
+        era = "2026-07-28" if scenario.startswith("sep-") else "2025-11-25"
+        assert f"PASS {scenario} [{era}]" in output, scenario
+    assert "PASS prompts-list [2026-07-28]" in output
