@@ -23,6 +23,7 @@ from naftiko.errors import UpstreamError, UpstreamResponse, UpstreamUnavailable
 from naftiko.formats import FORMATS, FormatError, convert
 from naftiko.observe.metrics import METRICS
 from naftiko.observe.redact import SENSITIVE_HEADERS
+from naftiko.progress import report
 
 log = logging.getLogger("naftiko.consume")
 
@@ -105,6 +106,10 @@ class UpstreamClient:
                     attempt + 1,
                 )
                 METRICS.retries[self.namespace] += 1
+                await report(
+                    f"upstream '{self.namespace}' answered {response.status}; "
+                    f"retrying in {delay:.1f}s (attempt {attempt + 1})"
+                )
                 await asyncio.sleep(delay)
                 attempt += 1
         if response.status >= 400:

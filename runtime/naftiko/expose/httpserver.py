@@ -28,9 +28,13 @@ DEFAULT_LIMITS = Limits()
 
 
 def low_level_server(
-    handler: Callable[[BaseRequest], Awaitable[web.StreamResponse]], limits: Limits
+    handler: Callable[[BaseRequest], Awaitable[web.StreamResponse]],
+    limits: Limits,
+    *,
+    cancel_on_disconnect: bool = False,
 ) -> web.Server:
-    """A server for ``handler``; call it inside the event loop that will run it."""
+    """A server for ``handler``; call it inside the event loop that will run it.
+    ``cancel_on_disconnect`` cancels a handler whose client closed the connection."""
     loop = asyncio.get_running_loop()
 
     def request_factory(
@@ -47,4 +51,5 @@ def low_level_server(
         max_field_size=limits.max_header,
         max_headers=limits.max_headers,
         keepalive_timeout=75.0,
+        handler_cancellation=cancel_on_disconnect,
     )

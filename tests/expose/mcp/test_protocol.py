@@ -222,7 +222,7 @@ def test_a_session_keeps_nothing_of_the_client_info(server) -> None:
     asyncio.run(
         mcp.handle({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}, peer)
     )
-    assert vars(peer) == {"version": "2025-11-25", "log_level": "info"}
+    assert vars(peer) == {"version": "2025-11-25", "log_level": "info", "calls": None}
 
 
 def test_static_resources_list_every_file(server) -> None:

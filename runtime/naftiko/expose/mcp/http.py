@@ -115,7 +115,8 @@ class McpHttpAdapter:
         self._allowed = allowed | LOOPBACK
 
     def server(self) -> web.Server:
-        return low_level_server(self.handle, self.limits)
+        # A client that hangs up cancels its call, and so the upstream request it waits on.
+        return low_level_server(self.handle, self.limits, cancel_on_disconnect=True)
 
     def listening(self, url: str) -> str:
         stateless = ", stateless" if self.options.stateless else ""
@@ -187,6 +188,8 @@ class McpHttpAdapter:
         elif self.options.stateless or initialize:
             version = wire.protocol_version
             peer = Peer(version=version if version in HANDSHAKE_VERSIONS else DEFAULT_VERSION)
+            if initialize and not self.options.stateless:
+                peer.calls = {}  # the session's calls, which notifications/cancelled names
         else:
             session = headers.get("Mcp-Session-Id")
             if session is None:
@@ -196,13 +199,33 @@ class McpHttpAdapter:
                 return _plain(404, "Not Found: unknown or expired session")
             peer = found
         status = 200
+        stream: web.StreamResponse | None = None
+
+        async def emit(notification: dict[str, Any]) -> None:
+            """The answer becomes an SSE stream at the first notification sent ahead of it."""
+            nonlocal stream
+            if stream is None:
+                stream = web.StreamResponse(
+                    headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+                )
+                await stream.prepare(request)
+            await stream.write(_frame(jsonio.dumps(notification)))
+
+        streams = "text/event-stream" in accept
         if isinstance(message, list):
             if peer.version != "2025-03-26" or not message:
                 refusal = "Invalid Request: batches need revision 2025-03-26"
                 return _json(400, error(None, INVALID_REQUEST, refusal))
             answer: Any = await self._batch(message, peer)
         else:
-            status, answer = await self.protocol.answer(message, peer, wire)
+            status, answer = await self.protocol.answer(
+                message, peer, wire, emit if streams else None
+            )
+        if stream is not None:
+            if answer is not None:
+                await stream.write(_frame(jsonio.dumps(answer)))
+            await stream.write_eof()
+            return stream
         created = initialize and isinstance(answer, dict) and "result" in answer
         if created and not self.options.stateless and peer.version != STATELESS_VERSION:
             answer_headers["Mcp-Session-Id"] = self.sessions.create(peer)
@@ -213,8 +236,9 @@ class McpHttpAdapter:
             return web.Response(
                 status=status, body=body, content_type="application/json", headers=answer_headers
             )
-        frame = b"event: message\ndata: " + body + b"\n\n"
-        return web.Response(body=frame, content_type="text/event-stream", headers=answer_headers)
+        return web.Response(
+            body=_frame(body), content_type="text/event-stream", headers=answer_headers
+        )
 
     async def _batch(self, messages: list[Any], peer: Peer) -> Any:
         answers = await asyncio.gather(*(self.protocol.handle(m, peer) for m in messages))
@@ -238,6 +262,10 @@ def _stateless(message: Any, wire: Wire) -> bool:
         return False
     params = message.get("params")
     return is_stateless(params if isinstance(params, dict) else {}, Peer(), wire)
+
+
+def _frame(body: bytes) -> bytes:
+    return b"event: message\ndata: " + body + b"\n\n"
 
 
 def _hostname(host: str) -> str:

@@ -3,8 +3,13 @@ and what a transport knows of its peer and of one request's headers."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
+
+# How a transport sends the client a notification before the answer (progress).
+Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
 HANDSHAKE_VERSIONS = ("2025-03-26", "2025-06-18", "2025-11-25")
 STATELESS_VERSION = "2026-07-28"
@@ -48,6 +53,9 @@ class Peer:
 
     version: str = DEFAULT_VERSION
     log_level: str = "info"
+    # Tool calls in flight by request id, so that `notifications/cancelled` can stop them;
+    # None where no later message can name them (a stateless HTTP request).
+    calls: dict[Any, asyncio.Task[Any]] | None = None
 
 
 @dataclass(frozen=True)

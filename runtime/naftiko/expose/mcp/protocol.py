@@ -11,11 +11,13 @@ headers; they pass the revision they know in a ``Peer`` and the request's header
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import logging
 import time
 from collections.abc import Mapping
-from typing import Any
+from contextlib import nullcontext
+from typing import Any, cast
 
 from naftiko import __version__
 from naftiko.engine import Engine
@@ -33,6 +35,7 @@ from naftiko.expose.mcp.jsonrpc import (
     SERVER_INFO_META,
     STATELESS_VERSION,
     VERSIONS,
+    Emit,
     Peer,
     RpcError,
     Wire,
@@ -43,6 +46,7 @@ from naftiko.expose.mcp.jsonrpc import (
 from naftiko.expose.mcp.stateless import check_stateless, is_stateless
 from naftiko.expose.mcp.tools import Tool, compile_tools
 from naftiko.observe.metrics import METRICS
+from naftiko.progress import Reporter, reporting
 from naftiko.spec.model import Adapter, Capability
 
 log = logging.getLogger("naftiko.mcp")
@@ -115,9 +119,10 @@ class McpServer:
         return (await self.answer(message, peer))[1]
 
     async def answer(
-        self, message: Any, peer: Peer, wire: Wire | None = None
+        self, message: Any, peer: Peer, wire: Wire | None = None, emit: Emit | None = None
     ) -> tuple[int, dict[str, Any] | None]:
-        """The HTTP status and answer for one message; `wire` holds the request's headers."""
+        """The HTTP status and answer for one message (None: no answer is due); `wire` holds
+        the request's headers, `emit` sends notifications ahead of the answer."""
         if not isinstance(message, dict):
             return 200, error(None, INVALID_REQUEST, "Invalid Request: expected a JSON-RPC object")
         id_ = message.get("id")
@@ -133,7 +138,7 @@ class McpServer:
             refusal = "Invalid Request: method must be a string"
             return 200, error(safe_id(id_), INVALID_REQUEST, refusal)
         if "id" not in message:
-            self._notification(method, peer)
+            self._notification(method, message.get("params"), peer)
             return 202, None
         if not valid_id(id_):
             refusal = "Invalid Request: id must be a string or number"
@@ -149,7 +154,13 @@ class McpServer:
             else:
                 version = peer.version
                 handler = self._handler(method)
-            result = await handler(params, version, peer)
+            result = await self._run(handler, method, params, version, peer, id_, emit)
+        except asyncio.CancelledError:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the transport is going away, not a cancelled call
+            log.info("%s: request %r cancelled by the client", self.name, id_)
+            return 202, None  # a cancelled request gets no answer
         except RpcError as exc:
             return exc.status, error(id_, exc.code, exc.message, exc.data)
         except Exception:
@@ -158,6 +169,35 @@ class McpServer:
         if version == STATELESS_VERSION:
             result.setdefault("resultType", "complete")
         return 200, {"jsonrpc": "2.0", "id": id_, "result": result}
+
+    async def _run(
+        self,
+        handler: Any,
+        method: str,
+        params: Mapping[str, Any],
+        version: str,
+        peer: Peer,
+        id_: Any,
+        emit: Emit | None,
+    ) -> dict[str, Any]:
+        """Run a handler; a tool call runs as a task its peer can cancel, and reports
+        progress when the request asked for it and the transport can send it."""
+        if method != "tools/call":
+            return cast(dict[str, Any], await handler(params, version, peer))
+        meta = params.get("_meta")
+        token = meta.get("progressToken") if isinstance(meta, dict) else None
+        reporter = _progress(token, emit) if valid_id(token) and emit is not None else None
+        calls = peer.calls
+        with reporting(reporter) if reporter is not None else nullcontext():
+            if calls is None:
+                return cast(dict[str, Any], await handler(params, version, peer))
+            work = asyncio.ensure_future(handler(params, version, peer))
+            calls[id_] = work
+            try:
+                return cast(dict[str, Any], await work)
+            finally:
+                if calls.get(id_) is work:
+                    del calls[id_]
 
     def _handler(self, method: str) -> Any:
         if method == "initialize":
@@ -192,8 +232,15 @@ class McpServer:
             result["instructions"] = self.adapter.description
         return result
 
-    def _notification(self, method: str, peer: Peer) -> None:
-        """Notifications need no answer; nothing of the client is kept (sessions stay small)."""
+    def _notification(self, method: str, params: Any, peer: Peer) -> None:
+        """Notifications need no answer; nothing of the client is kept (sessions stay small).
+        `notifications/cancelled` stops the named call of this session or connection."""
+        if method != "notifications/cancelled" or not isinstance(params, dict):
+            return
+        rid = params.get("requestId")
+        work = peer.calls.get(rid) if peer.calls is not None and valid_id(rid) else None
+        if work is not None:
+            work.cancel()
 
     async def _ping(self, params: Mapping[str, Any], version: str, peer: Peer) -> dict[str, Any]:
         return {}
@@ -327,3 +374,16 @@ class McpServer:
             result["cacheScope"] = "public"
             result["ttlMs"] = 0
         return result
+
+
+def _progress(token: Any, emit: Emit) -> Reporter:
+    """A reporter that sends `notifications/progress` for ``token``, counting up."""
+    sent = 0
+
+    async def send(message: str) -> None:
+        nonlocal sent
+        sent += 1
+        params = {"progressToken": token, "progress": sent, "message": message}
+        await emit({"jsonrpc": "2.0", "method": "notifications/progress", "params": params})
+
+    return send

@@ -40,7 +40,7 @@ async def serve_stdio(
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), source)
     sink = stdout or sys.stdout.buffer
     sink_fd = sink.fileno()
-    peer = Peer()
+    peer = Peer(calls={})
     pending: set[asyncio.Task[None]] = set()
 
     def write(answer: dict[str, Any] | list[Any]) -> None:
@@ -53,9 +53,12 @@ async def serve_stdio(
             written = os.write(sink_fd, view)
             view = view[written:]
 
+    async def emit(notification: dict[str, Any]) -> None:
+        write(notification)
+
     async def answer(message: Any) -> None:
         try:
-            found = await server.handle(message, peer)
+            found = (await server.answer(message, peer, emit=emit))[1]
         except Exception:  # the protocol answers its own errors; this is a last resort
             log.exception("stdio: a message could not be handled")
             return
