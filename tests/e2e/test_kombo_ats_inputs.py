@@ -6,9 +6,10 @@ Over MCP (the official client) and REST, `page_size: 2` reaches the upstream as 
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from conftest import ROOT
-from mcp_client import wire, with_client
+from mcp_client import stateless_request, wire, with_client
 from upstreams import echo
 
 ATS = ROOT / "capabilities" / "kombo" / "kombo-unified-ats-api.yaml"
@@ -65,3 +66,40 @@ def test_page_size_two_passes_over_rest(serve, serve_capability, monkeypatch) ->
     )
     assert answer.status_code == 200, answer.text
     assert upstream.last.query["page_size"] == "2"
+
+
+def test_a_header_input_is_declared_for_mirroring(serve, serve_capability, monkeypatch) -> None:
+    urls, _ = serve_ats(serve, serve_capability, monkeypatch)
+
+    async def work(client):
+        return {t.name: wire(t) for t in (await client.list_tools()).tools}
+
+    tools = with_client(urls["kombo-unified-ats-api-mcp"] + "/mcp", work)
+    schema = tools["get-jobs"]["inputSchema"]["properties"]["X-Integration-Id"]
+    assert schema["x-mcp-header"] == "X-Integration-Id"
+
+
+@pytest.mark.parametrize(
+    ("mirror", "status"),
+    [
+        (None, 400),
+        ("acme", 200),
+        ("=?base64?YWNtZQ==?=", 200),
+        ("=?base64?YWNtZQ?=", 400),
+        ("other", 400),
+    ],
+    ids=["missing", "plain", "base64", "bad-base64", "different"],
+)
+def test_the_mirrored_header_must_agree_on_the_stateless_wire(
+    serve, serve_capability, monkeypatch, mirror, status
+) -> None:
+    urls, _ = serve_ats(serve, serve_capability, monkeypatch)
+    body, headers = stateless_request(
+        "tools/call", name="get-jobs", arguments={"X-Integration-Id": "acme"}
+    )
+    if mirror is not None:
+        headers["Mcp-Param-X-Integration-Id"] = mirror
+    answer = httpx.post(urls["kombo-unified-ats-api-mcp"] + "/mcp", json=body, headers=headers)
+    assert answer.status_code == status, answer.text
+    if status == 400:
+        assert answer.json()["error"]["code"] == -32020

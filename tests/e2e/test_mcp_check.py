@@ -114,7 +114,8 @@ def test_kombo_ats_under_its_mock_passes_every_check(naftiko_run, tmp_path: Path
     )
     url = running.urls["kombo-unified-ats-api-mcp"] + "/mcp"
     output = mcp_check("--url", url, "--mode", "auto", tmp_path=tmp_path)
-    assert "conformance 2026-07-28: 10 passed, 0 failed" in output
+    assert "conformance 2026-07-28: 11 passed, 0 failed" in output
+    assert "PASS http-custom-header-server-validation [2026-07-28]" in output
 
 
 def test_resources_and_prompts_pass_every_check(serve, naftiko_run, tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ from naftiko.expose.mcp.jsonrpc import (
     error,
 )
 from naftiko.expose.mcp.protocol import McpServer
-from naftiko.expose.mcp.stateless import is_stateless
+from naftiko.expose.mcp.stateless import PARAM_HEADER, is_stateless
 
 log = logging.getLogger("naftiko.mcp")
 
@@ -180,6 +180,11 @@ class McpHttpAdapter:
             protocol_version=headers.get("MCP-Protocol-Version"),
             method=headers.get("Mcp-Method"),
             name=headers.get("Mcp-Name"),
+            params={
+                key.lower(): tuple(headers.getall(key))
+                for key in headers
+                if key.lower().startswith(PARAM_HEADER)
+            },
         )
         initialize = isinstance(message, dict) and message.get("method") == "initialize"
         answer_headers: dict[str, str] = {}

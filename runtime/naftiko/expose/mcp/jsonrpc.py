@@ -4,8 +4,8 @@ and what a transport knows of its peer and of one request's headers."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 # How a transport sends the client a notification before the answer (progress).
@@ -65,6 +65,8 @@ class Wire:
     protocol_version: str | None = None
     method: str | None = None
     name: str | None = None
+    # `Mcp-Param-*` headers by lower-case name, every copy of each (SEP-2243 custom headers)
+    params: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class RpcError(Exception):

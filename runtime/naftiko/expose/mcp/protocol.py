@@ -43,7 +43,7 @@ from naftiko.expose.mcp.jsonrpc import (
     safe_id,
     valid_id,
 )
-from naftiko.expose.mcp.stateless import check_stateless, is_stateless
+from naftiko.expose.mcp.stateless import check_mirrored, check_stateless, is_stateless
 from naftiko.expose.mcp.tools import Tool, compile_tools
 from naftiko.observe.metrics import METRICS
 from naftiko.progress import Reporter, reporting
@@ -210,6 +210,10 @@ class McpServer:
     def _stateless_handler(self, method: str, params: Mapping[str, Any], wire: Wire | None) -> Any:
         """A 2026-07-28 request checked against its revision's rules; its method's handler."""
         check_stateless(method, params, wire)
+        name = params.get("name") if method == "tools/call" else None
+        tool = self.tools.get(name) if isinstance(name, str) else None
+        if tool is not None:
+            check_mirrored(tool.mirrored, params.get("arguments"), wire)
         handler = self._stateless_methods.get(method)
         if handler is None:
             raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method}", status=404)

@@ -10,6 +10,8 @@ and `data.requested` (HTTP 400).
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,6 +30,8 @@ from naftiko.expose.mcp.jsonrpc import (
     RpcError,
     Wire,
 )
+
+PARAM_HEADER = "mcp-param-"
 
 
 def check_stateless(method: str, params: Mapping[str, Any], wire: Wire | None) -> None:
@@ -73,6 +77,54 @@ def check_stateless(method: str, params: Mapping[str, Any], wire: Wire | None) -
             )
     if requested != STATELESS_VERSION:
         raise unsupported(requested)
+
+
+def check_mirrored(
+    mirrored: tuple[tuple[str, str], ...], arguments: Any, wire: Wire | None
+) -> None:
+    """Each mirrored argument and its `Mcp-Param-*` header agree: present together and equal
+    (after `=?base64?...?=` decoding), or absent together; -32020 (HTTP 400) otherwise."""
+    if wire is None or not mirrored:
+        return
+    given = arguments if isinstance(arguments, dict) else {}
+    for argument, token in mirrored:
+        header = f"Mcp-Param-{token}"
+        copies = wire.params.get(header.lower(), ())
+        value = given.get(argument)
+        if len(copies) > 1:
+            raise _mismatch(f"{header} appears more than once")
+        if value is None:
+            if copies:
+                raise _mismatch(f"{header} is sent but argument '{argument}' is not")
+            continue
+        if not copies:
+            raise _mismatch(f"argument '{argument}' is sent without its {header} header")
+        if _decoded(copies[0].strip()) != _rendered(value):
+            raise _mismatch(f"{header} differs from argument '{argument}'")
+
+
+def _rendered(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value) if isinstance(value, (str, int, float)) else None
+
+
+def _decoded(value: str) -> str | None:
+    """A header value as sent: literal, or the payload of a `=?base64?...?=` wrapper."""
+    if not (value.startswith("=?base64?") and value.endswith("?=")):
+        return value
+    payload = value[len("=?base64?") : -2]
+    try:
+        raw = base64.b64decode(payload, validate=True)
+        if base64.b64encode(raw).decode("ascii") != payload:
+            return None  # not canonical: never equal to anything
+        return raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+
+
+def _mismatch(message: str) -> RpcError:
+    return RpcError(HEADER_MISMATCH, f"Header mismatch: {message}", status=400)
 
 
 def unsupported(requested: Any) -> RpcError:

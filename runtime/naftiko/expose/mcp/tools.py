@@ -10,6 +10,7 @@ result with ``isError: true``, never a protocol error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,8 @@ class Tool:
     plan: ExposedPlan
     definition: Mapping[str, Any]
     output_schema: Mapping[str, Any] | None
+    # (argument, x-mcp-header token) of each input the upstream gets as a header
+    mirrored: tuple[tuple[str, str], ...] = ()
 
     def describe(self, version: str) -> dict[str, Any]:
         """The tools/list entry for a negotiated revision."""
@@ -78,24 +81,46 @@ def compile_tools(units: tuple[Unit, ...], plans: Mapping[str, Any]) -> list[Too
         annotations = _annotations(unit, function, title)
         if annotations:
             definition["annotations"] = annotations
-        tools.append(Tool(unit.name, plan, definition, out))
+        mirrored = tuple(
+            (name, entry["x-mcp-header"])
+            for name, entry in schema.get("properties", {}).items()
+            if "x-mcp-header" in entry
+        )
+        tools.append(Tool(unit.name, plan, definition, out, mirrored))
     return tools
 
 
 def _input_schema(inputs: tuple[Input, ...]) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object"}
     properties: dict[str, Any] = {}
+    tokens: set[str] = set()
     for item in inputs:
         entry: dict[str, Any] = {"type": item.type}
         if item.description:
             entry["description"] = item.description
-        properties.setdefault(item.name, entry)
+        if item.name in properties:
+            continue
+        # An input the upstream receives as a header is declared for mirroring, so that a
+        # gateway can route on it (Kombo's X-Integration-Id); one token per header name.
+        if (
+            item.location == "header"
+            and item.type in _MIRRORABLE
+            and _TOKEN.fullmatch(item.name)
+            and item.name.lower() not in tokens
+        ):
+            entry["x-mcp-header"] = item.name
+            tokens.add(item.name.lower())
+        properties[item.name] = entry
     if properties:
         schema["properties"] = properties
     required = [i.name for i in inputs if i.required and i.name in properties]
     if required:
         schema["required"] = list(dict.fromkeys(required))
     return schema
+
+
+_MIRRORABLE = frozenset({"string", "integer", "boolean"})
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def _description(unit: Unit, function: Unit | None) -> str:
