@@ -7,6 +7,7 @@
     ├── TargetError              exit 1  501                   isError  unknown or disabled unit
     ├── InputError               exit 1  400                   isError  one entry per field
     ├── UpstreamError            exit 1  upstream's status     isError  status, headers, body kept
+    │   └── UpstreamInvalid      exit 1  502                   isError  too big, not JSON, bad code
     └── UpstreamUnavailable      exit 1  504 timeout, 502      isError  no answer in time, or none
 
 Each face encodes an error from the same data: ``title``, ``message``, ``hint`` and
@@ -175,6 +176,17 @@ class UpstreamError(NaftikoError):
         response = self.response
         body = response.data if response.data is not None else response.text()
         return {"status": response.status, "body": body}
+
+
+class UpstreamInvalid(UpstreamError):
+    """The upstream answered what cannot be passed on: a body over the size limit, a body
+    that is not the JSON its content type claims, a status outside 100-599."""
+
+    title = "Invalid upstream answer"
+
+    def __init__(self, message: str, response: UpstreamResponse, *, hint: str = "") -> None:
+        super().__init__(message, response, hint=hint)
+        self.http_status = 502
 
 
 class UpstreamUnavailable(NaftikoError):

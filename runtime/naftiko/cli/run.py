@@ -133,6 +133,14 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     help="Requests in flight per upstream namespace; the rest wait. Default 100.",
 )
 @click.option(
+    "--max-upstream-body",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="NAFTIKO_MAX_UPSTREAM_BODY",
+    show_envvar=True,
+    help="Largest upstream answer read, in bytes once decompressed (502 above). Default 32 MiB.",
+)
+@click.option(
     "--mcp-stdio",
     "mcp_stdio",
     is_flag=False,
@@ -171,6 +179,7 @@ def run(
     mocks: tuple[str, ...],
     retries: int | None,
     max_in_flight: int | None,
+    max_upstream_body: int | None,
     mcp_stdio: str | None,
     mcp_stateless: bool,
     mcp_allowed_hosts: tuple[str, ...],
@@ -200,7 +209,11 @@ def run(
         mcp=McpOptions(stateless=mcp_stateless, allowed_hosts=mcp_allowed_hosts),
         resilience={
             k: v
-            for k, v in (("retries", retries), ("max_in_flight", max_in_flight))
+            for k, v in (
+                ("retries", retries),
+                ("max_in_flight", max_in_flight),
+                ("max_body", max_upstream_body),
+            )
             if v is not None
         },
         mocks=pairs(mocks, "--mock"),

@@ -19,7 +19,7 @@ from yarl import URL
 from naftiko import jsonio
 from naftiko.consume.request import Outgoing
 from naftiko.consume.resilience import DEFAULT_RESILIENCE, Limiter, Resilience
-from naftiko.errors import UpstreamError, UpstreamResponse, UpstreamUnavailable
+from naftiko.errors import UpstreamError, UpstreamInvalid, UpstreamResponse, UpstreamUnavailable
 from naftiko.formats import FORMATS, FormatError, convert
 from naftiko.observe.metrics import METRICS
 from naftiko.observe.redact import SENSITIVE_HEADERS
@@ -121,6 +121,31 @@ class UpstreamClient:
             )
         return response
 
+    async def _body(self, answer: aiohttp.ClientResponse, request: Outgoing) -> bytes:
+        """The whole body, decompressed, read only up to the limit; a status outside 100-599
+        or a body past the limit is an invalid answer (502), never passed on."""
+        limit = self.resilience.max_body
+        status = answer.status
+        what = f"upstream '{self.namespace}' answered {request.method} {public_url(request.url)}"
+        empty = UpstreamResponse(
+            status, answer.headers, b"", answer.headers.get("Content-Type", "")
+        )
+        if not 100 <= status <= 599:
+            raise UpstreamInvalid(f"{what} with an invalid HTTP status {status}", empty)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in answer.content.iter_chunked(64 * 1024):
+            size += len(chunk)
+            if size > limit:
+                METRICS.failures[(self.namespace, "too large")] += 1
+                raise UpstreamInvalid(
+                    f"{what} with {_too_large(limit)}",
+                    empty,
+                    hint="raise maxBody in its x-naftiko-resilience block, or --max-upstream-body",
+                )
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     async def _attempt(self, request: Outgoing) -> UpstreamResponse:
         url = URL(request.url, encoded=True)
         if request.query:
@@ -147,7 +172,7 @@ class UpstreamClient:
                 data=request.body,
                 cookies=request.cookies or None,
             ) as answer:
-                body = await answer.read()
+                body = await self._body(answer, request)
                 response = UpstreamResponse(
                     status=answer.status,
                     headers=answer.headers,
@@ -186,6 +211,10 @@ class UpstreamClient:
         return response
 
 
+def _too_large(limit: int) -> str:
+    return f"more than {limit:,} bytes"
+
+
 def _maybe_json(response: UpstreamResponse) -> Any:
     if not response.body:
         return None
@@ -209,7 +238,7 @@ def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> A
             if kind == "text/plain":
                 return response.text()  # an API that says it answers text is taken at its word
             kind = kind or "unknown content type"
-            raise UpstreamError(
+            raise UpstreamInvalid(
                 f"upstream '{namespace}' answered {what} with a body that is not JSON ({kind})",
                 response,
                 hint="set outputRawFormat on the consumed operation if the API answers another "
@@ -219,7 +248,7 @@ def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> A
         try:
             return convert(fmt, response.text())
         except FormatError as exc:
-            raise UpstreamError(
+            raise UpstreamInvalid(
                 f"upstream '{namespace}' answered {what} with a body that is {exc}",
                 response,
                 hint="check outputRawFormat on the consumed operation",

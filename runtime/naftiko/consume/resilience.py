@@ -3,7 +3,8 @@
 Retries: 429 and 503 always, 502 and 504 only for idempotent methods (a refused connection
 or a timeout is reported at once). Delays grow exponentially from `backoff` seconds, capped
 at `maxDelay`; a `Retry-After` header wins; no attempt starts after `maxElapsed` seconds.
-Limits: at most `maxInFlight` requests per consumes namespace and, with `perHeader`, at most
+Limits: answers of at most `maxBody` bytes (decompressed);
+at most `maxInFlight` requests per consumes namespace and, with `perHeader`, at most
 `limit` requests per value of one header for the listed methods (Kombo: 30 non-GET requests
 per `X-Integration-Id`); the others wait their turn instead of failing.
 
@@ -41,6 +42,8 @@ class Resilience:
     max_elapsed: float = 60.0
     max_in_flight: int = 100
     per_header: PerHeader | None = None
+    # the largest answer body read, decompressed: an upstream cannot exhaust our memory
+    max_body: int = 32 * 1024 * 1024
 
     def delay(self, attempt: int, retry_after: str | None, started: float) -> float | None:
         """Seconds to wait before attempt ``attempt + 1``, or None when out of budget."""
@@ -75,6 +78,7 @@ def from_block(
         "maxDelay": "max_delay",
         "maxElapsed": "max_elapsed",
         "maxInFlight": "max_in_flight",
+        "maxBody": "max_body",
     }
     for key, attribute in simple.items():
         if key in block:

@@ -15,7 +15,7 @@ from naftiko.engine.plans import ConsumedPlan, ExposedPlan, Plan
 from naftiko.engine.scope import CallScope
 from naftiko.engine.steps import run_steps
 from naftiko.engine.withs import apply_with
-from naftiko.errors import TargetError, UpstreamError, UpstreamResponse
+from naftiko.errors import TargetError, UpstreamInvalid, UpstreamResponse
 from naftiko.shaping import conform, shape_outputs
 
 log = logging.getLogger("naftiko.engine")
@@ -54,8 +54,10 @@ class Result:
             try:
                 self._data = jsonio.loads(self.upstream.body)
             except ValueError:
-                raise UpstreamError(
-                    "the upstream answered a body that is not JSON", self.upstream
+                raise UpstreamInvalid(
+                    "the upstream answered a body that is not JSON, "
+                    "though its content type says so",
+                    self.upstream,
                 ) from None
         return self._data
 
@@ -99,7 +101,9 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
         response = await plan.call.send(scope)
         kind = response.content_type.split(";")[0].strip().lower()
         if response.body and (kind in _JSON_TYPES or kind.endswith("+json")):
-            return Result(None, response.status, response, verbatim=True)
+            verbatim = Result(None, response.status, response, verbatim=True)
+            verbatim.data  # noqa: B018  (parsed once: a body that is not JSON is a 502)
+            return verbatim
         decoded = Result(plan.call.decode(response), response.status, response)
         return _shaped(plan, decoded, scope)
     answer = await _call(plan.call, scope)

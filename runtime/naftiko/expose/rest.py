@@ -24,6 +24,7 @@ from naftiko.engine import Engine, ExposedPlan, Forwarder, invoke
 from naftiko.errors import (
     NaftikoError,
     UpstreamError,
+    UpstreamInvalid,
     UpstreamResponse,
 )
 from naftiko.expose.auth import InboundAuth
@@ -248,7 +249,8 @@ def _passthrough(status: int, upstream: UpstreamResponse, method: str) -> web.Re
 
 
 def _upstream_error(exc: UpstreamError, request: BaseRequest) -> web.StreamResponse:
-    if exc.response.status < 400:
+    """An upstream's error answer passes back as it came; an answer that cannot pass is 502."""
+    if isinstance(exc, UpstreamInvalid) or not 400 <= exc.response.status <= 599:
         return _naftiko_error(exc, request)
     log.info("%s %s: %s", request.method, request.path, exc.message)
     return _passthrough(exc.response.status, exc.response, request.method)
