@@ -244,7 +244,9 @@ def raw_request(url: str, request_line: str, headers: str = "") -> bytes:
     host, port = url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as conn:
         conn.sendall(
-            f"{request_line}\r\nHost: x\r\n{headers}Connection: close\r\n\r\n".encode("latin-1")
+            f"{request_line}\r\nHost: {host}:{port}\r\n{headers}Connection: close\r\n\r\n".encode(
+                "latin-1"
+            )
         )
         chunks = []
         while chunk := conn.recv(65536):

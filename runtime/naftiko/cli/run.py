@@ -157,13 +157,15 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     help="Issue no MCP sessions, so that replicas can share a load balancer.",
 )
 @click.option(
+    "--allowed-host",
     "--mcp-allowed-host",
     "mcp_allowed_hosts",
     multiple=True,
     metavar="NAME",
-    envvar="NAFTIKO_MCP_ALLOWED_HOSTS",
+    envvar=["NAFTIKO_ALLOWED_HOSTS", "NAFTIKO_MCP_ALLOWED_HOSTS"],
     show_envvar=True,
-    help="A Host/Origin name MCP adapters accept besides localhost (repeatable).",
+    help="A Host/Origin name adapters on a loopback address accept besides localhost "
+    "(repeatable); others get 403.",
 )
 def run(
     files: tuple[str, ...],

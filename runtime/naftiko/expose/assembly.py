@@ -18,6 +18,7 @@ from naftiko.engine import DEFAULT_TIMEOUTS, Engine, Timeouts
 from naftiko.errors import Diagnostic, NaftikoError, SpecError
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.control import ControlAdapter, Health
+from naftiko.expose.guard import HostGuard
 from naftiko.expose.httpserver import Limits
 from naftiko.expose.mcp.http import McpHttpAdapter, McpOptions
 from naftiko.expose.mcp.protocol import McpServer
@@ -177,16 +178,17 @@ def _build(item: Listener, options: ServeOptions, found: Assembly) -> None:
         else None
     )
     served: Served
+    guard = HostGuard(item.host, options.mcp.allowed_hosts)
     if adapter.type == "rest":
-        served = RestAdapter(adapter, engine, options.limits, auth)
+        served = RestAdapter(adapter, engine, options.limits, auth, guard)
     elif adapter.type == "skill":
-        served = SkillAdapter(item.capability, adapter, auth)
+        served = SkillAdapter(item.capability, adapter, auth, guard)
     elif adapter.type == "control":
         if options.control_port is not None:
             item.port = options.control_port
         services = found.services
         status = lambda: services[0].status()  # noqa: E731  (the service comes last)
-        served = ControlAdapter(found.health, status, auth, adapter.namespace)
+        served = ControlAdapter(found.health, status, auth, adapter.namespace, guard)
     elif adapter.type == "mcp":
         server = McpServer(item.capability, adapter, engine)
         served = McpHttpAdapter(server, auth, options.limits, options.mcp, item.host)

@@ -18,6 +18,7 @@ from aiohttp.web_request import BaseRequest
 
 from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
+from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.problem import problem
 from naftiko.observe.metrics import METRICS
 
@@ -40,8 +41,10 @@ class ControlAdapter:
         status: Callable[[], dict[str, Any]],
         auth: InboundAuth | None = None,
         namespace: str = "control",
+        guard: HostGuard | None = None,
     ) -> None:
         self.namespace = namespace
+        self.guard = guard or HostGuard("")
         self.health = health
         self.status = status
         self.auth = auth
@@ -56,6 +59,8 @@ class ControlAdapter:
         )
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
+        if not self.guard.allows(request.headers):
+            return forbidden()
         path = request.path.rstrip("/") or "/"
         if path == "/health/live" and request.method in ("GET", "HEAD"):
             return _json(200, {"status": "UP"})  # probes need no credentials

@@ -29,6 +29,7 @@ from naftiko.errors import (
 )
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.deadline import Deadlines
+from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
@@ -66,7 +67,9 @@ class RestAdapter:
         engine: Engine,
         limits: Limits = DEFAULT_LIMITS,
         auth: InboundAuth | None = None,
+        guard: HostGuard | None = None,
     ) -> None:
+        self.guard = guard or HostGuard("")
         self.adapter = adapter
         self.engine = engine
         self.auth = auth
@@ -119,6 +122,8 @@ class RestAdapter:
             METRICS.request(self.namespace, operation, status, time.perf_counter() - started)
 
     async def _route(self, request: BaseRequest) -> web.StreamResponse:
+        if not self.guard.allows(request.headers):
+            return forbidden()
         if self.auth is not None and not self.auth.allows(request.headers, request.query):
             return self.auth.refusal()
         method = request.method

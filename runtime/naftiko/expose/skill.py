@@ -23,6 +23,7 @@ from aiohttp.web_request import BaseRequest
 from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.files import UnsafePath, inside, listing, media_type
+from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.problem import problem
 from naftiko.spec.imports import location_path
 from naftiko.spec.model import Adapter, Capability
@@ -47,10 +48,15 @@ class _Skill:
 
 class SkillAdapter:
     def __init__(
-        self, capability: Capability, adapter: Adapter, auth: InboundAuth | None = None
+        self,
+        capability: Capability,
+        adapter: Adapter,
+        auth: InboundAuth | None = None,
+        guard: HostGuard | None = None,
     ) -> None:
         self.adapter = adapter
         self.auth = auth
+        self.guard = guard or HostGuard("")
         modes = {a.namespace: a.type for a in capability.exposes if a.type in ("rest", "mcp")}
         self.skills: dict[str, _Skill] = {}
         for raw in adapter.raw.get("skills") or []:
@@ -70,6 +76,8 @@ class SkillAdapter:
         )
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
+        if not self.guard.allows(request.headers):
+            return forbidden()
         if self.auth is not None and not self.auth.allows(request.headers, request.query):
             return self.auth.refusal()
         if request.method not in ("GET", "HEAD"):

@@ -17,13 +17,13 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from aiohttp import web
 from aiohttp.web_request import BaseRequest
 
 from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
+from naftiko.expose.guard import HostGuard
 from naftiko.expose.httpserver import Limits, low_level_server
 from naftiko.expose.mcp.jsonrpc import (
     DEFAULT_VERSION,
@@ -41,7 +41,6 @@ from naftiko.expose.mcp.stateless import PARAM_HEADER, is_stateless
 log = logging.getLogger("naftiko.mcp")
 
 ENDPOINTS = frozenset({"/", "/mcp", "/mcp/"})
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _EMPTY_202 = {"status": 202}
 
 
@@ -110,9 +109,7 @@ class McpHttpAdapter:
         self.limits = limits
         self.options = options
         self.sessions = _Sessions(options.session_idle, options.max_sessions)
-        allowed = {h.lower() for h in options.allowed_hosts}
-        self._guard = bool(allowed) or host in LOOPBACK
-        self._allowed = allowed | LOOPBACK
+        self.guard = HostGuard(host, options.allowed_hosts)
 
     def server(self) -> web.Server:
         # A client that hangs up cancels its call, and so the upstream request it waits on.
@@ -128,7 +125,7 @@ class McpHttpAdapter:
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         if request.path not in ENDPOINTS:
             return _plain(404, "Not Found: the MCP endpoint is /mcp")
-        if self._guard and not self._local(request):
+        if not self.guard.allows(request.headers):
             return _plain(403, "Forbidden: Host or Origin is not allowed")
         if self.auth is not None and not self.auth.allows(request.headers, request.query):
             return web.Response(
@@ -143,17 +140,6 @@ class McpHttpAdapter:
             return self._delete(request)
         allow = "POST" if self.options.stateless else "POST, DELETE"
         return web.Response(status=405, text="Method Not Allowed", headers={"Allow": allow})
-
-    def _local(self, request: BaseRequest) -> bool:
-        host = request.headers.get("Host", "")
-        if host and _hostname(host) not in self._allowed:
-            return False
-        origin = request.headers.get("Origin")
-        if origin:
-            name = urlsplit(origin).hostname or ""
-            if name.lower() not in self._allowed and f"[{name}]" not in self._allowed:
-                return False
-        return True
 
     async def _post(self, request: BaseRequest) -> web.StreamResponse:
         length = request.content_length
@@ -271,13 +257,6 @@ def _stateless(message: Any, wire: Wire) -> bool:
 
 def _frame(body: bytes) -> bytes:
     return b"event: message\ndata: " + body + b"\n\n"
-
-
-def _hostname(host: str) -> str:
-    host = host.strip().lower()
-    if host.startswith("["):
-        return host[: host.find("]") + 1]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
 
 
 def _plain(status: int, text: str) -> web.Response:

@@ -1,0 +1,56 @@
+"""The DNS-rebinding and cross-site guard every adapter on a loopback address applies.
+
+A page in the operator's browser can make it send requests to 127.0.0.1 under a name its
+attacker controls (DNS rebinding), or from another site (a cross-site form or fetch): the
+`Host` or `Origin` then names a host that is not local. Such requests get 403 before any
+route runs, so an upstream is never called with the operator's credentials on their behalf.
+Names given with `--allowed-host` (a proxy in front) are admitted too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from naftiko.expose.problem import problem
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+
+
+class HostGuard:
+    def __init__(self, bind: str, allowed: Iterable[str] = ()) -> None:
+        extra = {name.lower() for name in allowed}
+        self.active = bool(extra) or bind in LOOPBACK
+        self._allowed = extra | LOOPBACK
+
+    def allows(self, headers: Mapping[str, str]) -> bool:
+        """Whether `Host` and `Origin` (when present) both name an admitted host."""
+        if not self.active:
+            return True
+        host = headers.get("Host", "")
+        if host and _hostname(host) not in self._allowed:
+            return False
+        origin = headers.get("Origin")
+        if origin:
+            name = (urlsplit(origin).hostname or "").lower()
+            if name not in self._allowed and f"[{name}]" not in self._allowed:
+                return False
+        return True
+
+
+def forbidden() -> web.Response:
+    return problem(
+        403,
+        "Forbidden",
+        "the Host or Origin of this request is not local",
+        hint="serving behind a proxy or under a name? admit it with --allowed-host NAME",
+    )
+
+
+def _hostname(host: str) -> str:
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[: host.find("]") + 1]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
