@@ -1,4 +1,7 @@
-"""Logging to stderr, as text or JSON lines, with every known secret scrubbed."""
+"""Logging to stderr, as text or JSON lines, with every known secret scrubbed.
+
+Control characters in a message are escaped (`\\n`, `\\x1b`): a request path or header
+carrying `%0a` cannot forge a log line or drive the operator's terminal."""
 
 from __future__ import annotations
 
@@ -13,10 +16,13 @@ from naftiko.observe.redact import scrub
 LEVELS = ("debug", "info", "warning", "error")
 
 
+_CONTROLS = {c: f"\\x{c:02x}" for c in range(32) if c != 9} | {10: "\\n", 13: "\\r", 127: "\\x7f"}
+
+
 class _Redacting(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        record.msg = scrub(message)
+        record.msg = scrub(message).translate(_CONTROLS)
         record.args = None
         return True
 

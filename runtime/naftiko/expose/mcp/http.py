@@ -41,6 +41,8 @@ from naftiko.expose.mcp.stateless import PARAM_HEADER, is_stateless
 log = logging.getLogger("naftiko.mcp")
 
 ENDPOINTS = frozenset({"/", "/mcp", "/mcp/"})
+# One request may start at most this many calls at once (each message of a batch is one).
+MAX_BATCH = 32
 _EMPTY_202 = {"status": 202}
 
 
@@ -206,6 +208,9 @@ class McpHttpAdapter:
         if isinstance(message, list):
             if peer.version != "2025-03-26" or not message:
                 refusal = "Invalid Request: batches need revision 2025-03-26"
+                return _json(400, error(None, INVALID_REQUEST, refusal))
+            if len(message) > MAX_BATCH:
+                refusal = f"Invalid Request: a batch holds at most {MAX_BATCH} messages"
                 return _json(400, error(None, INVALID_REQUEST, refusal))
             answer: Any = await self._batch(message, peer)
         else:
