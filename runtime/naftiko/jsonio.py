@@ -16,11 +16,20 @@ import orjson
 
 
 def loads(data: bytes) -> Any:
-    """Parse JSON; ValueError (as json.loads raises) when it is not JSON."""
+    """Parse JSON; ValueError (as json.loads raises) when it is not JSON, is nested past
+    orjson's 1,024 levels, or holds a lone surrogate that no UTF-8 text can carry."""
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
-        return json.loads(data)  # the standard library decides, with its own message
+        pass
+    try:
+        value = json.loads(data)  # the standard library decides, with its own message
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except RecursionError:
+        raise ValueError("the document is nested too deeply") from None
+    except UnicodeEncodeError:
+        raise ValueError("a string holds a lone surrogate, which UTF-8 cannot carry") from None
+    return value
 
 
 def dumps(value: Any) -> bytes:

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 from aiohttp.web_request import BaseRequest
 
 from naftiko import jsonio
@@ -230,7 +232,10 @@ async def _json_body(request: BaseRequest, limits: Limits) -> Any:
         raise web.HTTPRequestEntityTooLarge(max_size=limits.max_body, actual_size=length)
     if not request.body_exists:
         return None
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except (HttpProcessingError, RequestPayloadError):
+        raise web.HTTPBadRequest(text="the body's Content-Encoding cannot be decoded") from None
     if not raw.strip():
         return None
     kind = request.content_type

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
 from aiohttp.web_request import BaseRequest
 
 from naftiko import jsonio
@@ -157,6 +159,9 @@ class McpHttpAdapter:
             raw = await request.read()
         except web.HTTPRequestEntityTooLarge:
             return _plain(413, "Payload Too Large")
+        except (HttpProcessingError, RequestPayloadError):
+            refusal = "Parse error: the body's Content-Encoding cannot be decoded"
+            return _json(400, error(None, PARSE_ERROR, refusal))
         try:
             message = jsonio.loads(raw) if raw else None
         except ValueError:
