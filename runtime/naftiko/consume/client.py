@@ -37,6 +37,10 @@ class Timeouts:
 DEFAULT_TIMEOUTS = Timeouts()
 
 
+MAX_REDIRECTS = 5
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
 def public_url(url: str) -> str:
     """A URL safe to show: no query string, no user info."""
     parsed = URL(url, encoded=True)
@@ -121,6 +125,45 @@ class UpstreamClient:
             )
         return response
 
+    async def _follow(self, request: Outgoing, url: URL) -> UpstreamResponse:
+        """Send, following redirects only within the upstream's origin (scheme, host, port):
+        credentials never travel to another host; a redirect elsewhere is not followed."""
+        method, body = request.method, request.body
+        for _ in range(MAX_REDIRECTS + 1):
+            async with self.session().request(
+                method,
+                url,
+                headers=request.headers or None,
+                data=body,
+                cookies=request.cookies or None,
+                allow_redirects=False,
+            ) as answer:
+                location = answer.headers.get("Location")
+                if answer.status not in _REDIRECTS or not location:
+                    return UpstreamResponse(
+                        status=answer.status,
+                        headers=answer.headers,
+                        body=await self._body(answer, request),
+                        content_type=answer.headers.get("Content-Type", ""),
+                    )
+                target = url.join(URL(location))
+            if target.origin() != url.origin():
+                raise UpstreamInvalid(
+                    f"upstream '{self.namespace}' redirected {request.method} "
+                    f"{public_url(request.url)} to another origin ({target.origin()}); "
+                    "not followed, so that its credentials stay with it",
+                    UpstreamResponse(answer.status, answer.headers, b"", ""),
+                    hint="point the baseUri (or --base-uri) at where the API now lives",
+                )
+            if answer.status == 303 or (answer.status in (301, 302) and method == "POST"):
+                method, body = "GET", None
+            url = target
+        raise UpstreamInvalid(
+            f"upstream '{self.namespace}' redirected {request.method} "
+            f"{public_url(request.url)} more than {MAX_REDIRECTS} times",
+            UpstreamResponse(answer.status, answer.headers, b"", ""),
+        )
+
     async def _body(self, answer: aiohttp.ClientResponse, request: Outgoing) -> bytes:
         """The whole body, decompressed, read only up to the limit; a status outside 100-599
         or a body past the limit is an invalid answer (502), never passed on."""
@@ -165,20 +208,7 @@ class UpstreamClient:
             )
         started = time.perf_counter()
         try:
-            async with self.session().request(
-                request.method,
-                url,
-                headers=request.headers or None,
-                data=request.body,
-                cookies=request.cookies or None,
-            ) as answer:
-                body = await self._body(answer, request)
-                response = UpstreamResponse(
-                    status=answer.status,
-                    headers=answer.headers,
-                    body=body,
-                    content_type=answer.headers.get("Content-Type", ""),
-                )
+            response = await self._follow(request, url)
         except (TimeoutError, aiohttp.ServerTimeoutError):
             METRICS.failures[(self.namespace, "timeout")] += 1
             raise UpstreamUnavailable(
