@@ -24,6 +24,8 @@ async def faulty(request: web.Request) -> web.Response:
         return web.Response(body=BOMB, headers=headers)
     if kind == "broken":
         return web.Response(text='{"truncated": ', content_type="application/json")
+    if kind == "broken-big":
+        return web.Response(text='{"rows": [' + "1," * 10_000, content_type="application/json")
     if kind == "odd":
         return web.Response(status=999, text="{}", content_type="application/json")
     return web.json_response({"ok": True})
@@ -51,8 +53,9 @@ def test_an_answer_that_cannot_pass_is_a_502_problem(urls, kind: str, says: str)
     assert says in answer.json()["detail"]
 
 
-def test_a_copied_body_that_is_not_json_is_a_502_too(urls) -> None:
-    answer = httpx.get(f"{urls['faults']}/copied/broken")
+@pytest.mark.parametrize("kind", ["broken", "broken-big"])
+def test_a_copied_body_that_is_not_json_is_a_502_too(urls, kind: str) -> None:
+    answer = httpx.get(f"{urls['faults']}/copied/{kind}")
     assert answer.status_code == 502
     assert "not JSON, though its content type says so" in answer.json()["detail"]
     assert httpx.get(f"{urls['faults']}/copied/fine").json() == {"ok": True}

@@ -38,6 +38,7 @@ DEFAULT_TIMEOUTS = Timeouts()
 
 
 MAX_REDIRECTS = 5
+_RAISE_LIMIT = "raise maxBody in its x-naftiko-resilience block, or --max-upstream-body"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
@@ -168,26 +169,39 @@ class UpstreamClient:
         """The whole body, decompressed, read only up to the limit; a status outside 100-599
         or a body past the limit is an invalid answer (502), never passed on."""
         limit = self.resilience.max_body
-        status = answer.status
-        what = f"upstream '{self.namespace}' answered {request.method} {public_url(request.url)}"
-        empty = UpstreamResponse(
-            status, answer.headers, b"", answer.headers.get("Content-Type", "")
-        )
-        if not 100 <= status <= 599:
-            raise UpstreamInvalid(f"{what} with an invalid HTTP status {status}", empty)
+        if not 100 <= answer.status <= 599:
+            raise self._invalid(answer, request, f"an invalid HTTP status {answer.status}")
+        length = answer.content_length
+        if length is not None and "Content-Encoding" not in answer.headers:
+            if length <= limit:  # the common case, read at once
+                return await answer.read()
+            raise self._too_large(answer, request)
         chunks: list[bytes] = []
         size = 0
         async for chunk in answer.content.iter_chunked(64 * 1024):
             size += len(chunk)
             if size > limit:
-                METRICS.failures[(self.namespace, "too large")] += 1
-                raise UpstreamInvalid(
-                    f"{what} with {_too_large(limit)}",
-                    empty,
-                    hint="raise maxBody in its x-naftiko-resilience block, or --max-upstream-body",
-                )
+                raise self._too_large(answer, request)
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _too_large(self, answer: aiohttp.ClientResponse, request: Outgoing) -> UpstreamInvalid:
+        METRICS.failures[(self.namespace, "too large")] += 1
+        limit = self.resilience.max_body
+        return self._invalid(answer, request, f"more than {limit:,} bytes", _RAISE_LIMIT)
+
+    def _invalid(
+        self, answer: aiohttp.ClientResponse, request: Outgoing, what: str, hint: str = ""
+    ) -> UpstreamInvalid:
+        empty = UpstreamResponse(
+            answer.status, answer.headers, b"", answer.headers.get("Content-Type", "")
+        )
+        return UpstreamInvalid(
+            f"upstream '{self.namespace}' answered {request.method} "
+            f"{public_url(request.url)} with {what}",
+            empty,
+            hint=hint,
+        )
 
     async def _attempt(self, request: Outgoing) -> UpstreamResponse:
         url = URL(request.url, encoded=True)
@@ -239,10 +253,6 @@ class UpstreamClient:
                 elapsed * 1000,
             )
         return response
-
-
-def _too_large(limit: int) -> str:
-    return f"more than {limit:,} bytes"
 
 
 def _maybe_json(response: UpstreamResponse) -> Any:

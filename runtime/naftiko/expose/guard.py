@@ -24,14 +24,21 @@ class HostGuard:
         extra = {name.lower() for name in allowed}
         self.active = bool(extra) or bind in LOOPBACK
         self._allowed = extra | LOOPBACK
+        self._hosts: dict[str, bool] = {}  # Host values seen, judged once (bounded)
 
     def allows(self, headers: Mapping[str, str]) -> bool:
         """Whether `Host` and `Origin` (when present) both name an admitted host."""
         if not self.active:
             return True
         host = headers.get("Host", "")
-        if host and _hostname(host) not in self._allowed:
-            return False
+        if host:
+            known = self._hosts.get(host)
+            if known is None:
+                known = _hostname(host) in self._allowed
+                if len(self._hosts) < 256:
+                    self._hosts[host] = known
+            if not known:
+                return False
         origin = headers.get("Origin")
         if origin:
             name = (urlsplit(origin).hostname or "").lower()
