@@ -225,22 +225,40 @@ class UpstreamClient:
             response = await self._follow(request, url)
         except (TimeoutError, aiohttp.ServerTimeoutError):
             METRICS.failures[(self.namespace, "timeout")] += 1
+            log.warning(
+                "%s: %s %s: no answer within %gs",
+                self.namespace,
+                request.method,
+                public_url(request.url),
+                self.timeouts.total,
+            )
             raise UpstreamUnavailable(
-                f"upstream '{self.namespace}' did not answer within "
-                f"{self.timeouts.total:g}s: {request.method} {public_url(request.url)}",
+                f"upstream '{self.namespace}' did not answer within {self.timeouts.total:g}s",
                 timeout=True,
-                hint="the upstream is slow or down; retry later or raise the timeout",
+                hint="the upstream is slow or down; retry later",
             ) from None
         except (aiohttp.ClientError, OSError) as exc:
             METRICS.failures[(self.namespace, "unreachable")] += 1
-            reason = exc.__class__.__name__
+            # Callers get a stable reason; the operator's log gets the URL and the detail.
             if isinstance(exc, aiohttp.ClientConnectorError):
-                reason = f"connection failed ({exc.os_error.strerror or exc.os_error})"
+                reason, hint = "the connection failed", "check that the upstream is running"
+            elif isinstance(exc, aiohttp.ClientPayloadError):
+                reason, hint = "its answer could not be decoded", "the upstream sent a broken body"
+            elif isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
+                reason, hint = "the connection broke", "retry later"
+            else:
+                reason, hint = "it did not answer in HTTP", "check the baseUri (or --base-uri)"
+            log.warning(
+                "%s: %s %s: %s (%s: %s)",
+                self.namespace,
+                request.method,
+                public_url(request.url),
+                reason,
+                exc.__class__.__name__,
+                exc,
+            )
             raise UpstreamUnavailable(
-                f"upstream '{self.namespace}' is unreachable: {request.method} "
-                f"{public_url(request.url)}: {reason}",
-                timeout=False,
-                hint="check the baseUri (or --base-uri) and that the upstream is running",
+                f"upstream '{self.namespace}' is unreachable: {reason}", timeout=False, hint=hint
             ) from None
         elapsed = time.perf_counter() - started
         METRICS.upstream_answer(self.namespace, response.status, elapsed)

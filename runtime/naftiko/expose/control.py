@@ -19,6 +19,7 @@ from aiohttp.web_request import BaseRequest
 from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.guard import HostGuard, forbidden
+from naftiko.expose.httpserver import Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.observe.metrics import METRICS
 
@@ -50,7 +51,7 @@ class ControlAdapter:
         self.auth = auth
 
     def server(self) -> web.Server:
-        return web.Server(self.handle, keepalive_timeout=75.0)
+        return low_level_server(self.handle, Limits())
 
     def listening(self, url: str) -> str:
         return (

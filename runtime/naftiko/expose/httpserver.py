@@ -25,6 +25,7 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+SERVER = "naftiko"
 
 
 def low_level_server(
@@ -44,8 +45,13 @@ def low_level_server(
             message, payload, protocol, writer, task, loop, client_max_size=limits.max_body
         )
 
+    async def answer(request: BaseRequest) -> web.StreamResponse:
+        response = await handler(request)
+        response.headers.setdefault("Server", SERVER)  # not Python's and aiohttp's versions
+        return response
+
     return web.Server(
-        handler,
+        answer,
         request_factory=request_factory,
         max_line_size=limits.max_header,
         max_field_size=limits.max_header,

@@ -24,6 +24,7 @@ from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.files import UnsafePath, inside, listing, media_type
 from naftiko.expose.guard import HostGuard, forbidden
+from naftiko.expose.httpserver import Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.spec.imports import location_path
 from naftiko.spec.model import Adapter, Capability
@@ -67,7 +68,7 @@ class SkillAdapter:
         self._catalog = jsonio.dumps({"count": len(catalog), "skills": catalog})
 
     def server(self) -> web.Server:
-        return web.Server(self.handle, keepalive_timeout=75.0)
+        return low_level_server(self.handle, Limits())
 
     def listening(self, url: str) -> str:
         return (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 _values: set[str] = set()
 _pattern: re.Pattern[str] | None = None
@@ -24,3 +25,14 @@ def scrub(text: str) -> str:
     if _pattern is None:
         return text
     return _pattern.sub("***", text)
+
+
+def scrub_data(value: Any) -> Any:
+    """JSON-like data with every string scrubbed (keys too)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {scrub(str(k)): scrub_data(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_data(v) for v in value]
+    return value

@@ -26,7 +26,7 @@ from aiohttp.web_request import BaseRequest
 from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.guard import HostGuard
-from naftiko.expose.httpserver import Limits, low_level_server
+from naftiko.expose.httpserver import SERVER, Limits, low_level_server
 from naftiko.expose.mcp.jsonrpc import (
     DEFAULT_VERSION,
     HANDSHAKE_VERSIONS,
@@ -204,7 +204,11 @@ class McpHttpAdapter:
             nonlocal stream
             if stream is None:
                 stream = web.StreamResponse(
-                    headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+                    headers={
+                        "Content-Type": "text/event-stream",
+                        "Cache-Control": "no-cache",
+                        "Server": SERVER,
+                    }
                 )
                 await stream.prepare(request)
             await stream.write(_frame(jsonio.dumps(notification)))

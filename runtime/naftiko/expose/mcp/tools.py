@@ -19,7 +19,7 @@ from naftiko import jsonio
 from naftiko.engine import ExposedPlan, Result, invoke
 from naftiko.engine.signature import Input
 from naftiko.errors import NaftikoError, UpstreamError
-from naftiko.observe.redact import scrub
+from naftiko.observe.redact import scrub, scrub_data
 from naftiko.spec.model import Unit
 
 STRUCTURED_FROM = "2025-06-18"
@@ -163,11 +163,13 @@ def result_text(result: Result) -> str:
 def success(result: Result, version: str, declared: ExposedPlan | None) -> dict[str, Any]:
     """The tool's answer; with an output schema declared, only what fits it (else isError)."""
     text = result_text(result)
-    answer: dict[str, Any] = {"content": [{"type": "text", "text": text}], "isError": False}
+    clean = scrub(text)
+    leaked = clean != text  # an upstream that echoes a credential: scrub both copies
+    answer: dict[str, Any] = {"content": [{"type": "text", "text": clean}], "isError": False}
     if version < STRUCTURED_FROM:
         return answer
     try:
-        structured = result.data
+        structured = scrub_data(result.data) if leaked else result.data
     except UpstreamError:  # a pass-through body that claimed JSON and is not
         structured = None
     if declared is not None and declared.output_check is not None:

@@ -1,0 +1,39 @@
+"""What callers are never told: a credential an upstream echoes, our internals, our versions."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from conftest import FIXTURES
+from mcp_client import wire, with_client
+from upstreams import echo
+
+TOKEN = "echoing-token-9d2f7a"
+
+
+def test_a_credential_the_upstream_echoes_is_scrubbed_in_text_and_structure(
+    serve, serve_capability, monkeypatch
+) -> None:
+    monkeypatch.setenv("ECHOING_TOKEN", TOKEN)
+    upstream = serve(echo)
+    url = serve_capability(FIXTURES / "echoing.yaml", base_uris={"echo": upstream.url})
+
+    async def work(client):
+        return wire(await client.call_tool("get-item", {"id": "1"}))
+
+    result = with_client(url["echoing"] + "/mcp", work)
+    assert upstream.last.headers["Authorization"] == f"Bearer {TOKEN}"  # it was sent...
+    assert TOKEN not in json.dumps(result)  # ...and never shown
+    assert result["structuredContent"]["headers"]["Authorization"] == "Bearer ***"
+
+
+def test_an_unreachable_upstream_is_told_without_its_address(serve_capability, monkeypatch):
+    monkeypatch.setenv("SHOP_UPSTREAM_TOKEN", "shop-token-1234")
+    urls = serve_capability(FIXTURES / "shop.yaml", base_uris={"echo": "http://127.0.0.1:9"})
+    answer = httpx.get(urls["shop"] + "/items/1")
+    assert answer.status_code == 502
+    detail = answer.json()["detail"]
+    assert detail == "upstream 'echo' is unreachable: the connection failed"
+    assert "Server" in answer.headers and answer.headers["Server"] == "naftiko"
