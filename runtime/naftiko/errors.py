@@ -69,6 +69,11 @@ class Diagnostic:
         }
 
 
+def of_severity(found: Sequence[Diagnostic], severity: Severity) -> list[Diagnostic]:
+    """The findings of one severity, in order."""
+    return [d for d in found if d.severity == severity]
+
+
 class NaftikoError(Exception):
     """Root of every error the runtime raises on purpose."""
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from naftiko.bind import Secret, resolve
 from naftiko.engine import DEFAULT_TIMEOUTS, Engine, ExposedPlan, Timeouts
-from naftiko.errors import Diagnostic, NaftikoError, Severity, SpecError
+from naftiko.errors import Diagnostic, NaftikoError, Severity, SpecError, of_severity
 from naftiko.location import Location
 from naftiko.spec import check
 from naftiko.spec.build import build
@@ -51,11 +51,11 @@ class Compiled:
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
+        return of_severity(self.diagnostics, "error")
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
+        return of_severity(self.diagnostics, "warning")
 
     @property
     def disabled(self) -> list[ExposedPlan]:

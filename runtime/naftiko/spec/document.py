@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from naftiko.errors import Diagnostic, Severity
+from naftiko.errors import Diagnostic, Severity, of_severity
 from naftiko.spec.yaml import JsonPath, Source
 
 
@@ -77,8 +77,8 @@ class Document:
 
     @property
     def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
+        return of_severity(self.diagnostics, "error")
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
+        return of_severity(self.diagnostics, "warning")
