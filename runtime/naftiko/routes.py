@@ -112,8 +112,19 @@ def _decoded(template: _Template[T], raw: Sequence[str | None]) -> Match[T]:
     for name, value in zip(template.names, raw, strict=True):
         text = value or ""
         if name == SPANNING:
-            segments = tuple(unquote(part) for part in text.split("/") if part)
+            segments = tuple(_unquote(part) for part in text.split("/") if part)
             values[name] = "/".join(segments)
         else:
-            values[name] = unquote(text)
+            values[name] = _unquote(text)
     return Match(template.target, values, segments)
+
+
+class BadPath(ValueError):
+    """A path whose percent-escapes do not decode to UTF-8 (`%ff`): refused, not guessed."""
+
+
+def _unquote(text: str) -> str:
+    try:
+        return unquote(text, errors="strict")
+    except UnicodeDecodeError:
+        raise BadPath(f"{text!r} does not decode to UTF-8 text") from None

@@ -55,3 +55,9 @@ def test_mcp_answers_a_parse_error(urls, body: bytes, headers: dict[str, str]) -
     answer = httpx.post(endpoint, content=body, headers=sent)
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == -32700
+
+
+def test_a_path_that_does_not_decode_to_utf8_is_refused(urls) -> None:
+    answer = httpx.get(urls["shop"] + "/items/%ff")
+    assert answer.status_code == 400
+    assert "does not decode to UTF-8" in answer.json()["detail"]

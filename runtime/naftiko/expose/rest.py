@@ -37,7 +37,7 @@ from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
 from naftiko.observe.metrics import METRICS
 from naftiko.openapi.exporter import export_openapi
-from naftiko.routes import Match, Router
+from naftiko.routes import BadPath, Match, Router
 from naftiko.spec.model import Adapter
 
 log = logging.getLogger("naftiko.rest")
@@ -130,7 +130,10 @@ class RestAdapter:
             return self.auth.refusal()
         method = request.method
         raw_path = request.rel_url.raw_path
-        found = self.router.match(raw_path)
+        try:
+            found = self.router.match(raw_path)
+        except BadPath as exc:
+            return problem(400, "Bad Request", f"the path is not valid: {exc}")
         if found is None:
             if raw_path == "/openapi.json" and method in ("GET", "HEAD"):
                 return web.Response(body=self.openapi, content_type="application/json")

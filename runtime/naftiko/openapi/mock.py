@@ -24,7 +24,7 @@ from aiohttp.web_request import BaseRequest
 
 from naftiko import jsonio, yamlio
 from naftiko.errors import NaftikoError
-from naftiko.routes import Router
+from naftiko.routes import BadPath, Router
 
 log = logging.getLogger("naftiko.mock")
 
@@ -225,7 +225,10 @@ class MockApi:
         path = request.rel_url.raw_path
         if self.base_path and (path == self.base_path or path.startswith(self.base_path + "/")):
             path = path[len(self.base_path) :] or "/"
-        found = self.router.match(path)
+        try:
+            found = self.router.match(path)
+        except BadPath as exc:
+            return _error(400, "INPUT_INVALID", str(exc))
         if found is None:
             return _error(404, "NOT_FOUND", f"no operation at {request.path}")
         operation = found.target.get(request.method)
