@@ -12,11 +12,12 @@ import gc
 import logging
 import socket
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aiohttp import web
+from aiohttp.web_request import BaseRequest
 
 from naftiko import __version__
 from naftiko.engine import Engine
@@ -24,12 +25,14 @@ from naftiko.errors import Diagnostic, NaftikoError
 from naftiko.expose.control import Health
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.stdio import serve_stdio
+from naftiko.expose.problem import problem
 from naftiko.openapi.mock import MockApi
 from naftiko.spec.model import Adapter, Capability
 
 log = logging.getLogger("naftiko.server")
 
 
+Handler = Callable[[BaseRequest], Awaitable[web.StreamResponse]]
 # per file: its load warnings, and (target, why) for each unit that will not run
 Finding = tuple[str, tuple[Diagnostic, ...], tuple[tuple[str, str], ...]]
 
@@ -66,6 +69,7 @@ class Listener:
     served: Served | None = None
     runner: web.ServerRunner | None = None
     url: str = ""
+    in_flight: InFlight = field(default_factory=lambda: InFlight())
 
     @property
     def is_control(self) -> bool:
@@ -145,9 +149,11 @@ class Service:
 
     async def _listen(self, item: Listener) -> None:
         assert item.served is not None
-        runner = web.ServerRunner(
-            item.served.server(), handle_signals=False, shutdown_timeout=self._grace
-        )
+        server = item.served.server()
+        if not item.is_control:
+            server.request_handler = item.in_flight.tracked(server.request_handler)
+        # The drain is ours (stop); what aiohttp waits for afterwards is already answered.
+        runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         item.runner = runner
         site = web.TCPSite(runner, item.host, item.port, backlog=1024, reuse_address=True)
@@ -165,8 +171,7 @@ class Service:
         for runner in served:
             for site in list(runner.sites):
                 await site.stop()
-        if served:
-            log.info("draining in-flight requests (up to %gs)", self._grace)
+        await self._drain([i.in_flight for i in self._listeners if not i.is_control])
         await asyncio.gather(*(runner.cleanup() for runner in served))
         await asyncio.gather(*(runner.cleanup() for runner in controls))
         for item in self._listeners:
@@ -178,6 +183,58 @@ class Service:
                 mock.runner = None
         for engine in self.engines:
             await engine.close()
+
+    async def _drain(self, trackers: list[InFlight]) -> None:
+        """Wait for requests in flight up to the grace period; answer the rest 503."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._grace
+        if any(t.tasks for t in trackers):
+            log.info("draining in-flight requests (up to %gs)", self._grace)
+        while any(t.tasks for t in trackers) and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        left = [task for t in trackers for task in t.tasks]
+        if not left:
+            return
+        log.warning(
+            "%d request(s) still in flight after %gs: answering 503", len(left), self._grace
+        )
+        for tracker in trackers:
+            tracker.cut = True
+        for task in left:
+            task.cancel()
+        await asyncio.wait(left, timeout=1.0)
+
+
+class InFlight:
+    """The requests an adapter is answering now, so that a drain can wait for them, then cut
+    the ones still running short with a 503 rather than drop their connections."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.cut = False
+
+    def tracked(self, handler: Handler) -> Handler:
+        async def answer(request: BaseRequest) -> web.StreamResponse:
+            task = asyncio.current_task()
+            assert task is not None
+            self.tasks.add(task)
+            try:
+                return await handler(request)
+            except asyncio.CancelledError:
+                if not self.cut:
+                    raise
+                task.uncancel()
+                return problem(
+                    503,
+                    "Service Unavailable",
+                    "the server stopped before this request finished",
+                    hint="send it again: a restarted server or another replica answers it",
+                    headers={"Connection": "close", "Retry-After": "1"},
+                )
+            finally:
+                self.tasks.discard(task)
+
+        return answer
 
 
 async def serve(service: Service, stop: asyncio.Event) -> None:
