@@ -59,8 +59,7 @@ def build(doc: Document) -> Capability:
         ),
         consumes=tuple(
             builder.consumes(c, p)
-            for p, c in _indexed(consumes_list, consumes_path)
-            if c.get("type") == "http" and "namespace" in c
+            for p, c in _first_of_each_namespace(_indexed(consumes_list, consumes_path))
         ),
         exposes=tuple(
             builder.adapter(a, p)
@@ -74,6 +73,20 @@ def build(doc: Document) -> Capability:
         ),
         warnings=tuple(doc.warnings),
     )
+
+
+def _first_of_each_namespace(
+    entries: list[tuple[JsonPath, dict[str, Any]]],
+) -> list[tuple[JsonPath, dict[str, Any]]]:
+    """HTTP consumes entries, an identical repeat of a namespace (a rules warning) left out."""
+    seen: set[Any] = set()
+    found = []
+    for path, entry in entries:
+        name = entry.get("namespace")
+        if entry.get("type") == "http" and name is not None and name not in seen:
+            seen.add(name)
+            found.append((path, entry))
+    return found
 
 
 def _indexed(values: Any, root: JsonPath) -> list[tuple[JsonPath, dict[str, Any]]]:

@@ -108,12 +108,12 @@ def check(doc: Document) -> None:
 
 
 def _consumes(doc: Document, entries: list[Any], root: JsonPath) -> dict[str, dict[str, Any]]:
-    """Unique namespaces; identical repeats are a warning and dropped, different ones an error."""
+    """Unique namespaces; identical repeats are a warning (the model keeps the first),
+    different ones an error. The document is read, never changed, so every later mark
+    still points at what the author wrote."""
     seen: dict[str, tuple[int, dict[str, Any]]] = {}
-    keep: list[Any] = []
     for index, entry in enumerate(entries):
         if not isinstance(entry, dict) or not isinstance(entry.get("namespace"), str):
-            keep.append(entry)
             continue
         if entry.get("type", "http") != "http":
             continue
@@ -141,7 +141,6 @@ def _consumes(doc: Document, entries: list[Any], root: JsonPath) -> dict[str, di
             )
             continue
         seen[name] = (index, entry)
-        keep.append(entry)
         base = entry.get("baseUri")
         if isinstance(base, str) and not base.startswith(("http://", "https://", "{{")):
             doc.diag(
@@ -160,7 +159,6 @@ def _consumes(doc: Document, entries: list[Any], root: JsonPath) -> dict[str, di
                     (*root, index, "resources", res_i, "operations", op_i, "outputParameters"),
                     consumed=True,
                 )
-    entries[:] = keep
     return {name: entry for name, (_, entry) in seen.items()}
 
 
