@@ -23,6 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from naftiko.location import Location
+
 Severity = Literal["error", "warning"]
 
 
@@ -39,6 +41,11 @@ class Diagnostic:
     hint: str = ""
     code: str = ""
     path: tuple[str | int, ...] = dataclasses.field(default=(), compare=False, repr=False)
+
+    @classmethod
+    def at(cls, where: Location, severity: Severity, message: str, **rest: Any) -> Diagnostic:
+        """A finding at a place the model recorded."""
+        return cls(severity, message, file=where.file, line=where.line, col=where.col, **rest)
 
     def location(self) -> str:
         if not self.file:

@@ -9,12 +9,13 @@ secrets, so binds are placeholders there and a missing variable is only `run`'s 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from naftiko.bind import Secret, resolve
+from naftiko.bind import placeholders, resolve
 from naftiko.engine import DEFAULT_TIMEOUTS, Engine, ExposedPlan, Timeouts
 from naftiko.errors import Diagnostic, NaftikoError, Severity, SpecError, of_severity
 from naftiko.location import Location
@@ -22,9 +23,14 @@ from naftiko.spec import check
 from naftiko.spec.build import build
 from naftiko.spec.document import Document
 from naftiko.spec.model import Capability
+from naftiko.spec.rules import strict
 from naftiko.spec.variables import undefined_variables
 
 _SERVED = frozenset({"rest", "mcp", "skill", "control"})
+log = logging.getLogger("naftiko.load")
+
+# per file: its load warnings, and (target, why) for each unit that will not run
+Finding = tuple[str, tuple[Diagnostic, ...], tuple[tuple[str, str], ...]]
 
 
 @dataclass
@@ -44,10 +50,7 @@ class Compiled:
 
     def add(self, found: list[Diagnostic]) -> None:
         """Findings join the list; under ``strict`` a warning is an error."""
-        for diagnostic in found:
-            if self.strict and diagnostic.severity == "warning":
-                diagnostic = replace(diagnostic, severity="error")
-            self.diagnostics.append(diagnostic)
+        self.diagnostics.extend(strict(d) if self.strict else d for d in found)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -137,13 +140,26 @@ def compile_plans(
     return engine
 
 
-def placeholders(capability: Capability) -> dict[str, Secret]:
-    """Bound names without values: enough to compile every template that uses them."""
-    values: dict[str, Secret] = {}
-    for bind in capability.binds:
-        for variable in bind.keys:
-            values[variable] = values[f"{bind.namespace}.{variable}"] = Secret(variable, "")
-    return values
+def finding(compiled: Compiled) -> Finding:
+    return (
+        compiled.file,
+        tuple(compiled.warnings),
+        tuple((p.target, p.disabled) for p in compiled.disabled),
+    )
+
+
+def tell(findings: Sequence[Finding]) -> None:
+    """Every load warning, once, grouped by file, with what it disables: what `run` and
+    `call` say before they serve or call."""
+    for file, warnings, disabled in findings:
+        if not warnings and not disabled:
+            continue
+        off = f", {len(disabled)} unit(s) disabled" if disabled else ""
+        log.warning("%s: %d warning(s)%s", file, len(warnings), off)
+        for warning in warnings:
+            log.warning("  %s", warning)
+        for target, why in disabled:
+            log.warning("  disabled: %s: %s", target, why)
 
 
 def _serves_nothing(compiled: Compiled) -> list[Diagnostic]:
@@ -171,12 +187,10 @@ def _serves_nothing(compiled: Compiled) -> list[Diagnostic]:
         message = "the capability serves nothing: it exposes no rest, mcp, skill or control adapter"
         hint = "declare them under capability.exposes"
     return [
-        Diagnostic(
+        Diagnostic.at(
+            compiled.anchor,
             severity,
             message,
-            file=compiled.anchor.file or str(capability.path),
-            line=compiled.anchor.line,
-            col=compiled.anchor.col,
             field="capability.exposes",
             hint=hint,
             code="serves-nothing",

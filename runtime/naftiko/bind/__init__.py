@@ -1,6 +1,6 @@
 """Binds: secrets and settings resolved once at startup into values that redact themselves."""
 
 from naftiko.bind.secret import Secret
-from naftiko.bind.sources import resolve
+from naftiko.bind.sources import placeholders, resolve
 
-__all__ = ["Secret", "resolve"]
+__all__ = ["Secret", "placeholders", "resolve"]

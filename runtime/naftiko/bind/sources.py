@@ -35,15 +35,27 @@ def resolve(capability: Capability, environ: Mapping[str, str] | None = None) ->
             if key not in source:
                 problems.append(_missing(bind, variable, key, capability.base_dir))
                 continue
-            secret = Secret(variable, _text(source[key]))
-            values[variable] = secret
-            values[f"{bind.namespace}.{variable}"] = secret
+            _bound(values, bind, variable, Secret(variable, _text(source[key])))
     if problems:
         raise BindError(
             "cannot resolve binds:\n  " + "\n  ".join(problems),
             hint="set the variables (or fix the files) and start again",
         )
     return values
+
+
+def placeholders(capability: Capability) -> dict[str, Secret]:
+    """Bound names without values (what `validate` compiles with): no secret is read."""
+    values: dict[str, Secret] = {}
+    for bind in capability.binds:
+        for variable in bind.keys:
+            _bound(values, bind, variable, Secret(variable, ""))
+    return values
+
+
+def _bound(values: dict[str, Secret], bind: Bind, variable: str, secret: Secret) -> None:
+    """A bound value answers to `VAR` and to `namespace.VAR`."""
+    values[variable] = values[f"{bind.namespace}.{variable}"] = secret
 
 
 def _text(value: Any) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from naftiko.cli.group import main, pairs
+from naftiko.cli.group import base_uri_option, main, pairs, timeout_option
 from naftiko.errors import SpecError
 
 log = logging.getLogger("naftiko.cli")
@@ -27,21 +27,8 @@ log = logging.getLogger("naftiko.cli")
     help="An input (repeatable). Values are text; declared types convert them.",
 )
 @click.option("--json", "json_args", metavar="JSON", help="Inputs as one JSON object.")
-@click.option(
-    "--base-uri",
-    "base_uris",
-    multiple=True,
-    metavar="NS=URL",
-    help="Point a consumes namespace elsewhere (repeatable). Also NAFTIKO_BASE_URI_<NS>.",
-)
-@click.option(
-    "--timeout",
-    type=float,
-    default=30.0,
-    show_default=True,
-    envvar="NAFTIKO_TIMEOUT",
-    help="Seconds to wait for the upstream.",
-)
+@base_uri_option()
+@timeout_option("Seconds to wait for the upstream.")
 def call(
     file: str,
     target: str,
@@ -56,7 +43,7 @@ def call(
     operation (ADAPTER-NAMESPACE.NAME).
     """
     from naftiko.engine import Timeouts
-    from naftiko.pipeline import compile_plans, load
+    from naftiko.pipeline import compile_plans, finding, load, tell
 
     inputs: dict[str, Any] = {}
     if json_args:
@@ -76,8 +63,7 @@ def call(
     )
     if engine is None:
         raise SpecError(compiled.diagnostics)
-    for warning in compiled.warnings:
-        log.warning("%s", warning)
+    tell([finding(compiled)])
 
     async def run() -> Any:
         try:

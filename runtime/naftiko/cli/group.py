@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import click
 
@@ -12,6 +12,8 @@ from naftiko import __version__
 from naftiko.errors import Diagnostic, NaftikoError, SpecError, UpstreamError
 from naftiko.observe.logging import LEVELS, configure
 from naftiko.observe.redact import scrub
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def report(diagnostics: Sequence[Diagnostic]) -> None:
@@ -29,6 +31,32 @@ def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
             raise click.BadParameter(f"expected NAME=VALUE, got {value!r}", param_hint=option)
         found[name] = rest
     return found
+
+
+def base_uri_option(envvar: str | None = None) -> Callable[[F], F]:
+    """`--base-uri NS=URL`, repeatable, for the commands that call upstreams."""
+    return click.option(
+        "--base-uri",
+        "base_uris",
+        multiple=True,
+        metavar="NS=URL",
+        envvar=envvar,
+        show_envvar=envvar is not None,
+        help="Point a consumes namespace elsewhere (repeatable). Also NAFTIKO_BASE_URI_<NS>.",
+    )
+
+
+def timeout_option(help: str) -> Callable[[F], F]:
+    """`--timeout SECONDS` for an upstream answer (NAFTIKO_TIMEOUT)."""
+    return click.option(
+        "--timeout",
+        type=float,
+        default=30.0,
+        show_default=True,
+        envvar="NAFTIKO_TIMEOUT",
+        show_envvar=True,
+        help=help,
+    )
 
 
 class NaftikoGroup(click.Group):

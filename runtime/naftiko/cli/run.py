@@ -6,14 +6,11 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-from naftiko.cli.group import main, pairs
-
-if TYPE_CHECKING:
-    from naftiko.expose.server import Service
+from naftiko.cli.group import base_uri_option, main, pairs, timeout_option
 
 log = logging.getLogger("naftiko.cli")
 
@@ -47,24 +44,8 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     show_envvar=True,
     help="Serve adapter NS on PORT (repeatable; 0 picks a free port).",
 )
-@click.option(
-    "--base-uri",
-    "base_uris",
-    multiple=True,
-    metavar="NS=URL",
-    envvar="NAFTIKO_BASE_URI",
-    show_envvar=True,
-    help="Point a consumes namespace elsewhere (repeatable). Also NAFTIKO_BASE_URI_<NS>.",
-)
-@click.option(
-    "--timeout",
-    type=float,
-    default=30.0,
-    show_default=True,
-    envvar="NAFTIKO_TIMEOUT",
-    show_envvar=True,
-    help="Seconds to wait for an upstream answer.",
-)
+@base_uri_option("NAFTIKO_BASE_URI")
+@timeout_option("Seconds to wait for an upstream answer.")
 @click.option(
     "--request-timeout",
     type=float,
@@ -200,6 +181,7 @@ def run(
     from naftiko.expose.httpserver import Limits
     from naftiko.expose.mcp.http import McpOptions
     from naftiko.expose.server import serve, serve_mcp_stdio
+    from naftiko.pipeline import tell
 
     options = ServeOptions(
         host=host or None,
@@ -226,7 +208,7 @@ def run(
         event_loop_runner(lambda: serve_mcp_stdio(engine, server, options.grace))
         return
     service = prepare(files, options)
-    _tell(service)
+    tell(service.findings)
 
     async def main_task() -> None:
         stop = asyncio.Event()
@@ -236,19 +218,6 @@ def run(
         await serve(service, stop)
 
     event_loop_runner(main_task)
-
-
-def _tell(service: Service) -> None:
-    """Every load warning, once, grouped by file, with what it disables."""
-    for file, warnings, disabled in service.findings:
-        if not warnings and not disabled:
-            continue
-        off = f", {len(disabled)} unit(s) disabled" if disabled else ""
-        log.warning("%s: %d warning(s)%s", file, len(warnings), off)
-        for warning in warnings:
-            log.warning("  %s", warning)
-        for target, why in disabled:
-            log.warning("  disabled: %s: %s", target, why)
 
 
 def _on_signal(stop: asyncio.Event, number: int) -> None:

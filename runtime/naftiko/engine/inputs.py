@@ -4,11 +4,13 @@ Adapters hand over what the caller sent (JSON arguments, query strings, CLI text
 the one place inputs are checked, for every adapter. A value converts when nothing is lost
 (`2` for a string is `"2"`, `"2"` for an integer is 2, `"true"` for a boolean is true); what
 cannot convert, and what is required but missing, is listed field by field in one InputError.
+What to check is compiled once per plan (`InputCheck`); a call only walks it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from naftiko.convert import UNCONVERTED, convert, problem
@@ -18,40 +20,65 @@ from naftiko.names import norm
 from naftiko.spec.model import ExposedParam
 
 
-def check_inputs(
-    declared: tuple[ExposedParam, ...] | None,
-    accepted: tuple[Input, ...],
-    given: Mapping[str, Any],
-) -> dict[str, Any]:
-    """The inputs to run with: fixed values added, each accepted one converted."""
-    values = dict(given)
-    where = {p.name: p.in_ or "" for p in declared or ()}  # only what the file says
-    for param in declared or ():
-        if param.value is not None and not (
-            isinstance(param.value, str) and param.value.startswith("$")
-        ):
-            values.setdefault(param.name, param.value)
-    if not accepted:
+@dataclass(frozen=True)
+class _Accepted:
+    name: str
+    key: str  # normalised, to find '-'/'_' spellings
+    type: str
+    required: bool
+    location: str  # as the file says it, for messages; "" when it says nothing
+
+
+@dataclass(frozen=True)
+class InputCheck:
+    fixed: tuple[tuple[str, Any], ...] = ()
+    accepted: tuple[_Accepted, ...] = ()
+
+    @classmethod
+    def of(
+        cls, declared: tuple[ExposedParam, ...] | None, signature: tuple[Input, ...]
+    ) -> InputCheck:
+        where = {p.name: p.in_ or "" for p in declared or ()}
+        fixed = tuple(
+            (p.name, p.value)
+            for p in declared or ()
+            if p.value is not None and not (isinstance(p.value, str) and p.value.startswith("$"))
+        )
+        accepted = tuple(
+            _Accepted(i.name, norm(i.name), i.type, i.required, where.get(i.name, ""))
+            for i in signature
+        )
+        return cls(fixed, accepted)
+
+    def __call__(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The inputs to run with: fixed values added, each accepted one converted."""
+        values = dict(given)
+        for name, value in self.fixed:
+            values.setdefault(name, value)
+        if not self.accepted:
+            return values
+        spelled: dict[str, str] | None = None
+        problems: list[FieldProblem] = []
+        for item in self.accepted:
+            key: str | None = item.name
+            if key not in values:
+                if spelled is None:
+                    spelled = {norm(k): k for k in values}
+                key = spelled.get(item.key)
+            value = values.get(key) if key is not None else None
+            if key is None or value is None:
+                if item.required:
+                    problems.append(FieldProblem(item.name, "is required", item.location))
+                continue
+            converted = convert(value, item.type, text=True)
+            if converted is UNCONVERTED:
+                said = f"{problem(item.type)}, got {_kind(value)}"
+                problems.append(FieldProblem(item.name, said, item.location))
+            else:
+                values[key] = converted
+        if problems:
+            raise InputError(problems)
         return values
-    spelled = {norm(k): k for k in values}
-    problems: list[FieldProblem] = []
-    for item in accepted:
-        key = item.name if item.name in values else spelled.get(norm(item.name))
-        value = values.get(key) if key is not None else None
-        if key is None or value is None:
-            if item.required:
-                problems.append(FieldProblem(item.name, "is required", where.get(item.name, "")))
-            continue
-        converted = convert(value, item.type, text=True)
-        if converted is UNCONVERTED:
-            got = f", got {_kind(value)}"
-            found = FieldProblem(item.name, problem(item.type) + got, where.get(item.name, ""))
-            problems.append(found)
-        else:
-            values[key] = converted
-    if problems:
-        raise InputError(problems)
-    return values
 
 
 def _kind(value: Any) -> str:

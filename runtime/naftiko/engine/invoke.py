@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from naftiko import jsonio
-from naftiko.engine.inputs import check_inputs
 from naftiko.engine.plans import ConsumedPlan, ExposedPlan, Plan
 from naftiko.engine.scope import CallScope
 from naftiko.engine.steps import run_steps
@@ -107,7 +106,7 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
             f"'{plan.target}' cannot run: {plan.disabled}",
             hint=f"see the load warning at {plan.unit.where}",
         )
-    params = check_inputs(plan.inputs, plan.signature, inputs)
+    params = plan.check_inputs(inputs)
     scope = CallScope(params, plan.runtime.binds, plan.aliases)
     params = apply_with(plan.withs, params, scope)
     if plan.function is not None:

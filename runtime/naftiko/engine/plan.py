@@ -16,6 +16,7 @@ from naftiko.consume.auth import CompiledAuth
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
 from naftiko.consume.request import RequestRecipe
 from naftiko.consume.resilience import Resilience, from_block
+from naftiko.engine.inputs import InputCheck
 from naftiko.engine.plans import (
     CallStep,
     ConsumedPlan,
@@ -141,6 +142,7 @@ def _contract(plan: ExposedPlan) -> ExposedPlan:
     return replace(
         plan,
         signature=tuple(accepted),
+        check_inputs=InputCheck.of(plan.inputs, tuple(accepted)),
         output_schema=schema,
         output_check=output_check(schema) if schema is not None else None,
         sources=sources(plan.unit.inputs, spelled),
@@ -148,7 +150,7 @@ def _contract(plan: ExposedPlan) -> ExposedPlan:
 
 
 def _located(at: Location, message: str, code: str) -> Diagnostic:
-    return Diagnostic("error", message, file=at.file, line=at.line, col=at.col, code=code)
+    return Diagnostic.at(at, "error", message, code=code)
 
 
 def _compile_unit(

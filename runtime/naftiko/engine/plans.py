@@ -15,6 +15,7 @@ from typing import Any
 from naftiko.bind.secret import Secret
 from naftiko.consume.client import UpstreamClient, decode
 from naftiko.consume.request import RequestRecipe
+from naftiko.engine.inputs import InputCheck
 from naftiko.engine.signature import Input, Source
 from naftiko.engine.withs import WithEntry
 from naftiko.errors import UpstreamResponse
@@ -106,6 +107,7 @@ class ExposedPlan:
     verbatim: bool = False
     # What a caller may send (declared, or derived from what `with` feeds), checked per call.
     signature: tuple[Input, ...] = ()
+    check_inputs: InputCheck = field(default_factory=InputCheck)
     # The JSON Schema of every shaped answer, when the declarations say enough, and its test.
     output_schema: Mapping[str, Any] | None = None
     output_check: Check | None = None

@@ -26,7 +26,7 @@ from naftiko.expose.rest import RestAdapter
 from naftiko.expose.server import Listener, Mock, Served, Service
 from naftiko.expose.skill import SkillAdapter
 from naftiko.openapi.mock import MockApi, read_document
-from naftiko.pipeline import Compiled, compile_plans, load
+from naftiko.pipeline import Compiled, compile_plans, finding, load, tell
 from naftiko.spec.model import Adapter, Capability, pick_adapter
 
 log = logging.getLogger("naftiko.server")
@@ -66,10 +66,7 @@ def prepare(
         options.grace,
         compiled.mocks,
         compiled.health,
-        findings=[
-            (c.file, tuple(c.warnings), tuple((p.target, p.disabled) for p in c.disabled))
-            for c in compiled.files
-        ],
+        findings=[finding(c) for c in compiled.files],
     )
     compiled.services.append(service)
     return service
@@ -150,14 +147,11 @@ def _adapters(compiled: Compiled, engine: Engine, options: ServeOptions, found: 
         try:
             _build(item, options, found)
         except NaftikoError as exc:
-            at = adapter.where
             found.problems.append(
-                Diagnostic(
+                Diagnostic.at(
+                    adapter.where,
                     "error",
                     exc.message,
-                    file=at.file,
-                    line=at.line,
-                    col=at.col,
                     field=adapter.namespace,
                     hint=exc.hint,
                     code="adapter",
@@ -233,8 +227,7 @@ def stdio_adapter(
     )
     if engine is None:
         raise SpecError(compiled.errors)
-    for warning in compiled.warnings:
-        log.warning("%s", warning)
+    tell([finding(compiled)])
     return engine, McpServer(engine.capability, adapter, engine)
 
 
@@ -270,15 +263,12 @@ def _port_clashes(listeners: Sequence[Listener]) -> list[Diagnostic]:
         if other is None:
             taken[item.port] = item
             continue
-        at = item.adapter.where
         found.append(
-            Diagnostic(
+            Diagnostic.at(
+                item.adapter.where,
                 "error",
                 f"port {item.port} is claimed by adapter '{other.adapter.namespace}' "
                 f"({other.adapter.where}) and by adapter '{item.adapter.namespace}'",
-                file=str(item.capability.path),
-                line=at.line,
-                col=at.col,
                 hint=f"move one, e.g. --port {item.adapter.namespace}=PORT "
                 "(or NAFTIKO_PORT), or leave it out for a free port",
                 code="port-clash",

@@ -21,20 +21,19 @@ from aiohttp.web_request import BaseRequest
 
 from naftiko import __version__
 from naftiko.engine import Engine
-from naftiko.errors import Diagnostic, NaftikoError
+from naftiko.errors import NaftikoError
 from naftiko.expose.control import Health
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.stdio import serve_stdio
 from naftiko.expose.problem import problem
 from naftiko.openapi.mock import MockApi
+from naftiko.pipeline import Finding
 from naftiko.spec.model import Adapter, Capability
 
 log = logging.getLogger("naftiko.server")
 
 
 Handler = Callable[[BaseRequest], Awaitable[web.StreamResponse]]
-# per file: its load warnings, and (target, why) for each unit that will not run
-Finding = tuple[str, tuple[Diagnostic, ...], tuple[tuple[str, str], ...]]
 
 
 class Served(Protocol):

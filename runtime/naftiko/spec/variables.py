@@ -43,15 +43,12 @@ def undefined_variables(capability: Capability) -> list[Diagnostic]:
                 if close
                 else "inputs: " + (", ".join(p.name for p in inputs) or "none")
             )
-            at = where if where.file else unit.where
             found.append(
-                Diagnostic(
+                Diagnostic.at(
+                    where if where.file else unit.where,
                     "warning",
                     f"template variable '{name}' is not an input, bind or step of "
                     f"'{unit.target}'; it renders empty",
-                    file=at.file,
-                    line=at.line,
-                    col=at.col,
                     field=unit.target,
                     hint=hint,
                     code="undefined-variable",

@@ -169,16 +169,18 @@ class McpHttpAdapter:
         if message is None:
             return _json(400, error(None, PARSE_ERROR, "Parse error: empty body"))
         headers = request.headers
-        wire = Wire(
-            protocol_version=headers.get("MCP-Protocol-Version"),
-            method=headers.get("Mcp-Method"),
-            name=headers.get("Mcp-Name"),
-            params={
+        version = headers.get("MCP-Protocol-Version")
+        # `Mcp-Param-*` headers matter on the stateless wire only: read them only there.
+        mirrored = (
+            {
                 key.lower(): tuple(headers.getall(key))
                 for key in headers
                 if key.lower().startswith(PARAM_HEADER)
-            },
+            }
+            if version is not None and version not in HANDSHAKE_VERSIONS
+            else {}
         )
+        wire = Wire(version, headers.get("Mcp-Method"), headers.get("Mcp-Name"), mirrored)
         initialize = isinstance(message, dict) and message.get("method") == "initialize"
         answer_headers: dict[str, str] = {}
         if _stateless(message, wire):
