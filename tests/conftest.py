@@ -27,6 +27,8 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# the Kombo files ship with the project, so a plain clone tests them too
+KOMBO = ROOT / "capabilities" / "kombo"
 
 
 @pytest.fixture

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from conftest import KOMBO
 from naftiko.consume.resilience import PerHeader, Resilience, from_block
 from naftiko.engine import Engine
 from naftiko.errors import UpstreamError
 from naftiko.spec import load
 from upstreams import KOMBO_KEY, kombo_error
 
-KOMBO_GENERAL = "api-evangelist-kombo/kombo-general.yaml"
+KOMBO_GENERAL = KOMBO / "kombo-general.yaml"
 BLOCK = """    x-naftiko-resilience:
       backoff: 0.05
       perHeader:
@@ -25,8 +26,8 @@ BLOCK = """    x-naftiko-resilience:
 """
 
 
-def kombo_copy(corpus: Path, tmp_path: Path, block: str = "") -> Path:
-    text = (corpus / KOMBO_GENERAL).read_text(encoding="utf-8")
+def kombo_copy(tmp_path: Path, block: str = "") -> Path:
+    text = (KOMBO_GENERAL).read_text(encoding="utf-8")
     path = tmp_path / "kombo-general.yaml"
     path.write_text(
         text.replace(
@@ -57,7 +58,7 @@ def call(path: Path, base: str, target: str, inputs: dict[str, Any], times: int 
     return asyncio.run(run())
 
 
-def test_429_with_retry_after_is_retried_until_it_succeeds(corpus, serve, tmp_path) -> None:
+def test_429_with_retry_after_is_retried_until_it_succeeds(serve, tmp_path) -> None:
     answers = iter([429, 429, 200])
 
     def pushback(request: web.Request) -> web.Response:
@@ -69,9 +70,7 @@ def test_429_with_retry_after_is_retried_until_it_succeeds(corpus, serve, tmp_pa
 
     upstream = serve(pushback)
     started = time.monotonic()
-    [result] = call(
-        kombo_copy(corpus, tmp_path), f"{upstream.url}/v1", "kombo-general.getcheckapikey", {}
-    )
+    [result] = call(kombo_copy(tmp_path), f"{upstream.url}/v1", "kombo-general.getcheckapikey", {})
     elapsed = time.monotonic() - started
     assert not isinstance(result, UpstreamError), result
     assert result.data["status"] == "success"
@@ -79,11 +78,11 @@ def test_429_with_retry_after_is_retried_until_it_succeeds(corpus, serve, tmp_pa
     assert 1.8 < elapsed < 5
 
 
-def test_retries_end_with_kombos_error_unchanged(corpus, serve, tmp_path) -> None:
+def test_retries_end_with_kombos_error_unchanged(serve, tmp_path) -> None:
     upstream = serve(lambda r: kombo_error(429, "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED", "no"))
     block = "    x-naftiko-resilience:\n      retries: 2\n      backoff: 0.01\n"
     [result] = call(
-        kombo_copy(corpus, tmp_path, block),
+        kombo_copy(tmp_path, block),
         f"{upstream.url}/v1",
         "kombo-general.getcheckapikey",
         {},
@@ -102,18 +101,18 @@ def test_retries_end_with_kombos_error_unchanged(corpus, serve, tmp_path) -> Non
     ],
 )
 def test_502_is_retried_only_for_idempotent_methods(
-    corpus, serve, tmp_path, method_target, expected
+    serve, tmp_path, method_target, expected
 ) -> None:
     upstream = serve(lambda r: web.json_response({"status": "error"}, status=502))
     block = "    x-naftiko-resilience:\n      retries: 2\n      backoff: 0.01\n"
     inputs = {"X-Integration-Id": "int-1"} if "post" in method_target else {}
-    path = kombo_copy(corpus, tmp_path, block)
+    path = kombo_copy(tmp_path, block)
     [result] = call(path, f"{upstream.url}/v1", method_target, inputs)
     assert isinstance(result, UpstreamError)
     assert len(upstream.requests) == expected
 
 
-def test_no_more_than_30_actions_in_flight_per_integration(corpus, serve, tmp_path) -> None:
+def test_no_more_than_30_actions_in_flight_per_integration(serve, tmp_path) -> None:
     state = {"now": 0, "most": 0}
 
     async def busy(request: web.Request) -> web.Response:
@@ -129,7 +128,7 @@ def test_no_more_than_30_actions_in_flight_per_integration(corpus, serve, tmp_pa
 
     upstream = serve(busy)
     results = call(
-        kombo_copy(corpus, tmp_path, BLOCK),
+        kombo_copy(tmp_path, BLOCK),
         f"{upstream.url}/v1",
         "kombo-general.postforcesync",
         {"X-Integration-Id": "int-1", "body": {}},

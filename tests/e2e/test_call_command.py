@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from conftest import clean_env, naftiko_cli
+from conftest import KOMBO, clean_env, naftiko_cli
 from upstreams import KOMBO_KEY, kombo
 
-KOMBO_GENERAL = "api-evangelist-kombo/kombo-general.yaml"
+KOMBO_GENERAL = KOMBO / "kombo-general.yaml"
 
 
-def call_kombo(corpus: Path, upstream_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def call_kombo(upstream_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     """`naftiko call` on kombo-general.yaml with the key set and the upstream pointed at."""
     return naftiko_cli(
         "call",
-        str(corpus / KOMBO_GENERAL),
+        str(KOMBO_GENERAL),
         *args,
         "--base-uri",
         f"kombo-general={upstream_url}/v1",
@@ -26,10 +25,9 @@ def call_kombo(corpus: Path, upstream_url: str, *args: str) -> subprocess.Comple
     )
 
 
-def test_consumed_operation_reaches_upstream_with_bearer(corpus: Path, serve) -> None:
+def test_consumed_operation_reaches_upstream_with_bearer(serve) -> None:
     upstream = serve(kombo)
     done = call_kombo(
-        corpus,
         upstream.url,
         "kombo-general.getintegrationsintegrationid",
         "-p",
@@ -42,10 +40,9 @@ def test_consumed_operation_reaches_upstream_with_bearer(corpus: Path, serve) ->
     assert json.loads(done.stdout)["data"]["id"] == "abc"
 
 
-def test_exposed_tool_with_tools_dialect(corpus: Path, serve) -> None:
+def test_exposed_tool_with_tools_dialect(serve) -> None:
     upstream = serve(kombo)
     done = call_kombo(
-        corpus,
         upstream.url,
         "kombo-general-mcp.get-integration-details",
         "-p",
@@ -59,11 +56,11 @@ def test_exposed_tool_with_tools_dialect(corpus: Path, serve) -> None:
     }
 
 
-def test_base_uri_from_environment_variable(corpus: Path, serve) -> None:
+def test_base_uri_from_environment_variable(serve) -> None:
     upstream = serve(kombo)
     done = naftiko_cli(
         "call",
-        str(corpus / KOMBO_GENERAL),
+        str(KOMBO_GENERAL),
         "kombo-general.getcheckapikey",
         env=clean_env(KOMBO_API_KEY=KOMBO_KEY, NAFTIKO_BASE_URI_KOMBO_GENERAL=f"{upstream.url}/v1"),
     )
@@ -71,11 +68,10 @@ def test_base_uri_from_environment_variable(corpus: Path, serve) -> None:
     assert upstream.last.path == "/v1/check-api-key"
 
 
-def test_post_body_input_arrives_as_json_body(corpus: Path, serve) -> None:
+def test_post_body_input_arrives_as_json_body(serve) -> None:
     upstream = serve(kombo)
     body = {"type": "FULL", "nested": {"list": [1, 2, 3]}, "text": 'héllo "q"'}
     done = call_kombo(
-        corpus,
         upstream.url,
         "kombo-general-rest.postforcesync",
         "--json",
@@ -88,10 +84,9 @@ def test_post_body_input_arrives_as_json_body(corpus: Path, serve) -> None:
     assert json.loads(upstream.last.body) == body
 
 
-def test_upstream_error_keeps_kombo_error_code(corpus: Path, serve) -> None:
+def test_upstream_error_keeps_kombo_error_code(serve) -> None:
     upstream = serve(kombo)
     done = call_kombo(
-        corpus,
         upstream.url,
         "kombo-general-mcp.trigger-sync",
         "-p",
@@ -103,10 +98,10 @@ def test_upstream_error_keeps_kombo_error_code(corpus: Path, serve) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_missing_bind_names_variable_namespace_and_source(corpus: Path) -> None:
+def test_missing_bind_names_variable_namespace_and_source() -> None:
     done = naftiko_cli(
         "call",
-        str(corpus / KOMBO_GENERAL),
+        str(KOMBO_GENERAL),
         "kombo-general.getcheckapikey",
         "--base-uri",
         "kombo-general=http://127.0.0.1:9/v1",
@@ -127,10 +122,9 @@ def test_missing_bind_names_variable_namespace_and_source(corpus: Path) -> None:
         (("-p", "integration_id=.."), "must not be '.' or '..'"),
     ],
 )
-def test_bad_path_inputs_are_refused_or_encoded(corpus: Path, serve, args, expected) -> None:
+def test_bad_path_inputs_are_refused_or_encoded(serve, args, expected) -> None:
     upstream = serve(kombo)
     done = call_kombo(
-        corpus,
         upstream.url,
         "kombo-general.getintegrationsintegrationid",
         *args,
@@ -145,10 +139,10 @@ def test_bad_path_inputs_are_refused_or_encoded(corpus: Path, serve, args, expec
     assert "Traceback" not in done.stderr
 
 
-def test_unreachable_upstream_is_a_clear_error(corpus: Path) -> None:
+def test_unreachable_upstream_is_a_clear_error() -> None:
     done = naftiko_cli(
         "call",
-        str(corpus / KOMBO_GENERAL),
+        str(KOMBO_GENERAL),
         "kombo-general.getcheckapikey",
         "--base-uri",
         "kombo-general=http://127.0.0.1:9/v1",
@@ -159,7 +153,7 @@ def test_unreachable_upstream_is_a_clear_error(corpus: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_timeout_is_a_clear_error(corpus: Path, serve) -> None:
+def test_timeout_is_a_clear_error(serve) -> None:
     import asyncio
 
     from aiohttp import web
@@ -170,7 +164,6 @@ def test_timeout_is_a_clear_error(corpus: Path, serve) -> None:
 
     upstream = serve(slow)
     done = call_kombo(
-        corpus,
         upstream.url,
         "kombo-general.getcheckapikey",
         "--timeout",
@@ -181,14 +174,13 @@ def test_timeout_is_a_clear_error(corpus: Path, serve) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_non_json_body_is_a_clear_error(corpus: Path, serve) -> None:
+def test_non_json_body_is_a_clear_error(serve) -> None:
     from aiohttp import web
 
     upstream = serve(
         lambda request: web.Response(text="<html>oops</html>", content_type="text/html")
     )
     done = call_kombo(
-        corpus,
         upstream.url,
         "kombo-general.getcheckapikey",
     )
@@ -197,7 +189,7 @@ def test_non_json_body_is_a_clear_error(corpus: Path, serve) -> None:
     assert "Traceback" not in done.stderr
 
 
-def test_secret_never_in_debug_logs_or_errors(corpus: Path, serve) -> None:
+def test_secret_never_in_debug_logs_or_errors(serve) -> None:
     from aiohttp import web
 
     upstream = serve(
@@ -209,7 +201,7 @@ def test_secret_never_in_debug_logs_or_errors(corpus: Path, serve) -> None:
         "--log-level",
         "debug",
         "call",
-        str(corpus / KOMBO_GENERAL),
+        str(KOMBO_GENERAL),
         "kombo-general.getcheckapikey",
         "--base-uri",
         f"kombo-general={upstream.url}/v1",
@@ -222,10 +214,10 @@ def test_secret_never_in_debug_logs_or_errors(corpus: Path, serve) -> None:
     assert KOMBO_KEY not in done.stdout
 
 
-def test_unknown_target_suggests_close_names(corpus: Path) -> None:
+def test_unknown_target_suggests_close_names() -> None:
     done = naftiko_cli(
         "call",
-        str(corpus / KOMBO_GENERAL),
+        str(KOMBO_GENERAL),
         "kombo-general-mcp.get-integration-detail",
         env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
     )

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, FIXTURES, ROOT, clean_env, naftiko_command
+from conftest import CORPUS, FIXTURES, KOMBO, ROOT, clean_env, naftiko_command
 from upstreams import KOMBO_KEY, echo, kombo, registry
 
 MCP_CHECK = CORPUS.parent / "tools" / "mcp-check.sh"
-KOMBO_GENERAL = CORPUS / "api-evangelist-kombo" / "kombo-general.yaml"
+KOMBO_GENERAL = KOMBO / "kombo-general.yaml"
 TUTORIAL_AUTH = CORPUS / "naftiko-tutorial" / "step-3-shipyard-auth.yml"
 
 

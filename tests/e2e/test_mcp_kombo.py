@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from mcp.shared.exceptions import MCPError
 
-from conftest import clean_env
+from conftest import KOMBO, clean_env
 from mcp_client import wire, with_client
 from upstreams import KOMBO_KEY, kombo
 
-KOMBO_GENERAL = "api-evangelist-kombo/kombo-general.yaml"
+KOMBO_GENERAL = KOMBO / "kombo-general.yaml"
 MCP = "kombo-general-mcp"
 
 
 @pytest.fixture
-def kombo_mcp(corpus: Path, serve, naftiko_run):
+def kombo_mcp(serve, naftiko_run):
     upstream = serve(kombo)
     running = naftiko_run(
-        str(corpus / KOMBO_GENERAL),
+        str(KOMBO_GENERAL),
         "--port",
         "kombo-general-rest=0",
         "--port",

@@ -5,29 +5,28 @@ from __future__ import annotations
 import json
 import re
 import socket
-from pathlib import Path
 
 import httpx
 import pytest
 
-from conftest import Running, clean_env
+from conftest import KOMBO, Running, clean_env
 from upstreams import KOMBO_KEY, kombo
 
-KOMBO_GENERAL = "api-evangelist-kombo/kombo-general.yaml"
+KOMBO_GENERAL = KOMBO / "kombo-general.yaml"
 REST = "kombo-general-rest"
 
 
 @pytest.fixture
-def kombo_rest(corpus: Path, serve, naftiko_run):
+def kombo_rest(serve, naftiko_run):
     """(running naftiko, upstream) with the REST adapter on a free port."""
     upstream = serve(kombo)
-    running = start(corpus, naftiko_run, f"{upstream.url}/v1")
+    running = start(naftiko_run, f"{upstream.url}/v1")
     return running, upstream
 
 
-def start(corpus: Path, naftiko_run, base: str) -> Running:
+def start(naftiko_run, base: str) -> Running:
     return naftiko_run(
-        str(corpus / KOMBO_GENERAL),
+        str(KOMBO_GENERAL),
         "--port",
         f"{REST}=0",
         "--port",
@@ -81,11 +80,11 @@ def test_upstream_conflict_comes_back_with_its_status_and_body(kombo_rest) -> No
     assert answer.json()["status"] == "error"
 
 
-def test_unreachable_upstream_gives_502_problem(corpus: Path, naftiko_run) -> None:
+def test_unreachable_upstream_gives_502_problem(naftiko_run) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
-    running = start(corpus, naftiko_run, f"http://127.0.0.1:{closed}/v1")
+    running = start(naftiko_run, f"http://127.0.0.1:{closed}/v1")
     answer = httpx.get(f"{running.urls[REST]}/v1/check-api-key")
     assert answer.status_code == 502
     assert answer.headers["Content-Type"] == "application/problem+json"

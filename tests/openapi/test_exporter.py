@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 
-from conftest import FIXTURES, clean_env, naftiko_command
+from conftest import FIXTURES, KOMBO, clean_env, naftiko_command
 from naftiko.errors import TargetError
 from naftiko.openapi.exporter import export_openapi, rest_adapter
 from naftiko.pipeline import compile_plans
 from naftiko.pipeline import load as load_file
 from naftiko.spec import load
 
-KOMBO_GENERAL = "api-evangelist-kombo/kombo-general.yaml"
+KOMBO_GENERAL = KOMBO / "kombo-general.yaml"
 
 
 def exported(path: Path) -> dict:
@@ -54,8 +54,8 @@ def test_typed_outputs_give_the_response_schema() -> None:
     assert schema["properties"]["replicas"] == {"type": ["integer", "null"]}
 
 
-def test_dialect_inputs_come_from_the_consumed_parameters_with_feeds(corpus: Path) -> None:
-    document = exported(corpus / KOMBO_GENERAL)
+def test_dialect_inputs_come_from_the_consumed_parameters_with_feeds() -> None:
+    document = exported(KOMBO_GENERAL)
     validate(document)
     sync = document["paths"]["/v1/force-sync"]["post"]
     assert [(p["name"], p["in"], p.get("required")) for p in sync["parameters"]] == [

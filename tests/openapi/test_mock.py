@@ -7,13 +7,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-KOMBO = "api-evangelist-kombo/kombo-openapi.json"
+from conftest import KOMBO
+
+KOMBO_SPEC = KOMBO / "kombo-openapi.json"
 BEARER = {"Authorization": "Bearer any-key"}
 
 
 @pytest.fixture
-def kombo_mock(corpus: Path, naftiko_mock) -> str:
-    return naftiko_mock(corpus / KOMBO)
+def kombo_mock(naftiko_mock) -> str:
+    return naftiko_mock(KOMBO_SPEC)
 
 
 def test_answers_the_declared_example(kombo_mock: str) -> None:
