@@ -17,7 +17,7 @@ log = logging.getLogger("naftiko.cli")
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.argument("target")
+@click.argument("target", required=False)
 @click.option(
     "-p",
     "--param",
@@ -29,21 +29,34 @@ log = logging.getLogger("naftiko.cli")
 @click.option("--json", "json_args", metavar="JSON", help="Inputs as one JSON object.")
 @base_uri_option()
 @timeout_option("Seconds to wait for the upstream.")
+@click.option(
+    "--mock",
+    "mocks",
+    multiple=True,
+    metavar="NS=SPEC",
+    help="Answer namespace NS from OpenAPI document SPEC's examples instead (offline).",
+)
 def call(
     file: str,
-    target: str,
+    target: str | None,
     params: tuple[str, ...],
     json_args: str | None,
     base_uris: tuple[str, ...],
     timeout: float,
+    mocks: tuple[str, ...],
 ) -> None:
-    """Invoke one TARGET once and print its shaped JSON result.
+    """Invoke one TARGET once and print its shaped JSON result; without TARGET, list them.
 
     TARGET is a consumed operation (NAMESPACE.OPERATION) or an exposed tool or REST
     operation (ADAPTER-NAMESPACE.NAME).
     """
     from naftiko.engine import Timeouts
+    from naftiko.expose.assembly import ServeOptions, open_mocks
     from naftiko.pipeline import compile_plans, finding, load, tell
+
+    if target is None:
+        _list_targets(file)
+        return
 
     inputs: dict[str, Any] = {}
     if json_args:
@@ -56,20 +69,49 @@ def call(
         inputs.update(parsed)
     inputs.update(pairs(params, "-p"))
     compiled = load(file)
+    given = ServeOptions(base_uris=pairs(base_uris, "--base-uri"), mocks=pairs(mocks, "--mock"))
+    consumes = {c.namespace for c in compiled.capability.consumes} if compiled.capability else set()
+    for namespace in sorted(set(given.mocks) - consumes):
+        raise click.BadParameter(
+            f"{namespace}: no such consumes namespace in {file} "
+            f"(namespaces: {', '.join(sorted(consumes)) or 'none'})",
+            param_hint="--mock",
+        )
+    opened, uris, problems = open_mocks(given)
     engine = compile_plans(
         compiled,
-        base_uris=pairs(base_uris, "--base-uri"),
+        base_uris=uris,
         timeouts=Timeouts(total=timeout, connect=min(timeout, 10.0)),
     )
-    if engine is None:
-        raise SpecError(compiled.diagnostics)
+    if engine is None or problems:
+        for mock in opened:
+            mock.sock.close()
+        raise SpecError(problems + compiled.diagnostics)
     tell([finding(compiled)])
 
     async def run() -> Any:
         try:
+            for mock in opened:
+                await mock.start()
             return await engine.invoke(target, inputs)
         finally:
             await engine.close()
+            for mock in opened:
+                await mock.stop()
 
     result = asyncio.run(run())
     click.echo(json.dumps(result.data, indent=2, ensure_ascii=False))
+
+
+def _list_targets(file: str) -> None:
+    """`naftiko call FILE`: the targets and their inputs, so the next command can be typed."""
+    from naftiko.authoring.inspect import target_lines, targets
+    from naftiko.pipeline import compile_plans, load
+
+    compiled = load(file)
+    engine = compile_plans(compiled, secrets=False)
+    if engine is None:
+        raise SpecError(compiled.diagnostics)
+    click.echo(f"{file}: call targets (name* is required)")
+    click.echo("\n".join(target_lines(targets(engine))))
+    click.echo(f"run one: naftiko call {file} TARGET -p NAME=VALUE ...")

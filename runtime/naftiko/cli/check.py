@@ -1,4 +1,4 @@
-"""`naftiko validate` and `naftiko lint`: findings about files, nothing served."""
+"""`naftiko validate`, `lint` and `inspect`: what is in files and what is wrong, nothing served."""
 
 from __future__ import annotations
 
@@ -85,3 +85,31 @@ def lint(files: tuple[str, ...], fmt: str) -> None:
         report(findings)
         click.echo(f"{len(findings)} finding(s) in {len(files)} file(s)", err=True)
     sys.exit(1 if failed else 0)
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="Text for people, JSON for scripts.",
+)
+def inspect(file: str, fmt: str) -> None:
+    """Show what FILE offers: adapters and URLs, routes, tools and inputs, call targets,
+    the binds it needs and what is disabled. Secrets are not read.
+    """
+    from naftiko.authoring.inspect import as_text, describe
+    from naftiko.errors import SpecError
+    from naftiko.pipeline import compile_plans, load
+
+    compiled = load(file)
+    if compile_plans(compiled, secrets=False) is None or compiled.errors:
+        raise SpecError(compiled.diagnostics)
+    described = describe(compiled)
+    if fmt == "json":
+        click.echo(json.dumps(described, indent=2, ensure_ascii=False))
+    else:
+        click.echo(as_text(described), nl=False)

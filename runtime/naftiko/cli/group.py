@@ -82,29 +82,67 @@ class NaftikoGroup(click.Group):
             ctx.exit(exc.exit_code)
 
 
+def _log_setting(key: str) -> Callable[[click.Context, click.Parameter, str | None], None]:
+    """A callback that applies one logging setting as soon as it is parsed, wherever it was
+    written: before the command (`naftiko --log-level debug run`) or after it."""
+
+    def apply(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+        if value is None:
+            return
+        settings = ctx.meta.setdefault("naftiko.logging", {"level": "info", "format": "text"})
+        settings[key] = value
+        configure(settings["level"], settings["format"])
+
+    return apply
+
+
+def _log_options(*, envvar: bool) -> list[click.Option]:
+    return [
+        click.Option(
+            ["--log-level"],
+            type=click.Choice(LEVELS, case_sensitive=False),
+            default="info" if envvar else None,
+            envvar="NAFTIKO_LOG_LEVEL" if envvar else None,
+            show_default=envvar,
+            show_envvar=envvar,
+            expose_value=False,
+            is_eager=True,
+            callback=_log_setting("level"),
+            help="Least severe log level written to stderr."
+            + ("" if envvar else "  [env var: NAFTIKO_LOG_LEVEL]"),
+        ),
+        click.Option(
+            ["--log-format"],
+            type=click.Choice(["text", "json"]),
+            default="text" if envvar else None,
+            envvar="NAFTIKO_LOG_FORMAT" if envvar else None,
+            show_default=envvar,
+            show_envvar=envvar,
+            expose_value=False,
+            is_eager=True,
+            callback=_log_setting("format"),
+            help="Log lines as text or as JSON objects."
+            + ("" if envvar else "  [env var: NAFTIKO_LOG_FORMAT]"),
+        ),
+    ]
+
+
+def with_log_options(command: click.Command) -> None:
+    """`--log-level` and `--log-format` on ``command`` and every command below it, so that
+    they work after the command name as well as before it."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            with_log_options(sub)
+    names = {name for param in command.params for name in getattr(param, "opts", ())}
+    if "--log-level" not in names:
+        command.params.extend(_log_options(envvar=False))
+
+
 @click.group(
     cls=NaftikoGroup,
     context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": None},
+    params=_log_options(envvar=True),
 )
 @click.version_option(__version__, "--version", prog_name="naftiko")
-@click.option(
-    "--log-level",
-    type=click.Choice(LEVELS, case_sensitive=False),
-    default="info",
-    envvar="NAFTIKO_LOG_LEVEL",
-    show_default=True,
-    show_envvar=True,
-    help="Least severe log level written to stderr.",
-)
-@click.option(
-    "--log-format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    envvar="NAFTIKO_LOG_FORMAT",
-    show_default=True,
-    show_envvar=True,
-    help="Log lines as text or as JSON objects.",
-)
-def main(log_level: str, log_format: str) -> None:
+def main() -> None:
     """Run Naftiko capability files: consume HTTP APIs, expose them as REST and MCP."""
-    configure(log_level, log_format)

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Any
 
 import click
@@ -28,7 +29,7 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
 @click.option(
     "--host",
     envvar="NAFTIKO_HOST",
@@ -172,9 +173,7 @@ def run(
     Everything is loaded and checked before any port opens; on any error nothing starts
     and every error is listed (exit 1). Stopping drains in-flight requests (exit 0).
 
-    Logging is set before the command: naftiko --log-level LEVEL (NAFTIKO_LOG_LEVEL)
-    --log-format text|json (NAFTIKO_LOG_FORMAT) run FILE. One base URI also comes from
-    NAFTIKO_BASE_URI_<NS>.
+    One base URI also comes from NAFTIKO_BASE_URI_<NS>.
     """
     from naftiko.engine import Timeouts
     from naftiko.expose.assembly import ServeOptions, prepare, stdio_adapter
@@ -183,6 +182,7 @@ def run(
     from naftiko.expose.server import serve, serve_mcp_stdio
     from naftiko.pipeline import tell
 
+    files, mcp_stdio = _files(files, mcp_stdio)
     options = ServeOptions(
         host=host or None,
         ports=_ports(ports),
@@ -204,8 +204,10 @@ def run(
         control_port=control_port,
     )
     if mcp_stdio is not None:
-        engine, server = stdio_adapter(files, options, None if mcp_stdio == "*" else mcp_stdio)
-        event_loop_runner(lambda: serve_mcp_stdio(engine, server, options.grace))
+        engine, server, opened = stdio_adapter(
+            files, options, None if mcp_stdio == "*" else mcp_stdio
+        )
+        event_loop_runner(lambda: serve_mcp_stdio(engine, server, options.grace, opened))
         return
     service = prepare(files, options)
     tell(service.findings)
@@ -218,6 +220,30 @@ def run(
         await serve(service, stop)
 
     event_loop_runner(main_task)
+
+
+def _files(files: tuple[str, ...], mcp_stdio: str | None) -> tuple[tuple[str, ...], str | None]:
+    """The files to serve, each once; `--mcp-stdio FILE` means the file, not an adapter."""
+    if mcp_stdio not in (None, "*") and _looks_like_file(mcp_stdio):
+        files, mcp_stdio = (mcp_stdio, *files), "*"
+    if not files:
+        raise click.UsageError("give the capability file(s) to serve: naftiko run FILE...")
+    seen: dict[Path, str] = {}
+    for file in files:
+        key = Path(file).resolve()
+        if key in seen:
+            raise click.BadParameter(
+                f"{file} is given twice"
+                + (f" (also as {seen[key]})" if seen[key] != file else "")
+                + "; give each file once",
+                param_hint="FILES",
+            )
+        seen[key] = file
+    return files, mcp_stdio
+
+
+def _looks_like_file(value: str) -> bool:
+    return Path(value).is_file() or value.endswith((".yaml", ".yml", ".json"))
 
 
 def _on_signal(stop: asyncio.Event, number: int) -> None:

@@ -98,15 +98,8 @@ def assemble(
     found = Assembly([load(f, strict=strict) for f in files])
     capabilities = [c.capability for c in found.files if c.capability is not None]
     found.problems.extend(_unknown_names(capabilities, options))
-    base_uris = dict(options.base_uris)
-    for namespace, spec in options.mocks.items():
-        try:
-            mock = open_mock(namespace, spec)
-        except (NaftikoError, OSError) as exc:
-            found.problems.append(Diagnostic("error", f"--mock {namespace}: {exc}", code="mock"))
-            continue
-        found.mocks.append(mock)
-        base_uris.setdefault(namespace, mock.url)
+    found.mocks, base_uris, problems = open_mocks(options)
+    found.problems.extend(problems)
     for compiled in found.files:
         engine = compile_plans(
             compiled,
@@ -191,6 +184,22 @@ def _build(item: Listener, options: ServeOptions, found: Assembly) -> None:
     item.served = served
 
 
+def open_mocks(options: ServeOptions) -> tuple[list[Mock], dict[str, str], list[Diagnostic]]:
+    """Every `--mock`, and the base URIs that point their namespaces at them."""
+    base_uris = dict(options.base_uris)
+    mocks: list[Mock] = []
+    problems: list[Diagnostic] = []
+    for namespace, spec in options.mocks.items():
+        try:
+            mock = open_mock(namespace, spec)
+        except (NaftikoError, OSError) as exc:
+            problems.append(Diagnostic("error", f"--mock {namespace}: {exc}", code="mock"))
+            continue
+        mocks.append(mock)
+        base_uris.setdefault(namespace, mock.url)
+    return mocks, base_uris, problems
+
+
 def open_mock(namespace: str, spec: str) -> Mock:
     """`--mock NS=SPEC`: an OpenAPI mock on a loopback port chosen before anything compiles."""
     api = MockApi(read_document(spec))
@@ -203,10 +212,13 @@ def open_mock(namespace: str, spec: str) -> Mock:
 
 def stdio_adapter(
     files: Sequence[str], options: ServeOptions, namespace: str | None
-) -> tuple[Engine, McpServer]:
-    """The one MCP adapter `--mcp-stdio` serves, compiled; SpecError otherwise."""
+) -> tuple[Engine, McpServer, list[Mock]]:
+    """The one MCP adapter `--mcp-stdio` serves, compiled, and the mocks it calls;
+    SpecError otherwise."""
     loaded = [load(file) for file in files]
     problems = [d for c in loaded for d in c.errors]
+    capabilities = [c.capability for c in loaded if c.capability is not None]
+    problems += [d for d in _unknown_names(capabilities, options) if d.code != "port"]
     if problems:
         raise SpecError(problems)
     owner = {id(a): c for c in loaded if c.capability for a in c.capability.exposes}
@@ -218,17 +230,22 @@ def stdio_adapter(
             [Diagnostic("error", f"--mcp-stdio: {exc.message}", hint=exc.hint, code="mcp-stdio")]
         ) from None
     compiled = owner[id(adapter)]
-    engine = compile_plans(
-        compiled,
-        environ=options.environ,
-        base_uris=options.base_uris,
-        timeouts=options.timeouts,
-        resilience=options.resilience,
-    )
+    mocks, base_uris, problems = open_mocks(options)
+    engine = None
+    if not problems:
+        engine = compile_plans(
+            compiled,
+            environ=options.environ,
+            base_uris=base_uris,
+            timeouts=options.timeouts,
+            resilience=options.resilience,
+        )
     if engine is None:
-        raise SpecError(compiled.errors)
+        for mock in mocks:
+            mock.sock.close()
+        raise SpecError(problems or compiled.errors)
     tell([finding(compiled)])
-    return engine, McpServer(engine.capability, adapter, engine)
+    return engine, McpServer(engine.capability, adapter, engine), mocks
 
 
 def _unknown_names(capabilities: Sequence[Capability], options: ServeOptions) -> list[Diagnostic]:

@@ -8,6 +8,7 @@ the upstream connection pools.
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import logging
 import socket
@@ -56,6 +57,19 @@ class Mock:
     sock: socket.socket
     url: str
     runner: web.ServerRunner | None = None
+
+    async def start(self) -> None:
+        runner = web.ServerRunner(self.api.server(), handle_signals=False, shutdown_timeout=1)
+        await runner.setup()
+        await web.SockSite(runner, self.sock).start()
+        self.runner = runner
+        log.info("mock of %s serves '%s' at %s", self.spec, self.namespace, self.url)
+
+    async def stop(self) -> None:
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+        self.sock.close()
 
 
 @dataclass
@@ -122,21 +136,25 @@ class Service:
 
     async def start(self) -> None:
         for mock in self._mocks:
-            runner = web.ServerRunner(mock.api.server(), handle_signals=False, shutdown_timeout=1)
-            await runner.setup()
-            await web.SockSite(runner, mock.sock).start()
-            mock.runner = runner
-            log.info("mock of %s serves '%s' at %s", mock.spec, mock.namespace, mock.url)
+            await mock.start()
         # control ports first, so that readiness can say "not yet"
         for item in sorted(self._listeners, key=lambda i: not i.is_control):
             try:
                 await self._listen(item)
             except OSError as exc:
                 await self.stop()
+                ns = item.adapter.namespace
+                if exc.errno == errno.EADDRINUSE:
+                    raise NaftikoError(
+                        f"adapter '{ns}' cannot listen on {item.host}:{item.port}: "
+                        "another process already listens there; nothing was started",
+                        hint=f"stop that process, or move the adapter with --port {ns}=PORT "
+                        "(0 picks a free port)",
+                    ) from None
                 raise NaftikoError(
-                    f"cannot listen on {item.host}:{item.port} for adapter "
-                    f"'{item.adapter.namespace}': {exc.strerror or exc}",
-                    hint="free the port or move the adapter with --port NAMESPACE=PORT",
+                    f"adapter '{ns}' cannot listen on {item.host}:{item.port}: "
+                    f"{exc.strerror or exc}; nothing was started",
+                    hint=f"check the address, or move the adapter with --port {ns}=PORT",
                 ) from None
         self.started_at = time.monotonic()
         self.health.started_at = self.started_at
@@ -177,9 +195,7 @@ class Service:
             item.runner = None
             item.url = ""
         for mock in self._mocks:
-            if mock.runner is not None:
-                await mock.runner.cleanup()
-                mock.runner = None
+            await mock.stop()
         for engine in self.engines:
             await engine.close()
 
@@ -247,9 +263,15 @@ async def serve(service: Service, stop: asyncio.Event) -> None:
         log.info("stopped")
 
 
-async def serve_mcp_stdio(engine: Engine, server: McpServer, grace: float) -> None:
+async def serve_mcp_stdio(
+    engine: Engine, server: McpServer, grace: float, mocks: Sequence[Mock] = ()
+) -> None:
     """Serve one MCP adapter over stdin/stdout until EOF (how desktop clients launch servers)."""
     try:
+        for mock in mocks:
+            await mock.start()
         await serve_stdio(server, grace=grace)
     finally:
         await engine.close()
+        for mock in mocks:
+            await mock.stop()

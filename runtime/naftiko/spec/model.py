@@ -240,7 +240,13 @@ def pick_adapter(
     one of several is); TargetError naming the choices otherwise."""
     found = [a for a in adapters if a.type == kind]
     label = kind.upper()
-    names = ", ".join(a.namespace for a in found) or "none"
+    if not found:
+        kinds = ", ".join(sorted({a.type for a in adapters})) or "none"
+        raise TargetError(
+            f"{where} declares no {label} adapter (its adapters: {kinds})",
+            hint=f"add one under capability.exposes with `type: {kind}`",
+        )
+    names = ", ".join(a.namespace for a in found)
     if namespace is not None:
         for adapter in found:
             if adapter.namespace == namespace:
