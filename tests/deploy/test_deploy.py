@@ -121,3 +121,49 @@ def test_dockerfile_builds_on_our_image(target: str, tmp_path: Path) -> None:
     dockerfile = (tmp_path / "Dockerfile").read_text(encoding="utf-8")
     assert "FROM ${NAFTIKO_IMAGE}" in dockerfile
     assert "COPY --chown=10001:10001 capability/ /capability/" in dockerfile
+
+
+def run_deploy(path: Path, target: str, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*naftiko_command(), "deploy", str(path), "--target", target, "-o", str(out), *extra],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+        check=False,
+    )
+
+
+def test_existing_files_are_left_alone_and_nothing_is_written(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("# edited by hand\n", encoding="utf-8")
+    done = run_deploy(KOMBO, "compose", tmp_path)
+    assert done.returncode == 1
+    assert "Dockerfile already exists; nothing was written" in done.stderr
+    assert "--force" in done.stderr
+    assert (tmp_path / "Dockerfile").read_text(encoding="utf-8") == "# edited by hand\n"
+    assert not (tmp_path / "compose.yaml").exists()
+
+
+def test_force_overwrites_what_a_previous_deploy_wrote(tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("# old\n", encoding="utf-8")
+    done = run_deploy(KOMBO, "docker", tmp_path, "--force")
+    assert done.returncode == 0, done.stderr
+    assert "FROM ${NAFTIKO_IMAGE}" in (tmp_path / "Dockerfile").read_text(encoding="utf-8")
+
+
+def test_next_steps_say_the_base_image_must_be_built_first(tmp_path: Path) -> None:
+    done = run_deploy(KOMBO, "docker", tmp_path)
+    assert "docker build -t naftiko:latest" in done.stderr
+    assert f"docker build -t kombo-api {tmp_path}" in done.stderr
+    assert "KOMBO_API_KEY" in done.stderr
+    assert "naftiko-py checkout" in (tmp_path / "Dockerfile").read_text(encoding="utf-8")
+
+
+def test_compose_says_which_secret_files_to_create(tmp_path: Path) -> None:
+    done = run_deploy(ROOT / "examples" / "quickstart.yaml", "compose", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    assert f"{tmp_path / 'out' / 'secrets' / 'quickstart.env'}" in done.stderr
+    text = (tmp_path / "out" / "compose.yaml").read_text(encoding="utf-8")
+    assert "#   ./secrets/quickstart.env" in text
+    service = yaml.safe_load(text)["services"]["quickstart"]
+    assert service["volumes"] == ["./secrets/quickstart.env:/capability/quickstart.env:ro"]

@@ -76,28 +76,92 @@ def _inside(source: Path, root: Path) -> Path:
         ) from None
 
 
-def write(capability: Capability, target: str, out: Path, replicas: int = 1) -> list[Path]:
+def write(
+    capability: Capability, target: str, out: Path, replicas: int = 1, *, force: bool = False
+) -> tuple[list[Path], list[str]]:
+    """Every file written, and what to do next. Nothing is written if any file exists
+    already, unless ``force``: a deploy directory is often edited by hand."""
     found = plan(capability, replicas)
-    out.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    copies: dict[Path, Path] = {}
+    texts: dict[Path, str] = {}
     if target in ("docker", "compose"):
         for source, relative in found.files.items():
-            destination = out / "capability" / relative
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            if source.is_dir():
-                shutil.copytree(source, destination, dirs_exist_ok=True)
-            else:
-                shutil.copyfile(source, destination)
-            written.append(destination)
-        written.append(_text(out / "Dockerfile", _dockerfile()))
-        written.append(_text(out / ".dockerignore", "secrets/\n"))
+            copies[out / "capability" / relative] = source
+        texts[out / "Dockerfile"] = _dockerfile()
+        texts[out / ".dockerignore"] = "secrets/\n"
     if target == "compose":
-        written.append(_text(out / "compose.yaml", yaml.safe_dump(compose(found), sort_keys=False)))
+        texts[out / "compose.yaml"] = _compose_header(found) + yaml.safe_dump(
+            compose(found), sort_keys=False
+        )
     if target == "kubernetes":
-        documents = kubernetes(found, replicas)
-        text = yaml.safe_dump_all(documents, sort_keys=False)
-        written.append(_text(out / "kubernetes.yaml", text))
-    return written
+        texts[out / "kubernetes.yaml"] = yaml.safe_dump_all(
+            kubernetes(found, replicas), sort_keys=False
+        )
+    existing = [path for path in [*copies, *texts] if path.exists()]
+    if existing and not force:
+        shown = ", ".join(str(path) for path in existing[:5])
+        more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
+        raise NaftikoError(
+            f"{shown}{more} already {'exists' if len(existing) == 1 else 'exist'}; "
+            "nothing was written",
+            hint="pass --force to overwrite them, or -o DIR for another directory",
+        )
+    out.mkdir(parents=True, exist_ok=True)
+    for destination, source in copies.items():
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_dir():
+            shutil.copytree(source, destination, dirs_exist_ok=True)
+        else:
+            shutil.copyfile(source, destination)
+    for path, text in texts.items():
+        _text(path, text)
+    return [*copies, *texts], next_steps(found, target, out)
+
+
+def next_steps(found: Plan, target: str, out: Path) -> list[str]:
+    """What the operator still has to do, in order; the generated files cannot do it."""
+    steps = [
+        "build the naftiko base image once, from a naftiko-py checkout: "
+        "docker build -t naftiko:latest . (or --build-arg NAFTIKO_IMAGE=IMAGE)"
+    ]
+    if target == "docker":
+        steps.append(f"build this capability: docker build -t {found.name} {out}")
+    for path in found.secret_files:
+        if target == "compose":
+            steps.append(
+                f"put the bind file {path.as_posix()} at {out / 'secrets' / path} "
+                "(compose mounts it; it is never baked into the image)"
+            )
+        elif target == "kubernetes":
+            steps.append(f"fill the {found.name}-files Secret's key {path.name} (the bind file)")
+        else:
+            steps.append(f"mount the bind file {path.as_posix()} at /capability/{path.as_posix()}")
+    if found.variables:
+        names = ", ".join(found.variables)
+        if target == "kubernetes":
+            steps.append(f"fill the {found.name} Secret: {names}")
+        else:
+            steps.append(f"set {names} in the environment (-e / env_file), never in the image")
+    if target == "compose":
+        steps.append(f"docker compose -f {out / 'compose.yaml'} up --build")
+    if target == "kubernetes":
+        steps.append(
+            f"build and push the image {found.name}:latest (naftiko deploy --target docker), "
+            f"then kubectl apply -f {out / 'kubernetes.yaml'}"
+        )
+    return steps
+
+
+def _compose_header(found: Plan) -> str:
+    lines = ["# Written by `naftiko deploy --target compose`."]
+    if found.secret_files:
+        lines.append(
+            "# The bind files are mounted from ./secrets/ (create them; never commit them):"
+        )
+        lines.extend(f"#   ./secrets/{path.as_posix()}" for path in found.secret_files)
+    if found.variables:
+        lines.append(f"# Set in the environment before `up`: {', '.join(found.variables)}")
+    return "\n".join(lines) + "\n"
 
 
 def compose(found: Plan) -> dict[str, Any]:
@@ -242,6 +306,8 @@ def kubernetes(found: Plan, replicas: int) -> list[dict[str, Any]]:
 def _dockerfile() -> str:
     return (
         "# The capability baked into the naftiko image; build it with `docker build -t NAME .`\n"
+        "# naftiko:latest is not published: build it first from a naftiko-py checkout\n"
+        "# (docker build -t naftiko:latest .), or pass --build-arg NAFTIKO_IMAGE=IMAGE.\n"
         "ARG NAFTIKO_IMAGE=naftiko:latest\n"
         "FROM ${NAFTIKO_IMAGE}\n"
         f"COPY --chown={UID}:{UID} capability/ /capability/\n"

@@ -187,9 +187,17 @@ def init(name: str, spec: str | None, directory: str) -> None:
     show_default=True,
     help="Replicas (Kubernetes); more than one makes MCP adapters stateless.",
 )
-def deploy(file: str, target: str, output: str, replicas: int) -> None:
-    """Write what runs FILE as one container. Secret values are never written, only names."""
+@click.option("--force", is_flag=True, help="Overwrite files a previous deploy wrote.")
+def deploy(file: str, target: str, output: str, replicas: int, force: bool) -> None:
+    """Write what runs FILE as one container. Secret values are never written, only names.
+
+    Existing files are left alone (nothing is written) unless --force is given.
+    """
     from naftiko.authoring.deploy import write
     from naftiko.spec import load
 
-    _written(write(load(file), target, Path(output), replicas))
+    written, steps = write(load(file), target, Path(output), replicas, force=force)
+    _written(written)
+    click.echo("next:", err=True)
+    for number, step in enumerate(steps, 1):
+        click.echo(f"  {number}. {step}", err=True)
