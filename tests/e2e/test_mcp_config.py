@@ -65,3 +65,81 @@ def test_several_mcp_adapters_need_a_choice(tmp_path) -> None:
     assert done.returncode == 1
     assert "catalog, other" in done.stderr
     assert config(str(path), "--adapter", "other")["mcpServers"]["other"]
+
+
+def install(*args: str, cwd=None, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*naftiko_command(), "mcp-config", str(QUICKSTART), "--install", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(**env),
+        cwd=cwd,
+        check=False,
+    )
+
+
+def test_install_merges_into_the_config_and_keeps_a_backup(tmp_path) -> None:
+    path = tmp_path / "claude_desktop_config.json"
+    before = {"mcpServers": {"other": {"command": "x"}}, "theme": "dark"}
+    path.write_text(json.dumps(before), encoding="utf-8")
+    done = install("--config-file", str(path))
+    assert done.returncode == 0, done.stderr
+    after = json.loads(path.read_text(encoding="utf-8"))
+    assert after["theme"] == "dark"
+    assert set(after["mcpServers"]) == {"other", "quickstart"}
+    assert after["mcpServers"]["quickstart"]["args"][-2:] == ["--mcp-stdio", "quickstart"]
+    backups = list(tmp_path.glob("claude_desktop_config.json.*.bak"))
+    assert len(backups) == 1
+    assert json.loads(backups[0].read_text(encoding="utf-8")) == before
+    assert "added MCP server 'quickstart'" in done.stderr
+
+
+def test_install_twice_replaces_the_entry(tmp_path) -> None:
+    path = tmp_path / "c.json"
+    assert install("--config-file", str(path)).returncode == 0
+    done = install("--config-file", str(path))
+    assert "replaced MCP server 'quickstart'" in done.stderr
+    assert list(json.loads(path.read_text(encoding="utf-8"))["mcpServers"]) == ["quickstart"]
+
+
+def test_install_finds_claude_desktops_file_on_linux(tmp_path) -> None:
+    done = install(XDG_CONFIG_HOME=str(tmp_path), HOME=str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    path = tmp_path / "Claude" / "claude_desktop_config.json"
+    assert "quickstart" in json.loads(path.read_text(encoding="utf-8"))["mcpServers"]
+
+
+def test_install_for_vscode_writes_the_workspace_file(tmp_path) -> None:
+    done = install("--client", "vscode", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    found = json.loads((tmp_path / ".vscode" / "mcp.json").read_text(encoding="utf-8"))
+    assert found["servers"]["quickstart"]["type"] == "stdio"
+
+
+def test_install_leaves_a_file_with_comments_untouched(tmp_path) -> None:
+    path = tmp_path / "mcp.json"
+    text = '{\n  // mine\n  "servers": {}\n}\n'
+    path.write_text(text, encoding="utf-8")
+    done = install("--client", "vscode", "--config-file", str(path))
+    assert done.returncode == 1
+    assert "not plain JSON" in done.stderr and "was not changed" in done.stderr
+    assert path.read_text(encoding="utf-8") == text
+    assert not list(tmp_path.glob("*.bak"))
+
+
+def test_install_asks_to_fill_the_placeholders_never_writes_secrets(tmp_path) -> None:
+    path = tmp_path / "c.json"
+    kombo = ROOT / "capabilities" / "kombo" / "kombo-general.yaml"
+    done = subprocess.run(
+        [*naftiko_command(), "mcp-config", str(kombo), "--install", "--config-file", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(KOMBO_API_KEY="s3cret-kombo"),
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "fill in each <your VARIABLE>" in done.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "<your KOMBO_API_KEY>" in text and "s3cret-kombo" not in text

@@ -75,15 +75,54 @@ def export_openapi_command(file: str, namespace: str | None, output: str | None)
     metavar="[URL]",
     help="Connect over HTTP (to URL, or the adapter's own address) instead of stdio.",
 )
-def mcp_config(file: str, client: str, namespace: str | None, http_url: str | None) -> None:
-    """Print the JSON that adds this capability's MCP adapter to an MCP client."""
-    from naftiko.expose.mcp.client_config import client_config, default_url, mcp_adapter
+@click.option(
+    "--install",
+    is_flag=True,
+    help="Write the entry into the client's config file (a timestamped backup is kept).",
+)
+@click.option(
+    "--config-file",
+    type=click.Path(dir_okay=False),
+    help="The config file --install edits, instead of the client's usual one.",
+)
+def mcp_config(
+    file: str,
+    client: str,
+    namespace: str | None,
+    http_url: str | None,
+    install: bool,
+    config_file: str | None,
+) -> None:
+    """Print the JSON that adds this capability's MCP adapter to an MCP client, or with
+    --install, add it to the client's config file (Claude Desktop's, Cursor's
+    ~/.cursor/mcp.json, or VS Code's .vscode/mcp.json in this directory)."""
+    import os
+    import platform
+
+    from naftiko.expose.mcp import client_config as config
     from naftiko.spec import load
 
     capability = load(file)
-    adapter = mcp_adapter(capability, namespace)
-    url = None if http_url is None else (http_url or default_url(adapter))
-    click.echo(json.dumps(client_config(capability, adapter, client, url), indent=2))
+    adapter = config.mcp_adapter(capability, namespace)
+    url = None if http_url is None else (http_url or config.default_url(adapter))
+    snippet = config.client_config(capability, adapter, client, url)
+    if not install:
+        click.echo(json.dumps(snippet, indent=2))
+        return
+    path = (
+        Path(config_file)
+        if config_file
+        else config.config_path(client, os.environ, Path.home(), platform.system())
+    )
+    replaced, backup = config.install(snippet, path)
+    verb = "replaced" if replaced else "added"
+    click.echo(f"{verb} MCP server '{adapter.namespace}' in {path}", err=True)
+    if backup is not None:
+        click.echo(f"the previous file is kept as {backup}", err=True)
+    if "<your " in json.dumps(snippet):
+        click.echo(f"fill in each <your VARIABLE> in {path}, then restart the client", err=True)
+    else:
+        click.echo("restart the client to load it", err=True)
 
 
 @main.command()

@@ -3,13 +3,20 @@
 Claude Desktop and Cursor read `mcpServers`, VS Code reads `servers`. By default the client
 launches `naftiko run FILE --mcp-stdio NS`; with a URL it connects over streamable HTTP.
 Secrets are never written: each bound environment variable gets a placeholder to fill in.
+`install` merges the snippet into the client's own config file, after a backup.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
+from naftiko.errors import NaftikoError
 from naftiko.spec.model import Adapter, Capability, pick_adapter
 
 
@@ -48,3 +55,59 @@ def client_config(
 def default_url(adapter: Adapter) -> str:
     host = adapter.address if adapter.address not in (None, "0.0.0.0", "::") else "127.0.0.1"
     return f"http://{host}:{adapter.port or 0}/mcp"
+
+
+def config_path(client: str, environ: Mapping[str, str], home: Path, system: str) -> Path:
+    """Where each client reads its MCP servers (VS Code: the workspace's `.vscode/mcp.json`)."""
+    if client == "vscode":
+        return Path(".vscode") / "mcp.json"
+    if client == "cursor":
+        return home / ".cursor" / "mcp.json"
+    if system == "Darwin":
+        return home / "Library" / "Application Support" / "Claude" / "claude_desktop_config.json"
+    if system == "Windows":
+        base = Path(environ.get("APPDATA") or home / "AppData" / "Roaming")
+        return base / "Claude" / "claude_desktop_config.json"
+    base = Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
+    return base / "Claude" / "claude_desktop_config.json"
+
+
+def install(snippet: Mapping[str, Any], path: Path) -> tuple[bool, Path | None]:
+    """Merge ``snippet`` into the client's config file, keeping everything else in it.
+
+    Returns whether an entry of that name was replaced, and the backup of the old file
+    (None when there was none). The new file replaces the old in one rename, so a client
+    never reads half of it; a file that is not a JSON object is left untouched."""
+    current: dict[str, Any] = {}
+    backup = None
+    if path.exists():
+        text = path.read_text(encoding="utf-8")
+        try:
+            parsed = json.loads(text) if text.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise NaftikoError(
+                f"{path} is not plain JSON ({exc.msg} at line {exc.lineno}); it was not changed",
+                hint="remove its comments, or add the snippet `naftiko mcp-config` prints by hand",
+            ) from None
+        if not isinstance(parsed, dict):
+            raise NaftikoError(f"{path} does not hold a JSON object; it was not changed")
+        current = parsed
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        backup = path.with_name(f"{path.name}.{stamp}.bak")
+        for number in range(1, 100):  # never overwrite an earlier backup
+            if not backup.exists():
+                break
+            backup = path.with_name(f"{path.name}.{stamp}-{number}.bak")
+        shutil.copy2(path, backup)
+    replaced = False
+    for key, servers in snippet.items():
+        section = current.setdefault(key, {})
+        if not isinstance(section, dict):
+            raise NaftikoError(f"{path}: '{key}' is not an object; it was not changed")
+        replaced = replaced or any(name in section for name in servers)
+        section.update(servers)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return replaced, backup
