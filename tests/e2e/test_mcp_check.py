@@ -21,7 +21,7 @@ TUTORIAL_AUTH = CORPUS / "naftiko-tutorial" / "step-3-shipyard-auth.yml"
 @pytest.fixture(autouse=True)
 def instrument() -> None:
     if not MCP_CHECK.is_file():
-        pytest.skip("../shared/tools/mcp-check.sh is not beside this checkout")
+        pytest.skip(f"the MCP instrument {MCP_CHECK} is not installed beside the corpus")
 
 
 def mcp_check(*args: str, tmp_path: Path) -> str:
