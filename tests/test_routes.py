@@ -25,9 +25,31 @@ def test_names_with_dashes_are_kept() -> None:
     assert found.values == {"integration-id": "abc"}
 
 
-def test_first_declared_route_wins_over_a_later_static_one() -> None:
+def test_a_literal_route_beats_a_variable_declared_before_it() -> None:
     router = table("/ships/{{imo}}", "/ships/search")
-    assert router.match("/ships/search").target == "/ships/{{imo}}"
+    assert router.match("/ships/search").target == "/ships/search"
+    assert router.match("/ships/IMO-1").target == "/ships/{{imo}}"
+
+
+def test_literal_segments_win_from_the_left() -> None:
+    router = table("/a/{x}/c", "/a/b/{y}")
+    assert router.match("/a/b/c").target == "/a/b/{y}"
+
+
+def test_a_segment_with_literal_text_beats_a_bare_variable() -> None:
+    router = table("/files/{name}", "/files/{name}.json")
+    assert router.match("/files/x.json").target == "/files/{name}.json"
+
+
+def test_a_spanning_path_comes_after_every_one_segment_route() -> None:
+    router = table("/proxy/{path}", "/proxy/{id}")
+    assert router.match("/proxy/one").target == "/proxy/{id}"
+    assert router.match("/proxy/one/two").target == "/proxy/{path}"
+
+
+def test_every_fitting_route_is_yielded_best_first() -> None:
+    router = table("/c/{k}", "/c/delete", "/c/{key}")
+    assert [m.target for m in router.matches("/c/delete")] == ["/c/delete", "/c/{k}", "/c/{key}"]
 
 
 def test_static_route_declared_first_wins() -> None:

@@ -1,16 +1,19 @@
 """The route table of a REST adapter, compiled once.
 
 Templates take `{x}` and `{{x}}`; a variable matches one path segment, except one named
-`path`, which spans segments (forward resources use it). Routes are tried in declaration
-order and the first match wins, as in the reference; static paths are found by dictionary
-and only templates declared before them are tried first. Matching runs on the raw path, so
-an encoded `%2F` stays inside its segment and values are decoded only once matched.
+`path`, which spans segments (forward resources use it). As in OpenAPI, a literal segment
+beats a variable: `/contacts/delete` is tried before `/contacts/{key}` whatever the order
+they were declared in, segment by segment from the left; routes of equal rank keep their
+declaration order. `matches` yields every route a path fits, best first, so that the
+adapter can take the first that has the request's method (resources sharing a path merge
+their methods). Static paths are found by dictionary. Matching runs on the raw path, so an
+encoded `%2F` stays inside its segment and values are decoded only once matched.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 from urllib.parse import unquote
@@ -30,6 +33,7 @@ class Match(Generic[T]):
 
 @dataclass(frozen=True)
 class _Template(Generic[T]):
+    rank: tuple[int, ...]
     order: int
     regex: re.Pattern[str]
     names: tuple[str, ...]
@@ -64,7 +68,7 @@ def openapi_path(template: str) -> str:
 
 class Router(Generic[T]):
     def __init__(self) -> None:
-        self._static: dict[str, tuple[int, T]] = {}
+        self._static: dict[str, list[T]] = {}
         self._templates: list[_Template[T]] = []
         self._count = 0
 
@@ -74,7 +78,7 @@ class Router(Generic[T]):
         self._count += 1
         names = variables(path)
         if not names:
-            self._static.setdefault(_trim(path), (order, target))
+            self._static.setdefault(_trim(path), []).append(target)
             return
         pattern, last = [], 0
         for index, found in enumerate(_VARIABLE.finditer(path)):
@@ -84,22 +88,38 @@ class Router(Generic[T]):
             last = found.end()
         pattern.append(re.escape(_trim(path[last:])) if last < len(path) else "")
         regex = re.compile("".join(pattern) + "/?")
-        self._templates.append(_Template(order, regex, tuple(names), target))
+        self._templates.append(_Template(_rank(path), order, regex, tuple(names), target))
+        self._templates.sort(key=lambda t: (t.rank, t.order))
 
-    def match(self, raw_path: str) -> Match[T] | None:
-        """The first route matching ``raw_path`` (percent-encoded, no query), decoded values."""
-        static = self._static.get(_trim(raw_path))
-        limit = static[0] if static is not None else self._count
+    def matches(self, raw_path: str) -> Iterator[Match[T]]:
+        """Every route ``raw_path`` (percent-encoded, no query) fits, best first."""
+        for target in self._static.get(_trim(raw_path), ()):
+            yield Match(target, {})
         for template in self._templates:
-            if template.order > limit:
-                break
             found = template.regex.fullmatch(raw_path)
             if found is not None:
-                return _decoded(template, found.groups())
-        return Match(static[1], {}) if static is not None else None
+                yield _decoded(template, found.groups())
+
+    def match(self, raw_path: str) -> Match[T] | None:
+        """The best route for ``raw_path``, values decoded; None when no route fits."""
+        return next(self.matches(raw_path), None)
 
     def __len__(self) -> int:
         return self._count
+
+
+def _rank(path: str) -> tuple[int, ...]:
+    """Per segment: 0 literal, 1 literal with a variable in it, 2 a variable, 3 spanning."""
+    ranks = []
+    for segment in path.strip("/").split("/"):
+        names = variables(segment)
+        if not names:
+            ranks.append(0)
+        elif SPANNING in names:
+            ranks.append(3)
+        else:
+            ranks.append(2 if _VARIABLE.fullmatch(segment) else 1)
+    return tuple(ranks)
 
 
 def _trim(path: str) -> str:

@@ -304,3 +304,27 @@ def test_apikey_adapter_refuses_requests_without_the_key(
     answer = httpx.get(f"{url}/items/1", headers={"X-Shop-Key": "caller-key-123"})
     assert answer.status_code == 200
     assert "x-shop-key" not in {k.lower() for k in upstream.last.headers}
+
+
+@pytest.fixture
+def routing(serve_capability) -> str:
+    return serve_capability(FIXTURES / "routing.yaml")["routing"]
+
+
+def test_a_literal_path_beats_a_variable_declared_before_it(routing) -> None:
+    assert httpx.post(f"{routing}/contacts/delete").json() == {"route": "delete"}
+    assert httpx.get(f"{routing}/contacts/delete").json() == {"route": "deletion status"}
+    assert httpx.get(f"{routing}/contacts/c-1").json() == {"route": "contact c-1"}
+
+
+def test_methods_of_resources_sharing_a_path_merge(routing) -> None:
+    assert httpx.patch(f"{routing}/contacts/c-1").json() == {"route": "patched c-1"}
+
+
+def test_405_only_when_no_fitting_resource_has_the_method(routing) -> None:
+    answer = httpx.delete(f"{routing}/contacts/c-1")
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == "GET, HEAD, PATCH, OPTIONS"
+    options = httpx.options(f"{routing}/contacts/c-1")
+    assert options.status_code == 204
+    assert options.headers["Allow"] == "GET, HEAD, PATCH, OPTIONS"

@@ -131,7 +131,7 @@ class RestAdapter:
         method = request.method
         raw_path = request.rel_url.raw_path
         try:
-            found = self.router.match(raw_path)
+            found, operation, fitting = self._pick(raw_path, method)
         except BadPath as exc:
             return problem(400, "Bad Request", f"the path is not valid: {exc}")
         if found is None:
@@ -144,9 +144,6 @@ class RestAdapter:
                 hint="GET /openapi.json lists every route",
             )
         resource = found.target
-        operation = resource.operations.get(method)
-        if operation is None and method == "HEAD":
-            operation = resource.operations.get("GET")
         request[_OPERATION] = operation.plan.unit.name if operation is not None else "forward"
         task = self.deadlines.enter()
         try:
@@ -171,15 +168,34 @@ class RestAdapter:
             )
         finally:
             self.deadlines.leave(task)
+        allow = _allow(fitting)
         if method == "OPTIONS":
-            return web.Response(status=204, headers={"Allow": resource.allow})
+            return web.Response(status=204, headers={"Allow": allow})
         return problem(
             405,
             "Method Not Allowed",
             f"{method} is not allowed on {resource.path}",
-            hint=f"allowed: {resource.allow}",
-            headers={"Allow": resource.allow},
+            hint=f"allowed: {allow}",
+            headers={"Allow": allow},
         )
+
+    def _pick(
+        self, raw_path: str, method: str
+    ) -> tuple[Match[_Resource] | None, _Operation | None, list[_Resource]]:
+        """The best route that has ``method`` (or forwards), with its operation; when none
+        has it, the best route and every route that fits, for the `Allow` header."""
+        fitting: list[_Resource] = []
+        best = None
+        for found in self.router.matches(raw_path):
+            resource = found.target
+            operation = resource.operations.get(method)
+            if operation is None and method == "HEAD":
+                operation = resource.operations.get("GET")
+            if operation is not None or resource.forward is not None:
+                return found, operation, [resource]
+            best = best or found
+            fitting.append(resource)
+        return best, None, fitting
 
     async def _operation(
         self, operation: _Operation, request: BaseRequest, found: Match[_Resource]
@@ -227,6 +243,18 @@ class RestAdapter:
             log.exception("%s %s forward failed", request.method, request.path)
             return problem(500, "Internal Server Error", "the request failed unexpectedly")
         return _passthrough(answer.status, answer, request.method)
+
+
+def _allow(fitting: list[_Resource]) -> str:
+    """The methods of every resource a path fits (`*` when one forwards)."""
+    if len(fitting) == 1:
+        return fitting[0].allow
+    if any(r.forward is not None for r in fitting):
+        return "*"
+    methods = {m for r in fitting for m in r.operations}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join([*sorted(methods), "OPTIONS"])
 
 
 async def _json_body(request: BaseRequest, limits: Limits) -> Any:
