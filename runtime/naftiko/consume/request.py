@@ -68,6 +68,10 @@ class RequestRecipe:
         self.params = _merge(consumes.params + operation.params)
         self.body = _compile_body(operation.body)
         self.body_params = tuple(p for p in self.params if p.location == "body")
+        # path parameters whose `value` fills the placeholder (`{{env.ORG}}`), not the caller
+        self.path_values = {
+            norm(p.name): p for p in self.params if p.location == "path" and p.value is not None
+        }
         self.auth = CompiledAuth(consumes.auth) if consumes.auth else None
         self.content_type = _content_type(operation.body)
 
@@ -105,14 +109,19 @@ class RequestRecipe:
         return out
 
     def _url(self, scope: Params, problems: list[FieldProblem]) -> str:
+        fixed: dict[str, Any] = {}
         for name in self.url.variables:
-            value = scope.lookup(name)
+            param = self.path_values.get(norm(name)) if self.path_values else None
+            if param is not None:
+                value = fixed[name] = _value(param, scope)
+            else:
+                value = scope.lookup(name)
             if value is MISSING or value is None or value == "":
                 problems.append(FieldProblem(name, "is required", "path"))
             elif text_of(value) in (".", ".."):
                 problems.append(FieldProblem(name, "must not be '.' or '..'", "path"))
         base = self.base.source if self.base.is_static else self.base.render(scope)
-        return base + self.url.render_path(scope)
+        return base + self.url.render_path(_Overlay(scope, fixed) if fixed else scope)
 
     def _body(
         self, scope: Params, problems: list[FieldProblem], out: Outgoing
@@ -140,6 +149,17 @@ class RequestRecipe:
         else:
             payload = present
         return json.dumps(payload, ensure_ascii=False).encode()
+
+
+class _Overlay:
+    """A scope in which some names have values of their own (path parameters' `value`)."""
+
+    def __init__(self, scope: Params, values: dict[str, Any]) -> None:
+        self.scope = scope
+        self.values = values
+
+    def lookup(self, name: str) -> Any:
+        return self.values[name] if name in self.values else self.scope.lookup(name)
 
 
 def _merge(params: tuple[ConsumedParam, ...]) -> tuple[_Param, ...]:
