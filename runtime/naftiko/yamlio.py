@@ -1,9 +1,11 @@
 """The one YAML loader: libyaml's safe loader, bounded before anything is built.
 
 Every YAML the runtime reads (capability files, bind files, OpenAPI documents, upstream
-answers) goes through here. A document is refused when its text is too large or when its
-aliases would expand it past a node budget: a few hundred bytes of nested aliases (a
-"billion laughs") must not cost gigabytes or hours in the checks that walk the data.
+answers) goes through here. Mapping keys are always the text written (YAML 1.1 would read
+`on:` or `yes:` as true, which JSON then sends as "True"). A document is refused when its
+text is too large or when its aliases would expand it past a node budget: a few hundred
+bytes of nested aliases (a "billion laughs") must not cost gigabytes or hours in the checks
+that walk the data.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ try:
 except AttributeError:  # pragma: no cover - libyaml missing
     Loader = yaml.SafeLoader
 
+_STR = "tag:yaml.org,2002:str"
 MAX_BYTES = 16 * 1024 * 1024
 MAX_NODES = 1_000_000
 
@@ -69,6 +72,8 @@ def _expanded(node: yaml.Node, sizes: dict[int, int]) -> int:
     total = 1
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.tag != _STR and not key.style:
+                key.tag = _STR  # `on:`, `yes:`, `200:` stay the text written, never True or 200
             total += _expanded(key, sizes) + _expanded(value, sizes)
             if total > MAX_NODES:
                 break

@@ -4,6 +4,7 @@ on fixtures of our own (tests/fixtures/meant/) and, where the corpus has one, a 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +62,58 @@ def test_buildkite_org_comes_from_its_bind(corpus, serve) -> None:
     env = {"BUILDKITE_API_TOKEN": "t", "BUILDKITE_ORG_SLUG": "acme"}
     invoke(path, upstream.url, "builds-mcp.buildkite-list-builds", {"pipeline": "web"}, **env)
     assert upstream.last.path == "/v2/organizations/acme/pipelines/web/builds"
+
+
+IMPLIED = MEANT / "implied-inputs.yaml"
+
+
+def echo_body(request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+def test_body_template_inputs_join_the_signature() -> None:
+    found = signature(IMPLIED, "hub-mcp.create-hook")
+    assert found == {"projectId": True, "name": False, "on": False}
+
+
+def test_unfilled_path_placeholders_are_required_inputs() -> None:
+    assert signature(IMPLIED, "hub-mcp.list-issues") == {"owner": True, "repo": True}
+
+
+def test_a_with_key_for_no_declared_parameter_names_an_input() -> None:
+    found = signature(IMPLIED, "hub-mcp.get-issue")
+    assert found == {"issue": True, "owner": True, "repo": True}
+
+
+def test_implied_inputs_reach_the_upstream_where_the_file_puts_them(serve) -> None:
+    upstream = serve(echo_body)
+    invoke(IMPLIED, upstream.url, "hub-mcp.get-issue", {"owner": "o", "repo": "r", "issue": 7})
+    assert upstream.last.path == "/repos/o/r/issues/7"
+    inputs = {"projectId": "p1", "name": "n", "on": "push"}
+    invoke(IMPLIED, upstream.url, "hub-mcp.create-hook", inputs)
+    assert upstream.last.path == "/projects/p1/hooks"
+    assert json.loads(upstream.last.body) == {"name": "n", "on": "push", "yes": "fixed"}
+
+
+def test_yaml_1_1_boolean_keys_stay_the_text_written(serve) -> None:
+    upstream = serve(echo_body)
+    invoke(IMPLIED, upstream.url, "hub.create-hook", {"projectId": "p1"})
+    assert set(json.loads(upstream.last.body)) == {"name", "on", "yes"}
+
+
+def test_sanity_webhook_tool_asks_for_every_body_field(corpus, serve) -> None:
+    path = corpus / "api-evangelist-sanity" / "content-management.yaml"
+    env = {"SANITY_API_TOKEN": "t", "SANITY_PROJECT_ID": "p"}
+    target = "sanity-content-management-mcp.create-webhook"
+    assert signature(path, target, **env) == {
+        "projectId": True,
+        "name": False,
+        "url": False,
+        "dataset": False,
+        "on": False,
+    }
+    upstream = serve(echo_body)
+    inputs = {"projectId": "p1", "name": "n", "url": "https://h", "dataset": "d", "on": "create"}
+    invoke(path, upstream.url, target, inputs, **env)
+    body = json.loads(upstream.last.body)
+    assert body == {"name": "n", "url": "https://h", "dataset": "d", "true": "create"}

@@ -10,12 +10,15 @@ MCP as each tool's `inputSchema`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from naftiko.engine.withs import GENERIC_PREFIXES
 from naftiko.jsonpath import CompiledPath, compile_path
 from naftiko.names import norm
+from naftiko.routes import variables
 from naftiko.spec.model import ConsumedOperation, ConsumedParam, ExposedParam, Unit
+from naftiko.template import Template, TemplateSyntaxError
 
 TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})
 _LOCATIONS = ("query", "header", "cookie", "path", "body")
@@ -53,18 +56,86 @@ def signature(
     if call is None:
         return []
     consumed = {norm(p.name): p for p in call.params if p.value is None}
-    if not unit.with_:
-        return [_from_consumed(p.name, p) for p in consumed.values()]
     aliases = {unit.adapter, unit.adapter_type, *GENERIC_PREFIXES}
-    derived = []
+    if not unit.with_:
+        derived = [_from_consumed(p.name, p) for p in consumed.values()]
+    else:
+        derived = []
+        for key, value in unit.with_.items():
+            if not isinstance(value, str):
+                continue
+            prefix, dot, name = value.partition(".")
+            param = consumed.get(norm(str(key)))
+            if dot and prefix in aliases and param is not None:
+                derived.append(_from_consumed(name, param))
+    return _with_implied(derived, unit, call, aliases)
+
+
+def _with_implied(
+    derived: list[Input], unit: Unit, call: ConsumedOperation, aliases: set[str]
+) -> list[Input]:
+    """Every value the call needs from its caller, beyond the parameters `with` feeds: a
+    `with` key naming an input for no declared parameter, `{{tools.X}}` in the body or in a
+    parameter's value, and each path placeholder nothing else fills (then required)."""
+    found = {norm(i.name): i for i in derived}
+    declared = {norm(p.name): p for p in call.params}
+    placeholders = {norm(v): v for v in variables(call.path)}
+
+    def add(item: Input) -> None:
+        found.setdefault(norm(item.name), item)
+
+    fed: set[str] = set()
     for key, value in unit.with_.items():
+        fed.add(norm(str(key)))
         if not isinstance(value, str):
             continue
         prefix, dot, name = value.partition(".")
-        param = consumed.get(norm(str(key)))
-        if dot and prefix in aliases and param is not None:
-            derived.append(_from_consumed(name, param))
-    return derived
+        if dot and name and prefix in aliases and norm(str(key)) not in declared:
+            in_path = norm(str(key)) in placeholders
+            add(Input(name, "path" if in_path else "query", "string", in_path))
+    for text in _texts(call):
+        for name in _caller_variables(text, aliases):
+            add(Input(name, "body", "string", False))
+    for key, spelled in placeholders.items():
+        param = declared.get(key)
+        if key in fed or (param is not None and param.value is not None):
+            continue
+        if param is not None:
+            add(replace(_from_consumed(param.name, param), required=True))
+        else:
+            add(Input(spelled, "path", "string", True))
+    return list(found.values())
+
+
+def _texts(call: ConsumedOperation) -> list[str]:
+    """The template texts of a consumed operation: its body and its parameters' values."""
+    texts = [p.value for p in call.params if isinstance(p.value, str)]
+    stack: list[Any] = [call.body.data] if call.body is not None else []
+    while stack:  # depth first, in the order written
+        node = stack.pop()
+        if isinstance(node, str):
+            texts.append(node)
+        elif isinstance(node, dict):
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
+    return texts
+
+
+def _caller_variables(text: str, aliases: set[str]) -> list[str]:
+    """`X` for each `{{tools.X}}` (or another adapter prefix) in ``text``."""
+    if "{{" not in text:
+        return []
+    try:
+        names = Template(text).variables
+    except TemplateSyntaxError:
+        return []  # reported where the template is compiled
+    found = []
+    for name in names:
+        prefix, dot, rest = name.partition(".")
+        if dot and rest and prefix in aliases and "." not in rest:
+            found.append(rest)
+    return found
 
 
 def _from_consumed(name: str, param: ConsumedParam) -> Input:
