@@ -117,3 +117,60 @@ def test_sanity_webhook_tool_asks_for_every_body_field(corpus, serve) -> None:
     invoke(path, upstream.url, target, inputs, **env)
     body = json.loads(upstream.last.body)
     assert body == {"name": "n", "url": "https://h", "dataset": "d", "true": "create"}
+
+
+PATHS = MEANT / "operation-paths.yaml"
+
+
+def sent_path(serve, target: str, inputs: dict[str, Any], path: Path = PATHS, **env: str) -> str:
+    upstream = serve(ok)
+    invoke(path, upstream.url, target, inputs, **env)
+    return upstream.last.path
+
+
+def test_operation_paths_starting_with_the_resource_path_are_whole_paths(serve) -> None:
+    assert sent_path(serve, "hooks.get-hook-config", {}) == "/app/hook/config"
+    assert sent_path(serve, "hooks.get-app", {}) == "/app"
+    assert sent_path(serve, "hooks.get-hook", {}) == "/app/hook"
+
+
+def test_operation_paths_otherwise_extend_the_resource_path(serve) -> None:
+    assert sent_path(serve, "objects.get-record", {"sobjectType": "Account", "id": "1"}) == (
+        "/sobjects/Account/1"
+    )
+    assert sent_path(serve, "objects.list-types", {}) == "/sobjects"
+
+
+def test_placeholders_of_an_operation_path_are_inputs_of_its_tools(serve) -> None:
+    assert signature(PATHS, "paths-mcp.get-record") == {"sobjectType": True, "id": True}
+    assert signature(PATHS, "paths-mcp.list-attempts") == {"delivery_id": True}
+    assert sent_path(serve, "paths-mcp.list-attempts", {"delivery_id": "d/1"}) == (
+        "/app/hook/deliveries/d%2F1/attempts"
+    )
+
+
+def test_an_operation_path_is_not_an_unknown_key() -> None:
+    from naftiko.pipeline import load as load_file
+
+    assert load_file(PATHS).warnings == []
+
+
+def test_github_operation_paths_are_sent_whole(corpus, serve) -> None:
+    path = corpus / "api-evangelist-github" / "ci-cd.yaml"
+    inputs = {"owner": "o", "repo": "r", "run_id": "5"}
+    target = "github-actions.listWorkflowRunArtifacts"
+    found = sent_path(serve, target, inputs, path, GITHUB_TOKEN="t")
+    assert found == "/repos/o/r/actions/runs/5/artifacts"
+
+
+def test_salesforce_operation_paths_extend_their_resource(corpus, serve) -> None:
+    path = corpus / "api-evangelist-salesforce" / "marketing-automation.yaml"
+    found = sent_path(serve, "salesforce-mc.get-access-token", {}, path, **SALESFORCE_ENV)
+    assert found == "/v2/token"
+
+
+SALESFORCE_ENV = {
+    "SALESFORCE_MC_CLIENT_ID": "i",
+    "SALESFORCE_MC_CLIENT_SECRET": "s",
+    "SALESFORCE_MC_ACCESS_TOKEN": "t",
+}
