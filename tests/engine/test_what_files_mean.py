@@ -174,3 +174,25 @@ SALESFORCE_ENV = {
     "SALESFORCE_MC_CLIENT_SECRET": "s",
     "SALESFORCE_MC_ACCESS_TOKEN": "t",
 }
+
+
+LOOSE = MEANT / "loose-params.yaml"
+
+
+def test_a_path_parameter_without_a_placeholder_is_the_next_segment(serve) -> None:
+    assert sent_path(serve, "tracker-mcp.get-issue", {"key": "PRJ-1"}, LOOSE) == "/issue/PRJ-1"
+
+
+def test_a_tool_declaring_its_inputs_still_gets_the_path_ones_nothing_fills(serve) -> None:
+    assert signature(LOOSE, "tracker-mcp.list-rules") == {"cursor": False, "org": True}
+    path = sent_path(serve, "tracker-mcp.list-rules", {"org": "acme"}, LOOSE)
+    assert path == "/organizations/acme/alert-rules/"
+
+
+def test_declared_parameters_with_does_not_feed_are_inputs_under_their_own_name(serve) -> None:
+    found = signature(LOOSE, "tracker-rest.clone-key")
+    assert found == {"appId": True, "keyId": True, "targetAid": True}
+    upstream = serve(ok)
+    inputs = {"appId": "a", "keyId": "k", "targetAid": "t"}
+    invoke(LOOSE, upstream.url, "tracker-rest.clone-key", inputs)
+    assert (upstream.last.path, upstream.last.query) == ("/apps/a/keys/k/clone", {"targetAid": "t"})

@@ -41,7 +41,7 @@ def signature(
 ) -> list[Input]:
     """Each input a caller may send; ``path_names`` are the route's variables (normalised)."""
     if declared is not None:
-        return [
+        listed = [
             Input(
                 p.name,
                 p.in_ or ("path" if norm(p.name) in path_names else "query"),
@@ -53,6 +53,9 @@ def signature(
             if p.value is None or (isinstance(p.value, str) and p.value.startswith("$"))
             if p.in_ != "environment"
         ]
+        if unit.kind == "tool" and call is not None:  # arguments reach the call by name
+            listed += _unfilled(listed, unit, call)
+        return listed
     if call is None:
         return []
     consumed = {norm(p.name): p for p in call.params if p.value is None}
@@ -76,7 +79,8 @@ def _with_implied(
 ) -> list[Input]:
     """Every value the call needs from its caller, beyond the parameters `with` feeds: a
     `with` key naming an input for no declared parameter, `{{tools.X}}` in the body or in a
-    parameter's value, and each path placeholder nothing else fills (then required)."""
+    parameter's value, each path placeholder nothing else fills (then required), and every
+    other declared parameter, which the caller may send under its own name."""
     found = {norm(i.name): i for i in derived}
     declared = {norm(p.name): p for p in call.params}
     placeholders = {norm(v): v for v in variables(call.path)}
@@ -104,7 +108,22 @@ def _with_implied(
             add(replace(_from_consumed(param.name, param), required=True))
         else:
             add(Input(spelled, "path", "string", True))
+    for key, param in declared.items():  # the caller's own inputs pass through by name
+        if key not in fed and param.value is None and param.in_ != "environment":
+            add(_from_consumed(param.name, param))
     return list(found.values())
+
+
+def _unfilled(listed: list[Input], unit: Unit, call: ConsumedOperation) -> list[Input]:
+    """Path placeholders a tool that declares its inputs forgot: nothing fills them, so the
+    caller must (Sentry's tools list `cursor` but not `organization_id_or_slug`)."""
+    have = {norm(i.name) for i in listed} | {norm(str(k)) for k in unit.with_}
+    fixed = {norm(p.name) for p in call.params if p.value is not None}
+    return [
+        Input(name, "path", "string", True)
+        for name in variables(call.path)
+        if norm(name) not in have and norm(name) not in fixed
+    ]
 
 
 def _texts(call: ConsumedOperation) -> list[str]:
@@ -143,7 +162,8 @@ def _from_consumed(name: str, param: ConsumedParam) -> Input:
     kind = param.type if param.type in TYPES else "string"
     if location == "body" and norm(name) in ("body", "payload") and kind == "string":
         kind = "object"
-    return Input(name, location, str(kind), param.required, param.description)
+    required = param.required or location == "path"  # a path cannot leave one out
+    return Input(name, location, str(kind), required, param.description)
 
 
 @dataclass(frozen=True)

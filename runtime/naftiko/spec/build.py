@@ -29,6 +29,7 @@ from naftiko.spec.model import (
     Step,
     Unit,
 )
+from naftiko.spec.paths import absolute_paths, operation_path
 from naftiko.spec.yaml import JsonPath
 
 _DISABLING = {
@@ -89,34 +90,6 @@ def _first_of_each_namespace(
     return found
 
 
-def _absolute_paths(resources: Any) -> bool:
-    """Whether a namespace's operation `path`s are whole paths under the baseUri (GitHub's
-    generated files: resource `/app/hook`, operation `/app/hook/config`) rather than paths
-    under their resource (Salesforce's: `/sobjects` and `/{sobjectType}/{id}`). One
-    operation that starts with its resource's path decides for the whole namespace."""
-    for resource in resources if isinstance(resources, list) else []:
-        if not isinstance(resource, dict):
-            continue
-        base = str(resource.get("path") or "").rstrip("/")
-        for op in resource.get("operations") or []:
-            own = op.get("path") if isinstance(op, dict) else None
-            if base and isinstance(own, str) and (own == base or own.startswith(base + "/")):
-                return True
-    return False
-
-
-def _operation_path(resource: dict[str, Any], op: dict[str, Any], absolute: bool) -> str:
-    base = str(resource.get("path", ""))
-    own = op.get("path")
-    if not isinstance(own, str) or not own.strip():
-        return base
-    if absolute:
-        return own
-    if own.strip() == "/":
-        return base
-    return base.rstrip("/") + "/" + own.lstrip("/")
-
-
 def _indexed(values: Any, root: JsonPath) -> list[tuple[JsonPath, dict[str, Any]]]:
     if not isinstance(values, list):
         return []
@@ -152,19 +125,20 @@ class _Builder:
     def consumes(self, data: dict[str, Any], path: JsonPath) -> Consumes:
         namespace = str(data["namespace"])
         operations = []
-        absolute = _absolute_paths(data.get("resources"))
+        absolute = absolute_paths(data.get("resources"))
         for r_path, resource in _indexed(data.get("resources"), (*path, "resources")):
             resource_params = _consumed_params(resource.get("inputParameters"))
             for o_path, op in _indexed(resource.get("operations"), (*r_path, "operations")):
                 if self.problem(o_path):
                     continue
+                params = resource_params + _consumed_params(op.get("inputParameters"))
                 operations.append(
                     ConsumedOperation(
                         namespace=namespace,
                         name=str(op["name"]),
                         method=str(op.get("method", "GET")).upper(),
-                        path=_operation_path(resource, op, absolute),
-                        params=resource_params + _consumed_params(op.get("inputParameters")),
+                        path=operation_path(resource, op, absolute, params),
+                        params=params,
                         body=_body(op.get("body")),
                         output_format=str(op.get("outputRawFormat") or "json").lower(),
                         outputs=_outputs(op.get("outputParameters")),
