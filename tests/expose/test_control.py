@@ -112,3 +112,51 @@ def test_ready_is_503_until_every_adapter_listens() -> None:
     assert ready() == 503  # prepared, nothing listening yet
     health.ready = True
     assert ready() == 200
+
+
+OBSERVED = """\
+naftiko: "1.0.0-alpha2"
+capability:
+  exposes:
+    - type: rest
+      namespace: hello
+      resources:
+        - name: hi
+          path: /hi
+          operations:
+            - name: hi
+              method: GET
+              outputParameters:
+                - name: ok
+                  type: boolean
+                  value: true
+    - type: control
+      namespace: ops
+      observability:
+{block}
+"""
+
+
+def test_observability_disabled_turns_metrics_off(tmp_path, serve_capability) -> None:
+    path = tmp_path / "observed.yaml"
+    path.write_text(OBSERVED.format(block="        enabled: false"), encoding="utf-8")
+    ops = serve_capability(path)["ops"]
+    assert httpx.get(f"{ops}/health/live").status_code == 200
+    answer = httpx.get(f"{ops}/metrics")
+    assert answer.status_code == 404
+    assert "observability turns metrics off" in answer.json()["detail"]
+
+
+def test_local_metrics_disabled_turns_metrics_off(tmp_path, serve_capability) -> None:
+    path = tmp_path / "observed.yaml"
+    block = "        metrics:\n          local:\n            enabled: false"
+    path.write_text(OBSERVED.format(block=block), encoding="utf-8")
+    ops = serve_capability(path)["ops"]
+    assert httpx.get(f"{ops}/metrics").status_code == 404
+
+
+def test_observability_enabled_keeps_metrics(tmp_path, serve_capability) -> None:
+    path = tmp_path / "observed.yaml"
+    path.write_text(OBSERVED.format(block="        enabled: true"), encoding="utf-8")
+    ops = serve_capability(path)["ops"]
+    assert httpx.get(f"{ops}/metrics").status_code == 200

@@ -328,3 +328,34 @@ def test_405_only_when_no_fitting_resource_has_the_method(routing) -> None:
     options = httpx.options(f"{routing}/contacts/c-1")
     assert options.status_code == 204
     assert options.headers["Allow"] == "GET, HEAD, PATCH, OPTIONS"
+
+
+FORWARD_ONLY = """\
+naftiko: "1.0.0-alpha2"
+capability:
+  consumes:
+    - namespace: notion
+      type: http
+      baseUri: "http://127.0.0.1:9"
+  exposes:
+    - type: rest
+      namespace: proxy
+      resources:
+        - name: all
+          path: "/notion/{{path}}"
+          forward:
+            targetNamespace: notion
+"""
+
+
+def test_forward_reaches_a_consumes_namespace_without_resources(
+    tmp_path, serve, serve_capability
+) -> None:
+    path = tmp_path / "forward-only.yaml"
+    path.write_text(FORWARD_ONLY, encoding="utf-8")
+    upstream = serve(echo)
+    url = serve_capability(path, base_uris={"notion": upstream.url})["proxy"]
+    answer = httpx.get(f"{url}/notion/v1/pages/p1?x=1")
+    assert answer.status_code == 200, answer.text
+    assert upstream.last.path == "/v1/pages/p1"
+    assert upstream.last.query == {"x": "1"}

@@ -18,7 +18,7 @@ from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts
 from naftiko.engine.forward import Forwarder
 from naftiko.engine.invoke import Result, invoke
 from naftiko.engine.plan import compile_capability
-from naftiko.engine.plans import ConsumedPlan, ExposedPlan, Plan, Runtime
+from naftiko.engine.plans import ConsumedPlan, ExposedPlan, Plan
 from naftiko.errors import TargetError
 from naftiko.spec.model import Capability
 
@@ -50,7 +50,7 @@ class Engine:
     ) -> None:
         self.capability = capability
         bound = resolve(capability, environ) if binds is None else binds
-        self.plans = compile_capability(
+        self.plans, self.runtime = compile_capability(
             capability,
             bound,
             base_uris=base_uris,
@@ -58,8 +58,6 @@ class Engine:
             timeouts=timeouts,
             resilience=resilience,
         )
-        first = next(iter(self.plans.values()), None)
-        self.runtime: Runtime = first.runtime if first is not None else Runtime(bound)
 
     def plan(self, target: str) -> Plan:
         found = self.plans.get(target)

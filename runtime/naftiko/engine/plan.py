@@ -62,9 +62,11 @@ def compile_capability(
     environ: Mapping[str, str] | None = None,
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
     resilience: Mapping[str, Any] | None = None,
-) -> dict[str, Plan]:
-    """Every target of the capability, keyed ``namespace.name``. ``resilience`` holds
-    Resilience fields set by flags; they win over each consumes entry's block."""
+) -> tuple[dict[str, Plan], Runtime]:
+    """Every target of the capability, keyed ``namespace.name``, and the runtime they share
+    (which holds every consumes namespace, those without operations included: forward
+    resources use them). ``resilience`` holds Resilience fields set by flags; they win
+    over each consumes entry's block."""
     env = os.environ if environ is None else environ
     namespaces = [c.namespace for c in capability.consumes]
     overrides = base_uri_overrides(namespaces, base_uris or {}, env)
@@ -97,7 +99,7 @@ def compile_capability(
                 plans.setdefault(unit.target, _contract(found))
     if any(p.severity == "error" for p in problems):
         raise SpecError(problems)
-    return plans
+    return plans, runtime
 
 
 def _compile_consumes(

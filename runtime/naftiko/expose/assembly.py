@@ -175,13 +175,27 @@ def _build(item: Listener, options: ServeOptions, found: Assembly) -> None:
             item.port = options.control_port
         services = found.services
         status = lambda: services[0].status()  # noqa: E731  (the service comes last)
-        served = ControlAdapter(found.health, status, auth, adapter.namespace, guard)
+        served = ControlAdapter(
+            found.health, status, auth, adapter.namespace, guard, _metrics_on(adapter)
+        )
     elif adapter.type == "mcp":
         server = McpServer(item.capability, adapter, engine)
         served = McpHttpAdapter(server, auth, options.limits, options.mcp, item.host)
     else:
         return
     item.served = served
+
+
+def _metrics_on(adapter: Adapter) -> bool:
+    """A control adapter serves /metrics unless its `observability` turns them off."""
+    block = adapter.raw.get("observability")
+    if not isinstance(block, dict):
+        return True
+    metrics = block.get("metrics")
+    local = metrics.get("local") if isinstance(metrics, dict) else None
+    return block.get("enabled") is not False and not (
+        isinstance(local, dict) and local.get("enabled") is False
+    )
 
 
 def open_mocks(options: ServeOptions) -> tuple[list[Mock], dict[str, str], list[Diagnostic]]:

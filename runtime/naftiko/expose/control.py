@@ -2,7 +2,8 @@
 
 `/health/live` answers while the process runs; `/health/ready` is 200 once every adapter
 listens and 503 before that and while draining; `/status` names the version, capabilities,
-adapters and their URLs, and the uptime; `/metrics` is Prometheus text. Nothing here reads a
+adapters and their URLs, and the uptime; `/metrics` is Prometheus text, unless the adapter's
+`observability` says `enabled: false` or `metrics.local.enabled: false`. Nothing here reads a
 bound value, so no secret can appear.
 """
 
@@ -43,21 +44,21 @@ class ControlAdapter:
         auth: InboundAuth | None = None,
         namespace: str = "control",
         guard: HostGuard | None = None,
+        metrics: bool = True,
     ) -> None:
         self.namespace = namespace
         self.guard = guard or HostGuard("")
         self.health = health
         self.status = status
         self.auth = auth
+        self.metrics = metrics
+        self.routes = "/health/live, /health/ready, /status" + (", /metrics" if metrics else "")
 
     def server(self) -> web.Server:
         return low_level_server(self.handle, Limits())
 
     def listening(self, url: str) -> str:
-        return (
-            f"control adapter '{self.namespace}' listening on {url} "
-            "(/health/live, /health/ready, /status, /metrics)"
-        )
+        return f"control adapter '{self.namespace}' listening on {url} ({self.routes})"
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         if not self.guard.allows(request.headers):
@@ -77,13 +78,14 @@ class ControlAdapter:
             found["uptimeSeconds"] = round(uptime, 3)
             found["ready"] = self._is_ready()
             return _json(200, found)
-        if path == "/metrics":
+        if path == "/metrics" and self.metrics:
             return web.Response(body=METRICS.render(), headers={"Content-Type": PROMETHEUS})
         return problem(
             404,
             "Not Found",
-            f"no control route {request.path}",
-            hint="/health/live, /health/ready, /status, /metrics",
+            f"no control route {request.path}"
+            + ("" if self.metrics else " (the adapter's observability turns metrics off)"),
+            hint=self.routes,
         )
 
     def _is_ready(self) -> bool:
