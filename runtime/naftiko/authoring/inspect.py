@@ -110,9 +110,7 @@ def _tool(engine: Engine, adapter: Adapter, name: str) -> dict[str, Any]:
         return {"name": name}
     found: dict[str, Any] = {
         "name": name,
-        "description": plan.unit.description.strip().splitlines()[0]
-        if plan.unit.description.strip()
-        else "",
+        "description": plan.description.strip().splitlines()[0] if plan.description.strip() else "",
         "inputs": [_input(i.name, i.type, i.required, "argument") for i in plan.signature],
     }
     if plan.unit.hints:

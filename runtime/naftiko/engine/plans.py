@@ -114,5 +114,19 @@ class ExposedPlan:
     # Where an HTTP request carries each declared input; None: every part is an input.
     sources: tuple[Source, ...] | None = None
 
+    @property
+    def description(self) -> str:
+        """The unit's own description, else the aggregate function's it refers to."""
+        if self.unit.description or self.function is None:
+            return self.unit.description
+        return self.function.unit.description
+
+    @property
+    def title(self) -> str:
+        """The unit's label, else its function's."""
+        if self.unit.label or self.function is None:
+            return self.unit.label
+        return self.function.unit.label
+
 
 Plan = ConsumedPlan | ExposedPlan

@@ -96,10 +96,10 @@ def _operation(plan: ExposedPlan, seen: set[str]) -> dict[str, Any]:
         operation_id, suffix = f"{unit.name}-{suffix}", suffix + 1
     seen.add(operation_id)
     result: dict[str, Any] = {"operationId": operation_id}
-    if unit.label:
-        result["summary"] = unit.label
-    if unit.description:
-        result["description"] = unit.description
+    if plan.title:
+        result["summary"] = plan.title
+    if plan.description:
+        result["description"] = plan.description
     parameters, body = _inputs(unit, plan.signature)
     if parameters:
         result["parameters"] = parameters

@@ -38,6 +38,7 @@ _DISABLING = {
     "unknown-ref",
     "unsupported-step",
     "unknown-forward",
+    "undecoded-format",
 }
 
 

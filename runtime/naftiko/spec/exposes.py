@@ -251,7 +251,22 @@ def _operation(
             code="unknown-call",
         )
         return None
+    fmt = str(found.get("outputRawFormat") or "").lower()
+    if fmt in _UNDECODED:
+        doc.diag(
+            "warning",
+            path,
+            f"'{label}' calls '{call}', whose answers are {fmt}, which naftiko does not "
+            "decode (it would need the message schema); it is disabled",
+            hint="have the upstream answer JSON, or declare outputRawFormat: text to pass "
+            "the answer on as text",
+            code="undecoded-format",
+        )
+        return None
     return {**found, "__consumes__": entry}
+
+
+_UNDECODED = frozenset({"avro", "protobuf"})
 
 
 def _suggest(name: str, known: Any, what: str) -> str:

@@ -73,10 +73,10 @@ def compile_tools(units: tuple[Unit, ...], plans: Mapping[str, Any]) -> list[Too
         if out is None or out.get("type") != "object" or "properties" not in out:
             out = None
         definition: dict[str, Any] = {"name": unit.name}
-        title = unit.label or (function.label if function is not None else "")
+        title = plan.title
         if title:
             definition["title"] = title
-        definition["description"] = _description(unit, function)
+        definition["description"] = plan.description or _description(unit)
         definition["inputSchema"] = schema
         annotations = _annotations(unit, function, title)
         if annotations:
@@ -123,11 +123,8 @@ _MIRRORABLE = frozenset({"string", "integer", "boolean"})
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
-def _description(unit: Unit, function: Unit | None) -> str:
-    if unit.description:
-        return unit.description
-    if function is not None and function.description:
-        return function.description
+def _description(unit: Unit) -> str:
+    """What a tool without a description of its own (or its function's) is told to be."""
     if unit.call:
         return f"Calls {unit.call}."
     return f"The {unit.name} tool."
