@@ -77,3 +77,27 @@ def test_clean_fixtures_stay_clean(name: str) -> None:
     done = lint("--format", "json", str(FIXTURES / name))
     codes = {f["code"] for f in json.loads(done.stdout)}
     assert not codes & {"plain-secret", "unsafe-markup", "control-singleton"}
+
+
+def test_hints_and_methods_that_contradict_are_found_once_each() -> None:
+    done = subprocess.run(
+        [
+            *naftiko_command(),
+            "lint",
+            "--format",
+            "json",
+            str(FIXTURES / "lint-contradictions.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+        check=False,
+    )
+    found = Counter(f["code"] for f in json.loads(done.stdout))
+    assert found == {
+        "hints-contradict": 1,
+        "hints-contradict-method": 1,
+        "hints-contradict-semantics": 1,
+        "method-contradicts-semantics": 1,
+    }

@@ -9,7 +9,10 @@ Rules (after REFERENCE.md section 8, plus what authors trip on):
 - secrets written in plain text (an `authentication` value that is neither a `{{template}}`
   nor a bound variable's name);
 - safety: no `<script` or `eval(` in descriptions; an MCP stdio adapter has no authentication;
-  at most one control adapter, on its own port.
+  at most one control adapter, on its own port;
+- consistency: tool hints that contradict themselves, the method they call, or the
+  `semantics` of the aggregate function they refer to; a REST method that writes on a
+  function whose semantics say `safe`.
 Findings carry file:line:col and a rule id; errors only for the safety rules.
 """
 
@@ -129,6 +132,7 @@ def lint(doc: Document) -> list[Diagnostic]:
                     f"function '{function.get('name')}' has no description",
                 )
     _steps(capability, add)
+    _contradictions(capability, consumes, add)
     _unused_binds(data, capability, add)
     _unreachable(consumes, capability, add)
     for field in ("description", "label"):
@@ -229,6 +233,62 @@ def _units(capability: dict[str, Any]) -> Iterator[tuple[JsonPath, dict[str, Any
     for g_index, group in items(capability, "aggregates"):
         for f_index, function in items(group, "functions"):
             yield ("capability", "aggregates", g_index, "functions", f_index), function
+
+
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _contradictions(
+    capability: dict[str, Any], consumes: list[tuple[JsonPath, dict[str, Any]]], add: Any
+) -> None:
+    """Hints and methods that say the opposite of what the unit does or refers to."""
+    safe = {
+        f"{group.get('namespace')}.{function.get('name')}"
+        for _, group in items(capability, "aggregates")
+        for _, function in items(group, "functions")
+        if _mapping(function.get("semantics")).get("safe") is True
+    }
+    methods = {
+        f"{entry.get('namespace')}.{op.get('name')}": str(op.get("method") or "GET").upper()
+        for _, entry in consumes
+        for _, resource in items(entry, "resources")
+        for _, op in items(resource, "operations")
+    }
+    for path, unit in _units(capability):
+        ref, hints = unit.get("ref"), _mapping(unit.get("hints"))
+        if "tools" in path and hints.get("readOnly") is True and hints.get("destructive") is True:
+            add(
+                "warning",
+                (*path, "hints"),
+                "hints-contradict",
+                "hints say readOnly and destructive",
+            )
+        if hints.get("readOnly") is True and methods.get(str(unit.get("call"))) in _WRITES:
+            add(
+                "warning",
+                (*path, "hints", "readOnly"),
+                "hints-contradict-method",
+                f"readOnly, but '{unit.get('call')}' is {methods[str(unit.get('call'))]}",
+                "set readOnly: false, or call a read operation",
+            )
+        if ref not in safe:
+            continue
+        if hints.get("readOnly") is False or hints.get("destructive") is True:
+            add(
+                "warning",
+                (*path, "hints"),
+                "hints-contradict-semantics",
+                f"the hints say it writes, but '{ref}' is declared safe",
+                "drop the hints to inherit them from the function's semantics",
+            )
+        if "operations" in path and str(unit.get("method") or "").upper() in _WRITES:
+            add(
+                "warning",
+                (*path, "method"),
+                "method-contradicts-semantics",
+                f"{str(unit.get('method')).upper()} on '{ref}', which is declared safe",
+                "serve a safe function with GET",
+            )
 
 
 def _unused_binds(data: dict[str, Any], capability: dict[str, Any], add: Any) -> None:

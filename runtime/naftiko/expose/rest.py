@@ -126,8 +126,8 @@ class RestAdapter:
     async def _route(self, request: BaseRequest) -> web.StreamResponse:
         if not self.guard.allows(request.headers):
             return forbidden()
-        if self.auth is not None and not self.auth.allows(request.headers, request.query):
-            return self.auth.refusal()
+        if self.auth is not None and not self.auth.admits(request):
+            return self.auth.refusal(request)
         method = request.method
         raw_path = request.rel_url.raw_path
         try:

@@ -79,8 +79,8 @@ class SkillAdapter:
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         if not self.guard.allows(request.headers):
             return forbidden()
-        if self.auth is not None and not self.auth.allows(request.headers, request.query):
-            return self.auth.refusal()
+        if self.auth is not None and not self.auth.admits(request):
+            return self.auth.refusal(request)
         if request.method not in ("GET", "HEAD"):
             return problem(
                 405, "Method Not Allowed", "skills are read-only", headers={"Allow": "GET"}

@@ -131,12 +131,9 @@ class McpHttpAdapter:
             return _plain(404, "Not Found: the MCP endpoint is /mcp")
         if not self.guard.allows(request.headers):
             return _plain(403, "Forbidden: Host or Origin is not allowed")
-        if self.auth is not None and not self.auth.allows(request.headers, request.query):
-            return web.Response(
-                status=401,
-                text="Unauthorized",
-                headers={"WWW-Authenticate": self.auth.challenge},
-            )
+        if self.auth is not None and not self.auth.admits(request):
+            headers = self.auth.challenge_headers(request)
+            return web.Response(status=401, text="Unauthorized", headers=headers)
         method = request.method
         if method == "POST":
             return await self._post(request)
