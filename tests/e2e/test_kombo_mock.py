@@ -17,6 +17,30 @@ FILES = sorted(p.name for p in KOMBO.glob("*.yaml"))
 SAMPLE = {"string": "x-1", "integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}
 
 
+def sample(schema: dict, depth: int = 0) -> object:
+    """A value the schema accepts: the first enum value, the minimum, the required
+    properties of an object (what a careful caller sends, from the published schema)."""
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type", "string")
+    if kind in ("integer", "number"):
+        return schema.get("minimum", 1)
+    if kind == "object" and depth < 6:
+        properties = schema.get("properties", {})
+        return {k: sample(properties.get(k, {}), depth + 1) for k in schema.get("required", [])}
+    if kind == "array":
+        return []
+    if kind == "string" and "pattern" in schema:
+        for text in ("https://x.test/1", "1", "x-1", "2024-01-01"):
+            if re.search(schema["pattern"], text):
+                return text
+    if kind == "string" and "format" in schema:
+        return {"date-time": "2024-01-01T00:00:00.000Z", "date": "2024-01-01"}.get(
+            schema["format"], "x-1"
+        )
+    return SAMPLE.get(kind, "x-1")
+
+
 def test_all_121_operations_are_covered() -> None:
     from naftiko.spec import load
 
@@ -47,9 +71,11 @@ def test_every_rest_route_answers_as_the_upstream_would(kombo) -> None:
         for method, operation in item.items():
             path = re.sub(r"\{[^}]+\}", "x-1", template)
             required = [p for p in operation.get("parameters", []) if p.get("required")]
-            headers = {p["name"]: "x-1" for p in required if p["in"] == "header"}
-            query = {p["name"]: "x-1" for p in required if p["in"] == "query"}
-            body = {} if "requestBody" in operation else None
+            headers = {p["name"]: str(sample(p["schema"])) for p in required if p["in"] == "header"}
+            query = {p["name"]: str(sample(p["schema"])) for p in required if p["in"] == "query"}
+            content = operation.get("requestBody", {}).get("content", {})
+            schema = content.get("application/json", {}).get("schema")
+            body = sample(schema) if schema is not None else None
             answer = httpx.request(
                 method.upper(), rest + path, headers=headers, params=query, json=body
             )
@@ -71,8 +97,7 @@ def test_every_mcp_tool_answers_as_the_upstream_would(kombo) -> None:
         for tool in tools:
             schema = tool["inputSchema"]
             arguments = {
-                name: SAMPLE.get(schema["properties"][name].get("type"), "x-1")
-                for name in schema.get("required", [])
+                name: sample(schema["properties"][name]) for name in schema.get("required", [])
             }
             results.append((tool["name"], wire(await client.call_tool(tool["name"], arguments))))
         return results

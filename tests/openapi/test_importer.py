@@ -32,12 +32,11 @@ def consumed(capability: dict[str, Any]) -> list[Any]:
             o["method"],
             p["name"],
             p["in"],
-            p["type"],
             p.get("required"),
         )
         for r in resources
         for o in r["operations"]
-        for p in o.get("inputParameters") or [{"name": None, "in": None, "type": None}]
+        for p in o.get("inputParameters") or [{"name": None, "in": None}]
     ]
 
 
@@ -58,8 +57,9 @@ def tools(capability: dict[str, Any]) -> list[Any]:
 
 
 @pytest.mark.parametrize("tag", sorted(PUBLISHED))
-def test_import_equals_the_published_file_field_by_field(tag: str) -> None:
-    ours = import_openapi(kombo_document(), tag)
+def test_evangelist_style_equals_the_published_file_field_by_field(tag: str) -> None:
+    """Names, paths, methods, `with` and hints as published; types are the API's own."""
+    ours = import_openapi(kombo_document(), tag, style="evangelist")
     published = yaml.safe_load((KOMBO / PUBLISHED[tag]).read_text(encoding="utf-8"))
     assert consumed(ours) == consumed(published)
     assert routes(ours) == routes(published)
@@ -74,7 +74,7 @@ def test_import_equals_the_published_file_field_by_field(tag: str) -> None:
 def test_tools_get_typed_outputs_from_response_schemas() -> None:
     ours = import_openapi(kombo_document(), "General")
     tool = next(
-        t for t in ours["capability"]["exposes"][1]["tools"] if t["name"] == "check-api-key"
+        t for t in ours["capability"]["exposes"][1]["tools"] if t["name"] == "get-check-api-key"
     )
     output = tool["outputParameters"][0]
     assert output["type"] == "object"
@@ -137,9 +137,10 @@ def test_swagger_two_with_apikey_and_body(tmp_path: Path) -> None:
         "type": "object",
         "description": "Request body (JSON).",
         "required": True,
+        "schema": {"properties": {"parent": {}}},  # the cycle is cut where it repeats
     }
     names = [t["name"] for t in capability["capability"]["exposes"][1]["tools"]]
-    assert names == ["get-pet", "update-pet"]
+    assert names == ["get-pet", "update-pet"]  # no operationId: named from the summary
     path = tmp_path / "pets.yaml"
     path.write_text(yaml.safe_dump(capability, sort_keys=False), encoding="utf-8")
     assert not check(path, strict=True).errors

@@ -19,7 +19,9 @@ from naftiko.openapi.mock import read_document
 from naftiko.spec.schema import schema_text
 
 
-def imported(spec: str, tags: tuple[str, ...], single: bool) -> list[tuple[str | None, str]]:
+def imported(
+    spec: str, tags: tuple[str, ...], single: bool, style: str = "openapi"
+) -> list[tuple[str | None, str]]:
     """(tag, YAML text) of each capability the document gives."""
     document = read_document(spec)
     known = tags_of(document)
@@ -29,7 +31,7 @@ def imported(spec: str, tags: tuple[str, ...], single: bool) -> list[tuple[str |
             f"unknown tag(s) {', '.join(unknown)}", hint=f"tags: {', '.join(known) or 'none'}"
         )
     wanted: list[str | None] = [None] if single or not known else list(tags or known)
-    return [(tag, _text(import_openapi(document, tag))) for tag in wanted]
+    return [(tag, _text(import_openapi(document, tag, style=style))) for tag in wanted]
 
 
 def write_imported(found: list[tuple[str | None, str]], output: Path) -> list[Path]:

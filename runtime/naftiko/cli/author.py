@@ -167,13 +167,26 @@ def import_group() -> None:
     type=click.Path(),
     help="A file (one capability) or a directory (one file per tag). Default: stdout.",
 )
+@click.option(
+    "--style",
+    type=click.Choice(["openapi", "evangelist"]),
+    default="openapi",
+    show_default=True,
+    help="openapi: names from operationIds (listPets -> list-pets); evangelist: consumed "
+    "operations named from method and path, tools from summaries, as the API Evangelist "
+    "and Kombo files are.",
+)
 def import_openapi_command(
-    spec: str, tags: tuple[str, ...], single: bool, output: str | None
+    spec: str, tags: tuple[str, ...], single: bool, output: str | None, style: str
 ) -> None:
-    """Turn an OpenAPI 2.0/3.0/3.1 document (JSON or YAML) into capabilities, one per tag."""
+    """Turn an OpenAPI 2.0/3.0/3.1 document (JSON or YAML) into capabilities, one per tag.
+
+    Parameters and bodies keep the API's types, enums, bounds and formats; tools get typed
+    outputs from the success response's schema.
+    """
     from naftiko.authoring.imported import imported, write_imported
 
-    found = imported(spec, tags, single)
+    found = imported(spec, tags, single, style)
     if output is None:
         click.echo("---\n".join(text for _, text in found), nl=False)
         return

@@ -13,6 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jsonschema import Draft202012Validator, SchemaError
+from jsonschema.protocols import Validator
+
 from naftiko.convert import UNCONVERTED, convert, problem
 from naftiko.engine.signature import Input
 from naftiko.errors import FieldProblem, InputError
@@ -27,6 +30,21 @@ class _Accepted:
     type: str
     required: bool
     location: str  # as the file says it, for messages; "" when it says nothing
+    # the API's own constraints (enum, bounds, a body's properties), compiled once
+    check: Validator | None = None
+
+
+def _validator(item: Input) -> Validator | None:
+    """A compiled JSON Schema for inputs the API constrains beyond their type; formats are
+    annotations only (as JSON Schema has them), so a date the API reads is not refused."""
+    if not item.schema:
+        return None
+    schema = {"type": item.type, **item.schema}
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError:
+        return None  # a constraint the file got wrong is not enforced
+    return Draft202012Validator(schema)
 
 
 @dataclass(frozen=True)
@@ -45,7 +63,9 @@ class InputCheck:
             if p.value is not None and not (isinstance(p.value, str) and p.value.startswith("$"))
         )
         accepted = tuple(
-            _Accepted(i.name, norm(i.name), i.type, i.required, where.get(i.name, ""))
+            _Accepted(
+                i.name, norm(i.name), i.type, i.required, where.get(i.name, ""), _validator(i)
+            )
             for i in signature
         )
         return cls(fixed, accepted)
@@ -74,8 +94,14 @@ class InputCheck:
             if converted is UNCONVERTED:
                 said = f"{problem(item.type)}, got {_kind(value)}"
                 problems.append(FieldProblem(item.name, said, item.location))
-            else:
-                values[key] = converted
+                continue
+            values[key] = converted
+            if item.check is not None:
+                error = next(iter(item.check.iter_errors(converted)), None)
+                if error is not None:
+                    where = "".join(f"[{p!r}]" for p in error.absolute_path)
+                    said = f"{where} {error.message}" if where else error.message
+                    problems.append(FieldProblem(item.name, said[:300], item.location))
         if problems:
             raise InputError(problems)
         return values

@@ -10,7 +10,7 @@ MCP as each tool's `inputSchema`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from naftiko.engine.withs import GENERIC_PREFIXES
@@ -31,6 +31,8 @@ class Input:
     type: str
     required: bool
     description: str = ""
+    # JSON Schema keywords beyond the type (enum, bounds, format, a body's properties)
+    schema: Mapping[str, Any] = field(default_factory=dict)
 
 
 def signature(
@@ -163,7 +165,7 @@ def _from_consumed(name: str, param: ConsumedParam) -> Input:
     if location == "body" and norm(name) in ("body", "payload") and kind == "string":
         kind = "object"
     required = param.required or location == "path"  # a path cannot leave one out
-    return Input(name, location, str(kind), required, param.description)
+    return Input(name, location, str(kind), required, param.description, param.constraints)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ so call-backed operations answer `2XX`; our own errors are problem+json.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from naftiko import __version__
@@ -132,22 +133,23 @@ def _inputs(unit: Unit, accepted: tuple[Input, ...]) -> tuple[list[dict[str, Any
     whole_body: tuple[dict[str, Any], bool] | None = None
     for found in accepted:
         name, location, kind = found.name, found.location, found.type
-        required, description = found.required, found.description
+        required, description, extra = found.required, found.description, found.schema
         if location == "path":
             key = ("path", norm(name))
             if key in parameters:
                 parameters[key] = _parameter(
-                    parameters[key]["name"], "path", kind, True, description
+                    parameters[key]["name"], "path", kind, True, description, extra
                 )
             continue
         if location in _PARAM_LOCATIONS:
             parameters.setdefault(
-                (location, norm(name)), _parameter(name, location, kind, required, description)
+                (location, norm(name)),
+                _parameter(name, location, kind, required, description, extra),
             )
         elif norm(name) in ("body", "payload"):
-            whole_body = (_schema(kind, description), required)
+            whole_body = (_schema(kind, description, extra), required)
         else:
-            body_fields[name] = (_schema(kind, description), required)
+            body_fields[name] = (_schema(kind, description, extra), required)
     body = None
     if whole_body is not None:
         content = {"application/json": {"schema": whole_body[0]}}
@@ -165,21 +167,26 @@ def _inputs(unit: Unit, accepted: tuple[Input, ...]) -> tuple[list[dict[str, Any
 
 
 def _parameter(
-    name: str, location: str, kind: str, required: bool, description: str
+    name: str,
+    location: str,
+    kind: str,
+    required: bool,
+    description: str,
+    extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     found: dict[str, Any] = {"name": name, "in": location}
     if description:
         found["description"] = description
     if required or location == "path":
         found["required"] = True
-    found["schema"] = _schema(kind, "")
+    found["schema"] = _schema(kind, "", extra)
     if kind in ("array", "object") and location != "path":
         found["style"] = "form"
     return found
 
 
-def _schema(kind: str, description: str) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": kind if kind in _TYPES else "string"}
+def _schema(kind: str, description: str, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": kind if kind in _TYPES else "string", **(extra or {})}
     if description:
         schema["description"] = description
     return schema

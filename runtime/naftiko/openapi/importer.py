@@ -1,11 +1,15 @@
-"""OpenAPI (2.0, 3.0, 3.1) to capabilities, in the conventions of the published Kombo files.
+"""OpenAPI (2.0, 3.0, 3.1) to capabilities, laid out as the published Kombo files are.
 
 One capability per tag: a consumes block with one resource per path (sorted) and one operation
-per method, every parameter with its type, description and requiredness, the JSON body as
-`body`; bearer, apikey or basic auth bound to environment variables; a REST adapter (one
-resource per path, under the server's base path) and an MCP adapter (tools named from the
-operation summaries, hints from the HTTP method). Beyond the published files, typed outputs
-from the success response's schema give each tool an `outputSchema`.
+per method, every parameter with the API's type, enum, bounds and format, its description and
+requiredness, the JSON body as `body` with the body's own schema; bearer, apikey or basic auth
+bound to environment variables; a REST adapter (one resource per path, under the server's base
+path) and an MCP adapter (hints from the HTTP method), and typed outputs from the success
+response's schema, which give each tool an `outputSchema`.
+
+Names: by default the API's own, from each `operationId` (`listPets` -> `list-pets`), falling
+back to the method and path; `style="evangelist"` names consumed operations from method and
+path (`getpets`) and tools from summaries, as the API Evangelist and Kombo files do.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from naftiko.openapi.mock import METHODS, Resolver
+from naftiko.openapi.schemas import PARAM_KEYWORDS, json_schema
 
 _STOPWORDS = frozenset(
     {"a", "an", "the", "to", "from", "of", "for", "in", "on", "with", "by", "and", "or", "into"}
@@ -46,8 +51,15 @@ def tags_of(document: Mapping[str, Any]) -> list[str]:
     return found
 
 
+STYLES = ("openapi", "evangelist")
+
+
 def import_openapi(
-    document: Mapping[str, Any], tag: str | None = None, *, typed_outputs: bool = True
+    document: Mapping[str, Any],
+    tag: str | None = None,
+    *,
+    typed_outputs: bool = True,
+    style: str = "openapi",
 ) -> dict[str, Any]:
     """The capability for one tag (or every operation when ``tag`` is None)."""
     resolver = Resolver(document)
@@ -72,9 +84,12 @@ def import_openapi(
     tools: list[dict[str, Any]] = []
     by_path: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     tool_names: set[str] = set()
+    operation_names: set[str] = set()
     for path, method, operation in selected:
-        name = method + re.sub(r"[^a-z0-9]", "", path.lower())
         summary = str(operation.get("summary") or "").strip()
+        own = kebab(str(operation.get("operationId") or ""))
+        fallback = method + re.sub(r"[^a-z0-9]", "", path.lower())
+        name = _unique(own if style == "openapi" and own else fallback, operation_names)
         params = _parameters(resolver, document, path, operation)
         consumed: dict[str, Any] = {
             "name": name,
@@ -111,7 +126,10 @@ def import_openapi(
             rest_op["with"] = {p["name"]: f"rest.{p['name']}" for p in params}
         rest_op["outputParameters"] = [{"type": "object", "mapping": "$."}]
         rest["operations"].append(rest_op)
-        tool_name = _tool_name(summary, name, tool_names)
+        if style == "openapi" and own:
+            tool_name = _unique(own, tool_names)
+        else:
+            tool_name = _tool_name(summary, name, tool_names)
         tool: dict[str, Any] = {
             "name": tool_name,
             "description": summary or name,
@@ -235,45 +253,71 @@ def _parameters(
     item = (document.get("paths") or {}).get(path) or {}
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for raw in [*(item.get("parameters") or []), *(operation.get("parameters") or [])]:
-        param, _ = resolver.deref(raw)
+        param, seen = resolver.deref(raw)
         if not isinstance(param, dict) or param.get("in") not in ("path", "query", "header"):
             if isinstance(param, dict) and param.get("in") == "body":  # Swagger 2.0 body
-                found[("body", "body")] = _body(bool(param.get("required")))
+                schema = json_schema(resolver, param.get("schema"), seen, 0)
+                found[("body", "body")] = _body(bool(param.get("required")), schema)
             continue
+        # OpenAPI 3 puts the value's schema under `schema`; Swagger 2.0 on the parameter
+        schema = param.get("schema") if "schema" in param else param
+        value = json_schema(resolver, schema, seen, 0) or {}
+        kind = value.pop("type", "string")
         entry: dict[str, Any] = {
             "name": str(param.get("name")),
             "in": str(param["in"]),
-            "type": "string",
+            "type": kind if kind in _SCALARS | {"array"} else "string",
         }
         if param.get("description"):
             entry["description"] = " ".join(str(param["description"]).split())
         if param.get("required") or param["in"] == "path":
             entry["required"] = True
+        value.pop("description", None)
+        entry.update({k: v for k, v in value.items() if k in PARAM_KEYWORDS})
         found[(entry["in"], entry["name"])] = entry
-    body, _ = resolver.deref(operation.get("requestBody"))
+    body, seen = resolver.deref(operation.get("requestBody"))
     if isinstance(body, dict) and body:
-        found[("body", "body")] = _body(bool(body.get("required")))
+        content = body.get("content")
+        content = content if isinstance(content, dict) else {}
+        media = content.get("application/json") or next(iter(content.values()), None)
+        raw_schema = media.get("schema") if isinstance(media, dict) else None
+        schema = json_schema(resolver, raw_schema, seen, 0)
+        found[("body", "body")] = _body(bool(body.get("required")), schema)
     return list(found.values())
 
 
-def _body(required: bool) -> dict[str, Any]:
-    return {
+def _body(required: bool, schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    found: dict[str, Any] = {
         "name": "body",
         "in": "body",
         "type": "object",
         "description": "Request body (JSON).",
         "required": required,
     }
+    if schema and schema.get("type", "object") == "object" and len(schema) > 1:
+        found["schema"] = {k: v for k, v in schema.items() if k != "type"}
+    return found
 
 
-def _tool_name(summary: str, fallback: str, taken: set[str]) -> str:
-    words = [w for w in re.findall(r"[a-z0-9]+", summary.lower()) if w not in _STOPWORDS]
-    name = "-".join(words) or fallback
+def kebab(text: str) -> str:
+    """An operationId as a name: `listPets` -> `list-pets`, `getHTTPStatus` ->
+    `get-http-status`, `get_user` -> `get-user`."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1-\2", text)
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1-\2", spaced)
+    return re.sub(r"[^a-z0-9]+", "-", spaced.lower()).strip("-")
+
+
+def _unique(name: str, taken: set[str]) -> str:
     candidate, number = name, 2
     while candidate in taken:
         candidate, number = f"{name}-{number}", number + 1
     taken.add(candidate)
     return candidate
+
+
+def _tool_name(summary: str, fallback: str, taken: set[str]) -> str:
+    words = [w for w in re.findall(r"[a-z0-9]+", summary.lower()) if w not in _STOPWORDS]
+    return _unique("-".join(words) or fallback, taken)
 
 
 def _typed_output(resolver: Resolver, operation: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -32,6 +32,8 @@ class ConsumedParam:
     type: str | None = None
     required: bool = False
     description: str = ""
+    # JSON Schema keywords the API documents for the value (enum, bounds, format, items...)
+    constraints: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ def _input_schema(inputs: tuple[Input, ...]) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     tokens: set[str] = set()
     for item in inputs:
-        entry: dict[str, Any] = {"type": item.type}
+        entry: dict[str, Any] = {"type": item.type, **item.schema}
         if item.description:
             entry["description"] = item.description
         if item.name in properties:
