@@ -72,3 +72,12 @@ def test_mcp_adapters_take_digest_too(urls) -> None:
     assert httpx.post(url, json=body, headers=headers).status_code == 401
     answer = httpx.post(url, json=body, headers=headers, auth=httpx.DigestAuth(USER, PASSWORD))
     assert answer.status_code == 200, answer.text
+
+
+def test_a_cors_preflight_needs_no_credentials(serve_capability, monkeypatch) -> None:
+    monkeypatch.setenv("MEANT_DIGEST_USER", USER)
+    monkeypatch.setenv("MEANT_DIGEST_PASS", PASSWORD)
+    url = serve_capability(DIGEST, cors_origins=("https://app.example",))["digest-rest"]
+    preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+    assert httpx.options(f"{url}/hi", headers=preflight).status_code == 204
+    assert httpx.get(f"{url}/hi", headers={"Origin": "https://app.example"}).status_code == 401

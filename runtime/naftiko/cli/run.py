@@ -75,6 +75,24 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     help="Longest request line or header line, in bytes.",
 )
 @click.option(
+    "--header-timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    envvar="NAFTIKO_HEADER_TIMEOUT",
+    show_envvar=True,
+    help="Seconds a client has to send a request's headers; slower ones are disconnected.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=1000,
+    show_default=True,
+    envvar="NAFTIKO_MAX_CONNECTIONS",
+    show_envvar=True,
+    help="Connections one adapter keeps open; new ones beyond are closed.",
+)
+@click.option(
     "--grace-period",
     type=float,
     default=30.0,
@@ -149,6 +167,16 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     help="A Host/Origin name adapters on a loopback address accept besides localhost "
     "(repeatable); others get 403.",
 )
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    envvar="NAFTIKO_CORS_ORIGINS",
+    show_envvar=True,
+    help="Let web pages from ORIGIN (https://app.example, or *) call REST adapters "
+    "(repeatable). Off when none is given.",
+)
 def run(
     files: tuple[str, ...],
     host: str | None,
@@ -158,6 +186,8 @@ def run(
     request_timeout: float,
     max_body_size: int,
     max_header_size: int,
+    header_timeout: float,
+    max_connections: int,
     grace_period: float,
     control_port: int | None,
     mocks: tuple[str, ...],
@@ -167,6 +197,7 @@ def run(
     mcp_stdio: str | None,
     mcp_stateless: bool,
     mcp_allowed_hosts: tuple[str, ...],
+    cors_origins: tuple[str, ...],
 ) -> None:
     """Serve every adapter of every FILE until SIGTERM or SIGINT.
 
@@ -188,7 +219,13 @@ def run(
         ports=_ports(ports),
         base_uris=pairs(base_uris, "--base-uri"),
         timeouts=Timeouts(total=timeout, connect=min(timeout, 10.0)),
-        limits=Limits(max_body=max_body_size, max_header=max_header_size, deadline=request_timeout),
+        limits=Limits(
+            max_body=max_body_size,
+            max_header=max_header_size,
+            deadline=request_timeout,
+            header_timeout=header_timeout,
+            max_connections=max_connections,
+        ),
         grace=grace_period,
         mcp=McpOptions(stateless=mcp_stateless, allowed_hosts=mcp_allowed_hosts),
         resilience={
@@ -202,6 +239,7 @@ def run(
         },
         mocks=pairs(mocks, "--mock"),
         control_port=control_port,
+        cors_origins=cors_origins,
     )
     if mcp_stdio is not None:
         engine, server, opened = stdio_adapter(

@@ -18,6 +18,7 @@ from naftiko.engine import DEFAULT_TIMEOUTS, Engine, Timeouts
 from naftiko.errors import Diagnostic, NaftikoError, SpecError
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.control import ControlAdapter, Health
+from naftiko.expose.cors import Cors
 from naftiko.expose.guard import HostGuard
 from naftiko.expose.httpserver import Limits
 from naftiko.expose.mcp.http import McpHttpAdapter, McpOptions
@@ -49,6 +50,7 @@ class ServeOptions:
     mocks: Mapping[str, str] = field(default_factory=dict)
     control_port: int | None = None
     environ: Mapping[str, str] | None = None
+    cors_origins: tuple[str, ...] = ()
 
 
 def prepare(
@@ -167,16 +169,24 @@ def _build(item: Listener, options: ServeOptions, found: Assembly) -> None:
     served: Served
     guard = HostGuard(item.host, options.mcp.allowed_hosts)
     if adapter.type == "rest":
-        served = RestAdapter(adapter, engine, options.limits, auth, guard)
+        guard = HostGuard(item.host, options.mcp.allowed_hosts, options.cors_origins)
+        cors = Cors(options.cors_origins)
+        served = RestAdapter(adapter, engine, options.limits, auth, guard, cors)
     elif adapter.type == "skill":
-        served = SkillAdapter(item.capability, adapter, auth, guard)
+        served = SkillAdapter(item.capability, adapter, auth, guard, options.limits)
     elif adapter.type == "control":
         if options.control_port is not None:
             item.port = options.control_port
         services = found.services
         status = lambda: services[0].status()  # noqa: E731  (the service comes last)
         served = ControlAdapter(
-            found.health, status, auth, adapter.namespace, guard, _metrics_on(adapter)
+            found.health,
+            status,
+            auth,
+            adapter.namespace,
+            guard,
+            _metrics_on(adapter),
+            options.limits,
         )
     elif adapter.type == "mcp":
         server = McpServer(item.capability, adapter, engine)

@@ -20,7 +20,7 @@ from aiohttp.web_request import BaseRequest
 from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.guard import HostGuard, forbidden
-from naftiko.expose.httpserver import Limits, low_level_server
+from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.observe.metrics import METRICS
 
@@ -45,8 +45,10 @@ class ControlAdapter:
         namespace: str = "control",
         guard: HostGuard | None = None,
         metrics: bool = True,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.namespace = namespace
+        self.limits = limits
         self.guard = guard or HostGuard("")
         self.health = health
         self.status = status
@@ -55,7 +57,7 @@ class ControlAdapter:
         self.routes = "/health/live, /health/ready, /status" + (", /metrics" if metrics else "")
 
     def server(self) -> web.Server:
-        return low_level_server(self.handle, Limits())
+        return low_level_server(self.handle, self.limits)
 
     def listening(self, url: str) -> str:
         return f"control adapter '{self.namespace}' listening on {url} ({self.routes})"

@@ -4,7 +4,8 @@ A page in the operator's browser can make it send requests to 127.0.0.1 under a 
 attacker controls (DNS rebinding), or from another site (a cross-site form or fetch): the
 `Host` or `Origin` then names a host that is not local. Such requests get 403 before any
 route runs, so an upstream is never called with the operator's credentials on their behalf.
-Names given with `--allowed-host` (a proxy in front) are admitted too.
+Names given with `--allowed-host` (a proxy in front) are admitted too, and so are the origins
+a REST adapter's CORS lists (`--cors-origin`).
 """
 
 from __future__ import annotations
@@ -20,11 +21,15 @@ LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
 class HostGuard:
-    def __init__(self, bind: str, allowed: Iterable[str] = ()) -> None:
+    def __init__(self, bind: str, allowed: Iterable[str] = (), origins: Iterable[str] = ()) -> None:
         extra = {name.lower() for name in allowed}
         self.active = bool(extra) or bind in LOOPBACK
         self._allowed = extra | LOOPBACK
         self._hosts: dict[str, bool] = {}  # Host values seen, judged once (bounded)
+        # origins a REST adapter's CORS lists: a page there may call it on purpose
+        listed = {o.strip().rstrip("/").lower() for o in origins}
+        self._any_origin = "*" in listed
+        self._origins = frozenset(listed - {"*"})
 
     def allows(self, headers: Mapping[str, str]) -> bool:
         """Whether `Host` and `Origin` (when present) both name an admitted host."""
@@ -40,6 +45,8 @@ class HostGuard:
             if not known:
                 return False
         origin = headers.get("Origin")
+        if origin and (self._any_origin or origin.rstrip("/").lower() in self._origins):
+            return True
         if origin:
             name = (urlsplit(origin).hostname or "").lower()
             if name not in self._allowed and f"[{name}]" not in self._allowed:

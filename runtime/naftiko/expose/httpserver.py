@@ -1,16 +1,22 @@
 """The low-level aiohttp server every HTTP adapter runs on, with the request limits applied.
 
-No router or middleware layers: each adapter matches its own precompiled routes.
+No router or middleware layers: each adapter matches its own precompiled routes. Each
+connection must finish sending a request's headers within ``header_timeout`` of opening (or
+of its previous answer, plus the keep-alive time), so that a client trickling bytes
+(slowloris) cannot hold a connection; an adapter keeps at most ``max_connections`` open and
+closes the ones beyond.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
 
@@ -22,10 +28,73 @@ class Limits:
     max_header: int = 8190
     max_headers: int = 128
     deadline: float = 60.0
+    header_timeout: float = 10.0
+    keepalive: float = 15.0
+    max_connections: int = 1000
 
 
 DEFAULT_LIMITS = Limits()
 SERVER = "naftiko"
+log = logging.getLogger("naftiko.server")
+
+
+class _Connection(RequestHandler):
+    """One client connection, closed when its request headers take too long."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        server = self._manager
+        assert isinstance(server, _Server)
+        self.naftiko_busy = False
+        self._naftiko_timer: asyncio.TimerHandle | None = None
+        if len(server.connections) > server.limits.max_connections:
+            log.warning(
+                "%d connections open: closing a new one (--max-connections)",
+                len(server.connections) - 1,
+            )
+            transport.close()
+            return
+        self._arm(server.limits.header_timeout)
+
+    def _arm(self, seconds: float) -> None:
+        if self._naftiko_timer is not None:
+            self._naftiko_timer.cancel()
+        self._naftiko_timer = self._loop.call_later(seconds, self._expire)
+
+    def _expire(self) -> None:
+        if not self.naftiko_busy and self.transport is not None:
+            self.transport.close()  # headers never completed: a slow or silent client
+
+    def started(self) -> None:
+        self.naftiko_busy = True
+        if self._naftiko_timer is not None:
+            self._naftiko_timer.cancel()
+            self._naftiko_timer = None
+
+    def finished(self) -> None:
+        self.naftiko_busy = False
+        server = self._manager
+        if isinstance(server, _Server) and self.transport is not None:
+            self._arm(server.limits.keepalive + server.limits.header_timeout)
+
+    def connection_lost(self, exc: BaseException | None) -> None:
+        timer = getattr(self, "_naftiko_timer", None)
+        if timer is not None:
+            timer.cancel()
+        super().connection_lost(exc)
+
+
+class _Server(web.Server):
+    def __init__(self, handler: Any, *, limits: Limits, **kwargs: Any) -> None:
+        super().__init__(handler, **kwargs)
+        self.limits = limits
+        self._handler_options = {k: v for k, v in kwargs.items() if k not in _SERVER_ONLY}
+
+    def __call__(self) -> RequestHandler:
+        return _Connection(self, loop=self._loop, **self._handler_options)
+
+
+_SERVER_ONLY = frozenset({"request_factory", "handler_cancellation", "loop"})
 
 
 def low_level_server(
@@ -46,16 +115,24 @@ def low_level_server(
         )
 
     async def answer(request: BaseRequest) -> web.StreamResponse:
-        response = await handler(request)
+        connection = request.protocol
+        if isinstance(connection, _Connection):
+            connection.started()
+        try:
+            response = await handler(request)
+        finally:
+            if isinstance(connection, _Connection):
+                connection.finished()
         response.headers.setdefault("Server", SERVER)  # not Python's and aiohttp's versions
         return response
 
-    return web.Server(
+    return _Server(
         answer,
+        limits=limits,
         request_factory=request_factory,
         max_line_size=limits.max_header,
         max_field_size=limits.max_header,
         max_headers=limits.max_headers,
-        keepalive_timeout=75.0,
+        keepalive_timeout=limits.keepalive,
         handler_cancellation=cancel_on_disconnect,
     )

@@ -30,6 +30,7 @@ from naftiko.errors import (
     UpstreamResponse,
 )
 from naftiko.expose.auth import InboundAuth
+from naftiko.expose.cors import Cors
 from naftiko.expose.deadline import Deadlines
 from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
@@ -70,8 +71,10 @@ class RestAdapter:
         limits: Limits = DEFAULT_LIMITS,
         auth: InboundAuth | None = None,
         guard: HostGuard | None = None,
+        cors: Cors | None = None,
     ) -> None:
         self.guard = guard or HostGuard("")
+        self.cors = cors or Cors()
         self.adapter = adapter
         self.engine = engine
         self.auth = auth
@@ -116,6 +119,8 @@ class RestAdapter:
         response: web.StreamResponse | None = None
         try:
             response = await self._route(request)
+            if self.cors.enabled:
+                self.cors.decorate(response, request.headers.get("Origin"))
             return response
         finally:
             METRICS.in_flight[self.namespace] -= 1
@@ -126,6 +131,10 @@ class RestAdapter:
     async def _route(self, request: BaseRequest) -> web.StreamResponse:
         if not self.guard.allows(request.headers):
             return forbidden()
+        if self.cors.enabled and request.method == "OPTIONS":
+            preflight = self._preflight(request)
+            if preflight is not None:
+                return preflight  # before authentication: browsers send no credentials here
         if self.auth is not None and not self.auth.admits(request):
             return self.auth.refusal(request)
         method = request.method
@@ -178,6 +187,15 @@ class RestAdapter:
             hint=f"allowed: {allow}",
             headers={"Allow": allow},
         )
+
+    def _preflight(self, request: BaseRequest) -> web.Response | None:
+        try:
+            found, _, fitting = self._pick(request.rel_url.raw_path, "OPTIONS")
+        except BadPath:
+            return None
+        if found is None:
+            return None
+        return self.cors.preflight(request.headers, _allow(fitting))
 
     def _pick(
         self, raw_path: str, method: str

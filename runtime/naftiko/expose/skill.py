@@ -24,7 +24,7 @@ from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.files import UnsafePath, inside, listing, media_type
 from naftiko.expose.guard import HostGuard, forbidden
-from naftiko.expose.httpserver import Limits, low_level_server
+from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.spec.imports import location_path
 from naftiko.spec.model import Adapter, Capability
@@ -54,8 +54,10 @@ class SkillAdapter:
         adapter: Adapter,
         auth: InboundAuth | None = None,
         guard: HostGuard | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.adapter = adapter
+        self.limits = limits
         self.auth = auth
         self.guard = guard or HostGuard("")
         modes = {a.namespace: a.type for a in capability.exposes if a.type in ("rest", "mcp")}
@@ -68,7 +70,7 @@ class SkillAdapter:
         self._catalog = jsonio.dumps({"count": len(catalog), "skills": catalog})
 
     def server(self) -> web.Server:
-        return low_level_server(self.handle, Limits())
+        return low_level_server(self.handle, self.limits)
 
     def listening(self, url: str) -> str:
         return (
