@@ -90,3 +90,29 @@ def test_export_command_writes_the_document(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     validate(json.loads(out.read_text(encoding="utf-8")))
+
+
+def test_errors_passed_through_from_the_upstream_keep_their_content_types() -> None:
+    paths = exported(FIXTURES / "shop.yaml")["paths"]
+    errors = paths["/items/{id}"]["get"]["responses"]["default"]["content"]
+    assert set(errors) == {"application/problem+json", "application/json", "*/*"}
+    mock = paths["/status"]["get"]["responses"]["default"]["content"]
+    assert set(mock) == {"application/problem+json"}  # no upstream, so only our problems
+
+
+def test_imported_constraints_reach_the_exported_parameters(tmp_path) -> None:
+    import yaml
+
+    from naftiko.openapi.importer import import_openapi
+    from naftiko.openapi.mock import read_document
+
+    spec = FIXTURES / "petstore" / "petstore-3.0.yaml"
+    path = tmp_path / "pets.yaml"
+    capability = import_openapi(read_document(str(spec)), None)
+    path.write_text(yaml.safe_dump(capability, sort_keys=False), encoding="utf-8")
+    document = exported(path)
+    validate(document)
+    limit = next(
+        p for p in document["paths"]["/v1/pets"]["get"]["parameters"] if p["name"] == "limit"
+    )
+    assert limit["schema"] == {"type": "integer", "format": "int32", "minimum": 1, "maximum": 100}

@@ -37,3 +37,38 @@ def test_an_unreachable_upstream_is_told_without_its_address(serve_capability, m
     detail = answer.json()["detail"]
     assert detail == "upstream 'echo' is unreachable: the connection failed"
     assert "Server" in answer.headers and answer.headers["Server"] == "naftiko"
+
+
+def raw(url: str, data: bytes) -> bytes:
+    import socket
+
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(data)
+        received = b""
+        while chunk := conn.recv(4096):
+            received += chunk
+    return received
+
+
+MALFORMED = [
+    b"GET /items/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header Line<script>\r\n\r\n",
+    b"G\x01T / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    b"GET /items/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: abc\r\n\r\n",
+]
+
+
+def test_requests_the_parser_refuses_get_our_problem_without_their_bytes(
+    serve, serve_capability, monkeypatch, caplog
+) -> None:
+    monkeypatch.setenv("SHOP_UPSTREAM_TOKEN", "shop-token-1234")
+    upstream = serve(echo)
+    url = serve_capability(FIXTURES / "shop.yaml", base_uris={"echo": upstream.url})["shop"]
+    for data in MALFORMED:
+        head, _, body = raw(url, data).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.") and b" 400 " in head.split(b"\r\n")[0]
+        assert b"application/problem+json" in head
+        assert b"Server: naftiko" in head
+        assert json.loads(body)["detail"] == "the request is not valid HTTP/1.1"
+        assert b"<script>" not in body and b"abc" not in body
+    assert "Traceback" not in caplog.text

@@ -13,11 +13,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
+
+from naftiko.expose.problem import problem
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,31 @@ class _Connection(RequestHandler):
         if isinstance(server, _Server) and self.transport is not None:
             self._arm(server.limits.keepalive + server.limits.header_timeout)
 
+    def handle_error(
+        self,
+        request: BaseRequest,
+        status: int = 500,
+        exc: BaseException | None = None,
+        message: str | None = None,
+    ) -> web.StreamResponse:
+        """A request the HTTP parser refused (or a failure outside every adapter's own
+        handling): one log line, and a problem+json answer that does not echo the bytes."""
+        if request.writer.output_size > 0:
+            raise ConnectionError("an answer is already on its way")
+        if status >= 500:
+            log.error(
+                "request from %s failed: %s", request.remote, type(exc).__name__, exc_info=exc
+            )
+            detail = "the request failed unexpectedly"
+        else:
+            reason = str(getattr(exc, "message", "") or message or "").strip().splitlines()
+            log.info("malformed request from %s: %s", request.remote, reason[0] if reason else "")
+            detail = "the request is not valid HTTP/1.1"
+        phrase = HTTPStatus(status).phrase if status in _STATUSES else "Error"
+        response = problem(status, phrase, detail, headers={"Server": SERVER})
+        response.force_close()
+        return response
+
     def connection_lost(self, exc: BaseException | None) -> None:
         timer = getattr(self, "_naftiko_timer", None)
         if timer is not None:
@@ -95,6 +123,7 @@ class _Server(web.Server):
 
 
 _SERVER_ONLY = frozenset({"request_factory", "handler_cancellation", "loop"})
+_STATUSES = frozenset(s.value for s in HTTPStatus)
 
 
 def low_level_server(

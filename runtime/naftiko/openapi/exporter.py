@@ -111,14 +111,18 @@ def _operation(plan: ExposedPlan, seen: set[str]) -> dict[str, Any]:
     if schema is not None:
         success["content"] = {"application/json": {"schema": schema}}
     mock = not unit.call and not unit.ref and not unit.steps
+    errors: dict[str, Any] = {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
+    if not mock:  # the upstream's own error body and Content-Type pass through unchanged
+        errors["application/json"] = {"schema": {}}
+        errors["*/*"] = {"schema": {}}
     result["responses"] = {
         ("200" if mock else "2XX"): success,
         "default": {
             "description": "A problem+json error of ours, or the upstream's own error answer "
-            "passed through unchanged",
-            "content": {
-                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-            },
+            "passed through unchanged (its status, body and Content-Type)",
+            "content": errors,
         },
     }
     return result
