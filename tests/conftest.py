@@ -117,7 +117,7 @@ def serve() -> Iterator[Callable[[Callable[[web.Request], Any]], Upstream]]:
             return result  # type: ignore[no-any-return]
 
         app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", record)
+        app.router.add_route("*", r"/{tail:[\s\S]*}", record)  # newlines too
         upstream.url = server.start(app)
         return upstream
 
