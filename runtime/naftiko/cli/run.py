@@ -177,6 +177,14 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     help="Let web pages from ORIGIN (https://app.example, or *) call REST adapters "
     "(repeatable). Off when none is given.",
 )
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    envvar="NAFTIKO_ACCESS_LOG",
+    show_envvar=True,
+    help="One info line per request: method, route, status, duration, bytes, upstream time.",
+)
 def run(
     files: tuple[str, ...],
     host: str | None,
@@ -198,6 +206,7 @@ def run(
     mcp_stateless: bool,
     mcp_allowed_hosts: tuple[str, ...],
     cors_origins: tuple[str, ...],
+    access_log: bool,
 ) -> None:
     """Serve every adapter of every FILE until SIGTERM or SIGINT.
 
@@ -211,8 +220,10 @@ def run(
     from naftiko.expose.httpserver import Limits
     from naftiko.expose.mcp.http import McpOptions
     from naftiko.expose.server import serve, serve_mcp_stdio
+    from naftiko.observe import access
     from naftiko.pipeline import tell
 
+    access.enabled = access_log
     files, mcp_stdio = _files(files, mcp_stdio)
     options = ServeOptions(
         host=host or None,

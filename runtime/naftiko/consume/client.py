@@ -21,6 +21,7 @@ from naftiko.consume.request import Outgoing
 from naftiko.consume.resilience import DEFAULT_RESILIENCE, Limiter, Resilience
 from naftiko.errors import UpstreamError, UpstreamInvalid, UpstreamResponse, UpstreamUnavailable
 from naftiko.formats import FORMATS, FormatError, convert
+from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.observe.redact import SENSITIVE_HEADERS
 from naftiko.progress import report
@@ -86,37 +87,20 @@ class UpstreamClient:
 
     async def send(self, request: Outgoing) -> UpstreamResponse:
         """The upstream's answer, after retries; non-2xx raises UpstreamError."""
-        policy = self.resilience
         repeatable = not isinstance(request.body, aiohttp.FormData)
         async with self._limiter.slot(request.method, request.headers):
-            started = time.monotonic()
-            attempt = 1
-            while True:
-                response = await self._attempt(request)
-                if not (
-                    repeatable
-                    and response.status >= 400
-                    and policy.retryable(request.method, response.status)
-                ):
-                    break
-                delay = policy.delay(attempt, response.headers.get("Retry-After"), started)
-                if delay is None:
-                    break
-                log.info(
-                    "%s: retrying %s %s in %.1fs (attempt %d)",
-                    self.namespace,
-                    request.method,
-                    public_url(request.url),
-                    delay,
-                    attempt + 1,
-                )
-                METRICS.retries[self.namespace] += 1
-                await report(
-                    f"upstream '{self.namespace}' answered {response.status}; "
-                    f"retrying in {delay:.1f}s (attempt {attempt + 1})"
-                )
-                await asyncio.sleep(delay)
-                attempt += 1
+            with tracing.client(
+                f"{request.method} {request.route}".rstrip(),
+                request.headers,
+                http__request__method=request.method,
+                url__template=request.route or None,
+                naftiko__namespace=self.namespace,
+            ) as span:
+                began = time.perf_counter()
+                try:
+                    response = await self._retrying(request, repeatable, span)
+                finally:
+                    access.upstream_took(time.perf_counter() - began)
         if response.status >= 400:
             response.data = _maybe_json(response)
             raise UpstreamError(
@@ -124,6 +108,49 @@ class UpstreamClient:
                 f"{request.method} {public_url(request.url)}",
                 response,
             )
+        return response
+
+    async def _retrying(
+        self, request: Outgoing, repeatable: bool, span: tracing.Span
+    ) -> UpstreamResponse:
+        """Attempts until one is final: a success, a status not worth retrying, or no
+        retry left (each retry an event on the call's span)."""
+        policy = self.resilience
+        started = time.monotonic()
+        attempt = 1
+        while True:
+            response = await self._attempt(request)
+            span.set(http__response__status_code=response.status)
+            if not (
+                repeatable
+                and response.status >= 400
+                and policy.retryable(request.method, response.status)
+            ):
+                break
+            delay = policy.delay(attempt, response.headers.get("Retry-After"), started)
+            if delay is None:
+                break
+            span.event(
+                "retry",
+                attempt=attempt + 1,
+                http__response__status_code=response.status,
+                delay_s=delay,
+            )
+            log.info(
+                "%s: retrying %s %s in %.1fs (attempt %d)",
+                self.namespace,
+                request.method,
+                public_url(request.url),
+                delay,
+                attempt + 1,
+            )
+            METRICS.retries[self.namespace] += 1
+            await report(
+                f"upstream '{self.namespace}' answered {response.status}; "
+                f"retrying in {delay:.1f}s (attempt {attempt + 1})"
+            )
+            await asyncio.sleep(delay)
+            attempt += 1
         return response
 
     async def _follow(self, request: Outgoing, url: URL) -> UpstreamResponse:

@@ -46,6 +46,7 @@ class Outgoing:
     headers: dict[str, str] = field(default_factory=dict)
     cookies: dict[str, str] = field(default_factory=dict)
     body: bytes | aiohttp.FormData | None = None
+    route: str = ""  # the operation's path template, for traces (never the rendered URL)
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ class RequestRecipe:
     def build(self, scope: Params) -> Outgoing:
         problems: list[FieldProblem] = []
         url = self._url(scope, problems)
-        out = Outgoing(self.method, url)
+        out = Outgoing(self.method, url, route=self.operation.path)
         for param in self.params:
             if param.location in ("body", "path", "environment"):
                 continue

@@ -36,6 +36,7 @@ from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
+from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.openapi.exporter import export_openapi
 from naftiko.routes import BadPath, Match, Router
@@ -45,6 +46,7 @@ log = logging.getLogger("naftiko.rest")
 
 _NO_BODY_STATUS = frozenset({204, 304})
 _OPERATION = web.RequestKey("naftiko.operation", str)  # the operation's name, for metrics
+_ROUTE = web.RequestKey("naftiko.route", str)  # the resource's path template, for traces
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,23 @@ class RestAdapter:
         started = time.perf_counter()
         METRICS.in_flight[self.namespace] += 1
         response: web.StreamResponse | None = None
+        counting = access.begin()
+        trace = ""
         try:
-            response = await self._route(request)
+            with tracing.server(
+                request.method,
+                request.headers,
+                http__request__method=request.method,
+                naftiko__adapter=self.namespace,
+            ) as span:
+                response = await self._route(request)
+                route = request.get(_ROUTE)
+                if route is not None:
+                    span.rename(f"{request.method} {route}")
+                span.set(http__route=route, http__response__status_code=response.status)
+                if response.status >= 500:
+                    span.fail(str(response.status))
+                trace = tracing.trace_id()
             if self.cors.enabled:
                 self.cors.decorate(response, request.headers.get("Origin"))
             return response
@@ -127,6 +144,11 @@ class RestAdapter:
             status = str(response.status) if response is not None else "500"
             operation = request.get(_OPERATION, "-")
             METRICS.request(self.namespace, operation, status, time.perf_counter() - started)
+            size = (response.content_length or 0) if response is not None else 0
+            route = request.get(_ROUTE, "(no route)")
+            access.line(
+                counting, self.namespace, request.method, route, int(status), started, size, trace
+            )
 
     async def _route(self, request: BaseRequest) -> web.StreamResponse:
         if not self.guard.allows(request.headers):
@@ -153,6 +175,7 @@ class RestAdapter:
                 hint="GET /openapi.json lists every route",
             )
         resource = found.target
+        request[_ROUTE] = resource.path
         request[_OPERATION] = operation.plan.unit.name if operation is not None else "forward"
         task = self.deadlines.enter()
         try:

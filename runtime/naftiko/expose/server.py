@@ -11,6 +11,7 @@ import asyncio
 import errno
 import gc
 import logging
+import re
 import socket
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -27,6 +28,7 @@ from naftiko.expose.control import Health
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.stdio import serve_stdio
 from naftiko.expose.problem import problem
+from naftiko.observe import tracing
 from naftiko.openapi.mock import MockApi
 from naftiko.pipeline import Finding
 from naftiko.spec.model import Adapter, Capability
@@ -135,6 +137,7 @@ class Service:
         return {item.adapter.namespace: item.url for item in self._listeners if item.url}
 
     async def start(self) -> None:
+        tracing.configure(*self._tracing())
         for mock in self._mocks:
             await mock.start()
         # control ports first, so that readiness can say "not yet"
@@ -198,6 +201,19 @@ class Service:
             await mock.stop()
         for engine in self.engines:
             await engine.close()
+        tracing.shutdown()
+
+    def _tracing(self) -> tuple[str, str | None]:
+        """The service name spans carry, and the OTLP endpoint a control adapter names."""
+        label = self.engines[0].capability.label if self.engines else ""
+        name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "naftiko"
+        for item in self._listeners:
+            block = item.adapter.raw.get("observability")
+            exporters = block.get("exporters") if isinstance(block, dict) else None
+            otlp = exporters.get("otlp") if isinstance(exporters, dict) else None
+            if isinstance(otlp, dict) and isinstance(otlp.get("endpoint"), str):
+                return name, otlp["endpoint"]
+        return name, None
 
     async def _drain(self, trackers: list[InFlight]) -> None:
         """Wait for requests in flight up to the grace period; answer the rest 503."""

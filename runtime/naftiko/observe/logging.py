@@ -1,7 +1,8 @@
 """Logging to stderr, as text or JSON lines, with every known secret scrubbed.
 
 Control characters in a message are escaped (`\\n`, `\\x1b`): a request path or header
-carrying `%0a` cannot forge a log line or drive the operator's terminal."""
+carrying `%0a` cannot forge a log line or drive the operator's terminal. Inside a traced
+request every line carries its trace id (`trace=` in text, `trace_id` in JSON)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import time
 from typing import Any
 
+from naftiko.observe import tracing
 from naftiko.observe.redact import scrub
 
 LEVELS = ("debug", "info", "warning", "error")
@@ -24,7 +26,16 @@ class _Redacting(logging.Filter):
         message = record.getMessage()
         record.msg = scrub(message).translate(_CONTROLS)
         record.args = None
+        if tracing.active() and not hasattr(record, "trace_id"):
+            record.trace_id = tracing.trace_id()
         return True
+
+
+class _TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        trace = getattr(record, "trace_id", "")
+        return f"{text} trace={trace}" if trace else text
 
 
 class _JsonFormatter(logging.Formatter):
@@ -36,6 +47,12 @@ class _JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            data.update(fields)
+        trace = getattr(record, "trace_id", "")
+        if trace:
+            data["trace_id"] = trace
         if record.exc_info:
             data["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(data, ensure_ascii=False)
@@ -51,7 +68,7 @@ def configure(level: str = "info", fmt: str = "text") -> None:
     if fmt == "json":
         handler.setFormatter(_JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(_TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(level.upper())
     logger.propagate = False

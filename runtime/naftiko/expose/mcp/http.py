@@ -177,7 +177,8 @@ class McpHttpAdapter:
             if version is not None and version not in HANDSHAKE_VERSIONS
             else {}
         )
-        wire = Wire(version, headers.get("Mcp-Method"), headers.get("Mcp-Name"), mirrored)
+        trace = {k: headers[k] for k in _TRACE_HEADERS if k in headers}
+        wire = Wire(version, headers.get("Mcp-Method"), headers.get("Mcp-Name"), mirrored, trace)
         initialize = isinstance(message, dict) and message.get("method") == "initialize"
         answer_headers: dict[str, str] = {}
         if _stateless(message, wire):
@@ -278,3 +279,6 @@ def _plain(status: int, text: str) -> web.Response:
 
 def _json(status: int, body: Any) -> web.Response:
     return web.Response(status=status, body=jsonio.dumps(body), content_type="application/json")
+
+
+_TRACE_HEADERS = ("traceparent", "tracestate")

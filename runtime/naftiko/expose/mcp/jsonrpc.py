@@ -67,6 +67,8 @@ class Wire:
     name: str | None = None
     # `Mcp-Param-*` headers by lower-case name, every copy of each (SEP-2243 custom headers)
     params: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # W3C trace context sent as HTTP headers (`traceparent`, `tracestate`)
+    trace: Mapping[str, str] = field(default_factory=dict)
 
 
 class RpcError(Exception):

@@ -45,6 +45,7 @@ from naftiko.expose.mcp.jsonrpc import (
 )
 from naftiko.expose.mcp.stateless import check_mirrored, check_stateless, is_stateless
 from naftiko.expose.mcp.tools import Tool, compile_tools
+from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.progress import Reporter, reporting
 from naftiko.spec.model import Adapter, Capability
@@ -147,6 +148,34 @@ class McpServer:
         if params is not None and not isinstance(params, dict):
             return 200, error(id_, INVALID_PARAMS, "Invalid params: params must be an object")
         params = params or {}
+        started, counting = time.perf_counter(), access.begin()
+        route = _span_name(method, params)
+        with tracing.server(
+            route,
+            _carrier(params, wire),
+            mcp__method__name=method,
+            gen_ai__tool__name=params.get("name") if method == "tools/call" else None,
+            naftiko__adapter=self.name,
+        ) as span:
+            status, answered = await self._answer(method, id_, params, peer, wire, emit)
+            result = answered.get("result") if answered is not None else None
+            if answered is not None and "error" in answered:
+                span.fail(str(answered["error"].get("code")))
+            elif isinstance(result, dict) and result.get("isError") is True:
+                span.fail("tool_error")
+            trace = tracing.trace_id()
+        access.line(counting, self.name, "MCP", route, status, started, 0, trace)
+        return status, answered
+
+    async def _answer(
+        self,
+        method: str,
+        id_: Any,
+        params: dict[str, Any],
+        peer: Peer,
+        wire: Wire | None,
+        emit: Emit | None,
+    ) -> tuple[int, dict[str, Any] | None]:
         try:
             if is_stateless(params, peer, wire):
                 version = STATELESS_VERSION
@@ -391,3 +420,21 @@ def _progress(token: Any, emit: Emit) -> Reporter:
         await emit({"jsonrpc": "2.0", "method": "notifications/progress", "params": params})
 
     return send
+
+
+def _span_name(method: str, params: dict[str, Any]) -> str:
+    name = params.get("name") if method in ("tools/call", "prompts/get") else None
+    return f"{method} {name}" if isinstance(name, str) and len(name) <= 128 else method
+
+
+def _carrier(params: dict[str, Any], wire: Wire | None) -> dict[str, str] | None:
+    """The caller's trace context: `_meta` first (both eras may carry it), then headers."""
+    if not tracing.active():
+        return None
+    found = dict(wire.trace) if wire is not None else {}
+    meta = params.get("_meta")
+    if isinstance(meta, dict):
+        for key in ("traceparent", "tracestate"):
+            if isinstance(meta.get(key), str):
+                found[key] = meta[key]
+    return found or None

@@ -1,0 +1,74 @@
+"""The access log: one line per request with the route template (never the values in the
+path or query), status, duration, bytes and upstream time; JSON fields with --log-format json;
+the trace id when tracing is on; silent with --no-access-log."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from conftest import ROOT, clean_env
+
+QUICKSTART = ROOT / "examples" / "quickstart.yaml"
+PORTS = ("--port=quickstart-rest=0", "--port=quickstart=0")
+
+
+def access_lines(log: str) -> list[str]:
+    return [line for line in log.splitlines() if "naftiko.access" in line]
+
+
+def test_one_text_line_per_request_with_the_route_not_the_values(naftiko_run) -> None:
+    running = naftiko_run(str(QUICKSTART), *PORTS)
+    httpx.get(running.urls["quickstart-rest"] + "/hello/Ada-Secretname?times=2")
+    running.stop()
+    (line,) = access_lines(running.log())
+    assert "quickstart-rest GET /hello/{name} 200 " in line
+    assert "Ada-Secretname" not in line and "times=2" not in line
+    assert "upstream=" in line and "B " in line
+
+
+def test_json_lines_carry_the_fields(naftiko_run) -> None:
+    running = naftiko_run(str(QUICKSTART), *PORTS, "--log-format", "json")
+    httpx.get(running.urls["quickstart-rest"] + "/hello/Ada")
+    running.stop()
+    entries = [json.loads(line) for line in running.log().splitlines() if line.startswith("{")]
+    (entry,) = [e for e in entries if e["logger"] == "naftiko.access"]
+    assert entry["route"] == "/hello/{name}" and entry["status"] == 200
+    assert {"duration_ms", "bytes", "upstream_ms", "method", "adapter"} <= set(entry)
+
+
+def test_mcp_requests_are_logged_by_method_and_tool(naftiko_run) -> None:
+    running = naftiko_run(str(QUICKSTART), *PORTS)
+    url = running.urls["quickstart"] + "/mcp"
+    headers = {"Accept": "application/json, text/event-stream"}
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}}
+    httpx.post(url, json=init, headers=headers)
+    running.stop()
+    assert any("quickstart MCP initialize 200" in line for line in access_lines(running.log()))
+
+
+def test_no_access_log_silences_it(naftiko_run) -> None:
+    running = naftiko_run(str(QUICKSTART), *PORTS, "--no-access-log")
+    httpx.get(running.urls["quickstart-rest"] + "/hello/Ada")
+    running.stop()
+    assert access_lines(running.log()) == []
+
+
+def test_the_trace_id_is_in_the_line_when_tracing_is_on(serve, naftiko_run) -> None:
+    from aiohttp import web
+
+    def receiver(request: web.Request) -> web.Response:
+        return web.Response(body=b"", content_type="application/x-protobuf")
+
+    otlp = serve(receiver)
+    env = clean_env(OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url)
+    running = naftiko_run(str(QUICKSTART), *PORTS, env=env)
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    httpx.get(
+        running.urls["quickstart-rest"] + "/hello/Ada",
+        headers={"traceparent": f"00-{trace}-00f067aa0ba902b7-01"},
+    )
+    running.stop()
+    (line,) = access_lines(running.log())
+    assert line.endswith(f"trace={trace}")

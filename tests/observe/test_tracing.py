@@ -1,0 +1,147 @@
+"""Traces end to end: `naftiko run` exports spans over OTLP/HTTP to a receiver of ours
+(decoded with the official `opentelemetry-proto` messages); a REST call and a Kombo tool call
+each give an inbound span with the upstream call below it, the caller's trace continues into
+the upstream through `traceparent`, retries are events, and no attribute holds the API key."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+
+from conftest import FIXTURES, KOMBO, clean_env
+from mcp_client import with_client
+from upstreams import KOMBO_KEY, kombo
+
+trace_service = pytest.importorskip(
+    "opentelemetry.proto.collector.trace.v1.trace_service_pb2",
+    reason="the tracing test needs opentelemetry-proto (in the test extra)",
+)
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT = "00f067aa0ba902b7"
+
+
+def receiver(request: web.Request) -> web.Response:
+    return web.Response(body=b"", content_type="application/x-protobuf")
+
+
+def spans_of(otlp: Any) -> list[dict[str, Any]]:
+    found = []
+    for seen in otlp.requests:
+        message = trace_service.ExportTraceServiceRequest()
+        message.ParseFromString(seen.body)
+        for resource in message.resource_spans:
+            service = {a.key: a.value.string_value for a in resource.resource.attributes}
+            for scope in resource.scope_spans:
+                for span in scope.spans:
+                    found.append(
+                        {
+                            "name": span.name,
+                            "trace": span.trace_id.hex(),
+                            "id": span.span_id.hex(),
+                            "parent": span.parent_span_id.hex(),
+                            "kind": span.kind,
+                            "attributes": {a.key: _value(a.value) for a in span.attributes},
+                            "events": [e.name for e in span.events],
+                            "service": service.get("service.name"),
+                        }
+                    )
+    return found
+
+
+def _value(value: Any) -> Any:
+    return getattr(value, value.WhichOneof("value")) if value.WhichOneof("value") else None
+
+
+def collected(otlp: Any, running: Any, count: int) -> list[dict[str, Any]]:
+    running.stop()  # a stop flushes what is buffered
+    deadline = time.monotonic() + 10
+    while len(spans_of(otlp)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return spans_of(otlp)
+
+
+def test_a_rest_call_continues_the_callers_trace_into_the_upstream(serve, naftiko_run) -> None:
+    otlp, upstream = serve(receiver), serve(kombo)
+    running = naftiko_run(
+        str(KOMBO / "kombo-general.yaml"),
+        f"--base-uri=kombo-general={upstream.url}/v1",
+        "--port=kombo-general-rest=0",
+        "--port=kombo-general-mcp=0",
+        env=clean_env(
+            KOMBO_API_KEY=KOMBO_KEY,
+            OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url,
+            OTEL_BSP_SCHEDULE_DELAY="50",
+        ),
+    )
+    traceparent = f"00-{TRACE_ID}-{PARENT}-01"
+    answer = httpx.get(
+        running.urls["kombo-general-rest"] + "/v1/integrations/abc",
+        headers={"traceparent": traceparent},
+    )
+    assert answer.status_code == 200, answer.text
+    sent = upstream.last.headers["traceparent"]
+    assert sent.startswith(f"00-{TRACE_ID}-") and PARENT not in sent
+
+    async def work(client):
+        return await client.call_tool("get-integration-details", {"integration_id": "abc"})
+
+    with_client(running.urls["kombo-general-mcp"] + "/mcp", work)
+    spans = collected(otlp, running, 4)
+    by_name = {s["name"]: s for s in spans}
+    rest = by_name["GET /v1/integrations/{integration-id}"]
+    assert (rest["trace"], rest["parent"]) == (TRACE_ID, PARENT)
+    assert rest["attributes"]["http.route"] == "/v1/integrations/{integration-id}"
+    assert rest["attributes"]["http.response.status_code"] == 200
+    calls = [s for s in spans if s["name"] == "GET /integrations/{integration_id}"]
+    assert {c["parent"] for c in calls} >= {rest["id"]}
+    tool = by_name["tools/call get-integration-details"]
+    assert tool["attributes"]["gen_ai.tool.name"] == "get-integration-details"
+    assert any(c["parent"] == tool["id"] and c["trace"] == tool["trace"] for c in calls)
+    assert sent.split("-")[2] in {c["id"] for c in calls}  # the upstream saw the client span
+    assert rest["service"] == "kombo-api"
+    for span in spans:
+        assert KOMBO_KEY not in str(span["attributes"])
+
+
+def test_retries_are_events_on_the_upstream_span(serve, naftiko_run) -> None:
+    otlp = serve(receiver)
+    answers = iter([503, 200])
+
+    def flaky(request: web.Request) -> web.Response:
+        status = next(answers, 200)
+        return web.json_response({"id": "1"}, status=status, headers={"Retry-After": "0"})
+
+    upstream = serve(flaky)
+    running = naftiko_run(
+        str(FIXTURES / "shop.yaml"),
+        f"--base-uri=echo={upstream.url}",
+        env=clean_env(
+            SHOP_UPSTREAM_TOKEN="shop-token-1234",
+            OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url,
+            OTEL_BSP_SCHEDULE_DELAY="50",
+        ),
+    )
+    assert httpx.get(running.urls["shop"] + "/whole/7").status_code == 200
+    spans = collected(otlp, running, 2)
+    (call,) = [s for s in spans if s["kind"] == 3]  # CLIENT
+    assert call["events"] == ["retry"]
+    assert call["attributes"]["http.response.status_code"] == 200
+    assert "shop-token-1234" not in str(spans)
+
+
+def test_without_an_endpoint_nothing_is_exported_and_nothing_is_sent(serve, naftiko_run) -> None:
+    upstream = serve(kombo)
+    running = naftiko_run(
+        str(KOMBO / "kombo-general.yaml"),
+        f"--base-uri=kombo-general={upstream.url}/v1",
+        "--port=kombo-general-rest=0",
+        "--port=kombo-general-mcp=0",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
+    httpx.get(running.urls["kombo-general-rest"] + "/v1/integrations/abc")
+    assert "traceparent" not in upstream.last.headers
+    assert "tracing" not in running.log()
