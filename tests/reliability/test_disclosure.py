@@ -72,3 +72,16 @@ def test_requests_the_parser_refuses_get_our_problem_without_their_bytes(
         assert json.loads(body)["detail"] == "the request is not valid HTTP/1.1"
         assert b"<script>" not in body and b"abc" not in body
     assert "Traceback" not in caplog.text
+
+
+def test_a_credential_the_upstream_echoes_is_scrubbed_from_rest_pass_through(
+    serve, serve_capability, monkeypatch
+) -> None:
+    secret = "shop-upstream-secret-echoed-51c3"
+    monkeypatch.setenv("SHOP_UPSTREAM_TOKEN", secret)
+    upstream = serve(echo)
+    url = serve_capability(FIXTURES / "shop.yaml", base_uris={"echo": upstream.url})["shop"]
+    answer = httpx.get(url + "/whole/7")  # the upstream body passes through as it came
+    assert upstream.last.headers["Authorization"] == f"Bearer {secret}"
+    assert answer.status_code == 200
+    assert secret not in answer.text and "Bearer ***" in answer.text

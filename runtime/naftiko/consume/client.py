@@ -17,6 +17,7 @@ import aiohttp
 from yarl import URL
 
 from naftiko import jsonio
+from naftiko.consume.oauth2 import ClientCredentials
 from naftiko.consume.request import Outgoing
 from naftiko.consume.resilience import DEFAULT_RESILIENCE, Limiter, Resilience
 from naftiko.errors import UpstreamError, UpstreamInvalid, UpstreamResponse, UpstreamUnavailable
@@ -58,8 +59,10 @@ class UpstreamClient:
         timeouts: Timeouts,
         middleware: Any = None,
         resilience: Resilience = DEFAULT_RESILIENCE,
+        oauth: ClientCredentials | None = None,
     ) -> None:
         self.namespace = namespace
+        self.oauth = oauth
         self.timeouts = timeouts
         self.resilience = resilience
         self._middleware = middleware
@@ -98,7 +101,7 @@ class UpstreamClient:
             ) as span:
                 began = time.perf_counter()
                 try:
-                    response = await self._retrying(request, repeatable, span)
+                    response = await self._authorized(request, repeatable, span)
                 finally:
                     access.upstream_took(time.perf_counter() - began)
         if response.status >= 400:
@@ -108,6 +111,20 @@ class UpstreamClient:
                 f"{request.method} {public_url(request.url)}",
                 response,
             )
+        return response
+
+    async def _authorized(
+        self, request: Outgoing, repeatable: bool, span: tracing.Span
+    ) -> UpstreamResponse:
+        """With OAuth2, a token first; a 401 gets one fresh token and one more try."""
+        if self.oauth is None:
+            return await self._retrying(request, repeatable, span)
+        used = await self.oauth.authorize(self.session(), request.headers)
+        response = await self._retrying(request, repeatable, span)
+        if response.status == 401 and repeatable:
+            span.event("token-refresh")
+            await self.oauth.authorize(self.session(), request.headers, stale=used)
+            response = await self._retrying(request, repeatable, span)
         return response
 
     async def _retrying(

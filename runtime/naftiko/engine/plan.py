@@ -14,6 +14,7 @@ from typing import Any
 from naftiko.bind.secret import Secret
 from naftiko.consume.auth import CompiledAuth
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
+from naftiko.consume.oauth2 import ClientCredentials
 from naftiko.consume.request import RequestRecipe
 from naftiko.consume.resilience import Resilience, from_block
 from naftiko.engine.inputs import InputCheck
@@ -30,7 +31,7 @@ from naftiko.engine.scope import CallScope
 from naftiko.engine.signature import signature, sources
 from naftiko.engine.steps import compile_lookup, compile_mappings
 from naftiko.engine.withs import GENERIC_PREFIXES, compile_with
-from naftiko.errors import Diagnostic, SpecError
+from naftiko.errors import Diagnostic, NaftikoError, SpecError
 from naftiko.jsonpath import JsonPathSyntaxError
 from naftiko.location import Location
 from naftiko.names import norm
@@ -115,7 +116,15 @@ def _compile_consumes(
     middleware = None
     if consumes.auth is not None and consumes.auth.type == "digest":
         middleware = CompiledAuth(consumes.auth).digest(CallScope({}, runtime.binds))
-    client = UpstreamClient(consumes.namespace, timeouts, middleware, policy)
+    oauth = None
+    if consumes.auth is not None and consumes.auth.type == "oauth2":
+        try:
+            oauth = ClientCredentials(
+                consumes.namespace, consumes.auth, CallScope({}, runtime.binds)
+            )
+        except NaftikoError as exc:
+            problems.append(_located(consumes.where, str(exc), "oauth2"))
+    client = UpstreamClient(consumes.namespace, timeouts, middleware, policy, oauth)
     runtime.clients[consumes.namespace] = client
     runtime.consumes.setdefault(consumes.namespace, consumes)
     runtime.bases.setdefault(consumes.namespace, base)

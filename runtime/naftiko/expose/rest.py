@@ -38,6 +38,7 @@ from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
+from naftiko.observe.redact import scrub_bytes
 from naftiko.openapi.exporter import export_openapi
 from naftiko.routes import BadPath, Match, Router
 from naftiko.spec.model import Adapter
@@ -327,7 +328,7 @@ def _passthrough(status: int, upstream: UpstreamResponse, method: str) -> web.Re
     headers = {"Content-Type": upstream.content_type} if upstream.content_type else None
     if status in _NO_BODY_STATUS or method == "HEAD":
         return web.Response(status=status, headers=headers)
-    return web.Response(status=status, body=upstream.body, headers=headers)
+    return web.Response(status=status, body=scrub_bytes(upstream.body), headers=headers)
 
 
 def _upstream_error(exc: UpstreamError, request: BaseRequest) -> web.StreamResponse:

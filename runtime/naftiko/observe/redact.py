@@ -7,6 +7,7 @@ from typing import Any
 
 _values: set[str] = set()
 _pattern: re.Pattern[str] | None = None
+_bytes_pattern: re.Pattern[bytes] | None = None
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
 )
@@ -14,17 +15,26 @@ SENSITIVE_HEADERS = frozenset(
 
 def register(value: str) -> None:
     """Remember a secret so that any text containing it can be scrubbed."""
-    global _pattern
+    global _pattern, _bytes_pattern
     if len(value) >= 4 and value not in _values:
         _values.add(value)
         ordered = sorted(_values, key=len, reverse=True)
         _pattern = re.compile("|".join(re.escape(v) for v in ordered))
+        _bytes_pattern = re.compile(b"|".join(re.escape(v.encode()) for v in ordered))
 
 
 def scrub(text: str) -> str:
     if _pattern is None:
         return text
     return _pattern.sub("***", text)
+
+
+def scrub_bytes(data: bytes) -> bytes:
+    """A body passed on as it came, with any known secret in it replaced (an upstream that
+    echoes the credential it was sent must not hand it to the caller)."""
+    if _bytes_pattern is None:
+        return data
+    return _bytes_pattern.sub(b"***", data)
 
 
 def scrub_data(value: Any) -> Any:

@@ -185,8 +185,8 @@ def success(result: Result, version: str, declared: ExposedPlan | None) -> dict[
 
 def failure(text: str, structured: Mapping[str, Any], version: str) -> dict[str, Any]:
     answer: dict[str, Any] = {"content": [{"type": "text", "text": scrub(text)}], "isError": True}
-    if version >= STRUCTURED_FROM:
-        answer["structuredContent"] = dict(structured)
+    if version >= STRUCTURED_FROM:  # an upstream error may echo a credential too
+        answer["structuredContent"] = scrub_data(dict(structured))
     return answer
 
 
