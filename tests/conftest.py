@@ -68,15 +68,16 @@ class _ServerThread:
         self.thread.start()
         self.runners: list[web.AppRunner] = []
 
-    def start(self, app: web.Application) -> str:
+    def start(self, app: web.Application, tls: Any = None) -> str:
         async def boot() -> str:
             runner = web.AppRunner(app, access_log=None)
             await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
+            site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
             await site.start()
             self.runners.append(runner)
             sockets = site._server.sockets  # type: ignore[union-attr]
-            return f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
+            scheme = "https" if tls is not None else "http"
+            return f"{scheme}://127.0.0.1:{sockets[0].getsockname()[1]}"
 
         return asyncio.run_coroutine_threadsafe(boot(), self.loop).result(10)
 

@@ -326,6 +326,7 @@ def _read_files(capability: Capability) -> tuple[list[Path], list[Path]]:
         if isinstance(entry, dict) and isinstance(entry.get("location"), str)
     ]
     binds = [location_path(b.location, base) for b in capability.binds if b.location]
+    binds += [Path(f) for c in capability.consumes for f in c.tls.values()]  # keys and certs
     return list(dict.fromkeys(imports)), list(dict.fromkeys(binds))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -60,9 +61,11 @@ class UpstreamClient:
         middleware: Any = None,
         resilience: Resilience = DEFAULT_RESILIENCE,
         oauth: ClientCredentials | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.namespace = namespace
         self.oauth = oauth
+        self._tls = tls
         self.timeouts = timeouts
         self.resilience = resilience
         self._middleware = middleware
@@ -76,7 +79,9 @@ class UpstreamClient:
                 timeout=aiohttp.ClientTimeout(
                     total=self.timeouts.total, sock_connect=self.timeouts.connect
                 ),
-                connector=aiohttp.TCPConnector(limit=self._limit, ttl_dns_cache=300),
+                connector=aiohttp.TCPConnector(
+                    limit=self._limit, ttl_dns_cache=300, ssl=self._tls if self._tls else True
+                ),
                 middlewares=(self._middleware,) if self._middleware is not None else (),
                 auto_decompress=True,
                 trust_env=False,

@@ -17,6 +17,7 @@ from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
 from naftiko.consume.oauth2 import ClientCredentials
 from naftiko.consume.request import RequestRecipe
 from naftiko.consume.resilience import Resilience, from_block
+from naftiko.consume.tls import tls_context
 from naftiko.engine.inputs import InputCheck
 from naftiko.engine.plans import (
     CallStep,
@@ -124,7 +125,12 @@ def _compile_consumes(
             )
         except NaftikoError as exc:
             problems.append(_located(consumes.where, str(exc), "oauth2"))
-    client = UpstreamClient(consumes.namespace, timeouts, middleware, policy, oauth)
+    tls = None
+    try:
+        tls = tls_context(consumes.namespace, consumes.tls)
+    except NaftikoError as exc:
+        problems.append(_located(consumes.where, str(exc), "tls"))
+    client = UpstreamClient(consumes.namespace, timeouts, middleware, policy, oauth, tls)
     runtime.clients[consumes.namespace] = client
     runtime.consumes.setdefault(consumes.namespace, consumes)
     runtime.bases.setdefault(consumes.namespace, base)

@@ -10,6 +10,7 @@ from typing import Any
 
 from naftiko.location import Location
 from naftiko.spec.document import Document
+from naftiko.spec.imports import location_path
 from naftiko.spec.model import (
     Adapter,
     Auth,
@@ -123,6 +124,17 @@ class _Builder:
             key_where={str(k): self.where((*path, "keys", k)) for k in data.get("keys") or {}},
         )
 
+    def tls_files(self, block: Any) -> dict[str, str]:
+        """x-naftiko-tls paths as absolute file paths, relative to the capability file."""
+        if not isinstance(block, dict):
+            return {}
+        base = self.doc.path.parent
+        return {
+            key: str(location_path(value, base))
+            for key, value in block.items()
+            if key in ("ca", "certificate", "key") and isinstance(value, str)
+        }
+
     def consumes(self, data: dict[str, Any], path: JsonPath) -> Consumes:
         namespace = str(data["namespace"])
         operations = []
@@ -157,6 +169,7 @@ class _Builder:
             description=str(data.get("description") or ""),
             where=self.where(path),
             resilience=dict(data.get("x-naftiko-resilience") or {}),
+            tls=self.tls_files(data.get("x-naftiko-tls")),
         )
 
     def adapter(self, data: dict[str, Any], path: JsonPath) -> Adapter:

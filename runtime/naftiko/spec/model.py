@@ -85,6 +85,8 @@ class Consumes:
     description: str = ""
     where: Location = field(default_factory=Location)
     resilience: Mapping[str, Any] = field(default_factory=dict)
+    # x-naftiko-tls: files (resolved against the capability's folder) for CA and client cert
+    tls: Mapping[str, str] = field(default_factory=dict)
 
     def operation(self, name: str) -> ConsumedOperation | None:
         for operation in self.operations:
