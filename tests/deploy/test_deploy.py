@@ -167,3 +167,21 @@ def test_compose_says_which_secret_files_to_create(tmp_path: Path) -> None:
     assert "#   ./secrets/quickstart.env" in text
     service = yaml.safe_load(text)["services"]["quickstart"]
     assert service["volumes"] == ["./secrets/quickstart.env:/capability/quickstart.env:ro"]
+
+
+def test_tls_files_are_mounted_not_baked(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "ca.pem").write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    text = KOMBO.read_text(encoding="utf-8").replace(
+        "    baseUri: https://api.kombo.dev/v1\n",
+        "    baseUri: https://api.kombo.dev/v1\n    x-naftiko-tls:\n      ca: ./ca.pem\n",
+    )
+    assert "x-naftiko-tls" in text
+    (source / "cap.yaml").write_text(text, encoding="utf-8")
+    done = run_deploy(source / "cap.yaml", "compose", tmp_path / "out")
+    assert done.returncode == 0, done.stderr
+    service = yaml.safe_load((tmp_path / "out" / "compose.yaml").read_text("utf-8"))
+    volumes = next(iter(service["services"].values()))["volumes"]
+    assert "./secrets/ca.pem:/capability/ca.pem:ro" in volumes
+    assert not (tmp_path / "out" / "capability" / "ca.pem").exists()
