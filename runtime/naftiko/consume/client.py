@@ -18,6 +18,7 @@ import aiohttp
 from yarl import URL
 
 from naftiko import jsonio
+from naftiko.consume.circuit import Circuit, CircuitOpen
 from naftiko.consume.oauth2 import ClientCredentials
 from naftiko.consume.request import Outgoing
 from naftiko.consume.resilience import DEFAULT_RESILIENCE, Limiter, Resilience
@@ -62,8 +63,10 @@ class UpstreamClient:
         resilience: Resilience = DEFAULT_RESILIENCE,
         oauth: ClientCredentials | None = None,
         tls: ssl.SSLContext | None = None,
+        circuit: Circuit | None = None,
     ) -> None:
         self.namespace = namespace
+        self.circuit = circuit
         self.oauth = oauth
         self._tls = tls
         self.timeouts = timeouts
@@ -96,6 +99,28 @@ class UpstreamClient:
     async def send(self, request: Outgoing) -> UpstreamResponse:
         """The upstream's answer, after retries; non-2xx raises UpstreamError."""
         repeatable = not isinstance(request.body, aiohttp.FormData)
+        if self.circuit is None:
+            return await self._send(request, repeatable)
+        try:
+            self.circuit.before()
+        except CircuitOpen:
+            METRICS.failures[(self.namespace, "circuit-open")] += 1
+            raise
+        try:
+            response = await self._send(request, repeatable)
+        except UpstreamError as exc:
+            if exc.response.status >= 500:
+                self.circuit.failed()
+            else:
+                self.circuit.succeeded()  # the upstream answered: it is alive
+            raise
+        except UpstreamUnavailable:
+            self.circuit.failed()
+            raise
+        self.circuit.succeeded()
+        return response
+
+    async def _send(self, request: Outgoing, repeatable: bool) -> UpstreamResponse:
         async with self._limiter.slot(request.method, request.headers):
             with tracing.client(
                 f"{request.method} {request.route}".rstrip(),

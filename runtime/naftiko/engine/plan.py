@@ -13,6 +13,7 @@ from typing import Any
 
 from naftiko.bind.secret import Secret
 from naftiko.consume.auth import CompiledAuth
+from naftiko.consume.circuit import Circuit
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
 from naftiko.consume.oauth2 import ClientCredentials
 from naftiko.consume.request import RequestRecipe
@@ -130,7 +131,8 @@ def _compile_consumes(
         tls = tls_context(consumes.namespace, consumes.tls)
     except NaftikoError as exc:
         problems.append(_located(consumes.where, str(exc), "tls"))
-    client = UpstreamClient(consumes.namespace, timeouts, middleware, policy, oauth, tls)
+    circuit = Circuit.of(consumes.namespace, consumes.resilience.get("circuit"))
+    client = UpstreamClient(consumes.namespace, timeouts, middleware, policy, oauth, tls, circuit)
     runtime.clients[consumes.namespace] = client
     runtime.consumes.setdefault(consumes.namespace, consumes)
     runtime.bases.setdefault(consumes.namespace, base)

@@ -344,4 +344,6 @@ def _naftiko_error(exc: NaftikoError, request: BaseRequest) -> web.Response:
     if status >= 500:
         log.warning("%s %s: %s", request.method, request.path, exc)
     extra = {k: v for k, v in exc.details().items() if k != "status"}
-    return problem(status, exc.title, exc.message, hint=exc.hint, extra=extra)
+    wait = extra.get("retryAfter")
+    headers = {"Retry-After": str(wait)} if isinstance(wait, int) else None
+    return problem(status, exc.title, exc.message, hint=exc.hint, extra=extra, headers=headers)
