@@ -54,7 +54,7 @@ def test_a_run_of_failures_opens_the_circuit(shop) -> None:
 
 
 def test_a_successful_trial_closes_it(shop) -> None:
-    url, upstream, flaky = shop
+    url, _, flaky = shop
     for _ in range(3):
         httpx.get(f"{url}/whole/1")
     flaky.status = 200
