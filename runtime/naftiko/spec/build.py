@@ -18,7 +18,6 @@ from naftiko.spec.model import (
     Body,
     Capability,
     ConsumedOperation,
-    ConsumedParam,
     Consumes,
     ExposedParam,
     Forward,
@@ -30,6 +29,7 @@ from naftiko.spec.model import (
     Step,
     Unit,
 )
+from naftiko.spec.params import consumed_params
 from naftiko.spec.paths import absolute_paths, operation_path
 from naftiko.spec.yaml import JsonPath
 
@@ -140,11 +140,11 @@ class _Builder:
         operations = []
         absolute = absolute_paths(data.get("resources"))
         for r_path, resource in _indexed(data.get("resources"), (*path, "resources")):
-            resource_params = _consumed_params(resource.get("inputParameters"))
+            resource_params = consumed_params(resource.get("inputParameters"))
             for o_path, op in _indexed(resource.get("operations"), (*r_path, "operations")):
                 if self.problem(o_path):
                     continue
-                params = resource_params + _consumed_params(op.get("inputParameters"))
+                params = resource_params + consumed_params(op.get("inputParameters"))
                 operations.append(
                     ConsumedOperation(
                         namespace=namespace,
@@ -163,7 +163,7 @@ class _Builder:
         return Consumes(
             namespace=namespace,
             base_uri=str(data["baseUri"]),
-            params=_consumed_params(data.get("inputParameters")),
+            params=consumed_params(data.get("inputParameters")),
             auth=Auth(str(auth["type"]), dict(auth)) if isinstance(auth, dict) else None,
             operations=tuple(operations),
             description=str(data.get("description") or ""),
@@ -331,46 +331,6 @@ class _Builder:
             disabled=self.problem(path),
             where=self.where(path),
         )
-
-
-def _consumed_params(values: Any) -> tuple[ConsumedParam, ...]:
-    return tuple(
-        ConsumedParam(
-            name=str(p["name"]),
-            in_=str(p.get("in", "query")),
-            value=p.get("value"),
-            type=p.get("type"),
-            required=bool(p.get("required", False)),
-            description=str(p.get("description") or ""),
-            constraints=_constraints(p),
-        )
-        for p in values or []
-        if isinstance(p, dict) and "name" in p
-    )
-
-
-_CONSTRAINTS = (
-    "enum",
-    "format",
-    "default",
-    "minimum",
-    "maximum",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "items",
-)
-
-
-def _constraints(param: dict[str, Any]) -> dict[str, Any]:
-    """The value's JSON Schema keywords: those written on the parameter, then `schema`."""
-    found = {k: param[k] for k in _CONSTRAINTS if k in param}
-    schema = param.get("schema")
-    if isinstance(schema, dict):
-        found.update({k: v for k, v in schema.items() if k != "type"})
-    return found
 
 
 _KNOWN_EXPOSED = {"name", "type", "in", "required", "description", "value"}

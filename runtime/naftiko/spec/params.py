@@ -1,0 +1,48 @@
+"""Consumed parameters as the model holds them, with the JSON Schema keywords an API
+documents for their values (enum, bounds, format, items, or a whole `schema` for a body)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from naftiko.spec.model import ConsumedParam
+
+
+def consumed_params(values: Any) -> tuple[ConsumedParam, ...]:
+    return tuple(
+        ConsumedParam(
+            name=str(p["name"]),
+            in_=str(p.get("in", "query")),
+            value=p.get("value"),
+            type=p.get("type"),
+            required=bool(p.get("required", False)),
+            description=str(p.get("description") or ""),
+            constraints=_constraints(p),
+        )
+        for p in values or []
+        if isinstance(p, dict) and "name" in p
+    )
+
+
+_CONSTRAINTS = (
+    "enum",
+    "format",
+    "default",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "items",
+)
+
+
+def _constraints(param: dict[str, Any]) -> dict[str, Any]:
+    """The value's JSON Schema keywords: those written on the parameter, then `schema`."""
+    found = {k: param[k] for k in _CONSTRAINTS if k in param}
+    schema = param.get("schema")
+    if isinstance(schema, dict):
+        found.update({k: v for k, v in schema.items() if k != "type"})
+    return found
