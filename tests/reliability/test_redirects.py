@@ -42,3 +42,35 @@ def test_a_redirect_to_another_origin_is_a_502_and_the_key_stays_home(hosts) -> 
     assert "another origin" in answer.json()["detail"]
     assert elsewhere.requests == []
     assert KEY not in answer.text
+
+
+def test_an_allowed_origin_is_followed_without_credentials(
+    tmp_path, serve, serve_capability, monkeypatch
+) -> None:
+    monkeypatch.setenv("REDIRECTS_KEY", KEY)
+    elsewhere = serve(lambda request: web.json_response({"elsewhere": True}))
+
+    async def home(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound(f"{elsewhere.url}/file")
+
+    upstream = serve(home)
+    text = (
+        (FIXTURES / "redirects.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "      authentication:\n",
+            f"      x-naftiko-resilience:\n        redirectOrigins: ['{elsewhere.url}']\n"
+            "      authentication:\n",
+        )
+    )
+    path = tmp_path / "redirects.yaml"
+    path.write_text(text, encoding="utf-8")
+    url = serve_capability(path, base_uris={"up": upstream.url})["redirects"]
+    answer = httpx.get(
+        f"{url}/away", headers={"traceparent": "00-" + "1" * 32 + "-" + "2" * 16 + "-01"}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"elsewhere": True}
+    assert upstream.last.headers["X-Api-Key"] == KEY
+    assert "X-Api-Key" not in elsewhere.last.headers
+    assert "Authorization" not in elsewhere.last.headers

@@ -204,13 +204,14 @@ class UpstreamClient:
         """Send, following redirects only within the upstream's origin (scheme, host, port):
         credentials never travel to another host; a redirect elsewhere is not followed."""
         method, body = request.method, request.body
+        headers, cookies = request.headers, request.cookies
         for _ in range(MAX_REDIRECTS + 1):
             async with self.session().request(
                 method,
                 url,
-                headers=request.headers or None,
+                headers=headers or None,
                 data=body,
-                cookies=request.cookies or None,
+                cookies=cookies or None,
                 allow_redirects=False,
             ) as answer:
                 location = answer.headers.get("Location")
@@ -222,7 +223,13 @@ class UpstreamClient:
                         content_type=answer.headers.get("Content-Type", ""),
                     )
                 target = url.join(URL(location))
-            if target.origin() != url.origin():
+            if target.origin() != url.origin() and (
+                str(target.origin()) in self.resilience.redirect_origins
+            ):
+                # an origin the file allows: followed, but no credential crosses
+                headers = {k: v for k, v in headers.items() if k.lower() in _CROSSING}
+                cookies = {}
+            elif target.origin() != url.origin():
                 raise UpstreamInvalid(
                     f"upstream '{self.namespace}' redirected {request.method} "
                     f"{public_url(request.url)} to another origin ({target.origin()}); "
@@ -386,3 +393,9 @@ def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> A
                 hint="check outputRawFormat on the consumed operation",
             ) from None
     return response.text()
+
+
+# the headers that follow a redirect to another allowed origin: none that could authenticate
+_CROSSING = frozenset(
+    {"accept", "accept-language", "content-type", "user-agent", "traceparent", "tracestate"}
+)

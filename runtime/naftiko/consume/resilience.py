@@ -3,6 +3,8 @@
 Retries: 429 and 503 always, 502 and 504 only for idempotent methods (a refused connection
 or a timeout is reported at once). Delays grow exponentially from `backoff` seconds, capped
 at `maxDelay`; a `Retry-After` header wins; no attempt starts after `maxElapsed` seconds.
+Redirects: followed within the upstream's origin, and to the origins `redirectOrigins` lists
+(without credentials); never elsewhere.
 Limits: answers of at most `maxBody` bytes (decompressed);
 at most `maxInFlight` requests per consumes namespace and, with `perHeader`, at most
 `limit` requests per value of one header for the listed methods (Kombo: 30 non-GET requests
@@ -44,6 +46,8 @@ class Resilience:
     per_header: PerHeader | None = None
     # the largest answer body read, decompressed: an upstream cannot exhaust our memory
     max_body: int = 32 * 1024 * 1024
+    # other origins (scheme://host[:port]) a redirect may lead to; credentials never follow
+    redirect_origins: frozenset[str] = frozenset()
 
     def delay(self, attempt: int, retry_after: str | None, started: float) -> float | None:
         """Seconds to wait before attempt ``attempt + 1``, or None when out of budget."""
@@ -83,6 +87,9 @@ def from_block(
     for key, attribute in simple.items():
         if key in block:
             found = replace(found, **{attribute: block[key]})
+    origins = block.get("redirectOrigins")
+    if isinstance(origins, list):
+        found = replace(found, redirect_origins=frozenset(_origin(str(o)) for o in origins))
     per = block.get("perHeader")
     if isinstance(per, Mapping) and per.get("header") and per.get("limit"):
         methods = per.get("methods")
@@ -95,6 +102,12 @@ def from_block(
             ),
         )
     return found
+
+
+def _origin(text: str) -> str:
+    from yarl import URL
+
+    return str(URL(text.strip()).origin())
 
 
 @dataclass
