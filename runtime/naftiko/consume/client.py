@@ -122,18 +122,21 @@ class UpstreamClient:
 
     async def _send(self, request: Outgoing, repeatable: bool) -> UpstreamResponse:
         async with self._limiter.slot(request.method, request.headers):
-            with tracing.client(
-                f"{request.method} {request.route}".rstrip(),
-                request.headers,
-                http__request__method=request.method,
-                url__template=request.route or None,
-                naftiko__namespace=self.namespace,
-            ) as span:
-                began = time.perf_counter()
-                try:
-                    response = await self._authorized(request, repeatable, span)
-                finally:
-                    access.upstream_took(time.perf_counter() - began)
+            began = time.perf_counter()
+            try:
+                if tracing.active():
+                    with tracing.client(
+                        f"{request.method} {request.route}".rstrip(),
+                        request.headers,
+                        http__request__method=request.method,
+                        url__template=request.route or None,
+                        naftiko__namespace=self.namespace,
+                    ) as span:
+                        response = await self._authorized(request, repeatable, span)
+                else:
+                    response = await self._authorized(request, repeatable, tracing.OFF)
+            finally:
+                access.upstream_took(time.perf_counter() - began)
         if response.status >= 400:
             response.data = _maybe_json(response)
             raise UpstreamError(

@@ -50,6 +50,7 @@ class _Connection(RequestHandler):
         assert isinstance(server, _Server)
         self.naftiko_busy = False
         self._naftiko_timer: asyncio.TimerHandle | None = None
+        self._naftiko_deadline = 0.0
         if len(server.connections) > server.limits.max_connections:
             log.warning(
                 "%d connections open: closing a new one (--max-connections)",
@@ -57,28 +58,31 @@ class _Connection(RequestHandler):
             )
             transport.close()
             return
-        self._arm(server.limits.header_timeout)
-
-    def _arm(self, seconds: float) -> None:
-        if self._naftiko_timer is not None:
-            self._naftiko_timer.cancel()
-        self._naftiko_timer = self._loop.call_later(seconds, self._expire)
+        self._naftiko_wait = server.limits.keepalive + server.limits.header_timeout
+        self._naftiko_deadline = self._loop.time() + server.limits.header_timeout
+        self._naftiko_timer = self._loop.call_at(self._naftiko_deadline, self._expire)
 
     def _expire(self) -> None:
-        if not self.naftiko_busy and self.transport is not None:
-            self.transport.close()  # headers never completed: a slow or silent client
+        """One timer per connection, moved on rather than re-made per request: at its
+        deadline a connection still waiting for headers is closed (a slow or silent client)."""
+        self._naftiko_timer = None
+        if self.naftiko_busy or self.transport is None:
+            return  # finished() schedules the next deadline
+        if self._loop.time() < self._naftiko_deadline:
+            self._naftiko_timer = self._loop.call_at(self._naftiko_deadline, self._expire)
+            return
+        self.transport.close()
 
     def started(self) -> None:
         self.naftiko_busy = True
-        if self._naftiko_timer is not None:
-            self._naftiko_timer.cancel()
-            self._naftiko_timer = None
 
     def finished(self) -> None:
         self.naftiko_busy = False
-        server = self._manager
-        if isinstance(server, _Server) and self.transport is not None:
-            self._arm(server.limits.keepalive + server.limits.header_timeout)
+        if self.transport is None or not self._naftiko_deadline:
+            return
+        self._naftiko_deadline = self._loop.time() + self._naftiko_wait
+        if self._naftiko_timer is None:
+            self._naftiko_timer = self._loop.call_at(self._naftiko_deadline, self._expire)
 
     def handle_error(
         self,

@@ -123,20 +123,10 @@ class RestAdapter:
         counting = access.begin()
         trace = ""
         try:
-            with tracing.server(
-                request.method,
-                request.headers,
-                http__request__method=request.method,
-                naftiko__adapter=self.namespace,
-            ) as span:
+            if tracing.active():
+                response, trace = await self._traced(request)
+            else:
                 response = await self._route(request)
-                route = request.get(_ROUTE)
-                if route is not None:
-                    span.rename(f"{request.method} {route}")
-                span.set(http__route=route, http__response__status_code=response.status)
-                if response.status >= 500:
-                    span.fail(str(response.status))
-                trace = tracing.trace_id()
             if self.cors.enabled:
                 self.cors.decorate(response, request.headers.get("Origin"))
             return response
@@ -150,6 +140,22 @@ class RestAdapter:
             access.line(
                 counting, self.namespace, request.method, route, int(status), started, size, trace
             )
+
+    async def _traced(self, request: BaseRequest) -> tuple[web.StreamResponse, str]:
+        with tracing.server(
+            request.method,
+            request.headers,
+            http__request__method=request.method,
+            naftiko__adapter=self.namespace,
+        ) as span:
+            response = await self._route(request)
+            route = request.get(_ROUTE)
+            if route is not None:
+                span.rename(f"{request.method} {route}")
+            span.set(http__route=route, http__response__status_code=response.status)
+            if response.status >= 500:
+                span.fail(str(response.status))
+            return response, tracing.trace_id()
 
     async def _route(self, request: BaseRequest) -> web.StreamResponse:
         if not self.guard.allows(request.headers):

@@ -117,6 +117,7 @@ class Span:
 
 
 _OFF = Span()
+OFF = _OFF  # the span hooks get when tracing is off
 
 
 @contextlib.contextmanager
