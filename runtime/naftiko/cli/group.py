@@ -97,34 +97,30 @@ def _log_setting(key: str) -> Callable[[click.Context, click.Parameter, str | No
 
 
 def _log_options(*, envvar: bool) -> list[click.Option]:
-    return [
-        click.Option(
-            ["--log-level"],
-            type=click.Choice(LEVELS, case_sensitive=False),
-            default="info" if envvar else None,
-            envvar="NAFTIKO_LOG_LEVEL" if envvar else None,
-            show_default=envvar,
-            show_envvar=envvar,
-            expose_value=False,
-            is_eager=True,
-            callback=_log_setting("level"),
-            help="Least severe log level written to stderr."
-            + ("" if envvar else "  [env var: NAFTIKO_LOG_LEVEL]"),
-        ),
-        click.Option(
-            ["--log-format"],
-            type=click.Choice(["text", "json"]),
-            default="text" if envvar else None,
-            envvar="NAFTIKO_LOG_FORMAT" if envvar else None,
-            show_default=envvar,
-            show_envvar=envvar,
-            expose_value=False,
-            is_eager=True,
-            callback=_log_setting("format"),
-            help="Log lines as text or as JSON objects."
-            + ("" if envvar else "  [env var: NAFTIKO_LOG_FORMAT]"),
-        ),
-    ]
+    """The group's options read their variables; a command's only the flag, so that the
+    flag beats its variable wherever it is written."""
+    found = []
+    for flag, key, choice, default, variable, text in (
+        ("--log-level", "level", click.Choice(LEVELS, case_sensitive=False), "info",
+         "NAFTIKO_LOG_LEVEL", "Least severe log level written to stderr."),
+        ("--log-format", "format", click.Choice(["text", "json"]), "text",
+         "NAFTIKO_LOG_FORMAT", "Log lines as text or as JSON objects."),
+    ):  # fmt: skip
+        found.append(
+            click.Option(
+                [flag],
+                type=choice,
+                default=default if envvar else None,
+                envvar=variable if envvar else None,
+                show_default=envvar,
+                show_envvar=envvar,
+                expose_value=False,
+                is_eager=True,
+                callback=_log_setting(key),
+                help=text + ("" if envvar else f"  [env var: {variable}]"),
+            )
+        )
+    return found
 
 
 def with_log_options(command: click.Command) -> None:

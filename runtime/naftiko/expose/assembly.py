@@ -167,9 +167,9 @@ def _build(item: Listener, options: ServeOptions, found: Assembly) -> None:
         else None
     )
     served: Served
-    guard = HostGuard(item.host, options.mcp.allowed_hosts)
+    origins = options.cors_origins if adapter.type == "rest" else ()
+    guard = HostGuard(item.host, options.mcp.allowed_hosts, origins)
     if adapter.type == "rest":
-        guard = HostGuard(item.host, options.mcp.allowed_hosts, options.cors_origins)
         cors = Cors(options.cors_origins)
         served = RestAdapter(adapter, engine, options.limits, auth, guard, cors)
     elif adapter.type == "skill":

@@ -10,23 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from naftiko.openapi.mock import Resolver
+from naftiko.spec.params import CONSTRAINTS
 
-PARAM_KEYWORDS = frozenset(
-    {
-        "enum",
-        "format",
-        "default",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "items",
-    }
-)
-_SCHEMA_KEYWORDS = PARAM_KEYWORDS | {"type", "description", "required", "properties"}
+PARAM_KEYWORDS = frozenset(CONSTRAINTS)
 _MAX_SCHEMA_DEPTH = 4
 
 

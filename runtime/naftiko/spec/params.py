@@ -24,7 +24,8 @@ def consumed_params(values: Any) -> tuple[ConsumedParam, ...]:
     )
 
 
-_CONSTRAINTS = (
+# JSON Schema keywords a consumed parameter may carry (the OpenAPI importer writes them)
+CONSTRAINTS = (
     "enum",
     "format",
     "default",
@@ -41,7 +42,7 @@ _CONSTRAINTS = (
 
 def _constraints(param: dict[str, Any]) -> dict[str, Any]:
     """The value's JSON Schema keywords: those written on the parameter, then `schema`."""
-    found = {k: param[k] for k in _CONSTRAINTS if k in param}
+    found = {k: param[k] for k in CONSTRAINTS if k in param}
     schema = param.get("schema")
     if isinstance(schema, dict):
         found.update({k: v for k, v in schema.items() if k != "type"})

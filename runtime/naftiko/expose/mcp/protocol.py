@@ -150,6 +150,10 @@ class McpServer:
         params = params or {}
         started, counting = time.perf_counter(), access.begin()
         route = _span_name(method, params)
+        if not tracing.active():
+            status, answered = await self._answer(method, id_, params, peer, wire, emit)
+            access.line(counting, self.name, "MCP", route, status, started, 0)
+            return status, answered
         with tracing.server(
             route,
             _carrier(params, wire),
