@@ -23,6 +23,7 @@ BLOCK = """      x-naftiko-resilience:
 class Flaky:
     def __init__(self) -> None:
         self.status = 500
+        self.control = ""  # the control port's URL, once served
 
     def __call__(self, request: web.Request) -> web.Response:
         return web.json_response({"id": "1"}, status=self.status)
@@ -39,8 +40,9 @@ def shop(tmp_path, serve, serve_capability, monkeypatch):
     path.write_text(head + BLOCK + marker + tail, encoding="utf-8")
     flaky = Flaky()
     upstream = serve(flaky)
-    url = serve_capability(path, base_uris={"echo": upstream.url})["shop"]
-    return url, upstream, flaky
+    urls = serve_capability(path, base_uris={"echo": upstream.url}, control_port=0)
+    flaky.control = urls["control"]
+    return urls["shop"], upstream, flaky
 
 
 def test_a_run_of_failures_opens_the_circuit(shop) -> None:
@@ -79,3 +81,13 @@ def test_client_errors_never_open_it(shop) -> None:
     statuses = [httpx.get(f"{url}/whole/1").status_code for _ in range(6)]
     assert statuses == [404] * 6
     assert len(upstream.requests) == 6
+
+
+def test_status_and_metrics_show_an_open_circuit(shop) -> None:
+    url, _, flaky = shop
+    for _ in range(3):
+        httpx.get(f"{url}/whole/1")
+    status = httpx.get(f"{flaky.control}/status").json()
+    assert {"namespace": "echo", "circuit": "open"} in status["upstreams"]
+    metrics = httpx.get(f"{flaky.control}/metrics").text
+    assert 'naftiko_upstream_circuit_open{namespace="echo"} 1.0' in metrics

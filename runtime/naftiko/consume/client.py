@@ -19,9 +19,10 @@ from yarl import URL
 
 from naftiko import jsonio
 from naftiko.consume.circuit import Circuit, CircuitOpen
+from naftiko.consume.limits import Limiter
 from naftiko.consume.oauth2 import ClientCredentials
 from naftiko.consume.request import Outgoing
-from naftiko.consume.resilience import DEFAULT_RESILIENCE, Limiter, Resilience
+from naftiko.consume.resilience import DEFAULT_RESILIENCE, Resilience
 from naftiko.errors import UpstreamError, UpstreamInvalid, UpstreamResponse, UpstreamUnavailable
 from naftiko.formats import FORMATS, FormatError, convert
 from naftiko.observe import access, tracing
@@ -67,6 +68,8 @@ class UpstreamClient:
     ) -> None:
         self.namespace = namespace
         self.circuit = circuit
+        if circuit is not None:
+            METRICS.circuits[namespace] = circuit
         self.oauth = oauth
         self._tls = tls
         self.timeouts = timeouts
@@ -90,6 +93,16 @@ class UpstreamClient:
                 trust_env=False,
             )
         return self._session
+
+    def status(self) -> dict[str, Any]:
+        """What /status shows of this upstream: its circuit and the limits it announced."""
+        found: dict[str, Any] = {"namespace": self.namespace}
+        if self.circuit is not None:
+            found["circuit"] = self.circuit.state
+        learned = self._limiter.learned()
+        if learned:
+            found["announcedLimits"] = learned
+        return found
 
     async def close(self) -> None:
         if self._session is not None and not self._session.closed:
@@ -121,22 +134,21 @@ class UpstreamClient:
         return response
 
     async def _send(self, request: Outgoing, repeatable: bool) -> UpstreamResponse:
-        async with self._limiter.slot(request.method, request.headers):
-            began = time.perf_counter()
-            try:
-                if tracing.active():
-                    with tracing.client(
-                        f"{request.method} {request.route}".rstrip(),
-                        request.headers,
-                        http__request__method=request.method,
-                        url__template=request.route or None,
-                        naftiko__namespace=self.namespace,
-                    ) as span:
-                        response = await self._authorized(request, repeatable, span)
-                else:
-                    response = await self._authorized(request, repeatable, tracing.OFF)
-            finally:
-                access.upstream_took(time.perf_counter() - began)
+        began = time.perf_counter()
+        try:
+            if tracing.active():
+                with tracing.client(
+                    f"{request.method} {request.route}".rstrip(),
+                    request.headers,
+                    http__request__method=request.method,
+                    url__template=request.route or None,
+                    naftiko__namespace=self.namespace,
+                ) as span:
+                    response = await self._authorized(request, repeatable, span)
+            else:
+                response = await self._authorized(request, repeatable, tracing.OFF)
+        finally:
+            access.upstream_took(time.perf_counter() - began)
         if response.status >= 400:
             response.data = _maybe_json(response)
             raise UpstreamError(
@@ -168,8 +180,14 @@ class UpstreamClient:
         policy = self.resilience
         started = time.monotonic()
         attempt = 1
+        limiter = self._limiter
         while True:
-            response = await self._attempt(request)
+            async with limiter.slot(request.method, request.headers, request.scope) as waited:
+                if waited:
+                    METRICS.limit_waits[self.namespace] += 1
+                    span.event("limit-wait")
+                response = await self._attempt(request)
+            limiter.learn(request.method, request.headers, request.scope, response.headers)
             span.set(http__response__status_code=response.status)
             if not (
                 repeatable

@@ -47,6 +47,8 @@ class Outgoing:
     cookies: dict[str, str] = field(default_factory=dict)
     body: bytes | aiohttp.FormData | None = None
     route: str = ""  # the operation's path template, for traces (never the rendered URL)
+    # the header parameters the operation declares: what scopes a limit the upstream announces
+    scope: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,11 +77,12 @@ class RequestRecipe:
         }
         self.auth = CompiledAuth(consumes.auth) if consumes.auth else None
         self.content_type = _content_type(operation.body)
+        self.scope = tuple(p.name for p in self.params if p.location == "header")
 
     def build(self, scope: Params) -> Outgoing:
         problems: list[FieldProblem] = []
         url = self._url(scope, problems)
-        out = Outgoing(self.method, url, route=self.operation.path)
+        out = Outgoing(self.method, url, route=self.operation.path, scope=self.scope)
         for param in self.params:
             if param.location in ("body", "path", "environment"):
                 continue

@@ -8,7 +8,8 @@ Redirects: followed within the upstream's origin, and to the origins `redirectOr
 Limits: answers of at most `maxBody` bytes (decompressed);
 at most `maxInFlight` requests per consumes namespace and, with `perHeader`, at most
 `limit` requests per value of one header for the listed methods (Kombo: 30 non-GET requests
-per `X-Integration-Id`); the others wait their turn instead of failing.
+per `X-Integration-Id`); the others wait their turn instead of failing (limits.py, which
+also learns the limits an upstream announces).
 
 Defaults here; an `x-naftiko-resilience` block on a consumes entry overrides them, and
 `naftiko run` flags override both.
@@ -16,12 +17,10 @@ Defaults here; an `x-naftiko-resilience` block on a consumes entry overrides the
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import time
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -108,56 +107,6 @@ def _origin(text: str) -> str:
     from yarl import URL
 
     return str(URL(text.strip()).origin())
-
-
-@dataclass
-class Limiter:
-    """Bounds requests in flight, per namespace and per value of one header."""
-
-    policy: Resilience
-    _all: asyncio.Semaphore | None = None
-    _keys: dict[str, tuple[asyncio.Semaphore, int]] = field(default_factory=dict)
-
-    @asynccontextmanager
-    async def slot(self, method: str, headers: Mapping[str, str]) -> AsyncIterator[None]:
-        if self._all is None:
-            self._all = asyncio.Semaphore(self.policy.max_in_flight)
-        key = self._key(method, headers)
-        async with self._all:
-            if key is None:
-                yield
-                return
-            semaphore = self._claim(key)
-            try:
-                async with semaphore:
-                    yield
-            finally:
-                self._release(key)
-
-    def _key(self, method: str, headers: Mapping[str, str]) -> str | None:
-        per = self.policy.per_header
-        if per is None or method.upper() not in per.methods:
-            return None
-        wanted = per.header.lower()
-        for name, value in headers.items():
-            if name.lower() == wanted:
-                return value
-        return None
-
-    def _claim(self, key: str) -> asyncio.Semaphore:
-        assert self.policy.per_header is not None
-        semaphore, users = self._keys.get(key, (None, 0))
-        if semaphore is None:
-            semaphore = asyncio.Semaphore(self.policy.per_header.limit)
-        self._keys[key] = (semaphore, users + 1)
-        return semaphore
-
-    def _release(self, key: str) -> None:
-        semaphore, users = self._keys[key]
-        if users <= 1:
-            del self._keys[key]
-        else:
-            self._keys[key] = (semaphore, users - 1)
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -71,6 +71,10 @@ class Engine:
             raise TargetError(f"unknown target '{target}'", hint=hint)
         return found
 
+    def upstreams(self) -> list[dict[str, Any]]:
+        """Each consumes namespace's state, for /status (no URL, no credential)."""
+        return [client.status() for client in self.runtime.clients.values()]
+
     async def invoke(self, target: str | Plan, inputs: Mapping[str, Any]) -> Result:
         plan = self.plan(target) if isinstance(target, str) else target
         return await invoke(plan, inputs)

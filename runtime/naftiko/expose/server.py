@@ -130,6 +130,7 @@ class Service:
                 }
                 for i in self._listeners
             ],
+            "upstreams": [found for engine in self.engines for found in engine.upstreams()],
         }
 
     @property

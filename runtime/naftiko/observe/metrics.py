@@ -10,9 +10,11 @@ Counting happens on the request path, so it is plain integer arithmetic on one e
 
 from __future__ import annotations
 
+import weakref
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import (
@@ -56,6 +58,10 @@ class Metrics:
         self.upstream_latency: defaultdict[str, Latency] = defaultdict(Latency)
         self.failures: defaultdict[tuple[str, str], int] = defaultdict(int)
         self.retries: defaultdict[str, int] = defaultdict(int)
+        self.limit_waits: defaultdict[str, int] = defaultdict(int)
+        self.cache: defaultdict[tuple[str, str], int] = defaultdict(int)
+        # namespace -> its circuit breaker (anything with a `state`), while it lives
+        self.circuits: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
 
@@ -118,6 +124,30 @@ class Metrics:
         for namespace, value in self.retries.items():
             retries.add_metric([namespace], value)
         yield retries
+        waits = CounterMetricFamily(
+            "naftiko_upstream_limit_waits",
+            "Upstream attempts that waited for a place under a limit (declared or announced).",
+            labels=["namespace"],
+        )
+        for namespace, value in self.limit_waits.items():
+            waits.add_metric([namespace], value)
+        yield waits
+        cache = CounterMetricFamily(
+            "naftiko_upstream_cache",
+            "Upstream GETs by what the response cache did: hit, miss or revalidated (a 304).",
+            labels=["namespace", "outcome"],
+        )
+        for cache_labels, value in self.cache.items():
+            cache.add_metric(list(cache_labels), value)
+        yield cache
+        circuits = GaugeMetricFamily(
+            "naftiko_upstream_circuit_open",
+            "1 while a namespace's circuit is open or half-open (calls fail fast), else 0.",
+            labels=["namespace"],
+        )
+        for namespace, circuit in list(self.circuits.items()):
+            circuits.add_metric([namespace], 0 if circuit.state == "closed" else 1)
+        yield circuits
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

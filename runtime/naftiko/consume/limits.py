@@ -1,0 +1,202 @@
+"""Requests in flight: the namespace's bound, a declared per-header limit, and the limits an
+upstream announces.
+
+An upstream that says how much it takes is believed: a `Concurrency-Limit` header (Kombo
+sends it with every action answer, and with its 429 `PLATFORM.CONCURRENCY_LIMIT_EXCEEDED`)
+caps the requests in flight for the key it answered, and a `RateLimit-Remaining: 0` with
+`RateLimit-Reset` holds that key's next requests until the reset. The key is the request's
+kind (read or action) and the values of the headers its operation declares as parameters
+(Kombo: `X-Integration-Id`), so one integration's limit never slows another's. Requests past
+a limit wait their turn, first come first served; a declared `perHeader` limit wins over
+what is learned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+from naftiko.consume.resilience import Resilience
+
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+# learned limits kept at once; the least recently used key forgets its limit first
+MAX_KEYS = 10_000
+_EPOCH = 1_000_000_000  # a reset this large is a moment (seconds since 1970), not a delay
+
+
+class Gate:
+    """A semaphore whose size can change, and which can be shut until a moment."""
+
+    __slots__ = ("busy", "limit", "until", "waiters")
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.limit = limit
+        self.busy = 0
+        self.until = 0.0
+        self.waiters: deque[asyncio.Future[None]] = deque()
+
+    def free(self) -> bool:
+        return not self.waiters and (self.limit is None or self.busy < self.limit)
+
+    async def enter(self) -> bool:
+        """Take a place; True when it had to wait for one."""
+        waited = False
+        while self.until > (now := time.monotonic()):
+            waited = True
+            await asyncio.sleep(self.until - now)
+        if self.free():
+            self.busy += 1
+            return waited
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.waiters.append(future)
+        try:
+            await future  # leave() hands the place over: busy already counts it
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.leave()  # handed a place it will not use: pass it on
+            else:
+                self.waiters.remove(future)
+            raise
+        return True
+
+    def leave(self) -> None:
+        self.busy -= 1
+        self.wake()
+
+    def wake(self) -> None:
+        while self.waiters and (self.limit is None or self.busy < self.limit):
+            future = self.waiters.popleft()
+            if not future.done():
+                self.busy += 1
+                future.set_result(None)
+
+
+class Limiter:
+    """The gates of one consumes namespace."""
+
+    def __init__(self, policy: Resilience) -> None:
+        self.policy = policy
+        self._all: Gate = Gate(policy.max_in_flight)
+        self._declared: dict[str, Gate] = {}
+        self._learned: OrderedDict[tuple[Any, ...], Gate] = OrderedDict()
+
+    @asynccontextmanager
+    async def slot(
+        self, method: str, headers: Mapping[str, str], scope: tuple[str, ...] = ()
+    ) -> AsyncIterator[bool]:
+        """Hold a place for one attempt; yields whether it had to wait."""
+        gate = self._declared_gate(method, headers)
+        declared = gate is not None
+        if gate is None and self._learned:
+            gate = self._learned.get(_key(method, headers, scope))
+        waited = False
+        if gate is not None:
+            waited = await gate.enter()
+        try:
+            waited = await self._all.enter() or waited
+        except BaseException:
+            if gate is not None:
+                self._leave(gate, declared, headers)
+            raise
+        try:
+            yield waited
+        finally:
+            self._all.leave()
+            if gate is not None:
+                self._leave(gate, declared, headers)
+
+    def learn(
+        self,
+        method: str,
+        headers: Mapping[str, str],
+        scope: tuple[str, ...],
+        answer: Mapping[str, str],
+    ) -> None:
+        """Believe what an answer says about the upstream's limits for this key."""
+        limit = _int(answer.get("Concurrency-Limit"))
+        remaining = answer.get("RateLimit-Remaining") or answer.get("X-RateLimit-Remaining")
+        if limit is None and remaining is None:
+            return
+        key = _key(method, headers, scope)
+        gate = self._learned.get(key)
+        if gate is None:
+            gate = self._learned[key] = Gate()
+            while len(self._learned) > MAX_KEYS:
+                self._learned.popitem(last=False)
+        else:
+            self._learned.move_to_end(key)
+        if limit is not None and limit >= 1 and limit != gate.limit:
+            gate.limit = limit
+            gate.wake()
+        if remaining is not None and _int(remaining) == 0:
+            reset = _reset(answer.get("RateLimit-Reset") or answer.get("X-RateLimit-Reset"))
+            if reset is not None and 0 < reset <= self.policy.max_elapsed:
+                gate.until = max(gate.until, time.monotonic() + reset)
+
+    def learned(self) -> dict[str, int]:
+        """The limits learned so far, for /status: key text to limit."""
+        return {
+            " ".join(str(part) for part in key if part): gate.limit
+            for key, gate in self._learned.items()
+            if gate.limit is not None
+        }
+
+    def _declared_gate(self, method: str, headers: Mapping[str, str]) -> Gate | None:
+        per = self.policy.per_header
+        if per is None or method.upper() not in per.methods:
+            return None
+        value = _header(headers, per.header)
+        if value is None:
+            return None
+        gate = self._declared.get(value)
+        if gate is None:
+            gate = self._declared[value] = Gate(per.limit)
+        return gate
+
+    def _leave(self, gate: Gate, declared: bool, headers: Mapping[str, str]) -> None:
+        gate.leave()
+        if declared and gate.busy == 0 and not gate.waiters:
+            assert self.policy.per_header is not None
+            self._declared.pop(_header(headers, self.policy.per_header.header) or "", None)
+
+
+def _key(method: str, headers: Mapping[str, str], scope: tuple[str, ...]) -> tuple[Any, ...]:
+    kind = "read" if method.upper() in READS else "action"
+    if not scope:
+        return (kind,)
+    return (kind, *(_header(headers, name) or "" for name in scope))
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    found = headers.get(name)
+    if found is not None:
+        return found
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def _int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return int(text.strip())
+    except ValueError:
+        return None
+
+
+def _reset(text: str | None) -> float | None:
+    """Seconds until a rate limit resets: a delay, or a moment in Unix time."""
+    if text is None:
+        return None
+    try:
+        value = float(text.strip())
+    except ValueError:
+        return None
+    return value - time.time() if value > _EPOCH else value
