@@ -169,6 +169,8 @@ class UpstreamResponse:
     body: bytes
     content_type: str = ""
     data: Any = None
+    # seconds this answer stays fresh in the response cache (None: not cached)
+    fresh_for: float | None = None
 
     def text(self) -> str:
         return self.body.decode("utf-8", errors="replace")

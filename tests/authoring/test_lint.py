@@ -15,6 +15,7 @@ RULES = {
     "address-example",
     "baseuri-example",
     "baseuri-trailing-slash",
+    "cache-not-get",
     "consumed-path-query",
     "control-singleton",
     "function-description",

@@ -12,7 +12,7 @@ Rules (after REFERENCE.md section 8, plus what authors trip on):
   at most one control adapter, on its own port;
 - consistency: tool hints that contradict themselves, the method they call, or the
   `semantics` of the aggregate function they refer to; a REST method that writes on a
-  function whose semantics say `safe`.
+  function whose semantics say `safe`; a response cache on an operation that is not a GET.
 Findings carry file:line:col and a rule id; errors only for the safety rules.
 """
 
@@ -92,6 +92,16 @@ def lint(doc: Document) -> list[Diagnostic]:
                     "a consumed resource path holds a query string",
                     "declare query parameters",
                 )
+            for o_index, operation in items(resource, "operations"):
+                method = str(operation.get("method") or "GET").upper()
+                if "x-naftiko-cache" in operation and method != "GET":
+                    add(
+                        "warning",
+                        (*path, "resources", r_index, "operations", o_index, "x-naftiko-cache"),
+                        "cache-not-get",
+                        f"x-naftiko-cache on a {method} operation: only GET answers are kept",
+                        "remove the block from this operation",
+                    )
     for a_index, adapter in items(capability, "exposes"):
         path = ("capability", "exposes", a_index)
         kind = adapter.get("type")

@@ -29,7 +29,7 @@ class Result:
     only copy; ``data`` is then decoded only if someone asks for it.
     """
 
-    __slots__ = ("_data", "passthrough", "status", "upstream", "verbatim")
+    __slots__ = ("_data", "fresh_for", "passthrough", "status", "upstream", "verbatim")
 
     def __init__(
         self,
@@ -39,8 +39,11 @@ class Result:
         *,
         verbatim: bool = False,
         passthrough: bool = True,
+        fresh_for: float | None = None,
     ) -> None:
         self._data = _PENDING if verbatim else data
+        # seconds the answer stays fresh when it came from one cached upstream answer
+        self.fresh_for = fresh_for if upstream is None else upstream.fresh_for
         self.status = status
         self.upstream = upstream
         self.verbatim = verbatim and upstream is not None
@@ -134,7 +137,8 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
 
 def _shaped(plan: ExposedPlan, answer: Result, scope: CallScope) -> Result:
     shaped = shape_outputs(plan.shapers, answer.data, scope)
-    return Result(shaped, answer.status, answer.upstream if shaped is None else None)
+    upstream = answer.upstream if shaped is None else None
+    return Result(shaped, answer.status, upstream, fresh_for=answer.fresh_for)
 
 
 async def _orchestrated(plan: ExposedPlan, params: dict[str, Any], scope: CallScope) -> Result:
@@ -149,6 +153,7 @@ async def _orchestrated(plan: ExposedPlan, params: dict[str, Any], scope: CallSc
         return Result(None, 200)
     raw = not plan.shapers
     last = Result(outcome.last, outcome.last_status, outcome.last_response, passthrough=raw)
+    last.fresh_for = None  # several answers made it: none of their freshness is its own
     if raw or plan.unit.mappings:
         return last
     return _shaped(plan, last, scope)

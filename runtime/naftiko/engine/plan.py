@@ -13,6 +13,7 @@ from typing import Any
 
 from naftiko.bind.secret import Secret
 from naftiko.consume.auth import CompiledAuth
+from naftiko.consume.cache import CachePolicy, ResponseCache
 from naftiko.consume.circuit import Circuit
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
 from naftiko.consume.oauth2 import ClientCredentials
@@ -39,7 +40,7 @@ from naftiko.location import Location
 from naftiko.names import norm
 from naftiko.routes import variables
 from naftiko.shaping import Shaper, output_check, output_schema
-from naftiko.spec.model import Capability, Consumes, Unit
+from naftiko.spec.model import Capability, ConsumedOperation, Consumes, Unit
 from naftiko.template import TemplateSyntaxError
 
 
@@ -145,7 +146,18 @@ def _compile_consumes(
         except TemplateSyntaxError as exc:
             problems.append(_located(operation.where, f"{target}: {exc}", "template"))
             continue
-        plans[target] = ConsumedPlan(target, recipe, client, operation, runtime)
+        cache = _cache(consumes, operation)
+        plans[target] = ConsumedPlan(target, recipe, client, operation, runtime, cache)
+
+
+def _cache(consumes: Consumes, operation: ConsumedOperation) -> ResponseCache | None:
+    """The operation's response cache, when its block or its namespace's asks for one."""
+    policy = CachePolicy.of(consumes.extensions.get("cache"), operation.extensions.get("cache"))
+    if policy is None:
+        return None
+    if operation.method != "GET":
+        return None  # lint says so: only GET answers are kept
+    return ResponseCache(policy)
 
 
 def _contract(plan: ExposedPlan) -> ExposedPlan:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from naftiko.bind.secret import Secret
+from naftiko.consume.cache import ResponseCache
 from naftiko.consume.client import UpstreamClient, decode
 from naftiko.consume.request import RequestRecipe
 from naftiko.engine.inputs import InputCheck
@@ -71,9 +72,12 @@ class ConsumedPlan:
     client: UpstreamClient
     operation: ConsumedOperation
     runtime: Runtime
+    cache: ResponseCache | None = None
 
     async def send(self, scope: Params) -> UpstreamResponse:
         """The upstream's answer, as it came (non-2xx raises UpstreamError)."""
+        if self.cache is not None:
+            return await self.cache.send(self.client, self.recipe.build(scope))
         return await self.client.send(self.recipe.build(scope))
 
     def decode(self, response: UpstreamResponse) -> Any:

@@ -22,7 +22,7 @@ from aiohttp.web_protocol import RequestPayloadError
 from aiohttp.web_request import BaseRequest
 
 from naftiko import jsonio
-from naftiko.engine import Engine, ExposedPlan, Forwarder, invoke
+from naftiko.engine import Engine, ExposedPlan, Forwarder, Result, invoke
 from naftiko.errors import (
     NaftikoError,
     UpstreamError,
@@ -261,15 +261,10 @@ class RestAdapter:
         except Exception:
             log.exception("%s %s failed", request.method, request.path)
             return problem(500, "Internal Server Error", "the request failed unexpectedly")
-        upstream = result.upstream
-        if result.passthrough and upstream is not None:
-            return _passthrough(result.status, upstream, request.method)
-        if result.data is None:
-            return web.Response(status=204 if result.status == 200 else result.status)
-        if result.status in _NO_BODY_STATUS:
-            return web.Response(status=result.status)
-        payload = jsonio.dumps(result.data)
-        return web.Response(status=result.status, body=payload, content_type="application/json")
+        answer = _answer(result, request.method)
+        if result.fresh_for is not None and request.method in ("GET", "HEAD"):
+            answer.headers["Cache-Control"] = f"private, max-age={int(result.fresh_for)}"
+        return answer
 
     async def _forward(
         self, forward: Forwarder, request: BaseRequest, found: Match[_Resource]
@@ -291,6 +286,18 @@ class RestAdapter:
             log.exception("%s %s forward failed", request.method, request.path)
             return problem(500, "Internal Server Error", "the request failed unexpectedly")
         return _passthrough(answer.status, answer, request.method)
+
+
+def _answer(result: Result, method: str) -> web.Response:
+    upstream = result.upstream
+    if result.passthrough and upstream is not None:
+        return _passthrough(result.status, upstream, method)
+    if result.data is None:
+        return web.Response(status=204 if result.status == 200 else result.status)
+    if result.status in _NO_BODY_STATUS:
+        return web.Response(status=result.status)
+    payload = jsonio.dumps(result.data)
+    return web.Response(status=result.status, body=payload, content_type="application/json")
 
 
 def _allow(fitting: list[_Resource]) -> str:

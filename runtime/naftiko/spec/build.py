@@ -157,6 +157,7 @@ class _Builder:
                         outputs=_outputs(op.get("outputParameters")),
                         description=str(op.get("description") or ""),
                         where=self.where(o_path),
+                        extensions=_extensions(op),
                     )
                 )
         auth = data.get("authentication")
@@ -170,6 +171,7 @@ class _Builder:
             where=self.where(path),
             resilience=dict(data.get("x-naftiko-resilience") or {}),
             tls=self.tls_files(data.get("x-naftiko-tls")),
+            extensions=_extensions(data),
         )
 
     def adapter(self, data: dict[str, Any], path: JsonPath) -> Adapter:
@@ -414,3 +416,8 @@ def _step(data: dict[str, Any]) -> Step:
         lookup_value=data.get("lookupValue"),
         fields=tuple(str(f) for f in fields if isinstance(f, str)),
     )
+
+
+def _extensions(data: dict[str, Any]) -> dict[str, Any]:
+    """The x-naftiko-* blocks of an entry, by the name after the prefix."""
+    return {k[len("x-naftiko-") :]: v for k, v in data.items() if str(k).startswith("x-naftiko-")}

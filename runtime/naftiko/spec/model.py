@@ -73,6 +73,8 @@ class ConsumedOperation:
     outputs: tuple[OutputParam, ...] = ()
     description: str = ""
     where: Location = field(default_factory=Location)
+    # x-naftiko-* blocks by the name after the prefix (cache, pagination)
+    extensions: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,8 @@ class Consumes:
     resilience: Mapping[str, Any] = field(default_factory=dict)
     # x-naftiko-tls: files (resolved against the capability's folder) for CA and client cert
     tls: Mapping[str, str] = field(default_factory=dict)
+    # x-naftiko-* blocks by the name after the prefix (cache, propagate)
+    extensions: Mapping[str, Any] = field(default_factory=dict)
 
     def operation(self, name: str) -> ConsumedOperation | None:
         for operation in self.operations:

@@ -91,9 +91,13 @@ class Catalog:
             elif uri == resource.uri:
                 values = {}
             if values is not None and entry.plan is not None:
-                text = result_text(await invoke(entry.plan, values))
+                result = await invoke(entry.plan, values)
                 mime = resource.mime_type or "application/json"
-                return {"contents": [{"uri": uri, "mimeType": mime, "text": text}]}
+                content = {"uri": uri, "mimeType": mime, "text": result_text(result)}
+                read: dict[str, Any] = {"contents": [content]}
+                if result.fresh_for is not None:  # a cached answer: say how long it holds
+                    read["ttlMs"] = int(result.fresh_for * 1000)
+                return read
         raise ResourceNotFound(uri)
 
     async def _read_file(self, entry: _Entry, uri: str) -> dict[str, Any]:

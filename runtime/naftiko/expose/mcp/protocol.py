@@ -364,7 +364,8 @@ class McpServer:
         except CatalogError as exc:
             raise RpcError(INVALID_PARAMS, f"Invalid params: {exc}") from None
         if version == STATELESS_VERSION:
-            result = {**result, "cacheScope": "public", "ttlMs": 0}
+            return {"cacheScope": "public", "ttlMs": 0, **result}
+        result.pop("ttlMs", None)
         return result
 
     async def _prompts_list(
