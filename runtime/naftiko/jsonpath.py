@@ -80,6 +80,14 @@ def _simple(expression: str) -> tuple[str | int, ...] | None:
     return tuple(keys)
 
 
+def simple_keys(expression: str) -> tuple[str | int, ...] | None:
+    """The keys of a plain dotted path (`$.data.results`), or None for anything richer."""
+    text = expression.strip()
+    if not text.startswith("$") or text in ("$", "$."):
+        return None
+    return _simple(text)
+
+
 def compile_path(expression: str) -> CompiledPath:
     """Compile once; raise JsonPathSyntaxError with the parser's reason."""
     text = expression.strip()

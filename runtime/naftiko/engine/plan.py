@@ -21,6 +21,7 @@ from naftiko.consume.request import RequestRecipe
 from naftiko.consume.resilience import Resilience, from_block
 from naftiko.consume.tls import tls_context
 from naftiko.engine.inputs import InputCheck
+from naftiko.engine.pages import Pagination, PaginationError
 from naftiko.engine.plans import (
     CallStep,
     ConsumedPlan,
@@ -31,7 +32,7 @@ from naftiko.engine.plans import (
     Runtime,
 )
 from naftiko.engine.scope import CallScope
-from naftiko.engine.signature import signature, sources
+from naftiko.engine.signature import Input, signature, sources
 from naftiko.engine.steps import compile_lookup, compile_mappings
 from naftiko.engine.withs import GENERIC_PREFIXES, compile_with
 from naftiko.errors import Diagnostic, NaftikoError, SpecError
@@ -147,7 +148,16 @@ def _compile_consumes(
             problems.append(_located(operation.where, f"{target}: {exc}", "template"))
             continue
         cache = _cache(consumes, operation)
-        plans[target] = ConsumedPlan(target, recipe, client, operation, runtime, cache)
+        block = operation.extensions.get("pagination")
+        pages = None
+        if isinstance(block, Mapping):
+            try:
+                pages = Pagination.of(block, frozenset(norm(p.name) for p in recipe.params))
+            except (PaginationError, JsonPathSyntaxError) as exc:
+                message = f"{target}: x-naftiko-pagination: {exc}"
+                problems.append(_located(operation.where, message, "pagination"))
+                continue
+        plans[target] = ConsumedPlan(target, recipe, client, operation, runtime, cache, pages)
 
 
 def _cache(consumes: Consumes, operation: ConsumedOperation) -> ResponseCache | None:
@@ -177,7 +187,15 @@ def _contract(plan: ExposedPlan) -> ExposedPlan:
         output_schema=schema,
         output_check=output_check(schema) if schema is not None else None,
         sources=sources(plan.unit.inputs, spelled),
+        paging=_paging(call, accepted),
     )
+
+
+def _paging(call: ConsumedPlan | None, accepted: list[Input]) -> str:
+    if call is None or call.pages is None:
+        return ""
+    wanted = norm(call.pages.param)
+    return call.pages.note(any(norm(i.name) == wanted for i in accepted))
 
 
 def _located(at: Location, message: str, code: str) -> Diagnostic:

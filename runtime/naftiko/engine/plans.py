@@ -15,8 +15,9 @@ from typing import Any
 from naftiko.bind.secret import Secret
 from naftiko.consume.cache import ResponseCache
 from naftiko.consume.client import UpstreamClient, decode
-from naftiko.consume.request import RequestRecipe
+from naftiko.consume.request import Outgoing, RequestRecipe
 from naftiko.engine.inputs import InputCheck
+from naftiko.engine.pages import Pagination, follow
 from naftiko.engine.signature import Input, Source
 from naftiko.engine.withs import WithEntry
 from naftiko.errors import UpstreamResponse
@@ -73,12 +74,20 @@ class ConsumedPlan:
     operation: ConsumedOperation
     runtime: Runtime
     cache: ResponseCache | None = None
+    pages: Pagination | None = None
 
     async def send(self, scope: Params) -> UpstreamResponse:
-        """The upstream's answer, as it came (non-2xx raises UpstreamError)."""
+        """The upstream's answer, as it came (non-2xx raises UpstreamError); with pages
+        followed, every page's items in one answer."""
+        if self.pages is not None and self.pages.follow:
+            namespace = self.recipe.namespace
+            return await follow(self.pages, scope, self.recipe.build, self._send, namespace)
+        return await self._send(self.recipe.build(scope))
+
+    async def _send(self, request: Outgoing) -> UpstreamResponse:
         if self.cache is not None:
-            return await self.cache.send(self.client, self.recipe.build(scope))
-        return await self.client.send(self.recipe.build(scope))
+            return await self.cache.send(self.client, request)
+        return await self.client.send(request)
 
     def decode(self, response: UpstreamResponse) -> Any:
         """The answer as JSON-like data, by the operation's `outputRawFormat`."""
@@ -117,13 +126,23 @@ class ExposedPlan:
     output_check: Check | None = None
     # Where an HTTP request carries each declared input; None: every part is an input.
     sources: tuple[Source, ...] | None = None
+    # How a caller gets the pages after this answer, when the upstream pages
+    paging: str = ""
 
     @property
     def description(self) -> str:
-        """The unit's own description, else the aggregate function's it refers to."""
+        """The unit's own description, else the aggregate function's it refers to; then
+        how to page, when the upstream does."""
         if self.unit.description or self.function is None:
-            return self.unit.description
-        return self.function.unit.description
+            text = self.unit.description
+        else:
+            text = self.function.unit.description
+        if not self.paging:
+            return text
+        text = text.rstrip()
+        if not text:
+            return self.paging
+        return f"{text}{'' if text.endswith(('.', '!', '?')) else '.'} {self.paging}"
 
     @property
     def title(self) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from naftiko.openapi.mock import METHODS, Resolver
+from naftiko.openapi.paging import pagination
 from naftiko.openapi.schemas import PARAM_KEYWORDS, json_schema
 
 _STOPWORDS = frozenset(
@@ -100,6 +101,9 @@ def import_openapi(
         }
         if params:
             consumed["inputParameters"] = params
+        paged = pagination(resolver, operation, params) if method.upper() == "GET" else None
+        if paged is not None:
+            consumed["x-naftiko-pagination"] = paged
         if path not in by_path:
             resource_name = path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
             resource: dict[str, Any] = {"name": resource_name, "path": path, "operations": []}
