@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from naftiko import jsonio
+from naftiko import inbound, jsonio
 from naftiko.consume.circuit import Circuit, CircuitOpen
 from naftiko.consume.limits import Limiter
 from naftiko.consume.oauth2 import ClientCredentials
@@ -65,8 +65,11 @@ class UpstreamClient:
         oauth: ClientCredentials | None = None,
         tls: ssl.SSLContext | None = None,
         circuit: Circuit | None = None,
+        propagate: tuple[str, ...] = (),
     ) -> None:
         self.namespace = namespace
+        # inbound headers or `_meta` fields passed on (x-naftiko-propagate), never credentials
+        self.propagate = propagate
         self.circuit = circuit
         if circuit is not None:
             METRICS.circuits[namespace] = circuit
@@ -108,6 +111,17 @@ class UpstreamClient:
         if self._session is not None and not self._session.closed:
             await self._session.close()
         self._session = None
+
+    def adopt(self, request: Outgoing) -> Outgoing:
+        """The request with what the caller sent for the names `x-naftiko-propagate` lists;
+        a value the operation sets itself wins, and one with a line break is dropped."""
+        for name in self.propagate:
+            value = inbound.heard(name)
+            if value is None or "\r" in value or "\n" in value or len(value) > 8192:
+                continue
+            if not any(k.lower() == name.lower() for k in request.headers):
+                request.headers[name] = value
+        return request
 
     async def send(self, request: Outgoing) -> UpstreamResponse:
         """The upstream's answer, after retries; non-2xx raises UpstreamError."""

@@ -39,6 +39,7 @@ from naftiko.errors import Diagnostic, NaftikoError, SpecError
 from naftiko.jsonpath import JsonPathSyntaxError
 from naftiko.location import Location
 from naftiko.names import norm
+from naftiko.observe.redact import SENSITIVE_HEADERS
 from naftiko.routes import variables
 from naftiko.shaping import Shaper, output_check, output_schema
 from naftiko.spec.model import Capability, ConsumedOperation, Consumes, Unit
@@ -134,7 +135,10 @@ def _compile_consumes(
     except NaftikoError as exc:
         problems.append(_located(consumes.where, str(exc), "tls"))
     circuit = Circuit.of(consumes.namespace, consumes.resilience.get("circuit"))
-    client = UpstreamClient(consumes.namespace, timeouts, middleware, policy, oauth, tls, circuit)
+    propagate = _propagated(consumes, problems)
+    client = UpstreamClient(
+        consumes.namespace, timeouts, middleware, policy, oauth, tls, circuit, propagate
+    )
     runtime.clients[consumes.namespace] = client
     runtime.consumes.setdefault(consumes.namespace, consumes)
     runtime.bases.setdefault(consumes.namespace, base)
@@ -158,6 +162,30 @@ def _compile_consumes(
                 problems.append(_located(operation.where, message, "pagination"))
                 continue
         plans[target] = ConsumedPlan(target, recipe, client, operation, runtime, cache, pages)
+
+
+def _propagated(consumes: Consumes, problems: list[Diagnostic]) -> tuple[str, ...]:
+    """The names `x-naftiko-propagate` lists; a credential's name is refused, so that the
+    caller's credentials never reach an upstream."""
+    names = consumes.extensions.get("propagate") or []
+    own = str((consumes.auth.fields if consumes.auth else {}).get("key") or "").lower()
+    kept: list[str] = []
+    for name in names if isinstance(names, list) else []:
+        text = str(name)
+        if text.lower() in SENSITIVE_HEADERS or (own and text.lower() == own):
+            problems.append(
+                Diagnostic.at(
+                    consumes.where,
+                    "error",
+                    f"consumes '{consumes.namespace}': x-naftiko-propagate lists '{text}', "
+                    "a credential; the caller's credentials are never passed on",
+                    hint="remove it; upstream credentials come from `authentication` and binds",
+                    code="propagate",
+                )
+            )
+        else:
+            kept.append(text)
+    return tuple(kept)
 
 
 def _cache(consumes: Consumes, operation: ConsumedOperation) -> ResponseCache | None:

@@ -85,6 +85,8 @@ class ConsumedPlan:
         return await self._send(self.recipe.build(scope))
 
     async def _send(self, request: Outgoing) -> UpstreamResponse:
+        if self.client.propagate:
+            self.client.adopt(request)  # before the cache: what it adds may change the answer
         if self.cache is not None:
             return await self.cache.send(self.client, request)
         return await self.client.send(request)

@@ -21,7 +21,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 from aiohttp.web_request import BaseRequest
 
-from naftiko import jsonio
+from naftiko import inbound, jsonio
 from naftiko.engine import Engine, ExposedPlan, Forwarder, Result, invoke
 from naftiko.errors import (
     NaftikoError,
@@ -123,10 +123,11 @@ class RestAdapter:
         counting = access.begin()
         trace = ""
         try:
-            if tracing.active():
-                response, trace = await self._traced(request)
-            else:
-                response = await self._route(request)
+            with inbound.receiving(request.headers):
+                if tracing.active():
+                    response, trace = await self._traced(request)
+                else:
+                    response = await self._route(request)
             if self.cors.enabled:
                 self.cors.decorate(response, request.headers.get("Origin"))
             return response

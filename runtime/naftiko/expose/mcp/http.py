@@ -23,7 +23,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 from aiohttp.web_request import BaseRequest
 
-from naftiko import jsonio
+from naftiko import inbound, jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.guard import HostGuard
 from naftiko.expose.httpserver import SERVER, Limits, low_level_server
@@ -136,7 +136,8 @@ class McpHttpAdapter:
             return web.Response(status=401, text="Unauthorized", headers=headers)
         method = request.method
         if method == "POST":
-            return await self._post(request)
+            with inbound.receiving(request.headers):
+                return await self._post(request)
         if method == "DELETE":
             return self._delete(request)
         allow = "POST" if self.options.stateless else "POST, DELETE"

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from contextlib import nullcontext
 from typing import Any, cast
 
-from naftiko import __version__
+from naftiko import __version__, inbound
 from naftiko.engine import Engine
 from naftiko.expose.mcp.catalog import Catalog, CatalogError, ResourceNotFound
 from naftiko.expose.mcp.jsonrpc import (
@@ -221,7 +221,7 @@ class McpServer:
         token = meta.get("progressToken") if isinstance(meta, dict) else None
         reporter = _progress(token, emit) if valid_id(token) and emit is not None else None
         calls = peer.calls
-        with reporting(reporter) if reporter is not None else nullcontext():
+        with reporting(reporter) if reporter is not None else nullcontext(), inbound.meta(meta):
             if calls is None:
                 return cast(dict[str, Any], await handler(params, version, peer))
             work = asyncio.ensure_future(handler(params, version, peer))
