@@ -7,9 +7,8 @@ names it allows, and nothing else. Context-local, so concurrent requests never m
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
+from contextvars import ContextVar, Token
 from typing import Any
 
 _headers: ContextVar[Mapping[str, str] | None] = ContextVar("naftiko_inbound", default=None)
@@ -28,21 +27,26 @@ def heard(name: str) -> str | None:
     return headers.get(name) if headers is not None else None
 
 
-@contextmanager
-def receiving(headers: Mapping[str, str]) -> Iterator[None]:
-    """The request's headers (case-insensitive mapping), while it is answered."""
-    token = _headers.set(headers)
-    try:
-        yield
-    finally:
-        _headers.reset(token)
+def enter(headers: Mapping[str, str]) -> Token[Mapping[str, str] | None]:
+    """The request's headers (case-insensitive mapping) from now; `leave` with the token
+    once it is answered. (A plain pair, not a context manager: it runs on every request.)"""
+    return _headers.set(headers)
 
 
-@contextmanager
-def meta(fields: Any) -> Iterator[None]:
-    """An MCP request's `_meta`, while it is answered."""
-    token = _meta.set(fields if isinstance(fields, Mapping) else None)
-    try:
-        yield
-    finally:
-        _meta.reset(token)
+def leave(token: Token[Mapping[str, str] | None]) -> None:
+    _headers.reset(token)
+
+
+class meta:  # lower case: it reads as a function, `with inbound.meta(fields):`
+    """An MCP request's `_meta`, while it is answered (a plain class: cheaper per call)."""
+
+    __slots__ = ("_fields", "_token")
+
+    def __init__(self, fields: Any) -> None:
+        self._fields = fields if isinstance(fields, Mapping) else None
+
+    def __enter__(self) -> None:
+        self._token = _meta.set(self._fields)
+
+    def __exit__(self, *_: object) -> None:
+        _meta.reset(self._token)

@@ -196,11 +196,15 @@ class UpstreamClient:
         attempt = 1
         limiter = self._limiter
         while True:
-            async with limiter.slot(request.method, request.headers, request.scope) as waited:
-                if waited:
-                    METRICS.limit_waits[self.namespace] += 1
-                    span.event("limit-wait")
+            ticket = limiter.claim(request.method, request.headers, request.scope)
+            if ticket is None:
+                METRICS.limit_waits[self.namespace] += 1
+                span.event("limit-wait")
+                ticket = await limiter.wait(request.method, request.headers, request.scope)
+            try:
                 response = await self._attempt(request)
+            finally:
+                limiter.release(ticket)
             limiter.learn(request.method, request.headers, request.scope, response.headers)
             span.set(http__response__status_code=response.status)
             if not (

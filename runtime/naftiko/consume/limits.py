@@ -16,8 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict, deque
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from naftiko.consume.resilience import Resilience
@@ -75,6 +74,11 @@ class Gate:
                 future.set_result(None)
 
 
+# what an attempt holds while it runs: the gate it passed besides the namespace's, and the
+# declared per-header key that gate belongs to
+Ticket = tuple["Gate | None", "str | None"]
+
+
 class Limiter:
     """The gates of one consumes namespace."""
 
@@ -84,30 +88,41 @@ class Limiter:
         self._declared: dict[str, Gate] = {}
         self._learned: OrderedDict[tuple[Any, ...], Gate] = OrderedDict()
 
-    @asynccontextmanager
-    async def slot(
+    def claim(
         self, method: str, headers: Mapping[str, str], scope: tuple[str, ...] = ()
-    ) -> AsyncIterator[bool]:
-        """Hold a place for one attempt; yields whether it had to wait."""
-        gate = self._declared_gate(method, headers)
-        declared = gate is not None
-        if gate is None and self._learned:
-            gate = self._learned.get(_key(method, headers, scope))
-        waited = False
+    ) -> Ticket | None:
+        """A place for one attempt if one is free now, without waiting; else None."""
+        gate, declared = self._gate(method, headers, scope)
+        everyone = self._all
+        if not everyone.free() or everyone.until:
+            return None
         if gate is not None:
-            waited = await gate.enter()
+            if not gate.free() or gate.until > time.monotonic():
+                return None
+            gate.busy += 1
+        everyone.busy += 1
+        return (gate, declared)
+
+    async def wait(
+        self, method: str, headers: Mapping[str, str], scope: tuple[str, ...] = ()
+    ) -> Ticket:
+        """A place for one attempt, waiting for it (first come, first served)."""
+        gate, declared = self._gate(method, headers, scope)
+        if gate is not None:
+            await gate.enter()
         try:
-            waited = await self._all.enter() or waited
+            await self._all.enter()
         except BaseException:
             if gate is not None:
-                self._leave(gate, declared, headers)
+                self._leave(gate, declared)
             raise
-        try:
-            yield waited
-        finally:
-            self._all.leave()
-            if gate is not None:
-                self._leave(gate, declared, headers)
+        return (gate, declared)
+
+    def release(self, ticket: Ticket) -> None:
+        self._all.leave()
+        gate, declared = ticket
+        if gate is not None:
+            self._leave(gate, declared)
 
     def learn(
         self,
@@ -145,23 +160,26 @@ class Limiter:
             if gate.limit is not None
         }
 
-    def _declared_gate(self, method: str, headers: Mapping[str, str]) -> Gate | None:
+    def _gate(
+        self, method: str, headers: Mapping[str, str], scope: tuple[str, ...]
+    ) -> tuple[Gate | None, str | None]:
+        """The gate this attempt passes besides the namespace's, and the declared key."""
         per = self.policy.per_header
-        if per is None or method.upper() not in per.methods:
-            return None
-        value = _header(headers, per.header)
-        if value is None:
-            return None
-        gate = self._declared.get(value)
-        if gate is None:
-            gate = self._declared[value] = Gate(per.limit)
-        return gate
+        if per is not None and method.upper() in per.methods:
+            value = _header(headers, per.header)
+            if value is not None:
+                gate = self._declared.get(value)
+                if gate is None:
+                    gate = self._declared[value] = Gate(per.limit)
+                return gate, value
+        if self._learned:
+            return self._learned.get(_key(method, headers, scope)), None
+        return None, None
 
-    def _leave(self, gate: Gate, declared: bool, headers: Mapping[str, str]) -> None:
+    def _leave(self, gate: Gate, declared: str | None) -> None:
         gate.leave()
-        if declared and gate.busy == 0 and not gate.waiters:
-            assert self.policy.per_header is not None
-            self._declared.pop(_header(headers, self.policy.per_header.header) or "", None)
+        if declared is not None and gate.busy == 0 and not gate.waiters:
+            self._declared.pop(declared, None)
 
 
 def _key(method: str, headers: Mapping[str, str], scope: tuple[str, ...]) -> tuple[Any, ...]:

@@ -122,16 +122,17 @@ class RestAdapter:
         response: web.StreamResponse | None = None
         counting = access.begin()
         trace = ""
+        heard = inbound.enter(request.headers)
         try:
-            with inbound.receiving(request.headers):
-                if tracing.active():
-                    response, trace = await self._traced(request)
-                else:
-                    response = await self._route(request)
+            if tracing.active():
+                response, trace = await self._traced(request)
+            else:
+                response = await self._route(request)
             if self.cors.enabled:
                 self.cors.decorate(response, request.headers.get("Origin"))
             return response
         finally:
+            inbound.leave(heard)
             METRICS.in_flight[self.namespace] -= 1
             status = str(response.status) if response is not None else "500"
             operation = request.get(_OPERATION, "-")

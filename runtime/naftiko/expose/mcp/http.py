@@ -136,8 +136,11 @@ class McpHttpAdapter:
             return web.Response(status=401, text="Unauthorized", headers=headers)
         method = request.method
         if method == "POST":
-            with inbound.receiving(request.headers):
+            heard = inbound.enter(request.headers)
+            try:
                 return await self._post(request)
+            finally:
+                inbound.leave(heard)
         if method == "DELETE":
             return self._delete(request)
         allow = "POST" if self.options.stateless else "POST, DELETE"
