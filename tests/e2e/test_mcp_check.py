@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import shlex
+import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from authserver import CLIENT_SECRET, AuthServer
 from conftest import CORPUS, FIXTURES, KOMBO, ROOT, clean_env, naftiko_command
 from upstreams import KOMBO_KEY, echo, kombo, registry
 
@@ -139,3 +141,44 @@ def test_resources_and_prompts_pass_every_check(serve, naftiko_run, tmp_path: Pa
         era = "2026-07-28" if scenario.startswith("sep-") else "2025-11-25"
         assert f"PASS {scenario} [{era}]" in output, scenario
     assert "PASS prompts-list [2026-07-28]" in output
+
+
+def test_an_oauth_protected_adapter_passes_with_a_token_from_its_server(
+    serve, naftiko_run, tmp_path: Path
+) -> None:
+    auth = AuthServer()
+    auth.issuer = serve(auth).url
+    upstream = serve(echo)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    resource = f"http://127.0.0.1:{port}/mcp"
+    running = naftiko_run(
+        str(FIXTURES / "oauth.yaml"),
+        f"--port=inventory-mcp={port}",
+        "--port=inventory-rest=0",
+        f"--base-uri=inventory={upstream.url}",
+        env=clean_env(
+            AUTH_ISSUER=auth.issuer,
+            MCP_RESOURCE=resource,
+            REST_RESOURCE="http://127.0.0.1:1",
+            INTROSPECTION_SECRET=CLIENT_SECRET,
+            INVENTORY_TOKEN="inventory-upstream-token-31",
+        ),
+    )
+    assert running.urls["inventory-mcp"] + "/mcp" == resource
+    token = auth.token(scope="inventory inventory.read inventory.write", audience=resource)
+    output = mcp_check(
+        "--url",
+        resource,
+        "--mode",
+        "auto",
+        "--token",
+        token,
+        "--tool",
+        "get-item",
+        "--args",
+        '{"id": "42"}',
+        tmp_path=tmp_path,
+    )
+    assert "401" in output

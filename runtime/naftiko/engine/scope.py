@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from naftiko import inbound
 from naftiko.bind.secret import Secret
 from naftiko.names import norm
 from naftiko.template import MISSING
@@ -47,6 +48,9 @@ class CallScope:
         if head in self.aliases:
             return self.get(rest)
         node = self.get(head)
+        if node is MISSING and head == "caller":  # who a validated token says is calling
+            who = inbound.caller()
+            return who.lookup(rest) if who is not None else MISSING
         for key in rest.split("."):
             if isinstance(node, dict) and key in node:
                 node = node[key]

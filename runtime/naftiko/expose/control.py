@@ -68,8 +68,8 @@ class ControlAdapter:
         path = request.path.rstrip("/") or "/"
         if path == "/health/live" and request.method in ("GET", "HEAD"):
             return _json(200, {"status": "UP"})  # probes need no credentials
-        if self.auth is not None and not self.auth.admits(request):
-            return self.auth.refusal(request)
+        if self.auth is not None and (rejected := await self.auth.check(request)):
+            return self.auth.refusal(request, rejected)
         if request.method not in ("GET", "HEAD"):
             return problem(405, "Method Not Allowed", "the control port is read-only")
         if path == "/health/ready":

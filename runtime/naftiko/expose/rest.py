@@ -34,6 +34,7 @@ from naftiko.expose.cors import Cors
 from naftiko.expose.deadline import Deadlines
 from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
+from naftiko.expose.oauth import is_metadata, metadata_answer
 from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
 from naftiko.observe import access, tracing
@@ -101,6 +102,10 @@ class RestAdapter:
             self.router.add(resource.path, _Resource(resource.path, operations, forward, allow))
         self.openapi: bytes = b"{}"
         self.deadlines = Deadlines(limits.deadline)
+        # every scope an operation asks for, for the protected-resource metadata
+        self.scopes = tuple(
+            dict.fromkeys(s for r in adapter.resources for u in r.units for s in u.scopes)
+        )
 
     def set_openapi(self, document: Mapping[str, Any]) -> None:
         self.openapi = json.dumps(document, ensure_ascii=False, indent=2).encode()
@@ -166,10 +171,14 @@ class RestAdapter:
             preflight = self._preflight(request)
             if preflight is not None:
                 return preflight  # before authentication: browsers send no credentials here
-        if self.auth is not None and not self.auth.admits(request):
-            return self.auth.refusal(request)
         method = request.method
         raw_path = request.rel_url.raw_path
+        if self.auth is not None:
+            if self.auth.oauth is not None and is_metadata(raw_path, self.auth.oauth):
+                return metadata_answer(self.auth.oauth, self.scopes)  # before credentials
+            rejected = await self.auth.check(request)
+            if rejected is not None:
+                return self.auth.refusal(request, rejected)
         try:
             found, operation, fitting = self._pick(raw_path, method)
         except BadPath as exc:
@@ -184,6 +193,10 @@ class RestAdapter:
                 hint="GET /openapi.json lists every route",
             )
         resource = found.target
+        if operation is not None and self.auth is not None:
+            lacking = self.auth.lacks(operation.plan.unit.scopes)
+            if lacking is not None:
+                return self.auth.refusal(request, lacking)
         request[_ROUTE] = resource.path
         request[_OPERATION] = operation.plan.unit.name if operation is not None else "forward"
         task = self.deadlines.enter()

@@ -81,8 +81,8 @@ class SkillAdapter:
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         if not self.guard.allows(request.headers):
             return forbidden()
-        if self.auth is not None and not self.auth.admits(request):
-            return self.auth.refusal(request)
+        if self.auth is not None and (rejected := await self.auth.check(request)):
+            return self.auth.refusal(request, rejected)
         if request.method not in ("GET", "HEAD"):
             return problem(
                 405, "Method Not Allowed", "skills are read-only", headers={"Allow": "GET"}

@@ -332,6 +332,7 @@ class _Builder:
             semantics={k: bool(v) for k, v in (data.get("semantics") or {}).items()},
             disabled=self.problem(path),
             where=self.where(path),
+            scopes=tuple(str(x) for x in data.get("x-naftiko-scopes") or ()),
         )
 
 

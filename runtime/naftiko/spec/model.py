@@ -146,6 +146,8 @@ class Unit:
     semantics: Mapping[str, bool] = field(default_factory=dict)
     disabled: str = ""
     where: Location = field(default_factory=Location)
+    # OAuth2 scopes a caller's token needs for this unit, besides the adapter's (x-naftiko-scopes)
+    scopes: tuple[str, ...] = ()
 
     @property
     def target(self) -> str:

@@ -39,6 +39,7 @@ from naftiko.expose.mcp.jsonrpc import (
 )
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.stateless import PARAM_HEADER, is_stateless
+from naftiko.expose.oauth import Rejected, is_metadata, metadata_answer
 
 log = logging.getLogger("naftiko.mcp")
 
@@ -115,6 +116,12 @@ class McpHttpAdapter:
         self.sessions = _Sessions(options.session_idle, options.max_sessions)
         self.guard = HostGuard(host, options.allowed_hosts)
 
+    def _refused(self, request: BaseRequest, rejected: Rejected) -> web.Response:
+        assert self.auth is not None
+        headers = self.auth.challenge_headers(request, rejected)
+        text = {403: "Forbidden", 503: "Service Unavailable"}.get(rejected.status, "Unauthorized")
+        return web.Response(status=rejected.status, text=text, headers=headers)
+
     def server(self) -> web.Server:
         # A client that hangs up cancels its call, and so the upstream request it waits on.
         return low_level_server(self.handle, self.limits, cancel_on_disconnect=True)
@@ -127,20 +134,25 @@ class McpHttpAdapter:
         )
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
+        heard = inbound.enter(request.headers)
+        try:
+            return await self._handle(request)
+        finally:
+            inbound.leave(heard)
+
+    async def _handle(self, request: BaseRequest) -> web.StreamResponse:
+        oauth = self.auth.oauth if self.auth is not None else None
+        if oauth is not None and is_metadata(request.rel_url.raw_path, oauth):
+            return metadata_answer(oauth, self.protocol.scopes)  # before credentials
         if request.path not in ENDPOINTS:
             return _plain(404, "Not Found: the MCP endpoint is /mcp")
         if not self.guard.allows(request.headers):
             return _plain(403, "Forbidden: Host or Origin is not allowed")
-        if self.auth is not None and not self.auth.admits(request):
-            headers = self.auth.challenge_headers(request)
-            return web.Response(status=401, text="Unauthorized", headers=headers)
+        if self.auth is not None and (rejected := await self.auth.check(request)):
+            return self._refused(request, rejected)
         method = request.method
         if method == "POST":
-            heard = inbound.enter(request.headers)
-            try:
-                return await self._post(request)
-            finally:
-                inbound.leave(heard)
+            return await self._post(request)
         if method == "DELETE":
             return self._delete(request)
         allow = "POST" if self.options.stateless else "POST, DELETE"
@@ -169,6 +181,10 @@ class McpHttpAdapter:
             return _json(400, error(None, PARSE_ERROR, "Parse error: the body is not JSON"))
         if message is None:
             return _json(400, error(None, PARSE_ERROR, "Parse error: empty body"))
+        if self.auth is not None and self.protocol.scopes:
+            lacking = self.auth.lacks(self.protocol.tool_scopes(_called(message)))
+            if lacking is not None:
+                return self._refused(request, lacking)
         headers = request.headers
         version = headers.get("MCP-Protocol-Version")
         # `Mcp-Param-*` headers matter on the stateless wire only: read them only there.
@@ -286,3 +302,11 @@ def _json(status: int, body: Any) -> web.Response:
 
 
 _TRACE_HEADERS = ("traceparent", "tracestate")
+
+
+def _called(message: Any) -> Any:
+    """The tool a tools/call message names, if it is one."""
+    if not isinstance(message, dict) or message.get("method") != "tools/call":
+        return None
+    params = message.get("params")
+    return params.get("name") if isinstance(params, dict) else None

@@ -45,6 +45,7 @@ from naftiko.expose.mcp.jsonrpc import (
 )
 from naftiko.expose.mcp.stateless import check_mirrored, check_stateless, is_stateless
 from naftiko.expose.mcp.tools import Tool, compile_tools
+from naftiko.expose.mcp.traced import carrier, span_name
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.progress import Reporter, reporting
@@ -70,6 +71,8 @@ class McpServer:
             t.name: t for t in compile_tools(adapter.units, engine.plans)
         }
         self._tool_list = list(self.tools.values())
+        # every scope a tool asks for (x-naftiko-scopes), for the protected-resource metadata
+        self.scopes = tuple(dict.fromkeys(s for t in self._tool_list for s in t.scopes))
         self.catalog = Catalog(capability, adapter.mcp_resources, adapter.prompts, engine.plans)
         self.capabilities: dict[str, Any] = {"tools": {"listChanged": False}, "logging": {}}
         if adapter.mcp_resources:
@@ -149,14 +152,14 @@ class McpServer:
             return 200, error(id_, INVALID_PARAMS, "Invalid params: params must be an object")
         params = params or {}
         started, counting = time.perf_counter(), access.begin()
-        route = _span_name(method, params)
+        route = span_name(method, params)
         if not tracing.active():
             status, answered = await self._answer(method, id_, params, peer, wire, emit)
             access.line(counting, self.name, "MCP", route, status, started, 0)
             return status, answered
         with tracing.server(
             route,
-            _carrier(params, wire),
+            carrier(params, wire),
             mcp__method__name=method,
             gen_ai__tool__name=params.get("name") if method == "tools/call" else None,
             naftiko__adapter=self.name,
@@ -310,8 +313,19 @@ class McpServer:
     async def _tools_list(
         self, params: Mapping[str, Any], version: str, peer: Peer
     ) -> dict[str, Any]:
-        page, cursor = self._page(self._tool_list, params)
-        return self._listed("tools", [t.describe(version) for t in page], cursor, version)
+        tools = self._tool_list
+        caller = inbound.caller() if self.scopes else None
+        if caller is not None:  # a token lists only the tools its scopes may call
+            tools = [t for t in tools if caller.scopes.issuperset(t.scopes)]
+        page, cursor = self._page(tools, params)
+        listed = self._listed("tools", [t.describe(version) for t in page], cursor, version)
+        if caller is not None and "cacheScope" in listed:
+            listed["cacheScope"] = "private"  # what this token sees, not what others do
+        return listed
+
+    def tool_scopes(self, name: Any) -> tuple[str, ...]:
+        tool = self.tools.get(name) if isinstance(name, str) else None
+        return tool.scopes if tool is not None else ()
 
     async def _tools_call(
         self, params: Mapping[str, Any], version: str, peer: Peer
@@ -425,21 +439,3 @@ def _progress(token: Any, emit: Emit) -> Reporter:
         await emit({"jsonrpc": "2.0", "method": "notifications/progress", "params": params})
 
     return send
-
-
-def _span_name(method: str, params: dict[str, Any]) -> str:
-    name = params.get("name") if method in ("tools/call", "prompts/get") else None
-    return f"{method} {name}" if isinstance(name, str) and len(name) <= 128 else method
-
-
-def _carrier(params: dict[str, Any], wire: Wire | None) -> dict[str, str] | None:
-    """The caller's trace context: `_meta` first (both eras may carry it), then headers."""
-    if not tracing.active():
-        return None
-    found = dict(wire.trace) if wire is not None else {}
-    meta = params.get("_meta")
-    if isinstance(meta, dict):
-        for key in ("traceparent", "tracestate"):
-            if isinstance(meta.get(key), str):
-                found[key] = meta[key]
-    return found or None

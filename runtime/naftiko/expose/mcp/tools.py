@@ -40,6 +40,11 @@ class Tool:
     # (argument, x-mcp-header token) of each input the upstream gets as a header
     mirrored: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """OAuth2 scopes a caller needs for this tool, besides the adapter's."""
+        return self.plan.unit.scopes
+
     def describe(self, version: str) -> dict[str, Any]:
         """The tools/list entry for a negotiated revision."""
         found = dict(self.definition)
