@@ -20,6 +20,8 @@ RULES = {
     "control-singleton",
     "function-description",
     "mcp-auth-stdio",
+    "oauth2-https",
+    "oauth2-scopes",
     "plain-secret",
     "rest-path-query",
     "rest-path-trailing-slash",

@@ -12,7 +12,9 @@ Rules (after REFERENCE.md section 8, plus what authors trip on):
   at most one control adapter, on its own port;
 - consistency: tool hints that contradict themselves, the method they call, or the
   `semantics` of the aggregate function they refer to; a REST method that writes on a
-  function whose semantics say `safe`; a response cache on an operation that is not a GET.
+  function whose semantics say `safe`; a response cache on an operation that is not a GET;
+- OAuth2 on an adapter: an authorization server or resource not in https (loopback aside),
+  no scopes.
 Findings carry file:line:col and a rule id; errors only for the safety rules.
 """
 
@@ -122,6 +124,7 @@ def lint(doc: Document) -> list[Diagnostic]:
                 "remove `authentication`",
             )
         _secrets(adapter.get("authentication"), (*path, "authentication"), add, bound)
+        _oauth(adapter.get("authentication"), (*path, "authentication"), add)
         _descriptions(adapter, path, add)
         _safety(adapter, path, add)
     controls = [(i, a) for i, a in items(capability, "exposes") if a.get("type") == "control"]
@@ -177,6 +180,31 @@ def _secrets(auth: Any, path: JsonPath, add: Any, bound: set[str]) -> None:
                 f"`{field}` is written in plain text",
                 "bind it: token: '{{MY_TOKEN}}' with a bind",
             )
+
+
+def _oauth(auth: Any, path: JsonPath, add: Any) -> None:
+    """An exposed oauth2 resource server: its URLs in https, and scopes that say something."""
+    if not isinstance(auth, dict) or auth.get("type") != "oauth2":
+        return
+    for field in ("authorizationServerUri", "resource"):
+        value = str(auth.get(field) or "")
+        local = any(host in value for host in ("://localhost", "://127.0.0.1", "://[::1]"))
+        if value and not _is_template(value) and not value.startswith("https://") and not local:
+            add(
+                "warning",
+                (*path, field),
+                "oauth2-https",
+                f"{field} is not an https URL: tokens would cross in clear",
+                "use https:// (plain http is for loopback only)",
+            )
+    if not auth.get("scopes"):
+        add(
+            "warning",
+            path,
+            "oauth2-scopes",
+            "oauth2 without scopes admits any token the authorization server issues for it",
+            "list the scopes every request needs (scopes: [...])",
+        )
 
 
 def _descriptions(adapter: dict[str, Any], path: JsonPath, add: Any) -> None:
