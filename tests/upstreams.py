@@ -201,3 +201,34 @@ async def echo(request: web.Request) -> web.Response:
         },
         status=status,
     )
+
+
+class CountingKombo:
+    """Counts actions in flight per integration and refuses past `limit`, as Kombo does."""
+
+    def __init__(self, limit: int = 30) -> None:
+        self.limit = limit
+        self.now: dict[str, int] = {}
+        self.most: dict[str, int] = {}
+        self.refused = 0
+        self.served = 0
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        integration = request.headers.get("X-Integration-Id", "")
+        now = self.now[integration] = self.now.get(integration, 0) + 1
+        self.most[integration] = max(self.most.get(integration, 0), now)
+        try:
+            if now > self.limit:
+                self.refused += 1
+                response = kombo_error(429, "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED", "too many")
+                remaining = 0
+            else:
+                await asyncio.sleep(0.05)
+                self.served += 1
+                response = web.json_response({"status": "success", "data": {}})
+                remaining = self.limit - now
+            response.headers["Concurrency-Limit"] = str(self.limit)
+            response.headers["Concurrency-Remaining"] = str(remaining)
+            return response
+        finally:
+            self.now[integration] -= 1

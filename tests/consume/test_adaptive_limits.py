@@ -14,41 +14,10 @@ from naftiko.consume.limits import Gate
 from naftiko.engine import Engine
 from naftiko.errors import UpstreamError
 from naftiko.spec import load
-from upstreams import KOMBO_KEY, kombo_error
+from upstreams import KOMBO_KEY, CountingKombo
 
 PUBLISHED = KOMBO / "kombo-general.yaml"
 SYNC = "kombo-general.postforcesync"
-
-
-class Kombo:
-    """Counts actions in flight per integration and refuses past `limit`, as Kombo does."""
-
-    def __init__(self, limit: int = 30) -> None:
-        self.limit = limit
-        self.now: dict[str, int] = {}
-        self.most: dict[str, int] = {}
-        self.refused = 0
-        self.served = 0
-
-    async def __call__(self, request: web.Request) -> web.Response:
-        integration = request.headers.get("X-Integration-Id", "")
-        now = self.now[integration] = self.now.get(integration, 0) + 1
-        self.most[integration] = max(self.most.get(integration, 0), now)
-        try:
-            if now > self.limit:
-                self.refused += 1
-                response = kombo_error(429, "PLATFORM.CONCURRENCY_LIMIT_EXCEEDED", "too many")
-                remaining = 0
-            else:
-                await asyncio.sleep(0.05)
-                self.served += 1
-                response = web.json_response({"status": "success", "data": {}})
-                remaining = self.limit - now
-            response.headers["Concurrency-Limit"] = str(self.limit)
-            response.headers["Concurrency-Remaining"] = str(remaining)
-            return response
-        finally:
-            self.now[integration] -= 1
 
 
 def burst(base: str, batches: list[list[str]]) -> list[list[Any]]:
@@ -74,7 +43,7 @@ def burst(base: str, batches: list[list[str]]) -> list[list[Any]]:
 
 
 def test_a_burst_of_100_after_an_announced_limit_never_exceeds_it(serve) -> None:
-    kombo = Kombo()
+    kombo = CountingKombo()
     upstream = serve(kombo)
     _, results = burst(f"{upstream.url}/v1", [["int-1"], ["int-1"] * 100])
     assert all(not isinstance(r, UpstreamError) for r in results)
@@ -84,7 +53,7 @@ def test_a_burst_of_100_after_an_announced_limit_never_exceeds_it(serve) -> None
 
 
 def test_a_cold_burst_of_100_succeeds_through_retries(serve) -> None:
-    kombo = Kombo()
+    kombo = CountingKombo()
     upstream = serve(kombo)
     [results] = burst(f"{upstream.url}/v1", [["int-1"] * 100])
     assert all(not isinstance(r, UpstreamError) for r in results), [
@@ -96,7 +65,7 @@ def test_a_cold_burst_of_100_succeeds_through_retries(serve) -> None:
 
 
 def test_one_integrations_limit_does_not_slow_another(serve) -> None:
-    kombo = Kombo(limit=2)
+    kombo = CountingKombo(limit=2)
     upstream = serve(kombo)
     burst(f"{upstream.url}/v1", [["int-1"], ["int-1"] * 6 + ["int-2"] * 6])
     assert kombo.most["int-1"] == 2
@@ -104,7 +73,7 @@ def test_one_integrations_limit_does_not_slow_another(serve) -> None:
 
 
 def test_a_declared_per_header_limit_wins_over_the_announced_one(serve, tmp_path) -> None:
-    kombo = Kombo(limit=30)
+    kombo = CountingKombo(limit=30)
     upstream = serve(kombo)
     text = PUBLISHED.read_text(encoding="utf-8").replace(
         "    baseUri: https://api.kombo.dev/v1\n",
@@ -190,7 +159,7 @@ def test_a_place_handed_to_a_cancelled_waiter_passes_to_the_next() -> None:
 
 
 def test_status_names_the_limits_learned(serve) -> None:
-    upstream = serve(Kombo())
+    upstream = serve(CountingKombo())
     engine = Engine(
         load(PUBLISHED),
         base_uris={"kombo-general": f"{upstream.url}/v1"},

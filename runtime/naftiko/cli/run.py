@@ -178,6 +178,15 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     "(repeatable). Off when none is given.",
 )
 @click.option(
+    "--state",
+    "state_url",
+    metavar="URL",
+    envvar="NAFTIKO_STATE",
+    show_envvar=True,
+    help="Share MCP sessions, per-key limits and the response cache with other replicas "
+    "through Redis (redis://host:6379/0). In-process when absent.",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=True,
     show_default=True,
@@ -206,6 +215,7 @@ def run(
     mcp_stateless: bool,
     mcp_allowed_hosts: tuple[str, ...],
     cors_origins: tuple[str, ...],
+    state_url: str | None,
     access_log: bool,
 ) -> None:
     """Serve every adapter of every FILE until SIGTERM or SIGINT.
@@ -251,6 +261,7 @@ def run(
         mocks=pairs(mocks, "--mock"),
         control_port=control_port,
         cors_origins=cors_origins,
+        state=state_url or None,
     )
     if mcp_stdio is not None:
         engine, server, opened = stdio_adapter(

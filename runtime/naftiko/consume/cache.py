@@ -7,7 +7,9 @@ conditional request, and a 304 makes it fresh again without a body crossing the 
 Entries are keyed by everything that changes the answer: the rendered URL with its query,
 every header and cookie sent (so `X-Integration-Id` and the credential, hashed, are part of
 it). The cache holds at most `maxEntries` answers and `maxBytes` of bodies, and forgets the
-least recently used first. Only 200 answers are kept; errors never are.
+least recently used first. Only 200 answers are kept; errors never are. With a shared state
+(state.py) the answers live in Redis instead, for every replica, each for its own time (Redis's
+memory bound is the deployment's); Redis unreachable means a call through, never an error.
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from naftiko import state
 from naftiko.consume.request import Outgoing
 from naftiko.errors import UpstreamResponse
 from naftiko.observe.metrics import METRICS
+from naftiko.state import SharedState
 
 DEFAULT_ENTRIES = 1000
 DEFAULT_BYTES = 16 * 1024 * 1024
+# a shared entry with a validator outlives its freshness by this much, to be revalidated
+_REVALIDATE_FOR = 300.0
 
 
 class Sender(Protocol):
@@ -67,12 +73,16 @@ class _Entry:
 class ResponseCache:
     """The answers of one operation, bounded, least recently used forgotten first."""
 
-    def __init__(self, policy: CachePolicy) -> None:
+    def __init__(self, policy: CachePolicy, prefix: str = "") -> None:
         self.policy = policy
+        self.prefix = prefix  # of this operation's keys in the shared state
         self._entries: OrderedDict[bytes, _Entry] = OrderedDict()
         self._bytes = 0
 
     async def send(self, client: Sender, request: Outgoing) -> UpstreamResponse:
+        shared = state.shared()
+        if shared is not None:
+            return await self._shared(shared, client, request)
         key = _key(request)
         entry = self._entries.get(key)
         now = time.monotonic()
@@ -95,6 +105,49 @@ class ResponseCache:
             return replace(entry.response, fresh_for=ttl)
         METRICS.cache[(namespace, "miss")] += 1
         self._store(key, response)
+        return response
+
+    async def _shared(
+        self, shared: SharedState, client: Sender, request: Outgoing
+    ) -> UpstreamResponse:
+        key = _key(request).hex()
+        found = await shared.cache_get(self.prefix, key)
+        now = time.time()
+        namespace = client.namespace
+        if found is not None:
+            meta, body = found
+            kept = _kept(meta, body)
+            left = float(meta.get("expires", 0)) - now
+            if left > 0:
+                METRICS.cache[(namespace, "hit")] += 1
+                return replace(kept, fresh_for=left)
+            if meta.get("etag"):
+                request.headers["If-None-Match"] = str(meta["etag"])
+            if meta.get("modified"):
+                request.headers["If-Modified-Since"] = str(meta["modified"])
+        response = await client.send(request)
+        if response.status == 304 and found is not None:
+            METRICS.cache[(namespace, "revalidated")] += 1
+            fresh = self._ttl(response.headers) or 0.0
+            meta = {**found[0], "expires": time.time() + fresh}
+            await shared.cache_put(self.prefix, key, meta, found[1], fresh + _REVALIDATE_FOR)
+            return replace(_kept(meta, found[1]), fresh_for=fresh)
+        METRICS.cache[(namespace, "miss")] += 1
+        ttl = self._ttl(response.headers) if response.status == 200 else None
+        etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
+        if ttl is None or (ttl == 0 and not (etag or modified)):
+            return response
+        if len(response.body) > self.policy.max_bytes:
+            return response
+        meta = {
+            "expires": time.time() + ttl,
+            "etag": etag,
+            "modified": modified,
+            "type": response.content_type,
+        }
+        keep = ttl + (_REVALIDATE_FOR if etag or modified else 0.0)
+        await shared.cache_put(self.prefix, key, meta, response.body, keep)
+        response.fresh_for = ttl
         return response
 
     def _store(self, key: bytes, response: UpstreamResponse) -> None:
@@ -137,6 +190,16 @@ class ResponseCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _kept(meta: Mapping[str, Any], body: bytes) -> UpstreamResponse:
+    """A shared entry as the answer it keeps."""
+    kind = str(meta.get("type") or "")
+    headers = {"Content-Type": kind} if kind else {}
+    for name, field in (("ETag", "etag"), ("Last-Modified", "modified")):
+        if meta.get(field):
+            headers[name] = str(meta[field])
+    return UpstreamResponse(200, headers, body, kind)
 
 
 def _key(request: Outgoing) -> bytes:

@@ -17,14 +17,13 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from naftiko import inbound, jsonio
+from naftiko import inbound, jsonio, state
 from naftiko.consume.circuit import Circuit, CircuitOpen
 from naftiko.consume.limits import Limiter
 from naftiko.consume.oauth2 import ClientCredentials
 from naftiko.consume.request import Outgoing
 from naftiko.consume.resilience import DEFAULT_RESILIENCE, Resilience
 from naftiko.errors import UpstreamError, UpstreamInvalid, UpstreamResponse, UpstreamUnavailable
-from naftiko.formats import FORMATS, FormatError, convert
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.observe.redact import SENSITIVE_HEADERS
@@ -66,6 +65,7 @@ class UpstreamClient:
         tls: ssl.SSLContext | None = None,
         circuit: Circuit | None = None,
         propagate: tuple[str, ...] = (),
+        prefix: str = "",
     ) -> None:
         self.namespace = namespace
         # inbound headers or `_meta` fields passed on (x-naftiko-propagate), never credentials
@@ -79,7 +79,9 @@ class UpstreamClient:
         self.resilience = resilience
         self._middleware = middleware
         self._limit = resilience.max_in_flight
-        self._limiter = Limiter(resilience)
+        # keys in the shared state: naftiko:<capability>:<namespace>:
+        self.prefix = prefix or f"naftiko:{namespace}:"
+        self._limiter = Limiter(resilience, self.prefix, timeouts.total + 5)
         self._session: aiohttp.ClientSession | None = None
 
     def session(self) -> aiohttp.ClientSession:
@@ -196,6 +198,12 @@ class UpstreamClient:
         attempt = 1
         limiter = self._limiter
         while True:
+            held = None
+            if state.shared() is not None:  # the replicas' limit first, then our own
+                held = await limiter.lease(request.method, request.headers, request.scope)
+                if held is not None and held[2]:
+                    METRICS.limit_waits[self.namespace] += 1
+                    span.event("limit-wait", shared=True)
             ticket = limiter.claim(request.method, request.headers, request.scope)
             if ticket is None:
                 METRICS.limit_waits[self.namespace] += 1
@@ -205,7 +213,11 @@ class UpstreamClient:
                 response = await self._attempt(request)
             finally:
                 limiter.release(ticket)
-            limiter.learn(request.method, request.headers, request.scope, response.headers)
+                if held is not None:
+                    await limiter.unlease(held)
+            news = limiter.learn(request.method, request.headers, request.scope, response.headers)
+            if news is not None and state.shared() is not None:
+                await limiter.publish(news)
             span.set(http__response__status_code=response.status)
             if not (
                 repeatable
@@ -400,38 +412,6 @@ def _maybe_json(response: UpstreamResponse) -> Any:
         return jsonio.loads(response.body)
     except ValueError:
         return None
-
-
-def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> Any:
-    """The answer as JSON-like data, converted from its `outputRawFormat` (formats.py); a
-    json-format answer labelled text/plain is taken as text; a body that is not what it
-    claims to be fails."""
-    if not response.body:
-        return None
-    if fmt == "json":
-        try:
-            return jsonio.loads(response.body)
-        except ValueError:
-            kind = response.content_type.split(";")[0].strip().lower()
-            if kind == "text/plain":
-                return response.text()  # an API that says it answers text is taken at its word
-            kind = kind or "unknown content type"
-            raise UpstreamInvalid(
-                f"upstream '{namespace}' answered {what} with a body that is not JSON ({kind})",
-                response,
-                hint="set outputRawFormat on the consumed operation if the API answers another "
-                "format",
-            ) from None
-    if fmt.lower() in FORMATS:
-        try:
-            return convert(fmt, response.text())
-        except FormatError as exc:
-            raise UpstreamInvalid(
-                f"upstream '{namespace}' answered {what} with a body that is {exc}",
-                response,
-                hint="check outputRawFormat on the consumed operation",
-            ) from None
-    return response.text()
 
 
 # the headers that follow a redirect to another allowed origin: none that could authenticate

@@ -8,7 +8,9 @@ caps the requests in flight for the key it answered, and a `RateLimit-Remaining:
 kind (read or action) and the values of the headers its operation declares as parameters
 (Kombo: `X-Integration-Id`), so one integration's limit never slows another's. Requests past
 a limit wait their turn, first come first served; a declared `perHeader` limit wins over
-what is learned.
+what is learned. With a shared state (state.py) the per-key limits, what was learned and the
+held keys live in Redis, so replicas together keep them; the namespace's own bound stays in
+the process (it bounds this process's connections).
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ import asyncio
 import time
 from collections import OrderedDict, deque
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from naftiko import state
 from naftiko.consume.resilience import Resilience
+from naftiko.errors import UpstreamUnavailable
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 # learned limits kept at once; the least recently used key forgets its limit first
@@ -79,11 +84,22 @@ class Gate:
 Ticket = tuple["Gate | None", "str | None"]
 
 
+@dataclass(frozen=True)
+class News:
+    """What an answer taught that the shared state must hear: a limit, or a hold."""
+
+    key: str
+    limit: int | None = None
+    hold: float | None = None
+
+
 class Limiter:
     """The gates of one consumes namespace."""
 
-    def __init__(self, policy: Resilience) -> None:
+    def __init__(self, policy: Resilience, prefix: str = "", lease_for: float = 35.0) -> None:
         self.policy = policy
+        self.prefix = prefix  # of this namespace's keys in the shared state
+        self.lease_for = lease_for  # a shared place expires after this, should we die
         self._all: Gate = Gate(policy.max_in_flight)
         self._declared: dict[str, Gate] = {}
         self._learned: OrderedDict[tuple[Any, ...], Gate] = OrderedDict()
@@ -92,7 +108,7 @@ class Limiter:
         self, method: str, headers: Mapping[str, str], scope: tuple[str, ...] = ()
     ) -> Ticket | None:
         """A place for one attempt if one is free now, without waiting; else None."""
-        gate, declared = self._gate(method, headers, scope)
+        gate, declared = self._gate(method, headers, scope) if _local() else (None, None)
         everyone = self._all
         if not everyone.free() or everyone.until:
             return None
@@ -107,7 +123,7 @@ class Limiter:
         self, method: str, headers: Mapping[str, str], scope: tuple[str, ...] = ()
     ) -> Ticket:
         """A place for one attempt, waiting for it (first come, first served)."""
-        gate, declared = self._gate(method, headers, scope)
+        gate, declared = self._gate(method, headers, scope) if _local() else (None, None)
         if gate is not None:
             await gate.enter()
         try:
@@ -130,12 +146,13 @@ class Limiter:
         headers: Mapping[str, str],
         scope: tuple[str, ...],
         answer: Mapping[str, str],
-    ) -> None:
-        """Believe what an answer says about the upstream's limits for this key."""
+    ) -> News | None:
+        """Believe what an answer says about the upstream's limits for this key; what the
+        shared state must hear is returned (``publish`` it)."""
         limit = _int(answer.get("Concurrency-Limit"))
         remaining = answer.get("RateLimit-Remaining") or answer.get("X-RateLimit-Remaining")
         if limit is None and remaining is None:
-            return
+            return None
         key = _key(method, headers, scope)
         gate = self._learned.get(key)
         if gate is None:
@@ -144,18 +161,70 @@ class Limiter:
                 self._learned.popitem(last=False)
         else:
             self._learned.move_to_end(key)
+        news: News | None = None
         if limit is not None and limit >= 1 and limit != gate.limit:
             gate.limit = limit
             gate.wake()
+            news = News(_text(key), limit=limit)
         if remaining is not None and _int(remaining) == 0:
             reset = _reset(answer.get("RateLimit-Reset") or answer.get("X-RateLimit-Reset"))
             if reset is not None and 0 < reset <= self.policy.max_elapsed:
                 gate.until = max(gate.until, time.monotonic() + reset)
+                news = News(_text(key), limit=news.limit if news else None, hold=reset)
+        return news
+
+    async def publish(self, news: News) -> None:
+        shared = state.shared()
+        if shared is None:
+            return
+        if news.limit is not None:
+            await shared.announce(self.prefix, news.key, news.limit)
+        if news.hold is not None:
+            await shared.hold(self.prefix, news.key, news.hold)
+
+    async def lease(
+        self, method: str, headers: Mapping[str, str], scope: tuple[str, ...]
+    ) -> tuple[str, str, bool] | None:
+        """With a shared state: a place under this key's limit across replicas, waited for
+        (key, lease, whether it waited); None when no limit applies or there is no shared
+        state. Redis unreachable raises StateUnavailable: a limit is never skipped."""
+        shared = state.shared()
+        if shared is None:
+            return None
+        per = self.policy.per_header
+        value = _header(headers, per.header) if per and method.upper() in per.methods else None
+        if per is not None and value is not None:
+            key, declared = f"declared {value}", per.limit
+        else:
+            key, declared = _text(_key(method, headers, scope)), None
+        deadline = time.monotonic() + self.policy.max_elapsed
+        pause, waited = 0.01, False
+        while True:
+            outcome, wait, lease = await shared.acquire(self.prefix, key, declared, self.lease_for)
+            if outcome == 1:
+                return key, lease, waited
+            if outcome == 0:
+                return None
+            waited = True
+            delay = wait if outcome == -1 else pause
+            pause = min(pause * 2, 0.1)
+            if time.monotonic() + delay > deadline:
+                raise UpstreamUnavailable(
+                    f"no place under the upstream's limit within {self.policy.max_elapsed:g}s",
+                    timeout=True,
+                    hint="the upstream is saturated by every replica's calls; retry later",
+                )
+            await asyncio.sleep(delay)
+
+    async def unlease(self, held: tuple[str, str, bool]) -> None:
+        shared = state.shared()
+        if shared is not None:
+            await shared.release(self.prefix, held[0], held[1])
 
     def learned(self) -> dict[str, int]:
         """The limits learned so far, for /status: key text to limit."""
         return {
-            " ".join(str(part) for part in key if part): gate.limit
+            _text(tuple(part for part in key if part)): gate.limit
             for key, gate in self._learned.items()
             if gate.limit is not None
         }
@@ -180,6 +249,15 @@ class Limiter:
         gate.leave()
         if declared is not None and gate.busy == 0 and not gate.waiters:
             self._declared.pop(declared, None)
+
+
+def _local() -> bool:
+    """Whether per-key limits are kept here (else in the shared state)."""
+    return state.shared() is None
+
+
+def _text(key: tuple[Any, ...]) -> str:
+    return " ".join(str(part) for part in key)
 
 
 def _key(method: str, headers: Mapping[str, str], scope: tuple[str, ...]) -> tuple[Any, ...]:

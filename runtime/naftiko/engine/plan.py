@@ -7,6 +7,7 @@ together, each at its line.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -90,9 +91,10 @@ def compile_capability(
         )
     runtime = Runtime(binds=binds)
     plans: dict[str, Plan] = {}
+    label = _slug(capability.label or capability.path.stem)
     for consumes in capability.consumes:
         policy = replace(from_block(consumes.resilience), **(resilience or {}))
-        _compile_consumes(consumes, overrides, runtime, timeouts, policy, plans, problems)
+        _compile_consumes(consumes, overrides, runtime, timeouts, policy, plans, problems, label)
     functions: dict[str, ExposedPlan] = {}
     for function in capability.functions:
         plan = _compile_unit(function, runtime, plans, {}, problems)
@@ -116,6 +118,7 @@ def _compile_consumes(
     policy: Resilience,
     plans: dict[str, Plan],
     problems: list[Diagnostic],
+    label: str,
 ) -> None:
     base = overrides.get(consumes.namespace, consumes.base_uri)
     middleware = None
@@ -136,8 +139,9 @@ def _compile_consumes(
         problems.append(_located(consumes.where, str(exc), "tls"))
     circuit = Circuit.of(consumes.namespace, consumes.resilience.get("circuit"))
     propagate = _propagated(consumes, problems)
+    prefix = f"naftiko:{label}:{consumes.namespace}:"
     client = UpstreamClient(
-        consumes.namespace, timeouts, middleware, policy, oauth, tls, circuit, propagate
+        consumes.namespace, timeouts, middleware, policy, oauth, tls, circuit, propagate, prefix
     )
     runtime.clients[consumes.namespace] = client
     runtime.consumes.setdefault(consumes.namespace, consumes)
@@ -151,7 +155,7 @@ def _compile_consumes(
         except TemplateSyntaxError as exc:
             problems.append(_located(operation.where, f"{target}: {exc}", "template"))
             continue
-        cache = _cache(consumes, operation)
+        cache = _cache(consumes, operation, prefix)
         block = operation.extensions.get("pagination")
         pages = None
         if isinstance(block, Mapping):
@@ -162,6 +166,11 @@ def _compile_consumes(
                 problems.append(_located(operation.where, message, "pagination"))
                 continue
         plans[target] = ConsumedPlan(target, recipe, client, operation, runtime, cache, pages)
+
+
+def _slug(text: str) -> str:
+    """A capability's name as a key part: lower case, words joined by '-'."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower())) or "capability"
 
 
 def _propagated(consumes: Consumes, problems: list[Diagnostic]) -> tuple[str, ...]:
@@ -188,14 +197,14 @@ def _propagated(consumes: Consumes, problems: list[Diagnostic]) -> tuple[str, ..
     return tuple(kept)
 
 
-def _cache(consumes: Consumes, operation: ConsumedOperation) -> ResponseCache | None:
+def _cache(consumes: Consumes, operation: ConsumedOperation, prefix: str) -> ResponseCache | None:
     """The operation's response cache, when its block or its namespace's asks for one."""
     policy = CachePolicy.of(consumes.extensions.get("cache"), operation.extensions.get("cache"))
     if policy is None:
         return None
     if operation.method != "GET":
         return None  # lint says so: only GET answers are kept
-    return ResponseCache(policy)
+    return ResponseCache(policy, f"{prefix}{operation.name}:")
 
 
 def _contract(plan: ExposedPlan) -> ExposedPlan:

@@ -14,7 +14,8 @@ from typing import Any
 
 from naftiko.bind.secret import Secret
 from naftiko.consume.cache import ResponseCache
-from naftiko.consume.client import UpstreamClient, decode
+from naftiko.consume.client import UpstreamClient
+from naftiko.consume.decode import decode
 from naftiko.consume.request import Outgoing, RequestRecipe
 from naftiko.engine.inputs import InputCheck
 from naftiko.engine.pages import Pagination, follow

@@ -51,6 +51,8 @@ class ServeOptions:
     control_port: int | None = None
     environ: Mapping[str, str] | None = None
     cors_origins: tuple[str, ...] = ()
+    # redis://... : state shared with other replicas (state.py); in-process when None
+    state: str | None = None
 
 
 def prepare(
@@ -69,6 +71,7 @@ def prepare(
         compiled.mocks,
         compiled.health,
         findings=[finding(c) for c in compiled.files],
+        state=options.state,
     )
     compiled.services.append(service)
     return service

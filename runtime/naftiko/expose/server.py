@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from aiohttp import web
 from aiohttp.web_request import BaseRequest
 
-from naftiko import __version__
+from naftiko import __version__, state
 from naftiko.engine import Engine
 from naftiko.errors import NaftikoError
 from naftiko.expose.control import Health
@@ -32,6 +32,7 @@ from naftiko.observe import tracing
 from naftiko.openapi.mock import MockApi
 from naftiko.pipeline import Finding
 from naftiko.spec.model import Adapter, Capability
+from naftiko.state import SharedState, StateUnavailable
 
 log = logging.getLogger("naftiko.server")
 
@@ -103,8 +104,10 @@ class Service:
         health: Health | None = None,
         *,
         findings: Sequence[Finding] = (),
+        state: str | None = None,
     ) -> None:
         self.engines = list(engines)
+        self._state_url = state
         self._listeners = [i for i in listeners if i.served is not None]
         self._mocks = list(mocks)
         self.health = health or Health()
@@ -139,6 +142,8 @@ class Service:
 
     async def start(self) -> None:
         tracing.configure(*self._tracing())
+        if self._state_url is not None:
+            await self._share()
         for mock in self._mocks:
             await mock.start()
         # control ports first, so that readiness can say "not yet"
@@ -202,7 +207,24 @@ class Service:
             await mock.stop()
         for engine in self.engines:
             await engine.close()
+        shared = state.shared()
+        if shared is not None and self._state_url is not None:
+            state.use(None)
+            await shared.close()
         tracing.shutdown()
+
+    async def _share(self) -> None:
+        """Connect the shared state; Redis down at start is logged, not fatal: what needs it
+        is refused until it answers, and then works."""
+        assert self._state_url is not None
+        shared = SharedState(self._state_url)
+        state.use(shared)
+        try:
+            await shared.ping()
+        except StateUnavailable:
+            log.error("shared state %s: not answering yet; limits fail closed", shared.url)
+        else:
+            log.info("shared state: %s", shared.url)
 
     def _tracing(self) -> tuple[str, str | None]:
         """The service name spans carry, and the OTLP endpoint a control adapter names."""

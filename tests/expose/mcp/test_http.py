@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,8 +15,9 @@ import pytest
 from conftest import FIXTURES
 from mcp_client import STATELESS_META, stateless_request
 from naftiko.expose.httpserver import Limits
-from naftiko.expose.mcp.http import McpOptions, _Sessions
+from naftiko.expose.mcp.http import McpOptions
 from naftiko.expose.mcp.jsonrpc import Peer
+from naftiko.expose.mcp.sessions import Sessions
 from upstreams import echo
 
 CATALOG = FIXTURES / "catalog.yaml"
@@ -273,17 +274,23 @@ def test_bearer_adapter_refuses_requests_without_the_token(
 
 
 def test_sessions_are_bounded_least_recently_used_first() -> None:
-    sessions = _Sessions(idle=3600, limit=2)
-    first, second = sessions.create(Peer()), sessions.create(Peer())
-    assert sessions.get(first) is not None  # first is now the most recent
-    sessions.create(Peer())
-    assert sessions.get(second) is None
-    assert sessions.get(first) is not None
-    assert len(sessions) == 2
+    async def run() -> None:
+        sessions = Sessions(idle=3600, limit=2)
+        first, second = await sessions.create(Peer()), await sessions.create(Peer())
+        assert await sessions.get(first) is not None  # first is now the most recent
+        await sessions.create(Peer())
+        assert await sessions.get(second) is None
+        assert await sessions.get(first) is not None
+        assert len(sessions) == 2
+
+    asyncio.run(run())
 
 
 def test_idle_sessions_expire() -> None:
-    sessions = _Sessions(idle=0.05, limit=10)
-    token = sessions.create(Peer())
-    time.sleep(0.1)
-    assert sessions.get(token) is None
+    async def run() -> None:
+        sessions = Sessions(idle=0.05, limit=10)
+        token = await sessions.create(Peer())
+        await asyncio.sleep(0.1)
+        assert await sessions.get(token) is None
+
+    asyncio.run(run())

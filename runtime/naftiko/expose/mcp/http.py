@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,8 +35,10 @@ from naftiko.expose.mcp.jsonrpc import (
     error,
 )
 from naftiko.expose.mcp.protocol import McpServer
+from naftiko.expose.mcp.sessions import Sessions
 from naftiko.expose.mcp.stateless import PARAM_HEADER, is_stateless
 from naftiko.expose.oauth import Rejected, is_metadata, metadata_answer
+from naftiko.state import StateUnavailable
 
 log = logging.getLogger("naftiko.mcp")
 
@@ -57,49 +56,6 @@ class McpOptions:
     max_sessions: int = 10_000
 
 
-class _Sessions:
-    """Session id -> Peer, least recently used first."""
-
-    def __init__(self, idle: float, limit: int) -> None:
-        self._idle = idle
-        self._limit = limit
-        self._peers: OrderedDict[str, tuple[Peer, float]] = OrderedDict()
-
-    def create(self, peer: Peer) -> str:
-        self._expire()
-        while len(self._peers) >= self._limit:
-            self._peers.popitem(last=False)
-        session = secrets.token_urlsafe(32)
-        self._peers[session] = (peer, time.monotonic())
-        return session
-
-    def get(self, session: str) -> Peer | None:
-        found = self._peers.get(session)
-        if found is None:
-            return None
-        now = time.monotonic()
-        if now - found[1] > self._idle:
-            del self._peers[session]
-            return None
-        self._peers[session] = (found[0], now)
-        self._peers.move_to_end(session)
-        return found[0]
-
-    def delete(self, session: str) -> bool:
-        return self._peers.pop(session, None) is not None
-
-    def _expire(self) -> None:
-        now = time.monotonic()
-        while self._peers:
-            session, (_, used) = next(iter(self._peers.items()))
-            if now - used <= self._idle:
-                break
-            del self._peers[session]
-
-    def __len__(self) -> int:
-        return len(self._peers)
-
-
 class McpHttpAdapter:
     def __init__(
         self,
@@ -113,7 +69,9 @@ class McpHttpAdapter:
         self.auth = auth
         self.limits = limits
         self.options = options
-        self.sessions = _Sessions(options.session_idle, options.max_sessions)
+        self.sessions = Sessions(
+            options.session_idle, options.max_sessions, f"naftiko:mcp:{server.name}:"
+        )
         self.guard = HostGuard(host, options.allowed_hosts)
 
     def _refused(self, request: BaseRequest, rejected: Rejected) -> web.Response:
@@ -154,7 +112,7 @@ class McpHttpAdapter:
         if method == "POST":
             return await self._post(request)
         if method == "DELETE":
-            return self._delete(request)
+            return await self._delete(request)
         allow = "POST" if self.options.stateless else "POST, DELETE"
         return web.Response(status=405, text="Method Not Allowed", headers={"Allow": allow})
 
@@ -212,7 +170,10 @@ class McpHttpAdapter:
             session = headers.get("Mcp-Session-Id")
             if session is None:
                 return _plain(400, "Bad Request: Mcp-Session-Id header is required")
-            found = self.sessions.get(session)
+            try:
+                found = await self.sessions.get(session)
+            except StateUnavailable as exc:
+                return _plain(503, f"Service Unavailable: {exc}")
             if found is None:
                 return _plain(404, "Not Found: unknown or expired session")
             peer = found
@@ -253,7 +214,10 @@ class McpHttpAdapter:
             return stream
         created = initialize and isinstance(answer, dict) and "result" in answer
         if created and not self.options.stateless and peer.version != STATELESS_VERSION:
-            answer_headers["Mcp-Session-Id"] = self.sessions.create(peer)
+            try:
+                answer_headers["Mcp-Session-Id"] = await self.sessions.create(peer)
+            except StateUnavailable as exc:
+                return _plain(503, f"Service Unavailable: {exc}")
         if answer is None:
             return web.Response(status=202, headers=answer_headers)
         body = jsonio.dumps(answer)
@@ -270,13 +234,17 @@ class McpHttpAdapter:
         found = [a for a in answers if a is not None]
         return found or None
 
-    def _delete(self, request: BaseRequest) -> web.Response:
+    async def _delete(self, request: BaseRequest) -> web.Response:
         if self.options.stateless:
             return web.Response(status=405, text="Method Not Allowed", headers={"Allow": "POST"})
         session = request.headers.get("Mcp-Session-Id")
         if session is None:
             return _plain(400, "Bad Request: Mcp-Session-Id header is required")
-        if not self.sessions.delete(session):
+        try:
+            deleted = await self.sessions.delete(session)
+        except StateUnavailable as exc:
+            return _plain(503, f"Service Unavailable: {exc}")
+        if not deleted:
             return _plain(404, "Not Found: unknown or expired session")
         return web.Response(status=200)
 
