@@ -190,9 +190,10 @@ def start_naftiko(args: list[str], log_path: Path, env: dict[str, str] | None = 
         )
     running = Running(process, log_path, {})
     deadline = time.monotonic() + 20
+    ready = "workers ready" if any(a.startswith("--workers") for a in args) else "ready:"
     while time.monotonic() < deadline:
         text = running.log()
-        if "ready:" in text:
+        if ready in text:
             running.urls = dict(_LISTENING.findall(text))
             return running
         if process.poll() is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,18 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     "through Redis (redis://host:6379/0). In-process when absent.",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    envvar="NAFTIKO_WORKERS",
+    show_envvar=True,
+    help="Serve with N processes sharing the adapters' ports (each with its own event loop); "
+    "the control port speaks for them all.",
+)
+@click.option("--worker-sockets", hidden=True)
+@click.option("--worker-control", hidden=True)
+@click.option(
     "--access-log/--no-access-log",
     default=True,
     show_default=True,
@@ -216,6 +229,9 @@ def run(
     mcp_allowed_hosts: tuple[str, ...],
     cors_origins: tuple[str, ...],
     state_url: str | None,
+    workers: int,
+    worker_sockets: str | None,
+    worker_control: str | None,
     access_log: bool,
 ) -> None:
     """Serve every adapter of every FILE until SIGTERM or SIGINT.
@@ -270,16 +286,83 @@ def run(
         event_loop_runner(lambda: serve_mcp_stdio(engine, server, options.grace, opened))
         return
     service = prepare(files, options)
+    if worker_sockets is not None and worker_control is not None:
+        event_loop_runner(lambda: _worker(service, worker_sockets, worker_control))
+        return
     tell(service.findings)
+    if workers > 1:
+        _sessions_shared(service, workers, options)
+        _parent(service, workers, options.grace)
+        return
 
     async def main_task() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for number in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(number, _on_signal, stop, number)
-        await serve(service, stop)
+        await serve(service, _stop_on_signals())
 
     event_loop_runner(main_task)
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, _on_signal, stop, number)
+    return stop
+
+
+def _sessions_shared(service: Any, workers: int, options: Any) -> None:
+    """Workers need sessions any of them can serve: shared, or none at all."""
+    if options.state or options.mcp.stateless:
+        return
+    sessions = [n for n, kind in service.adapter_types().items() if kind == "mcp"]
+    if sessions:
+        raise click.UsageError(
+            f"--workers {workers}: MCP adapter '{sessions[0]}' keeps its 2025-11-25 sessions in "
+            "one process, and a session's next request may reach another worker. Share them "
+            "with --state redis://HOST:6379/0, or serve without sessions with --mcp-stateless "
+            "(clients of either revision then need none)"
+        )
+
+
+def _parent(service: Any, workers: int, grace: float) -> None:
+    """Bind the ports, start the workers, keep the control ports; exit as the group does."""
+    from naftiko.expose.workers import Group
+
+    sockets = service.bind()
+    controls = service.controls_only()
+    group = Group(workers, sockets, sys.argv[1:], controls, grace)
+    code = 0
+
+    async def main_task() -> None:
+        nonlocal code
+        stop = _stop_on_signals()
+        await service.start()
+        try:
+            code = await group.run(stop)
+        finally:
+            await service.stop()
+
+    event_loop_runner(main_task)
+    if code:
+        raise SystemExit(code)
+
+
+async def _worker(service: Any, sockets: str, control: str) -> None:
+    """One worker: serve the parent's sockets until it says stop."""
+    import json
+    import socket
+
+    from naftiko.expose.workers import serve_worker_control
+
+    service.adopt({name: socket.socket(fileno=fd) for name, fd in json.loads(sockets).items()})
+    stop = _stop_on_signals()
+    await service.start()
+    status = lambda: {**service.status(), "ready": service.ready()}  # noqa: E731
+    runner = await serve_worker_control(control, status)
+    try:
+        await stop.wait()
+    finally:
+        await service.stop()
+        await runner.cleanup()
 
 
 def _files(files: tuple[str, ...], mcp_stdio: str | None) -> tuple[tuple[str, ...], str | None]:

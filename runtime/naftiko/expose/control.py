@@ -9,8 +9,9 @@ bound value, so no secret can appear.
 
 from __future__ import annotations
 
+import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ class ControlAdapter:
     def __init__(
         self,
         health: Health,
-        status: Callable[[], dict[str, Any]],
+        status: Callable[[], dict[str, Any] | Awaitable[dict[str, Any]]],
         auth: InboundAuth | None = None,
         namespace: str = "control",
         guard: HostGuard | None = None,
@@ -54,6 +55,8 @@ class ControlAdapter:
         self.status = status
         self.auth = auth
         self.metrics = metrics
+        # what /metrics answers: this process's, or (a parent of workers) all of theirs
+        self.collect: Callable[[], Awaitable[bytes]] | None = None
         self.routes = "/health/live, /health/ready, /status" + (", /metrics" if metrics else "")
 
     def server(self) -> web.Server:
@@ -76,12 +79,15 @@ class ControlAdapter:
             return self._ready()
         if path == "/status":
             found = self.status()
+            if inspect.isawaitable(found):
+                found = await found
             uptime = time.monotonic() - self.health.started_at if self.health.started_at else 0
             found["uptimeSeconds"] = round(uptime, 3)
             found["ready"] = self._is_ready()
             return _json(200, found)
         if path == "/metrics" and self.metrics:
-            return web.Response(body=METRICS.render(), headers={"Content-Type": PROMETHEUS})
+            body = await self.collect() if self.collect is not None else METRICS.render()
+            return web.Response(body=body, headers={"Content-Type": PROMETHEUS})
         return problem(
             404,
             "Not Found",

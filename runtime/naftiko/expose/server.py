@@ -14,7 +14,7 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -86,6 +86,8 @@ class Listener:
     runner: web.ServerRunner | None = None
     url: str = ""
     in_flight: InFlight = field(default_factory=lambda: InFlight())
+    # a socket already listening (a worker's, from its parent): served instead of binding
+    sock: socket.socket | None = None
 
     @property
     def is_control(self) -> bool:
@@ -136,6 +138,53 @@ class Service:
             "upstreams": [found for engine in self.engines for found in engine.upstreams()],
         }
 
+    def bind(self) -> dict[str, socket.socket]:
+        """Listening sockets for every adapter but control ports, bound now (port 0 becomes
+        a free port), for worker processes to share. Raises NaftikoError as start would."""
+        found: dict[str, socket.socket] = {}
+        for item in self._listeners:
+            if item.is_control:
+                continue
+            family = socket.AF_INET6 if ":" in item.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((item.host, item.port))
+            except OSError as exc:
+                sock.close()
+                for opened in found.values():
+                    opened.close()
+                raise _listen_error(item, exc) from None
+            sock.listen(1024)
+            sock.setblocking(False)
+            item.port = sock.getsockname()[1]
+            found[item.adapter.namespace] = sock
+        return found
+
+    def adopt(self, sockets: Mapping[str, socket.socket]) -> None:
+        """As a worker: serve these sockets, and leave control ports to the parent."""
+        self._listeners = [i for i in self._listeners if not i.is_control]
+        for item in self._listeners:
+            item.sock = sockets.get(item.adapter.namespace)
+
+    def controls_only(self) -> list[Any]:
+        """As the parent of workers: serve the control ports alone (returned, for the group
+        to answer through), with no upstream, mock or shared state of its own."""
+        self._listeners = [i for i in self._listeners if i.is_control]
+        self.engines = []
+        for mock in self._mocks:
+            mock.sock.close()
+        self._mocks = []
+        self._state_url = None
+        return [i.served for i in self._listeners]
+
+    def adapter_types(self) -> dict[str, str]:
+        """Each served adapter's namespace and type."""
+        return {i.adapter.namespace: i.adapter.type for i in self._listeners}
+
+    def ready(self) -> bool:
+        return self.health.ready and not self.health.draining
+
     @property
     def urls(self) -> dict[str, str]:
         return {item.adapter.namespace: item.url for item in self._listeners if item.url}
@@ -152,19 +201,7 @@ class Service:
                 await self._listen(item)
             except OSError as exc:
                 await self.stop()
-                ns = item.adapter.namespace
-                if exc.errno == errno.EADDRINUSE:
-                    raise NaftikoError(
-                        f"adapter '{ns}' cannot listen on {item.host}:{item.port}: "
-                        "another process already listens there; nothing was started",
-                        hint=f"stop that process, or move the adapter with --port {ns}=PORT "
-                        "(0 picks a free port)",
-                    ) from None
-                raise NaftikoError(
-                    f"adapter '{ns}' cannot listen on {item.host}:{item.port}: "
-                    f"{exc.strerror or exc}; nothing was started",
-                    hint=f"check the address, or move the adapter with --port {ns}=PORT",
-                ) from None
+                raise _listen_error(item, exc) from None
         self.started_at = time.monotonic()
         self.health.started_at = self.started_at
         self.health.ready = True
@@ -182,7 +219,11 @@ class Service:
         runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         item.runner = runner
-        site = web.TCPSite(runner, item.host, item.port, backlog=1024, reuse_address=True)
+        site: web.BaseSite
+        if item.sock is not None:
+            site = web.SockSite(runner, item.sock)
+        else:
+            site = web.TCPSite(runner, item.host, item.port, backlog=1024, reuse_address=True)
         await site.start()
         bound = runner.addresses[0]
         host = item.host if ":" not in item.host else f"[{item.host}]"
@@ -289,6 +330,22 @@ class InFlight:
                 self.tasks.discard(task)
 
         return answer
+
+
+def _listen_error(item: Listener, exc: OSError) -> NaftikoError:
+    ns = item.adapter.namespace
+    if exc.errno == errno.EADDRINUSE:
+        return NaftikoError(
+            f"adapter '{ns}' cannot listen on {item.host}:{item.port}: "
+            "another process already listens there; nothing was started",
+            hint=f"stop that process, or move the adapter with --port {ns}=PORT "
+            "(0 picks a free port)",
+        )
+    return NaftikoError(
+        f"adapter '{ns}' cannot listen on {item.host}:{item.port}: "
+        f"{exc.strerror or exc}; nothing was started",
+        hint=f"check the address, or move the adapter with --port {ns}=PORT",
+    )
 
 
 async def serve(service: Service, stop: asyncio.Event) -> None:

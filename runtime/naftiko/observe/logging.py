@@ -2,12 +2,14 @@
 
 Control characters in a message are escaped (`\\n`, `\\x1b`): a request path or header
 carrying `%0a` cannot forge a log line or drive the operator's terminal. Inside a traced
-request every line carries its trace id (`trace=` in text, `trace_id` in JSON)."""
+request every line carries its trace id (`trace=` in text, `trace_id` in JSON); in a worker
+of `--workers N`, its index (`[worker N]` in text, `worker` in JSON)."""
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import time
 from typing import Any
@@ -16,6 +18,8 @@ from naftiko.observe import tracing
 from naftiko.observe.redact import scrub
 
 LEVELS = ("debug", "info", "warning", "error")
+# set by the parent of `--workers N` for each worker it starts
+WORKER = os.environ.get("NAFTIKO_WORKER_INDEX", "")
 
 
 _CONTROLS = {c: f"\\x{c:02x}" for c in range(32) if c != 9} | {10: "\\n", 13: "\\r", 127: "\\x7f"}
@@ -47,6 +51,8 @@ class _JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if WORKER:
+            data["worker"] = int(WORKER)
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             data.update(fields)
@@ -68,7 +74,9 @@ def configure(level: str = "info", fmt: str = "text") -> None:
     if fmt == "json":
         handler.setFormatter(_JsonFormatter())
     else:
-        handler.setFormatter(_TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        worker = f" [worker {WORKER}]" if WORKER else ""
+        text = f"%(asctime)s %(levelname)s{worker} %(name)s: %(message)s"
+        handler.setFormatter(_TextFormatter(text))
     logger.addHandler(handler)
     logger.setLevel(level.upper())
     logger.propagate = False
