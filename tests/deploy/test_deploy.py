@@ -38,7 +38,17 @@ def test_kubernetes_manifests_validate_and_carry_probes_and_security(tmp_path: P
     for document in documents:
         kubernetes_validate.validate(document, kubernetes_validate.latest_version(), strict=True)
     kinds = [d["kind"] for d in documents]
-    assert kinds == ["Secret", "Deployment", "Service", "Service"]
+    assert kinds == [
+        "Secret",
+        "Deployment",
+        "HorizontalPodAutoscaler",
+        "PodDisruptionBudget",
+        "Service",
+        "Service",
+    ]
+    scaler, budget = documents[2]["spec"], documents[3]["spec"]
+    assert (scaler["minReplicas"], scaler["maxReplicas"]) == (3, 9)
+    assert budget["maxUnavailable"] == 1
     secret = documents[0]
     assert secret["stringData"] == {"KOMBO_API_KEY": ""}
     deployment = documents[1]["spec"]
@@ -51,6 +61,36 @@ def test_kubernetes_manifests_validate_and_carry_probes_and_security(tmp_path: P
     assert {p["containerPort"] for p in container["ports"]} == {8080, 9090, 9100}
     assert {"name": "NAFTIKO_MCP_STATELESS", "value": "1"} in container["env"]
     assert SECRET not in every_text(tmp_path)
+
+
+def test_one_replica_has_no_autoscaler_or_budget(tmp_path: Path) -> None:
+    deploy(KOMBO, "kubernetes", tmp_path)
+    documents = list(yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text("utf-8")))
+    kinds = {d["kind"] for d in documents}
+    assert not kinds & {"HorizontalPodAutoscaler", "PodDisruptionBudget"}
+
+
+def test_shared_state_on_kubernetes_reads_the_redis_url_from_the_secret(tmp_path: Path) -> None:
+    deploy(KOMBO, "kubernetes", tmp_path, "--replicas", "2", "--state")
+    documents = list(yaml.safe_load_all((tmp_path / "kubernetes.yaml").read_text("utf-8")))
+    for document in documents:
+        kubernetes_validate.validate(document, kubernetes_validate.latest_version(), strict=True)
+    secret = next(d for d in documents if d["kind"] == "Secret")
+    assert secret["stringData"] == {"KOMBO_API_KEY": "", "NAFTIKO_STATE": ""}
+    deployment = next(d for d in documents if d["kind"] == "Deployment")
+    env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+    names = [e["name"] for e in env]
+    assert "NAFTIKO_STATE" in names
+    assert "NAFTIKO_MCP_STATELESS" not in names  # the sessions are shared instead
+
+
+def test_shared_state_on_compose_adds_a_redis_service(tmp_path: Path) -> None:
+    deploy(KOMBO, "compose", tmp_path, "--state")
+    text = (tmp_path / "compose.yaml").read_text("utf-8")
+    assert PyCompose.from_yaml(text).service_names() == ["kombo-api", "redis"]
+    services = yaml.safe_load(text)["services"]
+    assert services["kombo-api"]["environment"]["NAFTIKO_STATE"] == "redis://redis:6379/0"
+    assert services["kombo-api"]["depends_on"] == {"redis": {"condition": "service_healthy"}}
 
 
 def test_compose_file_is_valid_compose(tmp_path: Path) -> None:

@@ -7,7 +7,12 @@
 - kubernetes: a Deployment (probes on the control port, non-root, read-only root, resource
   requests), a Service per adapter port and a Secret named for the capability whose keys are
   the bound variables, passed as environment variables; files that `file://` binds read are
-  a second Secret, mounted where the binds look. `replicas > 1` makes MCP stateless.
+  a second Secret, mounted where the binds look. `replicas > 1` makes MCP stateless, and adds
+  a HorizontalPodAutoscaler (from `replicas` to three times as many, on CPU) and a
+  PodDisruptionBudget (one replica away at a time);
+- `state`: the replicas share MCP sessions, limits and the response cache through Redis. The
+  compose file adds a Redis service; Kubernetes takes the Redis URL (it may hold a password)
+  from the capability's Secret, key NAFTIKO_STATE. MCP then keeps its sessions.
 
 Secret values are never written, and bind files are never copied into an image: only their
 names, with empty values to fill in.
@@ -44,9 +49,10 @@ class Plan:
     ports: dict[str, tuple[str, int]]  # adapter namespace -> (port name, port)
     variables: tuple[str, ...]  # bound environment variables
     stateless: bool
+    state: bool = False  # replicas share their state through Redis
 
 
-def plan(capability: Capability, replicas: int = 1) -> Plan:
+def plan(capability: Capability, replicas: int = 1, state: bool = False) -> Plan:
     root = capability.path.parent.resolve()
     files: dict[Path, Path] = {capability.path.resolve(): Path("capability.yaml")}
     imports, binds = _read_files(capability)
@@ -63,7 +69,7 @@ def plan(capability: Capability, replicas: int = 1) -> Plan:
         dict.fromkeys(v for b in capability.binds if b.location is None for v in b.keys.values())
     )
     name = slug(capability.label) or slug(capability.path.stem) or "capability"
-    return Plan(name, files, secret_files, ports, variables, replicas > 1)
+    return Plan(name, files, secret_files, ports, variables, replicas > 1 and not state, state)
 
 
 def _inside(source: Path, root: Path) -> Path:
@@ -77,11 +83,17 @@ def _inside(source: Path, root: Path) -> Path:
 
 
 def write(
-    capability: Capability, target: str, out: Path, replicas: int = 1, *, force: bool = False
+    capability: Capability,
+    target: str,
+    out: Path,
+    replicas: int = 1,
+    *,
+    force: bool = False,
+    state: bool = False,
 ) -> tuple[list[Path], list[str]]:
     """Every file written, and what to do next. Nothing is written if any file exists
     already, unless ``force``: a deploy directory is often edited by hand."""
-    found = plan(capability, replicas)
+    found = plan(capability, replicas, state)
     copies: dict[Path, Path] = {}
     texts: dict[Path, str] = {}
     if target in ("docker", "compose"):
@@ -136,6 +148,11 @@ def next_steps(found: Plan, target: str, out: Path) -> list[str]:
             steps.append(f"fill the {found.name}-files Secret's key {path.name} (the bind file)")
         else:
             steps.append(f"mount the bind file {path.as_posix()} at /capability/{path.as_posix()}")
+    if target == "kubernetes" and found.state:
+        steps.append(
+            f"fill the {found.name} Secret's key NAFTIKO_STATE with the Redis URL the replicas "
+            "share (redis://:PASSWORD@HOST:6379/0)"
+        )
     if found.variables:
         names = ", ".join(found.variables)
         if target == "kubernetes":
@@ -191,7 +208,24 @@ def compose(found: Plan) -> dict[str, Any]:
             f"./secrets/{path.as_posix()}:/capability/{path.as_posix()}:ro"
             for path in found.secret_files
         ]
-    return {"services": {found.name: service}}
+    services: dict[str, Any] = {found.name: service}
+    if found.state:
+        service.setdefault("environment", {})["NAFTIKO_STATE"] = "redis://redis:6379/0"
+        service["depends_on"] = {"redis": {"condition": "service_healthy"}}
+        services["redis"] = {
+            "image": "redis:7-alpine",
+            "command": ["redis-server", "--save", "", "--appendonly", "no"],
+            "read_only": True,
+            "tmpfs": ["/data"],
+            "healthcheck": {
+                "test": ["CMD", "redis-cli", "ping"],
+                "interval": "5s",
+                "timeout": "3s",
+                "retries": 5,
+            },
+            "restart": "unless-stopped",
+        }
+    return {"services": services}
 
 
 def kubernetes(found: Plan, replicas: int) -> list[dict[str, Any]]:
@@ -205,6 +239,9 @@ def kubernetes(found: Plan, replicas: int) -> list[dict[str, Any]]:
     ]
     if found.stateless:
         env.append({"name": "NAFTIKO_MCP_STATELESS", "value": "1"})
+    if found.state:
+        reference = {"secretKeyRef": {"name": found.name, "key": "NAFTIKO_STATE"}}
+        env.append({"name": "NAFTIKO_STATE", "valueFrom": reference})
     probe = {"httpGet": {"path": "/health/live", "port": "control"}, "periodSeconds": 10}
     ready = {"httpGet": {"path": "/health/ready", "port": "control"}, "periodSeconds": 5}
     container: dict[str, Any] = {
@@ -250,14 +287,15 @@ def kubernetes(found: Plan, replicas: int) -> list[dict[str, Any]]:
                 "stringData": {path.name: "" for path in found.secret_files},
             }
         )
-    if found.variables:
+    secret_keys = [*found.variables, *(["NAFTIKO_STATE"] if found.state else [])]
+    if secret_keys:
         documents.append(
             {
                 "apiVersion": "v1",
                 "kind": "Secret",
                 "metadata": {"name": found.name, "labels": labels},
                 "type": "Opaque",
-                "stringData": dict.fromkeys(found.variables, ""),
+                "stringData": dict.fromkeys(secret_keys, ""),
             }
         )
     documents.append(
@@ -288,6 +326,8 @@ def kubernetes(found: Plan, replicas: int) -> list[dict[str, Any]]:
             },
         }
     )
+    if replicas > 1:
+        documents.extend(_scaling(found.name, labels, replicas))
     for namespace, (port_name, port) in found.ports.items():
         documents.append(
             {
@@ -301,6 +341,37 @@ def kubernetes(found: Plan, replicas: int) -> list[dict[str, Any]]:
             }
         )
     return documents
+
+
+def _scaling(name: str, labels: dict[str, str], replicas: int) -> list[dict[str, Any]]:
+    """More replicas under CPU load, and never more than one away for maintenance."""
+    return [
+        {
+            "apiVersion": "autoscaling/v2",
+            "kind": "HorizontalPodAutoscaler",
+            "metadata": {"name": name, "labels": labels},
+            "spec": {
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+                "minReplicas": replicas,
+                "maxReplicas": replicas * 3,
+                "metrics": [
+                    {
+                        "type": "Resource",
+                        "resource": {
+                            "name": "cpu",
+                            "target": {"type": "Utilization", "averageUtilization": 70},
+                        },
+                    }
+                ],
+            },
+        },
+        {
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": {"name": name, "labels": labels},
+            "spec": {"maxUnavailable": 1, "selector": {"matchLabels": labels}},
+        },
+    ]
 
 
 def _dockerfile() -> str:

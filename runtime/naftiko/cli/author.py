@@ -237,10 +237,17 @@ def init(name: str, spec: str | None, directory: str) -> None:
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Replicas (Kubernetes); more than one makes MCP adapters stateless.",
+    help="Replicas (Kubernetes, with an autoscaler and a disruption budget past one); more "
+    "than one makes MCP adapters stateless unless --state shares their sessions.",
+)
+@click.option(
+    "--state",
+    is_flag=True,
+    help="Replicas share MCP sessions, limits and the cache through Redis (compose adds a "
+    "Redis service; Kubernetes reads its URL from the Secret).",
 )
 @click.option("--force", is_flag=True, help="Overwrite files a previous deploy wrote.")
-def deploy(file: str, target: str, output: str, replicas: int, force: bool) -> None:
+def deploy(file: str, target: str, output: str, replicas: int, state: bool, force: bool) -> None:
     """Write what runs FILE as one container. Secret values are never written, only names.
 
     Existing files are left alone (nothing is written) unless --force is given.
@@ -248,7 +255,7 @@ def deploy(file: str, target: str, output: str, replicas: int, force: bool) -> N
     from naftiko.authoring.deploy import write
     from naftiko.spec import load
 
-    written, steps = write(load(file), target, Path(output), replicas, force=force)
+    written, steps = write(load(file), target, Path(output), replicas, force=force, state=state)
     _written(written)
     click.echo("next:", err=True)
     for number, step in enumerate(steps, 1):
