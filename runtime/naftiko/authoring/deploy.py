@@ -29,9 +29,8 @@ import yaml
 
 from naftiko.errors import NaftikoError
 from naftiko.openapi.importer import slug
-from naftiko.spec.imports import location_path
+from naftiko.spec.imports import files_read
 from naftiko.spec.model import Capability
-from naftiko.spec.yaml import read
 
 CONTROL_PORT = 9100
 UID = 10001
@@ -55,7 +54,7 @@ class Plan:
 def plan(capability: Capability, replicas: int = 1, state: bool = False) -> Plan:
     root = capability.path.parent.resolve()
     files: dict[Path, Path] = {capability.path.resolve(): Path("capability.yaml")}
-    imports, binds = _read_files(capability)
+    imports, binds = files_read(capability)
     for source in imports:
         files[source] = _inside(source, root)
     secret_files = tuple(_inside(source, root) for source in binds)
@@ -383,22 +382,6 @@ def _dockerfile() -> str:
         "FROM ${NAFTIKO_IMAGE}\n"
         f"COPY --chown={UID}:{UID} capability/ /capability/\n"
     )
-
-
-def _read_files(capability: Capability) -> tuple[list[Path], list[Path]]:
-    """Files the capability reads besides itself: consumes imports, and file binds."""
-    base = capability.path.parent
-    data = read(capability.path).data
-    body = data.get("capability") if isinstance(data, dict) else None
-    entries = (body or {}).get("consumes") if isinstance(body, dict) else None
-    imports = [
-        location_path(entry["location"], base)
-        for entry in entries or []
-        if isinstance(entry, dict) and isinstance(entry.get("location"), str)
-    ]
-    binds = [location_path(b.location, base) for b in capability.binds if b.location]
-    binds += [Path(f) for c in capability.consumes for f in c.tls.values()]  # keys and certs
-    return list(dict.fromkeys(imports)), list(dict.fromkeys(binds))
 
 
 def _text(path: Path, text: str) -> Path:

@@ -197,6 +197,14 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     help="Serve with N processes sharing the adapters' ports (each with its own event loop); "
     "the control port speaks for them all.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    envvar="NAFTIKO_WATCH",
+    show_envvar=True,
+    help="Reload when a capability file (or a file it reads) changes, as SIGHUP does: new "
+    "requests get the new plans if they are valid; else the old ones keep serving.",
+)
 @click.option("--worker-sockets", hidden=True)
 @click.option("--worker-control", hidden=True)
 @click.option(
@@ -230,6 +238,7 @@ def run(
     cors_origins: tuple[str, ...],
     state_url: str | None,
     workers: int,
+    watch: bool,
     worker_sockets: str | None,
     worker_control: str | None,
     access_log: bool,
@@ -287,18 +296,44 @@ def run(
         return
     service = prepare(files, options)
     if worker_sockets is not None and worker_control is not None:
-        event_loop_runner(lambda: _worker(service, worker_sockets, worker_control))
+        reloading = _Reloading(files, options, watch)
+        event_loop_runner(lambda: _worker(service, worker_sockets, worker_control, reloading))
         return
     tell(service.findings)
     if workers > 1:
         _sessions_shared(service, workers, options)
         _parent(service, workers, options.grace)
         return
+    reloading = _Reloading(files, options, watch)
 
     async def main_task() -> None:
-        await serve(service, _stop_on_signals())
+        stop = _stop_on_signals()
+        reloading.start(service, stop)
+        await serve(service, stop)
 
     event_loop_runner(main_task)
+
+
+class _Reloading:
+    """SIGHUP (and with --watch, a changed file) loads the files again."""
+
+    def __init__(self, files: tuple[str, ...], options: Any, watch: bool) -> None:
+        self.files, self.options, self.watch = files, options, watch
+        self.tasks: set[asyncio.Task[Any]] = set()
+
+    def start(self, service: Any, stop: asyncio.Event) -> None:
+        from naftiko.expose.reload import Reloader
+
+        reloader = Reloader(service, self.files, self.options)
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGHUP, lambda: self._run(reloader.reload("SIGHUP")))
+        if self.watch:
+            self._run(reloader.watch(stop))
+
+    def _run(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -335,6 +370,7 @@ def _parent(service: Any, workers: int, grace: float) -> None:
     async def main_task() -> None:
         nonlocal code
         stop = _stop_on_signals()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, group.hangup)
         await service.start()
         try:
             code = await group.run(stop)
@@ -346,7 +382,7 @@ def _parent(service: Any, workers: int, grace: float) -> None:
         raise SystemExit(code)
 
 
-async def _worker(service: Any, sockets: str, control: str) -> None:
+async def _worker(service: Any, sockets: str, control: str, reloading: _Reloading) -> None:
     """One worker: serve the parent's sockets until it says stop."""
     import json
     import socket
@@ -356,6 +392,7 @@ async def _worker(service: Any, sockets: str, control: str) -> None:
     service.adopt({name: socket.socket(fileno=fd) for name, fd in json.loads(sockets).items()})
     stop = _stop_on_signals()
     await service.start()
+    reloading.start(service, stop)
     status = lambda: {**service.status(), "ready": service.ready()}  # noqa: E731
     runner = await serve_worker_control(control, status)
     try:

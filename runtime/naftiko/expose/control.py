@@ -21,7 +21,7 @@ from aiohttp.web_request import BaseRequest
 from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.guard import HostGuard, forbidden
-from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
+from naftiko.expose.httpserver import DEFAULT_LIMITS, Handler, Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.observe.metrics import METRICS
 
@@ -59,8 +59,8 @@ class ControlAdapter:
         self.collect: Callable[[], Awaitable[bytes]] | None = None
         self.routes = "/health/live, /health/ready, /status" + (", /metrics" if metrics else "")
 
-    def server(self) -> web.Server:
-        return low_level_server(self.handle, self.limits)
+    def server(self, handler: Handler | None = None) -> web.Server:
+        return low_level_server(handler or self.handle, self.limits)
 
     def listening(self, url: str) -> str:
         return f"control adapter '{self.namespace}' listening on {url} ({self.routes})"

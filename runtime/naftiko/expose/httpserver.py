@@ -130,6 +130,9 @@ _SERVER_ONLY = frozenset({"request_factory", "handler_cancellation", "loop"})
 _STATUSES = frozenset(s.value for s in HTTPStatus)
 
 
+Handler = Callable[[BaseRequest], Awaitable[web.StreamResponse]]
+
+
 def low_level_server(
     handler: Callable[[BaseRequest], Awaitable[web.StreamResponse]],
     limits: Limits,

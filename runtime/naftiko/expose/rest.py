@@ -33,7 +33,7 @@ from naftiko.expose.auth import InboundAuth
 from naftiko.expose.cors import Cors
 from naftiko.expose.deadline import Deadlines
 from naftiko.expose.guard import HostGuard, forbidden
-from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
+from naftiko.expose.httpserver import DEFAULT_LIMITS, Handler, Limits, low_level_server
 from naftiko.expose.oauth import is_metadata, metadata_answer
 from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
@@ -118,8 +118,8 @@ class RestAdapter:
             f"({len(self.router)} resource(s); OpenAPI at {url}/openapi.json)"
         )
 
-    def server(self) -> web.Server:
-        return low_level_server(self.handle, self.limits)
+    def server(self, handler: Handler | None = None) -> web.Server:
+        return low_level_server(handler or self.handle, self.limits)
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         started = time.perf_counter()

@@ -14,7 +14,7 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -25,6 +25,7 @@ from naftiko import __version__, state
 from naftiko.engine import Engine
 from naftiko.errors import NaftikoError
 from naftiko.expose.control import Health
+from naftiko.expose.httpserver import Handler
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.stdio import serve_stdio
 from naftiko.expose.problem import problem
@@ -37,13 +38,14 @@ from naftiko.state import SharedState, StateUnavailable
 log = logging.getLogger("naftiko.server")
 
 
-Handler = Callable[[BaseRequest], Awaitable[web.StreamResponse]]
-
-
 class Served(Protocol):
     """What every adapter offers the server: an aiohttp server, and a word once it listens."""
 
-    def server(self) -> web.Server: ...
+    def server(self, handler: Handler | None = None) -> web.Server:
+        """An aiohttp server answering with ``handler`` (default: the adapter's own)."""
+        ...
+
+    async def handle(self, request: BaseRequest) -> web.StreamResponse: ...
 
     def listening(self, url: str) -> str:
         """Called once bound; the log line that says what is served where."""
@@ -92,6 +94,11 @@ class Listener:
     @property
     def is_control(self) -> bool:
         return self.adapter.type == "control"
+
+    async def dispatch(self, request: BaseRequest) -> web.StreamResponse:
+        """Answer with whichever adapter is served now: a reload swaps it between requests."""
+        assert self.served is not None
+        return await self.served.handle(request)
 
 
 class Service:
@@ -178,6 +185,18 @@ class Service:
         self._state_url = None
         return [i.served for i in self._listeners]
 
+    @property
+    def listeners(self) -> list[Listener]:
+        return list(self._listeners)
+
+    @property
+    def grace(self) -> float:
+        return self._grace
+
+    def mock_urls(self) -> dict[str, str]:
+        """The running mocks' URLs by namespace, which a reload keeps."""
+        return {mock.namespace: mock.url for mock in self._mocks}
+
     def adapter_types(self) -> dict[str, str]:
         """Each served adapter's namespace and type."""
         return {i.adapter.namespace: i.adapter.type for i in self._listeners}
@@ -212,7 +231,7 @@ class Service:
 
     async def _listen(self, item: Listener) -> None:
         assert item.served is not None
-        server = item.served.server()
+        server = item.served.server(item.dispatch)
         if not item.is_control:
             server.request_handler = item.in_flight.tracked(server.request_handler)
         # The drain is ours (stop); what aiohttp waits for afterwards is already answered.
@@ -233,6 +252,10 @@ class Service:
     async def stop(self) -> None:
         """Stop accepting, drain in-flight requests (bounded), close upstream pools."""
         self.health.draining = True
+        for item in self._listeners:
+            closing = getattr(item.served, "closing", None)  # MCP: its notification streams
+            if closing is not None:
+                closing()
         served = [i.runner for i in self._listeners if i.runner is not None and not i.is_control]
         controls = [i.runner for i in self._listeners if i.runner is not None and i.is_control]
         for runner in served:

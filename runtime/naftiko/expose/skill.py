@@ -24,7 +24,7 @@ from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.files import UnsafePath, inside, listing, media_type
 from naftiko.expose.guard import HostGuard, forbidden
-from naftiko.expose.httpserver import DEFAULT_LIMITS, Limits, low_level_server
+from naftiko.expose.httpserver import DEFAULT_LIMITS, Handler, Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.spec.imports import location_path
 from naftiko.spec.model import Adapter, Capability
@@ -69,8 +69,8 @@ class SkillAdapter:
         catalog = [s.summary for s in self.skills.values()]
         self._catalog = jsonio.dumps({"count": len(catalog), "skills": catalog})
 
-    def server(self) -> web.Server:
-        return low_level_server(self.handle, self.limits)
+    def server(self, handler: Handler | None = None) -> web.Server:
+        return low_level_server(handler or self.handle, self.limits)
 
     def listening(self, url: str) -> str:
         return (

@@ -100,6 +100,12 @@ class Group:
         worker.process = subprocess.Popen(command, pass_fds=tuple(fds.values()), env=env)
         log.info("worker %d started (pid %d)", worker.index, worker.process.pid)
 
+    def hangup(self) -> None:
+        """SIGHUP: every worker loads the files again (each checks them on its own)."""
+        for worker in self.workers:
+            if worker.alive() and worker.process is not None:
+                worker.process.send_signal(signal.SIGHUP)
+
     async def run(self, stop: asyncio.Event) -> int:
         """Until ``stop``: keep every worker running; then drain them. The exit code."""
         for worker in self.workers:

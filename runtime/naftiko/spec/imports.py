@@ -12,6 +12,7 @@ from typing import Any
 
 from naftiko.errors import SpecError
 from naftiko.spec.document import Document
+from naftiko.spec.model import Capability
 from naftiko.spec.yaml import JsonPath, Source, read
 
 
@@ -126,3 +127,19 @@ def _load_entry(
         code="import-namespace",
     )
     return None
+
+
+def files_read(capability: Capability) -> tuple[list[Path], list[Path]]:
+    """Files the capability reads besides itself: consumes imports, and file binds."""
+    base = capability.path.parent
+    data = read(capability.path).data
+    body = data.get("capability") if isinstance(data, dict) else None
+    entries = (body or {}).get("consumes") if isinstance(body, dict) else None
+    imports = [
+        location_path(entry["location"], base)
+        for entry in entries or []
+        if isinstance(entry, dict) and isinstance(entry.get("location"), str)
+    ]
+    binds = [location_path(b.location, base) for b in capability.binds if b.location]
+    binds += [Path(f) for c in capability.consumes for f in c.tls.values()]  # keys and certs
+    return list(dict.fromkeys(imports)), list(dict.fromkeys(binds))

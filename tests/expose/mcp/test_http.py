@@ -83,9 +83,16 @@ def test_notification_gets_202_and_no_body(endpoint: str) -> None:
     assert answer.content == b""
 
 
-def test_get_is_405(endpoint: str) -> None:
-    answer = httpx.get(endpoint, headers=session(endpoint))
-    assert answer.status_code == 405
+def test_get_opens_the_sessions_notification_stream(endpoint: str) -> None:
+    headers = {**session(endpoint), "Accept": "text/event-stream"}
+    with httpx.stream("GET", endpoint, headers=headers, timeout=5) as answer:
+        assert answer.status_code == 200
+        assert answer.headers["Content-Type"] == "text/event-stream"
+
+
+def test_get_without_event_stream_is_406(endpoint: str) -> None:
+    headers = {**session(endpoint), "Accept": "application/json"}
+    assert httpx.get(endpoint, headers=headers).status_code == 406
 
 
 def test_malformed_json_is_400_parse_error(endpoint: str) -> None:

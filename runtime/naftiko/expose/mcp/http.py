@@ -11,6 +11,7 @@ replicas can share a load balancer. On a loopback bind, `Host` and `Origin` must
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from aiohttp.web_request import BaseRequest
 from naftiko import inbound, jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.guard import HostGuard
-from naftiko.expose.httpserver import SERVER, Limits, low_level_server
+from naftiko.expose.httpserver import SERVER, Handler, Limits, low_level_server
 from naftiko.expose.mcp.jsonrpc import (
     DEFAULT_VERSION,
     HANDSHAKE_VERSIONS,
@@ -34,6 +35,7 @@ from naftiko.expose.mcp.jsonrpc import (
     Wire,
     error,
 )
+from naftiko.expose.mcp.listen import follow
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.sessions import Sessions
 from naftiko.expose.mcp.stateless import PARAM_HEADER, is_stateless
@@ -80,9 +82,9 @@ class McpHttpAdapter:
         text = {403: "Forbidden", 503: "Service Unavailable"}.get(rejected.status, "Unauthorized")
         return web.Response(status=rejected.status, text=text, headers=headers)
 
-    def server(self) -> web.Server:
+    def server(self, handler: Handler | None = None) -> web.Server:
         # A client that hangs up cancels its call, and so the upstream request it waits on.
-        return low_level_server(self.handle, self.limits, cancel_on_disconnect=True)
+        return low_level_server(handler or self.handle, self.limits, cancel_on_disconnect=True)
 
     def listening(self, url: str) -> str:
         stateless = ", stateless" if self.options.stateless else ""
@@ -113,7 +115,9 @@ class McpHttpAdapter:
             return await self._post(request)
         if method == "DELETE":
             return await self._delete(request)
-        allow = "POST" if self.options.stateless else "POST, DELETE"
+        if method == "GET" and not self.options.stateless:
+            return await self._stream(request)
+        allow = "POST" if self.options.stateless else "GET, POST, DELETE"
         return web.Response(status=405, text="Method Not Allowed", headers={"Allow": allow})
 
     async def _post(self, request: BaseRequest) -> web.StreamResponse:
@@ -233,6 +237,36 @@ class McpHttpAdapter:
         answers = await asyncio.gather(*(self.protocol.handle(m, peer) for m in messages))
         found = [a for a in answers if a is not None]
         return found or None
+
+    async def _stream(self, request: BaseRequest) -> web.StreamResponse:
+        """A session's GET stream: list-changed notifications until the server stops."""
+        if "text/event-stream" not in request.headers.get("Accept", ""):
+            return _plain(406, "Not Acceptable: a GET stream needs Accept: text/event-stream")
+        session = request.headers.get("Mcp-Session-Id")
+        if session is None:
+            return _plain(400, "Bad Request: Mcp-Session-Id header is required")
+        try:
+            found = await self.sessions.get(session)
+        except StateUnavailable as exc:
+            return _plain(503, f"Service Unavailable: {exc}")
+        if found is None:
+            return _plain(404, "Not Found: unknown or expired session")
+        stream = web.StreamResponse(
+            headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        )
+        await stream.prepare(request)
+
+        async def send(notification: dict[str, Any]) -> None:
+            await stream.write(_frame(jsonio.dumps(notification)))
+
+        with contextlib.suppress(OverflowError):  # too many streams: this one ends at once
+            await follow(self.protocol.bus, send)
+        await stream.write_eof()
+        return stream
+
+    def closing(self) -> None:
+        """The server stops: end the streams that would otherwise wait forever."""
+        self.protocol.bus.close()
 
     async def _delete(self, request: BaseRequest) -> web.Response:
         if self.options.stateless:

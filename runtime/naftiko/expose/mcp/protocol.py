@@ -43,6 +43,7 @@ from naftiko.expose.mcp.jsonrpc import (
     safe_id,
     valid_id,
 )
+from naftiko.expose.mcp.listen import Bus, subscribe
 from naftiko.expose.mcp.stateless import check_mirrored, check_stateless, is_stateless
 from naftiko.expose.mcp.tools import Tool, compile_tools
 from naftiko.expose.mcp.traced import carrier, span_name
@@ -74,17 +75,17 @@ class McpServer:
         # every scope a tool asks for (x-naftiko-scopes), for the protected-resource metadata
         self.scopes = tuple(dict.fromkeys(s for t in self._tool_list for s in t.scopes))
         self.catalog = Catalog(capability, adapter.mcp_resources, adapter.prompts, engine.plans)
-        self.capabilities: dict[str, Any] = {"tools": {"listChanged": False}, "logging": {}}
+        # a reload may change every list: clients hear of it (listen.py)
+        self.bus = Bus()
+        self.capabilities: dict[str, Any] = {"tools": {"listChanged": True}, "logging": {}}
         if adapter.mcp_resources:
-            self.capabilities["resources"] = {"listChanged": False}
+            self.capabilities["resources"] = {"listChanged": True}
         if adapter.prompts:
-            self.capabilities["prompts"] = {"listChanged": False}
+            self.capabilities["prompts"] = {"listChanged": True}
         # 2026-07-28 clients list prompts and resources whatever is declared (caching hints):
         # the stateless revision serves them, empty when the file has none, and says so.
         self.stateless_capabilities: dict[str, Any] = {
-            "tools": {"listChanged": False},
-            "resources": {"listChanged": False},
-            "prompts": {"listChanged": False},
+            k: {"listChanged": True} for k in ("tools", "resources", "prompts")
         }
         self.server_info: dict[str, Any] = {"name": adapter.namespace, "version": __version__}
         if capability.label:
@@ -115,6 +116,7 @@ class McpServer:
                 "resources/read": self._resources_read,
                 "prompts/list": self._prompts_list,
                 "prompts/get": self._prompts_get,
+                "subscriptions/listen": self._ping,  # _run serves it: it needs the stream
             }
         )
 
@@ -218,6 +220,8 @@ class McpServer:
     ) -> dict[str, Any]:
         """Run a handler; a tool call runs as a task its peer can cancel, and reports
         progress when the request asked for it and the transport can send it."""
+        if method == "subscriptions/listen":
+            return await subscribe(self.bus, params, id_, emit)
         if method != "tools/call":
             return cast(dict[str, Any], await handler(params, version, peer))
         meta = params.get("_meta")

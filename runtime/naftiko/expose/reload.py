@@ -1,0 +1,172 @@
+"""Hot reload: SIGHUP, or `--watch` on the capability files and every file they read.
+
+The files are loaded and checked completely first, as `run` does at start. If anything is
+wrong, every error is logged and the previous plans keep serving. If all is well, each adapter
+switches to its new plans at once: requests already running finish on the old ones, new
+requests get the new ones (no connection is dropped). MCP sessions and notification streams
+carry over, and clients hear `list_changed` for each list that changed. What a reload cannot
+change (an adapter added or removed, its type, address or port) needs a restart, and it says
+so. Upstream connection pools of the old plans close once their requests are done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from naftiko.engine import Engine
+from naftiko.errors import NaftikoError, SpecError
+from naftiko.expose.assembly import ServeOptions, prepare
+from naftiko.expose.mcp.http import McpHttpAdapter
+from naftiko.expose.mcp.jsonrpc import LATEST
+from naftiko.expose.server import Listener, Service
+from naftiko.spec.imports import files_read
+
+log = logging.getLogger("naftiko.reload")
+
+
+class Reloader:
+    def __init__(self, service: Service, files: Sequence[str], options: ServeOptions) -> None:
+        self.service = service
+        self.files = list(files)
+        self.options = options
+        self._lock = asyncio.Lock()
+        self.reloads = 0  # applied so far
+
+    async def reload(self, why: str) -> bool:
+        """Load the files again; True when the new plans serve now."""
+        async with self._lock:
+            options = replace(
+                self.options,
+                mocks={},  # the running mocks stay, and keep their addresses
+                base_uris={**self.options.base_uris, **self.service.mock_urls()},
+            )
+            try:
+                fresh = await asyncio.to_thread(prepare, self.files, options)
+            except SpecError as exc:
+                for problem in exc.diagnostics:
+                    log.error("%s", problem)
+                log.error("reload (%s): not applied, the previous files keep serving", why)
+                return False
+            except NaftikoError as exc:
+                log.error("reload (%s): %s; the previous files keep serving", why, exc)
+                return False
+            refusal = swap(self.service, fresh)
+            if refusal is not None:
+                log.error("reload (%s): %s; restart to apply it", why, refusal)
+                await _close(fresh.engines)
+                return False
+            self.reloads += 1
+            log.info("reloaded (%s): %s", why, ", ".join(Path(f).name for f in self.files))
+            return True
+
+    async def watch(self, stop: asyncio.Event, interval: float = 0.5) -> None:
+        """Reload whenever a file changes, until ``stop``."""
+        stamps = self._stamps()
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval)
+            now = self._stamps()
+            if now != stamps:
+                await asyncio.sleep(0.1)  # an editor writing in steps: let it finish
+                await self.reload("a file changed")
+                stamps = self._stamps()  # the new files may read others
+
+    def _stamps(self) -> dict[Path, int | None]:
+        paths = [Path(f) for f in self.files]
+        for engine in self.service.engines:
+            imports, binds = files_read(engine.capability)
+            paths.extend([*imports, *binds])
+        found: dict[Path, int | None] = {}
+        for path in paths:
+            try:
+                found[path] = path.stat().st_mtime_ns
+            except OSError:
+                found[path] = None
+        return found
+
+
+def swap(service: Service, fresh: Service) -> str | None:
+    """Serve ``fresh``'s plans on ``service``'s sockets; why not, when it cannot."""
+    old = {i.adapter.namespace: i for i in service.listeners}
+    new = {i.adapter.namespace: i for i in fresh.listeners}
+    if set(old) != set(new):
+        added, removed = sorted(set(new) - set(old)), sorted(set(old) - set(new))
+        parts = [f"adds {', '.join(added)}"] if added else []
+        parts += [f"removes {', '.join(removed)}"] if removed else []
+        return f"the new files' adapters differ ({'; '.join(parts)})"
+    for name, item in old.items():
+        other = new[name]
+        if (other.adapter.type, other.host, other.port) != (
+            item.adapter.type,
+            item.host,
+            item.port,
+        ):
+            return f"adapter '{name}' changes its type, address or port"
+    for name, item in old.items():
+        if not item.is_control:  # a control port has no plans; it speaks for this service
+            _switch(item, new[name])
+    retired = service.engines
+    service.engines = fresh.engines
+    service.findings = fresh.findings
+    retiring = asyncio.get_running_loop().create_task(_retire(retired, service.grace))
+    _RETIRING.add(retiring)
+    retiring.add_done_callback(_RETIRING.discard)
+    return None
+
+
+def _switch(item: Listener, other: Listener) -> None:
+    before, after = item.served, other.served
+    if isinstance(before, McpHttpAdapter) and isinstance(after, McpHttpAdapter):
+        after.sessions = before.sessions  # a client's session outlives a reload
+        after.protocol.bus = before.protocol.bus  # and so do its notification streams
+        for kind in _changed(before, after):
+            after.protocol.bus.publish(kind)
+    if after is not None and item.url:
+        after.listening(item.url)  # what an adapter learns once bound (REST: its OpenAPI)
+    item.served, item.engine, item.capability, item.adapter = (
+        after,
+        other.engine,
+        other.capability,
+        other.adapter,
+    )
+
+
+def _changed(before: McpHttpAdapter, after: McpHttpAdapter) -> list[str]:
+    """The lists a client must fetch again."""
+    old, new = before.protocol, after.protocol
+    found = []
+    if _tools(old) != _tools(new):
+        found.append("toolsListChanged")
+    if old.catalog.prompt_list != new.catalog.prompt_list:
+        found.append("promptsListChanged")
+    if _resources(old) != _resources(new):
+        found.append("resourcesListChanged")
+    return found
+
+
+def _tools(server: Any) -> list[Any]:
+    return [tool.describe(LATEST) for tool in server.tools.values()]
+
+
+def _resources(server: Any) -> list[Any]:
+    return [server.catalog.listed, server.catalog.templates]
+
+
+_RETIRING: set[asyncio.Task[None]] = set()
+
+
+async def _retire(engines: list[Engine], grace: float) -> None:
+    """Close the old plans' upstream pools once the requests using them are done."""
+    await asyncio.sleep(grace)
+    await _close(engines)
+
+
+async def _close(engines: list[Engine]) -> None:
+    for engine in engines:
+        await engine.close()
