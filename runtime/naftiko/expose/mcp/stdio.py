@@ -87,6 +87,7 @@ async def serve_stdio(
         task = asyncio.create_task(answer(message))
         pending.add(task)
         task.add_done_callback(pending.discard)
+    server.bus.close()  # listen streams end at once; calls get the grace period
     if pending:
         await asyncio.wait(pending, timeout=grace)
     log.info("stdin closed; mcp adapter '%s' stops", server.name)
