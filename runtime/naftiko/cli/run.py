@@ -398,8 +398,10 @@ async def _worker(service: Any, sockets: str, control: str, reloading: _Reloadin
     try:
         await stop.wait()
     finally:
+        log.info("stopping")
         await service.stop()
         await runner.cleanup()
+        log.info("stopped")
 
 
 def _files(files: tuple[str, ...], mcp_stdio: str | None) -> tuple[tuple[str, ...], str | None]:

@@ -35,6 +35,8 @@ class Document:
     data: Any
     overlays: dict[JsonPath, tuple[Source, JsonPath]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # the spec version as written: "1.0.0-alpha2", or an Ikanos beta read through beta5.py
+    dialect: str = "1.0.0-alpha2"
 
     @property
     def base_dir(self) -> Path:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from naftiko.errors import SpecError
+from naftiko.spec import beta5
 from naftiko.spec.document import Document
 from naftiko.spec.model import Capability
 from naftiko.spec.yaml import JsonPath, Source, read
@@ -76,6 +77,8 @@ def _load_entry(
     if shared is None:
         try:
             shared = read(target)
+            if beta5.is_beta(shared.data):  # an Ikanos file imported: read in its dialect
+                shared = beta5.translate(shared).source
         except SpecError as exc:
             first = exc.diagnostics[0]
             doc.diag(

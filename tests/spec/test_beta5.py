@@ -1,0 +1,157 @@
+"""Ikanos 1.0.0-beta5 files, read into the one model: every tutorial step loads, serves the
+same tools, routes and answers as its alpha2 counterpart against the same upstream, and
+errors still name the line of the beta file."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import FIXTURES
+from naftiko.engine import Engine, ExposedPlan
+from naftiko.errors import NaftikoError
+from naftiko.expose.mcp.jsonrpc import LATEST
+from naftiko.expose.mcp.tools import compile_tools
+from naftiko.spec import check, load
+from upstreams import registry
+
+STEPS = range(1, 12)
+SAMPLES: dict[str, Any] = {
+    "imo": "IMO-9321483",
+    "imo_number": "IMO-9321483",
+    "voyageId": "VOY-2026-042",
+    "status": "active",
+    "shipImo": "IMO-9321483",
+    "departurePort": "Oslo",
+    "arrivalPort": "Singapore",
+    "departureDate": "2026-04-10",
+    "arrivalDate": "2026-05-02",
+    "crewIds": ["CREW-001", "CREW-003"],
+    "cargoIds": ["CARGO-2024-0451"],
+}
+
+
+def pair(corpus: Path, number: int) -> tuple[Path, Path]:
+    alpha = next((corpus / "naftiko-tutorial").glob(f"step-{number}-*.yml"))
+    beta = next((corpus / "ikanos-beta5" / "tutorial").glob(f"step-{number}-*.yml"))
+    return alpha, beta
+
+
+@pytest.mark.parametrize("number", STEPS)
+def test_every_beta_step_loads_without_a_finding(corpus: Path, number: int) -> None:
+    _, beta = pair(corpus, number)
+    doc = check(beta)
+    assert doc.diagnostics == []
+    assert doc.dialect == "1.0.0-beta5"
+
+
+def surface(path: Path) -> dict[str, Any]:
+    capability = load(path)
+    engine = Engine(capability, environ={"REGISTRY_TOKEN": "t", "MCP_TOKEN": "t"})
+    found: dict[str, Any] = {}
+    for adapter in capability.exposes:
+        if adapter.type == "mcp":
+            tools = compile_tools(adapter.units, engine.plans)
+            found[adapter.namespace] = [t.describe(LATEST) for t in tools]
+        elif adapter.type == "rest":
+            found[adapter.namespace] = [
+                (r.path, [u.method for u in r.units]) for r in adapter.resources
+            ]
+        else:
+            found[adapter.namespace] = adapter.type
+    return found
+
+
+@pytest.mark.parametrize("number", STEPS)
+def test_each_beta_step_serves_the_same_tools_and_routes(corpus: Path, number: int) -> None:
+    alpha, beta = pair(corpus, number)
+    assert surface(beta) == surface(alpha)
+
+
+def answers(path: Path, upstream: str) -> dict[str, Any]:
+    capability = load(path)
+    bases = {c.namespace: upstream for c in capability.consumes}
+    engine = Engine(capability, base_uris=bases, environ={"REGISTRY_TOKEN": "t", "MCP_TOKEN": "t"})
+
+    async def run() -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        try:
+            for target, plan in sorted(engine.plans.items()):
+                if not isinstance(plan, ExposedPlan) or plan.unit.kind == "function":
+                    continue
+                inputs = {i.name: SAMPLES.get(i.name, "x") for i in plan.signature if i.required}
+                try:
+                    found[target] = (await engine.invoke(plan, inputs)).data
+                except NaftikoError as exc:
+                    found[target] = type(exc).__name__
+        finally:
+            await engine.close()
+        return found
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("number", STEPS)
+def test_each_beta_step_answers_as_its_alpha2_step(corpus: Path, number: int, serve) -> None:
+    upstream = serve(registry)
+    alpha, beta = pair(corpus, number)
+    expected = answers(alpha, upstream.url)
+    assert expected  # the step exposes something to compare
+    assert answers(beta, upstream.url) == expected
+
+
+def test_an_error_names_the_line_in_the_beta_file(tmp_path: Path, corpus: Path) -> None:
+    _, beta = pair(corpus, 2)
+    text = beta.read_text(encoding="utf-8").replace("method: GET", "method: FETCH", 1)
+    path = tmp_path / "step-2.yml"
+    path.write_text(text, encoding="utf-8")
+    [problem] = check(path).diagnostics
+    line = next(n for n, t in enumerate(text.splitlines(), 1) if "FETCH" in t)
+    assert (problem.file, problem.line) == (str(path), line)
+    assert "method" in problem.field
+
+
+def test_a_ziti_tunnel_is_refused_at_load(corpus: Path) -> None:
+    doc = check(corpus / "ikanos-beta5" / "examples" / "reverse-tunnel-ziti.yml")
+    [problem] = doc.errors
+    assert "ziti tunnel is not supported" in problem.message
+    assert problem.line > 0
+
+
+def test_fields_alpha2_cannot_say_are_warnings(corpus: Path) -> None:
+    doc = check(corpus / "ikanos-beta5" / "examples" / "capability-binary-content.yml")
+    assert doc.errors == []
+    assert {d.code for d in doc.diagnostics} == {"beta-dropped"}
+    assert all(d.line > 0 for d in doc.diagnostics)
+
+
+def test_a_beta_file_of_our_own(tmp_path: Path) -> None:
+    path = tmp_path / "mini.yml"
+    path.write_text(
+        'ikanos: "1.0.0-beta3"\n'
+        "info:\n  display: Mini\n  description: One tool.\n"
+        "capability:\n  exposes:\n  - type: mcp\n    namespace: mini\n    port: 0\n"
+        "    tools:\n      hello:\n        description: Says hello.\n"
+        "        inputParameters:\n          who:\n            type: string\n"
+        "            description: Whom\n"
+        "        outputParameters:\n          greeting:\n            type: string\n"
+        '            value: "Hello, {{who}}"\n',
+        encoding="utf-8",
+    )
+    capability = load(path)
+    assert capability.label == "Mini"
+    engine = Engine(capability)
+    result = asyncio.run(engine.invoke("mini.hello", {"who": "Ada"}))
+    assert result.data == {"greeting": "Hello, Ada"}
+    assert FIXTURES.is_dir()
+
+
+def test_an_ikanos_version_we_do_not_read_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.yml"
+    path.write_text('ikanos: "2.0.0"\ninfo:\n  display: X\n  description: Y\n', "utf-8")
+    problem = check(path).errors[0]
+    assert problem.message == "unsupported ikanos version '2.0.0'"
+    assert (problem.line, problem.col) == (1, 1)
