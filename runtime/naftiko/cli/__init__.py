@@ -7,7 +7,7 @@ and every message is scrubbed of bound values there.
 
 from __future__ import annotations
 
-from naftiko.cli import author, call, check, dev, run  # noqa: F401  (registers the commands)
+from naftiko.cli import author, call, check, dev, migrate, run  # noqa: F401  (the commands)
 from naftiko.cli.group import main, with_log_options
 
 for _command in main.commands.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -11,6 +12,19 @@ import click
 from naftiko import __version__
 from naftiko.cli.group import main, report
 from naftiko.errors import Diagnostic
+
+
+def _dialect(file: str) -> str:
+    """The Ikanos version a file declares, or "" for a naftiko file."""
+    from naftiko.errors import SpecError
+    from naftiko.spec import beta5
+    from naftiko.spec.yaml import read
+
+    try:
+        data = read(Path(file)).data
+    except SpecError:
+        return ""
+    return str(data["ikanos"]) if beta5.is_beta(data) else ""
 
 
 @main.command()
@@ -51,7 +65,11 @@ def validate(files: tuple[str, ...], strict: bool, fmt: str) -> None:
         report(diagnostics)
         warnings = len(diagnostics) - len(errors)
         status = "invalid" if errors else "valid"
-        click.echo(f"{file}: {status} ({len(errors)} error(s), {warnings} warning(s))")
+        dialect = _dialect(file)
+        read_as = f", read as Ikanos {dialect}" if dialect else ""
+        click.echo(f"{file}: {status} ({len(errors)} error(s), {warnings} warning(s){read_as})")
+        if dialect:
+            click.echo(f"  to convert it: naftiko migrate {file} --to alpha2 -o FILE", err=True)
     if fmt == "json":
         click.echo(json.dumps({"valid": not failed, "files": files_report}, indent=2))
     sys.exit(1 if failed else 0)
