@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from conftest import ROOT, clean_env, naftiko_cli
+from conftest import FIXTURES, ROOT, clean_env, naftiko_cli
 from mcp_client import wire, with_client
 from naftiko.spec import check
 
@@ -67,3 +67,33 @@ def test_schema_command_prints_the_packaged_schema() -> None:
     done = naftiko_cli("schema")
     assert done.returncode == 0
     assert json.loads(done.stdout)["$schema"].endswith("2020-12/schema")
+
+
+def test_a_beta5_starter_runs_offline_too(tmp_path: Path, naftiko_run) -> None:
+    done = naftiko_cli("init", "shop", "-d", str(tmp_path), "--dialect", "beta5")
+    assert done.returncode == 0, done.stderr
+    text = (tmp_path / "shop.yaml").read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=./capability-beta5.schema.json\n")
+    assert 'ikanos: "1.0.0-beta5"' in text
+    assert (tmp_path / "capability-beta5.schema.json").is_file()
+    running = naftiko_run(
+        str(tmp_path / "shop.yaml"),
+        f"--mock=shop={tmp_path / 'shop.openapi.yaml'}",
+        "--port=shop-rest=0",
+        "--port=shop-mcp=0",
+        env=clean_env(SHOP_API_KEY="any"),
+    )
+    assert httpx.get(running.urls["shop-rest"] + "/items/42").json() == {
+        "id": "42",
+        "name": "The answer",
+    }
+
+
+def test_import_openapi_writes_beta5_on_request(tmp_path: Path) -> None:
+    spec = FIXTURES / "petstore" / "petstore-3.0.yaml"
+    out = tmp_path / "pets.yaml"
+    done = naftiko_cli("import", "openapi", str(spec), "--dialect", "beta5", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    doc = check(out, strict=True)
+    assert doc.dialect == "1.0.0-beta5" and not doc.errors
+    assert (tmp_path / "capability-beta5.schema.json").is_file()

@@ -12,11 +12,11 @@ from typing import Any
 import yaml
 
 from naftiko import yamlio
-from naftiko.authoring.starter import HEADER, SCHEMA_FILE
+from naftiko.authoring.dialect import schema_beside
+from naftiko.authoring.starter import HEADER
 from naftiko.errors import NaftikoError
 from naftiko.openapi.importer import import_openapi, slug, tags_of
 from naftiko.openapi.mock import read_document
-from naftiko.spec.schema import schema_text
 
 
 def imported(
@@ -34,18 +34,20 @@ def imported(
     return [(tag, _text(import_openapi(document, tag, style=style))) for tag in wanted]
 
 
-def write_imported(found: list[tuple[str | None, str]], output: Path) -> list[Path]:
+def write_imported(
+    found: list[tuple[str | None, str]], output: Path, dialect: str = "alpha2"
+) -> list[Path]:
     """Write to a file (one capability) or a directory (one file per tag); the paths written."""
     if len(found) == 1 and not output.is_dir():
         output.write_text(found[0][1], encoding="utf-8")
-        _schema_beside(output.parent)
+        schema_beside(output.parent, dialect)
         return [output]
     output.mkdir(parents=True, exist_ok=True)
-    _schema_beside(output)
+    schema_beside(output, dialect)
     written = []
     for tag, text in found:
         data = yamlio.loads(text)
-        namespace = data["capability"]["consumes"][0]["namespace"]
+        namespace = data["capability"]["consumes"][0]["namespace"]  # the first key either way
         path = output / f"{namespace if tag else slug(namespace)}.yaml"
         path.write_text(text, encoding="utf-8")
         written.append(path)
@@ -54,9 +56,3 @@ def write_imported(found: list[tuple[str | None, str]], output: Path) -> list[Pa
 
 def _text(capability: dict[str, Any]) -> str:
     return HEADER + yaml.safe_dump(capability, sort_keys=False, allow_unicode=True, width=100)
-
-
-def _schema_beside(folder: Path) -> None:
-    schema = folder / SCHEMA_FILE
-    if not schema.exists():
-        schema.write_text(schema_text(), encoding="utf-8")

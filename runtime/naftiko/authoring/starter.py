@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
+from naftiko.authoring.dialect import in_dialect, schema_beside
 from naftiko.errors import NaftikoError
 from naftiko.openapi.importer import import_openapi, slug
-from naftiko.spec.schema import schema_text
 
 SCHEMA_FILE = "capability.schema.json"
 HEADER = "# yaml-language-server: $schema=./" + SCHEMA_FILE + "\n"
@@ -141,8 +141,10 @@ _UPSTREAM = {
 }
 
 
-def write_starter(name: str, directory: Path, openapi: dict[str, Any] | None = None) -> list[Path]:
-    """The files written; refuses to overwrite an existing capability."""
+def write_starter(
+    name: str, directory: Path, openapi: dict[str, Any] | None = None, dialect: str = "alpha2"
+) -> list[Path]:
+    """The files written (the capability in ``dialect``); refuses to overwrite one."""
     ns = slug(name)
     if not ns:
         raise NaftikoError(f"'{name}' gives no usable name", hint="use letters and digits")
@@ -162,9 +164,8 @@ def write_starter(name: str, directory: Path, openapi: dict[str, Any] | None = N
         capability = import_openapi(openapi, None)
         text = HEADER + f"# {ns}: imported from an OpenAPI document by `naftiko init`.\n"
         text += yaml.safe_dump(capability, sort_keys=False, allow_unicode=True, width=100)
-    target.write_text(text, encoding="utf-8")
-    schema = directory / SCHEMA_FILE
-    if not schema.exists():
-        schema.write_text(schema_text(), encoding="utf-8")
+    target.write_text(in_dialect(text, dialect), encoding="utf-8")
+    schema = schema_beside(directory, dialect)
+    if schema is not None:
         written.append(schema)
     return written

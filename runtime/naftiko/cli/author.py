@@ -176,30 +176,46 @@ def import_group() -> None:
     "operations named from method and path, tools from summaries, as the API Evangelist "
     "and Kombo files are.",
 )
+@click.option(
+    "--dialect",
+    type=click.Choice(["alpha2", "beta5"]),
+    default="alpha2",
+    show_default=True,
+    help="Write Naftiko 1.0.0-alpha2, or Ikanos 1.0.0-beta5.",
+)
 def import_openapi_command(
-    spec: str, tags: tuple[str, ...], single: bool, output: str | None, style: str
+    spec: str, tags: tuple[str, ...], single: bool, output: str | None, style: str, dialect: str
 ) -> None:
     """Turn an OpenAPI 2.0/3.0/3.1 document (JSON or YAML) into capabilities, one per tag.
 
     Parameters and bodies keep the API's types, enums, bounds and formats; tools get typed
     outputs from the success response's schema.
     """
+    from naftiko.authoring.dialect import in_dialect
     from naftiko.authoring.imported import imported, write_imported
 
-    found = imported(spec, tags, single, style)
+    found = [(tag, in_dialect(text, dialect)) for tag, text in imported(spec, tags, single, style)]
     if output is None:
         click.echo("---\n".join(text for _, text in found), nl=False)
         return
-    _written(write_imported(found, Path(output)))
+    _written(write_imported(found, Path(output), dialect))
 
 
 @main.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
-def schema(output: str | None) -> None:
+@click.option(
+    "--dialect",
+    type=click.Choice(["alpha2", "beta5"]),
+    default="alpha2",
+    show_default=True,
+    help="The schema of Naftiko 1.0.0-alpha2 files, or of Ikanos beta files.",
+)
+def schema(output: str | None, dialect: str) -> None:
     """Print the capability JSON Schema (point editors at it for completion and checks)."""
+    from naftiko.spec.beta_schema import beta_schema_text
     from naftiko.spec.schema import schema_text
 
-    _emit(schema_text(), output)
+    _emit(schema_text() if dialect == "alpha2" else beta_schema_text(), output)
 
 
 @main.command()
@@ -211,13 +227,20 @@ def schema(output: str | None) -> None:
     help="Import every operation of this OpenAPI document instead of the starter.",
 )
 @click.option("-d", "--directory", type=click.Path(file_okay=False), default=".", show_default=True)
-def init(name: str, spec: str | None, directory: str) -> None:
+@click.option(
+    "--dialect",
+    type=click.Choice(["alpha2", "beta5"]),
+    default="alpha2",
+    show_default=True,
+    help="Write Naftiko 1.0.0-alpha2, or Ikanos 1.0.0-beta5.",
+)
+def init(name: str, spec: str | None, directory: str, dialect: str) -> None:
     """Write a commented, valid starter capability NAME.yaml that runs at once offline."""
     from naftiko.authoring.starter import write_starter
     from naftiko.openapi.mock import read_document
 
     document = read_document(spec) if spec else None
-    _written(write_starter(name, Path(directory), document))
+    _written(write_starter(name, Path(directory), document, dialect))
 
 
 @main.command()
