@@ -35,6 +35,10 @@ BETA_ONLY = (
     "tunnel",
 )
 _INFO_BETA_ONLY = ("version",)
+_BINARY = (
+    ("outputMediaType", "x-naftiko-outputMediaType"),
+    ("maxBinarySize", "x-naftiko-maxBinarySize"),
+)
 
 
 @dataclass
@@ -136,6 +140,8 @@ class _Walk:
 
     def consumed_operation(self, entry: CommentedMap) -> None:
         self.display(entry, "operation")
+        for beta, ours in _BINARY:  # alpha2 says these through naftiko-py extensions
+            _rename(entry, *((ours, beta) if self.to_beta else (beta, ours)))
         self.drop_beta(entry, "consumed operation")
         self.extensions(entry, f"operation '{entry.get('name')}'")
         self.named(entry, "inputParameters")

@@ -300,7 +300,7 @@ class UpstreamClient:
     async def _body(self, answer: aiohttp.ClientResponse, request: Outgoing) -> bytes:
         """The whole body, decompressed, read only up to the limit; a status outside 100-599
         or a body past the limit is an invalid answer (502), never passed on."""
-        limit = self.resilience.max_body
+        limit = request.max_body or self.resilience.max_body
         if not 100 <= answer.status <= 599:
             raise self._invalid(answer, request, f"an invalid HTTP status {answer.status}")
         length = answer.content_length
@@ -319,7 +319,7 @@ class UpstreamClient:
 
     def _too_large(self, answer: aiohttp.ClientResponse, request: Outgoing) -> UpstreamInvalid:
         METRICS.failures[(self.namespace, "too large")] += 1
-        limit = self.resilience.max_body
+        limit = request.max_body or self.resilience.max_body
         return self._invalid(answer, request, f"more than {limit:,} bytes", _RAISE_LIMIT)
 
     def _invalid(

@@ -13,7 +13,7 @@ def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> A
     """The answer as JSON-like data, converted from its `outputRawFormat` (formats.py); a
     json-format answer labelled text/plain is taken as text; a body that is not what it
     claims to be fails."""
-    if not response.body:
+    if not response.body or fmt == "binary":  # bytes are passed on as they came
         return None
     if fmt == "json":
         try:

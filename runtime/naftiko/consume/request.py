@@ -49,6 +49,8 @@ class Outgoing:
     route: str = ""  # the operation's path template, for traces (never the rendered URL)
     # the header parameters the operation declares: what scopes a limit the upstream announces
     scope: tuple[str, ...] = ()
+    # the largest answer read for this operation, when it sets its own (binary answers)
+    max_body: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,13 @@ class RequestRecipe:
     def build(self, scope: Params) -> Outgoing:
         problems: list[FieldProblem] = []
         url = self._url(scope, problems)
-        out = Outgoing(self.method, url, route=self.operation.path, scope=self.scope)
+        out = Outgoing(
+            self.method,
+            url,
+            route=self.operation.path,
+            scope=self.scope,
+            max_body=self.operation.max_size,
+        )
         for param in self.params:
             if param.location in ("body", "path", "environment"):
                 continue

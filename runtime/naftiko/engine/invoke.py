@@ -5,6 +5,7 @@ This is the only entry point adapters use, so REST, MCP and the CLI behave alike
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -29,7 +30,7 @@ class Result:
     only copy; ``data`` is then decoded only if someone asks for it.
     """
 
-    __slots__ = ("_data", "fresh_for", "passthrough", "status", "upstream", "verbatim")
+    __slots__ = ("_data", "binary", "fresh_for", "passthrough", "status", "upstream", "verbatim")
 
     def __init__(
         self,
@@ -40,8 +41,11 @@ class Result:
         verbatim: bool = False,
         passthrough: bool = True,
         fresh_for: float | None = None,
+        binary: bool = False,
     ) -> None:
         self._data = _PENDING if verbatim else data
+        # bytes (outputRawFormat: binary): passed on as they came, never read as text
+        self.binary = binary and upstream is not None
         # seconds the answer stays fresh when it came from one cached upstream answer
         self.fresh_for = fresh_for if upstream is None else upstream.fresh_for
         self.status = status
@@ -99,8 +103,20 @@ async def invoke(plan: Plan, inputs: Mapping[str, Any]) -> Result:
 
 
 async def _call(plan: ConsumedPlan, scope: CallScope) -> Result:
+    if plan.operation.output_format == "binary":
+        return _bytes(plan, await plan.send(scope))
     response, data = await plan.fetch(scope)
     return Result(data, response.status, response)
+
+
+def _bytes(plan: ConsumedPlan, response: UpstreamResponse) -> Result:
+    """A binary answer, with the media type the operation declares when the upstream's says
+    nothing more precise."""
+    declared = plan.operation.media_type
+    kind = response.content_type.split(";")[0].strip().lower()
+    if declared and kind in ("", "application/octet-stream"):
+        response = dataclasses.replace(response, content_type=declared)
+    return Result(None, response.status, response, binary=True)
 
 
 async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
@@ -120,6 +136,8 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
     if plan.mock:
         return Result(shape_outputs(plan.shapers, None, scope), 200)
     assert plan.call is not None
+    if plan.call.operation.output_format == "binary":
+        return _bytes(plan.call, await plan.call.send(scope))
     if plan.verbatim:
         response = await plan.call.send(scope)
         kind = response.content_type.split(";")[0].strip().lower()

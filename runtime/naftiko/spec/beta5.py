@@ -188,8 +188,12 @@ def _consumed_operations(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) 
             n,
             o,
             rules={"inputParameters": _params, "outputParameters": _params},
-            renamed={"display": "label"},
-            dropped=("tags", "outputMediaType", "maxBinarySize"),
+            renamed={
+                "display": "label",
+                "outputMediaType": "x-naftiko-outputMediaType",
+                "maxBinarySize": "x-naftiko-maxBinarySize",
+            },
+            dropped=("tags",),
         )
 
     return walk.named(value, new, old, operation)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from naftiko.formats import size
 from naftiko.location import Location
 from naftiko.spec.document import Document
 from naftiko.spec.imports import location_path
@@ -158,6 +159,8 @@ class _Builder:
                         description=str(op.get("description") or ""),
                         where=self.where(o_path),
                         extensions=_extensions(op),
+                        media_type=str(op.get("x-naftiko-outputMediaType") or ""),
+                        max_size=size(op.get("x-naftiko-maxBinarySize")),
                     )
                 )
         auth = data.get("authentication")

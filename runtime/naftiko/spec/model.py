@@ -71,6 +71,9 @@ class ConsumedOperation:
     body: Body | None = None
     output_format: str = "json"
     outputs: tuple[OutputParam, ...] = ()
+    # binary answers: the media type to declare, and the largest answer read (bytes)
+    media_type: str = ""
+    max_size: int | None = None
     description: str = ""
     where: Location = field(default_factory=Location)
     # x-naftiko-* blocks by the name after the prefix (cache, pagination)

@@ -8,6 +8,7 @@ path segment checked and the resolved file kept inside it. Call-backed resources
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -94,6 +95,10 @@ class Catalog:
                 result = await invoke(entry.plan, values)
                 mime = resource.mime_type or "application/json"
                 content = {"uri": uri, "mimeType": mime, "text": result_text(result)}
+                if result.binary and result.upstream is not None:  # bytes: a blob
+                    blob = base64.b64encode(result.upstream.body).decode()
+                    mime = resource.mime_type or result.upstream.content_type or mime
+                    content = {"uri": uri, "mimeType": mime, "blob": blob}
                 read: dict[str, Any] = {"contents": [content]}
                 if result.fresh_for is not None:  # a cached answer: say how long it holds
                     read["ttlMs"] = int(result.fresh_for * 1000)

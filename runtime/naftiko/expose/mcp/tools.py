@@ -10,6 +10,7 @@ result with ``isError: true``, never a protocol error.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -60,6 +61,9 @@ class Tool:
             return _upstream_failure(exc, version)
         except NaftikoError as exc:
             return failure(f"tool '{self.name}': {exc}", exc.as_dict(), version)
+        if result.binary:  # bytes: an image, audio or blob block, never text
+            content = binary_content(result, f"naftiko://{self.plan.target}")
+            return {"content": [content], "isError": False}
         return success(result, version, self.plan if self.output_schema else None)
 
 
@@ -160,6 +164,16 @@ def result_text(result: Result) -> str:
         return upstream.text()
     data = result.data
     return data if isinstance(data, str) else jsonio.dumps(data).decode()
+
+
+def binary_content(result: Result, uri: str) -> dict[str, Any]:
+    """Bytes as MCP content: an image or audio block, else an embedded resource's blob."""
+    assert result.upstream is not None
+    kind = result.upstream.content_type.split(";")[0].strip() or "application/octet-stream"
+    data = base64.b64encode(result.upstream.body).decode()
+    if kind.startswith(("image/", "audio/")):
+        return {"type": kind.split("/")[0], "data": data, "mimeType": kind}
+    return {"type": "resource", "resource": {"uri": uri, "mimeType": kind, "blob": data}}
 
 
 def success(result: Result, version: str, declared: ExposedPlan | None) -> dict[str, Any]:
