@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import httpx
 import pytest
 
 from conftest import FIXTURES
+from mcp_client import stateless_request
 from naftiko.engine import Engine
 from naftiko.spec import check, load
 from tutorial_pairs import STEPS, answers, pair, surface
@@ -91,3 +93,22 @@ def test_an_ikanos_version_we_do_not_read_is_refused(tmp_path: Path) -> None:
     problem = check(path).errors[0]
     assert problem.message == "unsupported ikanos version '2.0.0'"
     assert (problem.line, problem.col) == (1, 1)
+
+
+def test_the_adapters_caching_hints_reach_2026_clients(tmp_path: Path, serve_capability) -> None:
+    path = tmp_path / "hints.yml"
+    path.write_text(
+        'ikanos: "1.0.0-beta5"\n'
+        "info:\n  display: Hints\n  description: Lists kept a minute.\n"
+        "capability:\n  exposes:\n  - type: mcp\n    namespace: hints\n    port: 0\n"
+        "    ttlMs: 60000\n    cacheScope: private\n"
+        "    tools:\n      hello:\n        description: Says hello.\n"
+        "        outputParameters:\n          greeting:\n            type: string\n"
+        '            value: "Hello"\n',
+        encoding="utf-8",
+    )
+    assert check(path).diagnostics == []
+    url = serve_capability(path)["hints"] + "/mcp"
+    body, headers = stateless_request("tools/list")
+    result = httpx.post(url, json=body, headers=headers).json()["result"]
+    assert (result["ttlMs"], result["cacheScope"]) == (60000, "private")

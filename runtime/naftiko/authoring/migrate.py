@@ -35,6 +35,7 @@ BETA_ONLY = (
     "tunnel",
 )
 _INFO_BETA_ONLY = ("version",)
+_HINTS = (("ttlMs", "x-naftiko-ttlMs"), ("cacheScope", "x-naftiko-cacheScope"))
 _BINARY = (
     ("outputMediaType", "x-naftiko-outputMediaType"),
     ("maxBinarySize", "x-naftiko-maxBinarySize"),
@@ -151,6 +152,9 @@ class _Walk:
         if self.imported(entry):
             return
         kind = entry.get("type")
+        if kind == "mcp":  # alpha2 says the caching hints through naftiko-py extensions
+            for beta, ours in _HINTS:
+                _rename(entry, *((ours, beta) if self.to_beta else (beta, ours)))
         self.drop_beta(entry, f"adapter '{entry.get('namespace')}'")
         if kind == "rest":
             self.named(entry, "resources", self.rest_resource, self._resource_key)

@@ -265,16 +265,16 @@ def _exposes(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
     if not isinstance(value, dict):
         return walk.copy(value, new, old)
     kind = value.get("type")
-    beta_only = ("maxBinarySize", "ttlMs", "cacheScope")
     if kind == "rest":
-        return walk.fields(value, new, old, rules={"resources": _rest}, dropped=beta_only)
+        return walk.fields(value, new, old, rules={"resources": _rest}, dropped=("maxBinarySize",))
     if kind == "mcp":
         rules: dict[str, Rule] = {
             "tools": lambda w, i, n, o: w.named(i, n, o, _unit),
             "resources": lambda w, i, n, o: w.named(i, n, o, _unit),
             "prompts": lambda w, i, n, o: w.named(i, n, o, _prompt),
         }
-        return walk.fields(value, new, old, rules=rules, dropped=beta_only)
+        hints = {"ttlMs": "x-naftiko-ttlMs", "cacheScope": "x-naftiko-cacheScope"}
+        return walk.fields(value, new, old, rules=rules, renamed=hints, dropped=("maxBinarySize",))
     if kind == "skill":
         return walk.fields(value, new, old, rules={"skills": _skills})
     return walk.copy(value, new, old)

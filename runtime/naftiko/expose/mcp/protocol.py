@@ -77,6 +77,12 @@ class McpServer:
         self.catalog = Catalog(capability, adapter.mcp_resources, adapter.prompts, engine.plans)
         # a reload may change every list: clients hear of it (listen.py)
         self.bus = Bus()
+        # 2026-07-28 caching hints of lists and reads (x-naftiko-ttlMs / -cacheScope)
+        raw = adapter.raw
+        self.hints: dict[str, Any] = {
+            "cacheScope": str(raw.get("x-naftiko-cacheScope") or "public"),
+            "ttlMs": int(raw.get("x-naftiko-ttlMs") or 0),
+        }
         self.capabilities: dict[str, Any] = {"tools": {"listChanged": True}, "logging": {}}
         if adapter.mcp_resources:
             self.capabilities["resources"] = {"listChanged": True}
@@ -295,8 +301,7 @@ class McpServer:
         result: dict[str, Any] = {
             "supportedVersions": list(VERSIONS),
             "capabilities": self.stateless_capabilities,
-            "cacheScope": "public",
-            "ttlMs": 0,
+            **self.hints,
             "_meta": {SERVER_INFO_META: self.server_info},
         }
         if self.adapter.description:
@@ -382,7 +387,7 @@ class McpServer:
         except CatalogError as exc:
             raise RpcError(INVALID_PARAMS, f"Invalid params: {exc}") from None
         if version == STATELESS_VERSION:
-            return {"cacheScope": "public", "ttlMs": 0, **result}
+            return {**self.hints, **result}
         result.pop("ttlMs", None)
         return result
 
@@ -427,8 +432,7 @@ class McpServer:
         if cursor is not None:
             result["nextCursor"] = cursor
         if version == STATELESS_VERSION:
-            result["cacheScope"] = "public"
-            result["ttlMs"] = 0
+            result.update(self.hints)
         return result
 
 
