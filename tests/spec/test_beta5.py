@@ -112,3 +112,53 @@ def test_the_adapters_caching_hints_reach_2026_clients(tmp_path: Path, serve_cap
     body, headers = stateless_request("tools/list")
     result = httpx.post(url, json=body, headers=headers).json()["result"]
     assert (result["ttlMs"], result["cacheScope"]) == (60000, "private")
+
+
+def test_split_files_bring_their_adapters_aggregates_and_binds(tmp_path: Path) -> None:
+    (tmp_path / "exposes.yml").write_text(
+        'ikanos: "1.0.0-beta5"\n'
+        "exposes:\n  - type: mcp\n    namespace: tools\n    port: 0\n"
+        "    tools:\n      hello:\n        description: Says hello.\n        ref: words.hello\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "aggregates.yml").write_text(
+        'ikanos: "1.0.0-beta5"\n'
+        "aggregates:\n  - display: Words\n    namespace: words\n    flows:\n"
+        "      hello:\n        description: A greeting.\n        outputParameters:\n"
+        "          greeting:\n            type: string\n"
+        '            value: "Hello, {{NAME}}"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "binds.yml").write_text(
+        'ikanos: "1.0.0-beta5"\n'
+        "binds:\n  - namespace: names\n    keys:\n      NAME: GREETED_NAME\n",
+        encoding="utf-8",
+    )
+    main = tmp_path / "main.yml"
+    main.write_text(
+        'ikanos: "1.0.0-beta5"\n'
+        "info:\n  display: Split\n  description: One capability in four files.\n"
+        "capability:\n"
+        "  binds:\n    - from: ./binds.yml\n      import: names\n"
+        "  aggregates:\n    - from: ./aggregates.yml\n      import: words\n"
+        "  exposes:\n    - from: ./exposes.yml\n      import: tools\n",
+        encoding="utf-8",
+    )
+    assert check(main).diagnostics == []
+    engine = Engine(load(main), environ={"GREETED_NAME": "Ada"})
+    assert asyncio.run(engine.invoke("tools.hello", {})).data == {"greeting": "Hello, Ada"}
+
+
+def test_an_import_of_an_unknown_adapter_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / "exposes.yml").write_text(
+        'ikanos: "1.0.0-beta5"\nexposes:\n  - type: mcp\n    namespace: tools\n', "utf-8"
+    )
+    main = tmp_path / "main.yml"
+    main.write_text(
+        'ikanos: "1.0.0-beta5"\ninfo:\n  display: X\n  description: Y\n'
+        "capability:\n  exposes:\n    - from: ./exposes.yml\n      import: nope\n",
+        encoding="utf-8",
+    )
+    problem = check(main).errors[0]
+    assert "namespace 'nope' not found" in problem.message
+    assert (problem.file, problem.line) == (str(main), 8)

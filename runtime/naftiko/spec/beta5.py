@@ -264,6 +264,8 @@ def _mappings(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
 def _exposes(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
     if not isinstance(value, dict):
         return walk.copy(value, new, old)
+    if "from" in value:
+        return _import(walk, value, new, old)
     kind = value.get("type")
     if kind == "rest":
         return walk.fields(value, new, old, rules={"resources": _rest}, dropped=("maxBinarySize",))
@@ -318,6 +320,8 @@ def _skills(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
 
 
 def _aggregate(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
+    if isinstance(value, dict) and "from" in value:
+        return _import(walk, value, new, old)
     return walk.fields(
         value,
         new,

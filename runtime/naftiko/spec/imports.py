@@ -30,23 +30,34 @@ def location_path(location: str, base_dir: Path) -> Path:
     return Path(candidate.resolve())
 
 
+# Sections whose entries may be imported from another file. Consumes imports are alpha2's;
+# exposes, aggregates and binds come from Ikanos beta files (split files), read the same way.
+SECTIONS = ("consumes", "exposes", "aggregates", "binds")
+
+
 def resolve(doc: Document, cache: dict[Path, Source] | None = None) -> None:
-    """Splice every imported consumes entry of ``doc`` into ``doc.data``, in place."""
+    """Splice every imported entry of ``doc`` into ``doc.data``, in place."""
     cache = {} if cache is None else cache
-    capability = doc.data.get("capability") if isinstance(doc.data, dict) else None
-    if isinstance(capability, dict) and isinstance(capability.get("consumes"), list):
-        _resolve_list(doc, capability["consumes"], ("capability", "consumes"), cache)
-    if isinstance(doc.data, dict) and isinstance(doc.data.get("consumes"), list):
-        _resolve_list(doc, doc.data["consumes"], ("consumes",), cache)
+    if not isinstance(doc.data, dict):
+        return
+    capability = doc.data.get("capability")
+    for section in SECTIONS:
+        for holder, path in ((capability, ("capability",)), (doc.data, ())):
+            if isinstance(holder, dict) and isinstance(holder.get(section), list):
+                _resolve_list(doc, holder[section], (*path, section), cache, section)
 
 
 def _resolve_list(
-    doc: Document, entries: list[Any], path: JsonPath, cache: dict[Path, Source]
+    doc: Document, entries: list[Any], path: JsonPath, cache: dict[Path, Source], section: str
 ) -> None:
     for index, entry in enumerate(entries):
-        if isinstance(entry, dict) and isinstance(entry.get("location"), str):
+        if (
+            isinstance(entry, dict)
+            and isinstance(entry.get("location"), str)
+            and "import" in entry  # a file bind has a location too, and no import
+        ):
             entry_path = (*path, index)
-            found = _load_entry(doc, entry, entry_path, doc.base_dir, cache, [doc.path])
+            found = _load_entry(doc, entry, entry_path, doc.base_dir, cache, [doc.path], section)
             if found is not None:
                 entries[index] = found
 
@@ -58,8 +69,9 @@ def _load_entry(
     base_dir: Path,
     cache: dict[Path, Source],
     chain: list[Path],
+    section: str = "consumes",
 ) -> dict[str, Any] | None:
-    """Return the imported consumes entry, recording its origin in ``doc.overlays``."""
+    """Return the imported entry, recording its origin in ``doc.overlays``."""
     location = entry["location"]
     name = entry.get("import")
     target = location_path(location, base_dir)
@@ -91,25 +103,27 @@ def _load_entry(
             )
             return None
         cache[target] = shared
-    consumes = shared.data.get("consumes") if isinstance(shared.data, dict) else None
+    consumes = shared.data.get(section) if isinstance(shared.data, dict) else None
     if not isinstance(consumes, list) or not consumes:
         doc.diag(
             "error",
             (*entry_path, "location"),
-            f"{target} has no root 'consumes' list to import from",
-            hint="a shared consumes file has 'naftiko' and 'consumes' at its root",
+            f"{target} has no root '{section}' list to import from",
+            hint=f"a shared {section} file has its version key and '{section}' at its root",
             code="import-not-shared",
         )
         return None
     for index, candidate in enumerate(consumes):
         if not isinstance(candidate, dict):
             continue
-        inner_path: JsonPath = ("consumes", index)
+        inner_path: JsonPath = (section, index)
         if (
             isinstance(candidate.get("location"), str)
             and candidate.get("as", candidate.get("import")) == name
         ):
-            nested = _load_entry(doc, candidate, entry_path, target.parent, cache, [*chain, target])
+            nested = _load_entry(
+                doc, candidate, entry_path, target.parent, cache, [*chain, target], section
+            )
             if nested is None:
                 return None
             result = copy.deepcopy(nested)
@@ -133,15 +147,23 @@ def _load_entry(
 
 
 def files_read(capability: Capability) -> tuple[list[Path], list[Path]]:
-    """Files the capability reads besides itself: consumes imports, and file binds."""
+    """Files the capability reads besides itself: imports, and file binds."""
     base = capability.path.parent
-    data = read(capability.path).data
+    source = read(capability.path)
+    data = beta5.translate(source).source.data if beta5.is_beta(source.data) else source.data
     body = data.get("capability") if isinstance(data, dict) else None
-    entries = (body or {}).get("consumes") if isinstance(body, dict) else None
+    entries = [
+        entry
+        for holder in (body, data)
+        if isinstance(holder, dict)
+        for section in SECTIONS
+        for entry in holder.get(section) or []
+        if isinstance(entry, dict) and "import" in entry
+    ]
     imports = [
         location_path(entry["location"], base)
-        for entry in entries or []
-        if isinstance(entry, dict) and isinstance(entry.get("location"), str)
+        for entry in entries
+        if isinstance(entry.get("location"), str)
     ]
     binds = [location_path(b.location, base) for b in capability.binds if b.location]
     binds += [Path(f) for c in capability.consumes for f in c.tls.values()]  # keys and certs
