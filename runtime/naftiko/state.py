@@ -5,9 +5,10 @@ upstream announced, held rate limits and the response cache. With it they live i
 that any replica serves any session and N replicas together keep an upstream's limit (Kombo's
 30 actions in flight per integration) instead of N times it.
 
-Limits fail closed: when Redis cannot be reached, a call that must pass a limit is refused
-(503, saying so) rather than sent unlimited, and service resumes once Redis answers again.
-The response cache fails open (the call goes through). Keys are `naftiko:<capability>:...`.
+Limits fail closed: when Redis cannot be reached, an upstream call is refused (503, saying
+so) rather than sent unlimited, since any call may be under a limit another replica learned;
+service resumes once Redis answers again. The cache alone would fail open (a lookup that
+fails is a miss). Keys are `naftiko:<capability>:...`.
 One process has one state (like its metrics); `use` sets it, `shared` reads it.
 """
 
@@ -195,7 +196,7 @@ class SharedState:
             meta, body = await self._client.hmget(f"{prefix}cache:{key}", "meta", "body")
         except self._errors as exc:
             self._log(exc)
-            return None  # the cache fails open: the call goes through
+            return None  # a miss (the call itself then meets the limits, which fail closed)
         if meta is None or body is None:
             return None
         try:

@@ -144,3 +144,23 @@ INIT = {
         "clientInfo": {"name": "test", "version": "1"},
     },
 }
+
+
+def test_sighup_reloads_every_worker(serve, naftiko_run, tmp_path) -> None:
+    path = tmp_path / "workers.yaml"
+    path.write_text(FILE.read_text(encoding="utf-8"), encoding="utf-8")
+    upstream = serve(echo)
+    running = naftiko_run(
+        str(path), "--workers=2", "--mcp-stateless", f"--base-uri=echo={upstream.url}"
+    )
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('path: "/slow"', 'path: "/late"'), encoding="utf-8")
+    running.process.send_signal(signal.SIGHUP)
+    deadline = time.monotonic() + 15
+    while running.log().count("reloaded (SIGHUP)") < 2:
+        assert time.monotonic() < deadline, running.log()[-2000:]
+        time.sleep(0.05)
+    rest = running.urls["workers-rest"]
+    for _ in range(10):
+        late = httpx.get(f"{rest}/late?ms=0", headers={"Connection": "close"})
+        assert late.status_code == 200

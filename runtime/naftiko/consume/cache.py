@@ -9,7 +9,7 @@ every header and cookie sent (so `X-Integration-Id` and the credential, hashed, 
 it). The cache holds at most `maxEntries` answers and `maxBytes` of bodies, and forgets the
 least recently used first. Only 200 answers are kept; errors never are. With a shared state
 (state.py) the answers live in Redis instead, for every replica, each for its own time (Redis's
-memory bound is the deployment's); Redis unreachable means a call through, never an error.
+memory bound is the deployment's); a lookup Redis cannot answer is a miss.
 """
 
 from __future__ import annotations
