@@ -12,8 +12,9 @@ import time
 
 import httpx
 import pytest
+from aiohttp import web
 
-from conftest import FIXTURES, naftiko_cli
+from conftest import FIXTURES, clean_env, naftiko_cli
 from mcp_client import wire, with_client
 from upstreams import echo
 
@@ -164,3 +165,24 @@ def test_sighup_reloads_every_worker(serve, naftiko_run, tmp_path) -> None:
     for _ in range(10):
         late = httpx.get(f"{rest}/late?ms=0", headers={"Connection": "close"})
         assert late.status_code == 200
+
+
+def test_the_parent_shows_every_workers_last_spans(serve, naftiko_run) -> None:
+    def receiver(request: web.Request) -> web.Response:
+        return web.Response(body=b"", content_type="application/x-protobuf")
+
+    otlp, upstream = serve(receiver), serve(echo)
+    running = naftiko_run(
+        str(FILE),
+        "--workers=2",
+        "--mcp-stateless",
+        "--control-port=0",
+        f"--base-uri=echo={upstream.url}",
+        env=clean_env(OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url),
+    )
+    for n in range(20):
+        httpx.get(f"{running.urls['workers-rest']}/items/{n}", headers={"Connection": "close"})
+    spans = httpx.get(f"{running.urls['control']}/traces").json()["spans"]
+    assert len(spans) == 40  # a server and a client span per request, from both workers
+    ended = [s["endedAt"] for s in spans]
+    assert ended == sorted(ended, reverse=True)

@@ -145,3 +145,42 @@ def test_without_an_endpoint_nothing_is_exported_and_nothing_is_sent(serve, naft
     httpx.get(running.urls["kombo-general-rest"] + "/v1/integrations/abc")
     assert "traceparent" not in upstream.last.headers
     assert "tracing" not in running.log()
+
+
+def test_the_control_port_shows_the_last_spans_of_a_trace(serve, naftiko_run) -> None:
+    otlp, upstream = serve(receiver), serve(kombo)
+    running = naftiko_run(
+        str(KOMBO / "kombo-general.yaml"),
+        f"--base-uri=kombo-general={upstream.url}/v1",
+        "--port=kombo-general-rest=0",
+        "--port=kombo-general-mcp=0",
+        "--control-port=0",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY, OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url),
+    )
+    traceparent = f"00-{TRACE_ID}-{PARENT}-01"
+    rest = running.urls["kombo-general-rest"]
+    httpx.get(f"{rest}/v1/integrations/abc", headers={"traceparent": traceparent})
+    httpx.get(f"{rest}/v1/check-api-key")  # another trace
+    control = running.urls["control"]
+    spans = httpx.get(f"{control}/traces", params={"trace": TRACE_ID}).json()["spans"]
+    assert [s["kind"] for s in spans] == ["server", "client"]  # newest first: the server ends last
+    server, client = spans
+    assert client["parent"] == server["span"] and server["parent"] == PARENT
+    assert server["name"] == "GET /v1/integrations/{integration-id}"
+    assert KOMBO_KEY not in str(spans)
+    assert len(httpx.get(f"{control}/traces").json()["spans"]) == 4
+
+
+def test_traces_say_when_tracing_is_off(serve, naftiko_run) -> None:
+    upstream = serve(kombo)
+    running = naftiko_run(
+        str(KOMBO / "kombo-general.yaml"),
+        f"--base-uri=kombo-general={upstream.url}/v1",
+        "--port=kombo-general-rest=0",
+        "--port=kombo-general-mcp=0",
+        "--control-port=0",
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
+    )
+    answer = httpx.get(f"{running.urls['control']}/traces")
+    assert answer.status_code == 404
+    assert "tracing is off" in answer.json()["detail"]

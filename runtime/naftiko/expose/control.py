@@ -3,7 +3,8 @@
 `/health/live` answers while the process runs; `/health/ready` is 200 once every adapter
 listens and 503 before that and while draining; `/status` names the version, capabilities,
 adapters and their URLs, and the uptime; `/metrics` is Prometheus text, unless the adapter's
-`observability` says `enabled: false` or `metrics.local.enabled: false`. Nothing here reads a
+`observability` says `enabled: false` or `metrics.local.enabled: false`; `/traces` the last
+spans that ended, when tracing is on (a bounded ring, `?trace=ID` for one). Nothing here reads a
 bound value, so no secret can appear.
 """
 
@@ -23,6 +24,7 @@ from naftiko.expose.auth import InboundAuth
 from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.httpserver import DEFAULT_LIMITS, Handler, Limits, low_level_server
 from naftiko.expose.problem import problem
+from naftiko.observe import tracing
 from naftiko.observe.metrics import METRICS
 
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
@@ -55,9 +57,12 @@ class ControlAdapter:
         self.status = status
         self.auth = auth
         self.metrics = metrics
-        # what /metrics answers: this process's, or (a parent of workers) all of theirs
+        # what /metrics and /traces answer: this process's, or (a parent of workers) theirs
         self.collect: Callable[[], Awaitable[bytes]] | None = None
-        self.routes = "/health/live, /health/ready, /status" + (", /metrics" if metrics else "")
+        self.collect_traces: Callable[[str | None], Awaitable[list[Any] | None]] | None = None
+        self.routes = "/health/live, /health/ready, /status, /traces" + (
+            ", /metrics" if metrics else ""
+        )
 
     def server(self, handler: Handler | None = None) -> web.Server:
         return low_level_server(handler or self.handle, self.limits)
@@ -85,6 +90,8 @@ class ControlAdapter:
             found["uptimeSeconds"] = round(uptime, 3)
             found["ready"] = self._is_ready()
             return _json(200, found)
+        if path == "/traces":
+            return await self._traces(request)
         if path == "/metrics" and self.metrics:
             body = await self.collect() if self.collect is not None else METRICS.render()
             return web.Response(body=body, headers={"Content-Type": PROMETHEUS})
@@ -95,6 +102,23 @@ class ControlAdapter:
             + ("" if self.metrics else " (the adapter's observability turns metrics off)"),
             hint=self.routes,
         )
+
+    async def _traces(self, request: BaseRequest) -> web.Response:
+        """The last spans that ended (at most tracing.RECENT), newest first; ?trace=ID."""
+        wanted = request.query.get("trace")
+        trace = wanted.lower() if wanted else None
+        if self.collect_traces is not None:
+            found = await self.collect_traces(trace)
+        else:
+            found = tracing.recent(trace)
+        if found is None:
+            return problem(
+                404,
+                "Not Found",
+                "tracing is off, so no span is kept",
+                hint="set OTEL_EXPORTER_OTLP_ENDPOINT (and install the otel extra)",
+            )
+        return _json(200, {"spans": found})
 
     def _is_ready(self) -> bool:
         return self.health.ready and not self.health.draining

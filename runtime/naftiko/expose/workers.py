@@ -34,6 +34,7 @@ from aiohttp.web_request import BaseRequest
 from naftiko import jsonio
 from naftiko.expose.control import ControlAdapter
 from naftiko.expose.httpserver import DEFAULT_LIMITS, low_level_server
+from naftiko.observe import tracing
 from naftiko.observe.metrics import METRICS
 
 log = logging.getLogger("naftiko.workers")
@@ -79,6 +80,7 @@ class Group:
         for control in controls:
             control.status = self.status
             control.collect = self.metrics
+            control.collect_traces = self.traces
 
     def spawn(self, worker: Worker) -> None:
         fds = {name: sock.fileno() for name, sock in self.sockets.items()}
@@ -191,6 +193,20 @@ class Group:
         found["workers"] = workers
         return found
 
+    async def traces(self, trace: str | None) -> list[Any] | None:
+        """Every worker's last spans, newest first; None when tracing is off in all."""
+        query = f"/traces?trace={trace}" if trace else "/traces"
+        found: list[Any] = []
+        answered = False
+        for worker in self.workers:
+            if worker.alive():
+                answer = await self._ask(worker, query)
+                if answer is not None:
+                    answered = True
+                    found.extend(answer.get("spans") or [])
+        found.sort(key=lambda span: span.get("endedAt", 0), reverse=True)
+        return found[: tracing.RECENT] if answered else None
+
     async def metrics(self) -> bytes:
         texts = [await self._ask_text(w, "/metrics") for w in self.workers if w.alive()]
         return merge_metrics([t for t in texts if t])
@@ -249,6 +265,14 @@ async def serve_worker_control(path: str, status: Any) -> web.ServerRunner:
     async def handle(request: BaseRequest) -> web.StreamResponse:
         if request.path == "/metrics":
             return web.Response(body=METRICS.render(), content_type="text/plain")
+        if request.path == "/traces":
+            wanted = request.query.get("trace")
+            spans = tracing.recent(wanted)
+            if spans is None:
+                return web.Response(status=404)
+            return web.Response(
+                body=jsonio.dumps({"spans": spans}), content_type="application/json"
+            )
         if request.path == "/status":
             found = status()
             found["pid"] = os.getpid()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+from collections import deque
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
@@ -67,12 +68,59 @@ def configure(service: str, endpoint: str | None = None) -> bool:
     provider = TracerProvider(resource=Resource.create({"service.name": name}))
     exporter = OTLPSpanExporter(endpoint=_traces_url(endpoint)) if endpoint else OTLPSpanExporter()
     provider.add_span_processor(BatchSpanProcessor(exporter))
+    provider.add_span_processor(_keeper())
     _provider = provider
     _tracer = provider.get_tracer("naftiko")
     _propagator = TraceContextTextMapPropagator()
     _SERVER_KIND, _CLIENT_KIND, _ERROR = SpanKind.SERVER, SpanKind.CLIENT, StatusCode.ERROR
     log.info("tracing: spans of service '%s' exported over OTLP/HTTP", name)
     return True
+
+
+# The last spans finished, for the control port's /traces: kept as they are (appending costs
+# nothing measurable) and described only when someone asks.
+RECENT = 256
+_recent: deque[Any] = deque(maxlen=RECENT)
+
+
+def _keeper() -> Any:
+    """A span processor that remembers the last spans that ended (the SDK is loaded now)."""
+    from opentelemetry.sdk.trace import SpanProcessor
+
+    class Recent(SpanProcessor):
+        def on_end(self, span: Any) -> None:
+            _recent.append(span)
+
+    return Recent()
+
+
+def recent(trace: str | None = None) -> list[dict[str, Any]] | None:
+    """The last spans that ended, newest first (one trace's when ``trace`` is given); None
+    when tracing is off."""
+    if _tracer is None:
+        return None
+    found = []
+    for span in reversed(list(_recent)):
+        context = span.context
+        trace_hex = format(context.trace_id, "032x")
+        if trace is not None and trace_hex != trace:
+            continue
+        parent = span.parent
+        found.append(
+            {
+                "trace": trace_hex,
+                "span": format(context.span_id, "016x"),
+                "parent": format(parent.span_id, "016x") if parent is not None else None,
+                "name": span.name,
+                "kind": span.kind.name.lower(),
+                "durationMs": round(((span.end_time or 0) - (span.start_time or 0)) / 1e6, 3),
+                "endedAt": (span.end_time or 0) // 1_000_000,  # ms since 1970
+                "status": span.status.status_code.name.lower(),
+                "attributes": dict(span.attributes or {}),
+                "events": [e.name for e in span.events],
+            }
+        )
+    return found
 
 
 def _traces_url(endpoint: str) -> str:
@@ -86,6 +134,7 @@ def shutdown() -> None:
     if _provider is not None:
         _provider.shutdown()
     _tracer = _provider = None
+    _recent.clear()
 
 
 class Span:
