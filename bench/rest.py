@@ -126,6 +126,17 @@ def start(args: list[str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to each, then wait for them all (bounded); kill what does not stop."""
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def naftiko_command() -> list[str]:
     script = shutil.which("naftiko", path=str(Path(sys.executable).parent)) or shutil.which(
         "naftiko"
@@ -256,13 +267,7 @@ def main() -> None:
                     found["cpu_us"] = spent / max(1.0, found["rps"] * options.duration) * 1e6
                     results.setdefault((name, clients), []).append(found)
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
     report(results, driver.__name__, options)
 
 

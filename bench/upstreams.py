@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -142,13 +141,7 @@ def measure(
                 found["cpu_us"] = spent / max(1.0, found["rps"] * options.duration) * 1e6
                 results.setdefault(name, []).append(found)
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        rest.stop_all(processes)
     print(
         f"Upstream features bench: {options.duration:g}s per run, {options.repeat} pass(es), "
         f"50 clients, {os.cpu_count()} cores"

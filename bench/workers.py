@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -107,14 +106,6 @@ def wrk_post(url: str, script: Path, duration: float) -> float:
     raise SystemExit(done.stdout)
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=8.0)
@@ -142,9 +133,9 @@ def main() -> None:
                         found = wrk_post(mcp, script, options.duration)
                         results.setdefault(("MCP tools/call", workers), []).append(found)
                     finally:
-                        stop(process)
+                        rest.stop_all([process])
         finally:
-            stop(upstream)
+            rest.stop_all([upstream])
     print(
         f"workers bench: {os.cpu_count()} cores, wrk at 50 connections, {options.duration:g}s "
         f"per run, {options.repeat} pass(es), nginx upstream"

@@ -53,3 +53,17 @@ def stateless_request(method: str, **params: Any) -> tuple[dict[str, Any], dict[
     if isinstance(named, str):
         headers["Mcp-Name"] = named
     return body, headers
+
+
+# A 2025-11-25 handshake and the Accept header its requests send, for raw HTTP tests.
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 0,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "test", "version": "1"},
+    },
+}
+ACCEPT = {"Accept": "application/json, text/event-stream"}

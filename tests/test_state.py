@@ -12,20 +12,10 @@ import pytest
 from aiohttp import web
 
 from conftest import FIXTURES, KOMBO, clean_env
+from mcp_client import ACCEPT, INITIALIZE
 from upstreams import KOMBO_KEY, CountingKombo
 
 KOMBO_GENERAL = KOMBO / "kombo-general.yaml"
-ACCEPT = {"Accept": "application/json, text/event-stream"}
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "test", "version": "1"},
-    },
-}
 
 
 @pytest.fixture
@@ -73,7 +63,7 @@ def burst(urls: list[str], count: int) -> list[int]:
 def test_a_session_opened_on_one_replica_is_served_by_the_other(two_kombos) -> None:
     (first, second), _, _ = two_kombos
     a, b = first.urls["kombo-general-mcp"] + "/mcp", second.urls["kombo-general-mcp"] + "/mcp"
-    opened = httpx.post(a, json=INIT, headers=ACCEPT)
+    opened = httpx.post(a, json=INITIALIZE, headers=ACCEPT)
     session = {**ACCEPT, "Mcp-Session-Id": opened.headers["Mcp-Session-Id"]}
     listed = httpx.post(
         b, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, headers=session

@@ -14,7 +14,7 @@ from multidict import CIMultiDict
 
 from authserver import CLIENT_ID, CLIENT_SECRET, AuthServer, SigningKey
 from conftest import FIXTURES
-from mcp_client import stateless_request, wire, with_client
+from mcp_client import INITIALIZE, stateless_request, wire, with_client
 
 FILE = FIXTURES / "oauth.yaml"
 UPSTREAM_TOKEN = "inventory-upstream-token-31"
@@ -73,17 +73,7 @@ def mcp_post(
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
     body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 0,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-11-25",
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"},
-        },
-    }
-    first = httpx.post(f"{url}/mcp", json=initialize, headers=headers)
+    first = httpx.post(f"{url}/mcp", json=INITIALIZE, headers=headers)
     if first.status_code != 200:
         return first
     headers["Mcp-Session-Id"] = first.headers["Mcp-Session-Id"]

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from conftest import FIXTURES
-from mcp_client import stateless_request
+from mcp_client import ACCEPT, INITIALIZE, stateless_request
 from upstreams import echo
 
 SOURCE = FIXTURES / "workers.yaml"
@@ -125,18 +125,8 @@ def test_mcp_clients_hear_the_tool_list_changed_on_both_revisions(served) -> Non
     path, start = served
     running = start()
     mcp = running.urls["workers-mcp"] + "/mcp"
-    init = {
-        "jsonrpc": "2.0",
-        "id": 0,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-11-25",
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"},
-        },
-    }
-    accept = {"Accept": "application/json, text/event-stream"}
-    opened = httpx.post(mcp, json=init, headers=accept)
+    accept = ACCEPT
+    opened = httpx.post(mcp, json=INITIALIZE, headers=accept)
     assert opened.json()["result"]["capabilities"]["tools"] == {"listChanged": True}
     session = {"Mcp-Session-Id": opened.headers["Mcp-Session-Id"], "Accept": "text/event-stream"}
     body, headers = stateless_request(

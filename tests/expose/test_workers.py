@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from conftest import FIXTURES, clean_env, naftiko_cli
-from mcp_client import wire, with_client
+from mcp_client import INITIALIZE, wire, with_client
 from upstreams import echo
 
 FILE = FIXTURES / "workers.yaml"
@@ -125,7 +125,7 @@ def test_workers_share_sessions_through_redis(serve, naftiko_run, redis_server) 
     )
     mcp = running.urls["workers-mcp"] + "/mcp"
     fresh = {"Accept": "application/json, text/event-stream", "Connection": "close"}
-    opened = httpx.post(mcp, json=INIT, headers=fresh)
+    opened = httpx.post(mcp, json=INITIALIZE, headers=fresh)
     session = {**fresh, "Mcp-Session-Id": opened.headers["Mcp-Session-Id"]}
     for n in range(20):  # each on a new connection: both workers see the session
         call = {"jsonrpc": "2.0", "id": n, "method": "tools/call"}
@@ -133,18 +133,6 @@ def test_workers_share_sessions_through_redis(serve, naftiko_run, redis_server) 
         answer = httpx.post(mcp, json=call, headers=session)
         assert answer.status_code == 200, answer.text
     assert served_by(running.log()) == {"0", "1"}
-
-
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 0,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-11-25",
-        "capabilities": {},
-        "clientInfo": {"name": "test", "version": "1"},
-    },
-}
 
 
 def test_sighup_reloads_every_worker(serve, naftiko_run, tmp_path) -> None:

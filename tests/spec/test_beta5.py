@@ -10,7 +10,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import FIXTURES
 from mcp_client import stateless_request
 from naftiko.engine import Engine
 from naftiko.spec import check, load
@@ -84,7 +83,6 @@ def test_a_beta_file_of_our_own(tmp_path: Path) -> None:
     engine = Engine(capability)
     result = asyncio.run(engine.invoke("mini.hello", {"who": "Ada"}))
     assert result.data == {"greeting": "Hello, Ada"}
-    assert FIXTURES.is_dir()
 
 
 def test_an_ikanos_version_we_do_not_read_is_refused(tmp_path: Path) -> None:

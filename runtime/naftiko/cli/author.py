@@ -8,7 +8,9 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -29,6 +31,19 @@ def _emit(text: str, output: str | None) -> None:
         return
     Path(output).write_text(text, encoding="utf-8")
     _written([Path(output)])
+
+
+def _dialect_option(
+    help: str = "Write Naftiko 1.0.0-alpha2, or Ikanos 1.0.0-beta5.",
+) -> Callable[[Any], Any]:
+    """`--dialect alpha2|beta5`, the same on every command that writes or prints a file."""
+    return click.option(
+        "--dialect",
+        type=click.Choice(["alpha2", "beta5"]),
+        default="alpha2",
+        show_default=True,
+        help=help,
+    )
 
 
 @main.group()
@@ -176,13 +191,7 @@ def import_group() -> None:
     "operations named from method and path, tools from summaries, as the API Evangelist "
     "and Kombo files are.",
 )
-@click.option(
-    "--dialect",
-    type=click.Choice(["alpha2", "beta5"]),
-    default="alpha2",
-    show_default=True,
-    help="Write Naftiko 1.0.0-alpha2, or Ikanos 1.0.0-beta5.",
-)
+@_dialect_option()
 def import_openapi_command(
     spec: str, tags: tuple[str, ...], single: bool, output: str | None, style: str, dialect: str
 ) -> None:
@@ -203,13 +212,7 @@ def import_openapi_command(
 
 @main.command()
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write here, not stdout.")
-@click.option(
-    "--dialect",
-    type=click.Choice(["alpha2", "beta5"]),
-    default="alpha2",
-    show_default=True,
-    help="The schema of Naftiko 1.0.0-alpha2 files, or of Ikanos beta files.",
-)
+@_dialect_option("The schema of Naftiko 1.0.0-alpha2 files, or of Ikanos beta files.")
 def schema(output: str | None, dialect: str) -> None:
     """Print the capability JSON Schema (point editors at it for completion and checks)."""
     from naftiko.spec.beta_schema import beta_schema_text
@@ -227,13 +230,7 @@ def schema(output: str | None, dialect: str) -> None:
     help="Import every operation of this OpenAPI document instead of the starter.",
 )
 @click.option("-d", "--directory", type=click.Path(file_okay=False), default=".", show_default=True)
-@click.option(
-    "--dialect",
-    type=click.Choice(["alpha2", "beta5"]),
-    default="alpha2",
-    show_default=True,
-    help="Write Naftiko 1.0.0-alpha2, or Ikanos 1.0.0-beta5.",
-)
+@_dialect_option()
 def init(name: str, spec: str | None, directory: str, dialect: str) -> None:
     """Write a commented, valid starter capability NAME.yaml that runs at once offline."""
     from naftiko.authoring.starter import write_starter

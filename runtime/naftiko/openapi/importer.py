@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from naftiko.openapi.mock import METHODS, Resolver
-from naftiko.openapi.paging import pagination
+from naftiko.openapi.paging import answer_schema, pagination
 from naftiko.openapi.schemas import PARAM_KEYWORDS, json_schema
 
 _STOPWORDS = frozenset(
@@ -327,15 +327,7 @@ def _tool_name(summary: str, fallback: str, taken: set[str]) -> str:
 def _typed_output(resolver: Resolver, operation: Mapping[str, Any]) -> dict[str, Any] | None:
     """`{type: object, properties: ...}` from the success response's JSON schema, top-level
     properties mapped from the root, so the tool gets an outputSchema."""
-    responses = operation.get("responses") or {}
-    codes = sorted((c for c in responses if str(c).isdigit() and str(c).startswith("2")), key=int)
-    if not codes:
-        return None
-    response, _ = resolver.deref(responses[codes[0]])
-    content = response.get("content") if isinstance(response, dict) else None
-    media = (content or {}).get("application/json") if isinstance(content, dict) else None
-    schema = media.get("schema") if isinstance(media, dict) else None
-    schema, seen = resolver.deref(schema)
+    schema, seen = answer_schema(resolver, operation)
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
         return None
     properties = {

@@ -171,15 +171,9 @@ class McpHttpAdapter:
             if initialize and not self.options.stateless:
                 peer.calls = {}  # the session's calls, which notifications/cancelled names
         else:
-            session = headers.get("Mcp-Session-Id")
-            if session is None:
-                return _plain(400, "Bad Request: Mcp-Session-Id header is required")
-            try:
-                found = await self.sessions.get(session)
-            except StateUnavailable as exc:
-                return _plain(503, f"Service Unavailable: {exc}")
-            if found is None:
-                return _plain(404, "Not Found: unknown or expired session")
+            found = await self._peer(request)
+            if isinstance(found, web.Response):
+                return found
             peer = found
         status = 200
         stream: web.StreamResponse | None = None
@@ -238,10 +232,8 @@ class McpHttpAdapter:
         found = [a for a in answers if a is not None]
         return found or None
 
-    async def _stream(self, request: BaseRequest) -> web.StreamResponse:
-        """A session's GET stream: list-changed notifications until the server stops."""
-        if "text/event-stream" not in request.headers.get("Accept", ""):
-            return _plain(406, "Not Acceptable: a GET stream needs Accept: text/event-stream")
+    async def _peer(self, request: BaseRequest) -> Peer | web.Response:
+        """The session a request names, or the answer saying why there is none."""
         session = request.headers.get("Mcp-Session-Id")
         if session is None:
             return _plain(400, "Bad Request: Mcp-Session-Id header is required")
@@ -251,6 +243,15 @@ class McpHttpAdapter:
             return _plain(503, f"Service Unavailable: {exc}")
         if found is None:
             return _plain(404, "Not Found: unknown or expired session")
+        return found
+
+    async def _stream(self, request: BaseRequest) -> web.StreamResponse:
+        """A session's GET stream: list-changed notifications until the server stops."""
+        if "text/event-stream" not in request.headers.get("Accept", ""):
+            return _plain(406, "Not Acceptable: a GET stream needs Accept: text/event-stream")
+        found = await self._peer(request)
+        if isinstance(found, web.Response):
+            return found
         stream = web.StreamResponse(
             headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
         )
