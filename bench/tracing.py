@@ -1,160 +1,132 @@
-"""What tracing costs, one command: `python bench/tracing.py [--duration 8] [--repeat 2]`.
+"""What tracing costs, one command: `python bench/tracing.py [--duration 8] [--repeat 3]`.
 
-In one run, `naftiko run capabilities/kombo/kombo-general.yaml` against a local upstream,
+In one run: nginx as the upstream (about 1 KB of JSON) and as the OTLP receiver (it answers
+200 to every export, so that neither is what limits), and `naftiko run bench/workers.yaml`
 twice: without an OTLP endpoint (tracing off: every hook is one comparison, the same path as
-without the `otel` extra) and with one (every request sampled, spans batched to a local OTLP
-receiver that answers 200). Each is driven at 50 clients with REST GETs, then with MCP
-tools/call requests, in interleaved passes; prints requests/s and the on/off ratio (target:
-within 15%, i.e. >= 0.85).
+without the `otel` extra) and with one (every request sampled, spans batched and exported).
+One is driven at a time, by wrk at 50 connections, with REST GETs and with MCP `tools/call`
+POSTs, in short passes: each off pass next to its on pass, the order swapped every round, since
+a shared machine's speed drifts over seconds. Prints the medians of requests/s and of the
+server's CPU per request (user + system, all threads), and the median of the paired ratios
+on/off (target: throughput within 15%, i.e. >= 0.85).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import signal
-import socket
+import shutil
 import statistics
 import subprocess
 import sys
-import time
+import tempfile
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
-import aiohttp
-
 HERE = Path(__file__).resolve().parent
-KOMBO = HERE.parent / "capabilities" / "kombo" / "kombo-general.yaml"
-SINKS = """
-import sys
-from aiohttp import web
-BODY = b'{"status":"success","data":{"id":"abc","tool":{"id":"factorial"}}}'
-async def upstream(request):
-    return web.Response(body=BODY, content_type="application/json")
-async def otlp(request):
-    await request.read()
-    return web.Response(body=b"", content_type="application/x-protobuf")
-app = web.Application()
-app.router.add_post("/v1/traces", otlp)
-app.router.add_route("*", "/{tail:.*}", upstream)
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
-"""
+sys.path.insert(0, str(HERE))
+
+import rest  # noqa: E402  (bench/rest.py: ports, readiness, the wrk driver, CPU time)
+import workers  # noqa: E402  (bench/workers.py: the nginx upstream, the MCP wrk script)
+
+NGINX_OTLP = "location /v1/traces { client_max_body_size 64m; return 200; }"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(port: int) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"nothing listens on {port}")
-
-
-async def drive(url: str, mcp: bool, clients: int, seconds: float) -> float:
-    headers = {"Accept": "application/json, text/event-stream"}
-    done = 0
-    stop = time.monotonic() + seconds
-    async with aiohttp.ClientSession() as session:
-        if mcp:
-            init = {
-                "jsonrpc": "2.0",
-                "id": 1,
-                "method": "initialize",
-                "params": {
-                    "protocolVersion": "2025-06-18",
-                    "capabilities": {},
-                    "clientInfo": {"name": "b"},
-                },
-            }
-            async with session.post(url, json=init, headers=headers) as answer:
-                headers["Mcp-Session-Id"] = answer.headers.get("Mcp-Session-Id", "")
-        call = {
-            "jsonrpc": "2.0",
-            "id": 2,
-            "method": "tools/call",
-            "params": {"name": "get-integration-details", "arguments": {"integration_id": "abc"}},
-        }
-
-        async def client() -> None:
-            nonlocal done
-            while time.monotonic() < stop:
-                if mcp:
-                    async with session.post(url, json=call, headers=headers) as answer:
-                        await answer.read()
-                else:
-                    async with session.get(url) as answer:
-                        await answer.read()
-                done += 1
-
-        await asyncio.gather(*(client() for _ in range(clients)))
-    return done / seconds
-
-
-def serve(sink: int, traced: bool) -> tuple[subprocess.Popen[bytes], str, str]:
-    rest, mcp = free_port(), free_port()
-    env = {**os.environ, "KOMBO_API_KEY": "bench", "NAFTIKO_LOG_LEVEL": "warning"}
-    env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
-    if traced:
-        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{sink}"
-    naftiko = str(Path(sys.executable).parent / "naftiko")
+def start_naftiko(upstream: str, endpoint: str | None) -> tuple[subprocess.Popen[bytes], str, str]:
+    ports = {"rest": rest.free_port(), "mcp": rest.free_port()}
+    # OTEL_BSP_* (batching) passes through, to compare settings; no other OTEL_ variable does
+    env = {k: v for k, v in os.environ.items() if k.startswith("OTEL_BSP_") or "OTEL_" not in k}
+    if endpoint:
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
     process = subprocess.Popen(
         [
-            naftiko,
+            *rest.naftiko_command(),
+            "--log-level",
+            "warning",
             "run",
-            str(KOMBO),
-            f"--base-uri=kombo-general=http://127.0.0.1:{sink}/v1",
-            f"--port=kombo-general-rest={rest}",
-            f"--port=kombo-general-mcp={mcp}",
+            str(workers.CAPABILITY),
+            "--mcp-stateless",
+            "--no-access-log",
+            f"--port=bench-rest={ports['rest']}",
+            f"--port=bench-mcp={ports['mcp']}",
+            f"--base-uri=bench={upstream}",
         ],
         env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    wait_for(rest)
-    wait_for(mcp)
-    base = f"http://127.0.0.1:{rest}/v1/integrations/abc"
-    return process, base, f"http://127.0.0.1:{mcp}/mcp"
+    get = f"http://127.0.0.1:{ports['rest']}/items/42"
+    rest.wait_ready(get, process)
+    return process, get, f"http://127.0.0.1:{ports['mcp']}/mcp"
+
+
+def measured(pid: int, seconds: int, drive: Callable[[int], float]) -> tuple[float, float]:
+    """Requests/s, and the server's CPU microseconds per request, over one wrk pass."""
+    before = rest.cpu_seconds(pid)
+    rate = drive(seconds)
+    used = rest.cpu_seconds(pid) - before
+    return rate, used / (rate * seconds) * 1e6
+
+
+def rest_rate(url: str, seconds: int) -> float:
+    return rest.run_wrk(url, 50, seconds)["rps"]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=8.0)
-    parser.add_argument("--repeat", type=int, default=2)
-    parser.add_argument("--clients", type=int, default=50)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=float, default=3.0)
+    parser.add_argument("--repeat", type=int, default=6)
     options = parser.parse_args()
-    sink = free_port()
-    sinks = subprocess.Popen([sys.executable, "-c", SINKS, str(sink)])
-    wait_for(sink)
-    servers = {"off": serve(sink, False), "on": serve(sink, True)}
-    rates: dict[tuple[str, str], list[float]] = {}
-    try:
-        for _ in range(options.repeat):
-            for kind in ("rest", "mcp"):
-                for mode, (_, rest, mcp) in servers.items():
-                    url = mcp if kind == "mcp" else rest
-                    asyncio.run(drive(url, kind == "mcp", options.clients, 1.0))  # warm-up
-                    found = asyncio.run(
-                        drive(url, kind == "mcp", options.clients, options.duration)
-                    )
-                    rates.setdefault((kind, mode), []).append(found)
-    finally:
-        for process, _, _ in servers.values():
-            process.send_signal(signal.SIGTERM)
-            process.wait(30)
-        sinks.terminate()
-    print(f"tracing bench: {options.clients} clients, {options.duration:g}s x {options.repeat}")
-    for kind in ("rest", "mcp"):
-        off = statistics.median(rates[(kind, "off")])
-        on = statistics.median(rates[(kind, "on")])
+    if not shutil.which("wrk") or not shutil.which("nginx"):
+        raise SystemExit("bench/tracing.py needs wrk and nginx on PATH")
+    seconds = max(1, round(options.duration))
+    results: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    with tempfile.TemporaryDirectory() as scratch:
+        port = rest.free_port()
+        nginx = workers.start_nginx(Path(scratch), port, extra=NGINX_OTLP)
+        script = Path(scratch) / "call.lua"
+        script.write_text(workers.LUA, encoding="utf-8")
+        base = f"http://127.0.0.1:{port}"
+        servers = {}
+        try:
+            rest.wait_ready(f"{base}/items/42", nginx)
+            for mode, endpoint in (("off", None), ("on", base)):
+                servers[mode] = start_naftiko(base, endpoint)
+                process, get, mcp = servers[mode]
+                rest.run_wrk(get, 50, 2.0)  # warm-up
+                workers.wrk_post(mcp, script, 2.0)
+            for round_ in range(options.repeat):
+                # this machine's speed drifts: short passes, each pair back to back, the
+                # order swapped every round
+                order = ("off", "on") if round_ % 2 == 0 else ("on", "off")
+                for kind in ("REST GET", "MCP tools/call"):
+                    for mode in order:
+                        process, get, mcp = servers[mode]
+                        drive = (
+                            partial(rest_rate, get)
+                            if kind == "REST GET"
+                            else partial(workers.wrk_post, mcp, script)
+                        )
+                        found = measured(process.pid, seconds, drive)
+                        results.setdefault((kind, mode), []).append(found)
+        finally:
+            rest.stop_all([p for p, _, _ in servers.values()] + [nginx])
+    print(
+        f"tracing bench: wrk 50 connections, {seconds}s per pass, {options.repeat} rounds, "
+        f"nginx upstream and OTLP receiver, {os.cpu_count()} cores"
+    )
+    for kind in ("REST GET", "MCP tools/call"):
+        off, on = results[(kind, "off")], results[(kind, "on")]
+        ratio = statistics.median(b[0] / a[0] for a, b in zip(off, on, strict=True))
+        extra = statistics.median(b[1] - a[1] for a, b in zip(off, on, strict=True))
         print(
-            f"{kind}: off {off:,.0f} req/s, on {on:,.0f} req/s, "
-            f"on/off = {on / off:.2f} (target >= 0.85)"
+            f"{kind}: off {statistics.median(r for r, _ in off):,.0f} req/s "
+            f"({statistics.median(c for _, c in off):.0f} µs CPU/request), "
+            f"on {statistics.median(r for r, _ in on):,.0f} req/s "
+            f"({statistics.median(c for _, c in on):.0f} µs); "
+            f"on/off = {ratio:.2f} (median of {len(on)} paired passes; target >= 0.85), "
+            f"CPU +{extra:.0f} µs/request"
         )
 
 

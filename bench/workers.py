@@ -45,6 +45,7 @@ http {{
     server {{
         listen 127.0.0.1:{port} backlog=1024;
         location / {{ default_type application/json; return 200 '{body}'; }}
+        {extra}
     }}
 }}
 """
@@ -61,9 +62,11 @@ wrk.headers["MCP-Protocol-Version"] = "2025-06-18"
 """
 
 
-def start_nginx(scratch: Path, port: int) -> subprocess.Popen[bytes]:
+def start_nginx(scratch: Path, port: int, extra: str = "") -> subprocess.Popen[bytes]:
+    """nginx answering ITEM on every path; ``extra`` adds locations (server block syntax)."""
     (scratch / "nginx.conf").write_text(
-        NGINX.format(prefix=scratch, port=port, body=ITEM), encoding="utf-8"
+        NGINX.format(prefix=scratch, port=port, body=ITEM, extra=extra),
+        encoding="utf-8",
     )
     return rest.start(["nginx", "-p", str(scratch), "-c", str(scratch / "nginx.conf")])
 

@@ -156,9 +156,11 @@ class UpstreamClient:
                 with tracing.client(
                     f"{request.method} {request.route}".rstrip(),
                     request.headers,
-                    http__request__method=request.method,
-                    url__template=request.route or None,
-                    naftiko__namespace=self.namespace,
+                    {
+                        "http.request.method": request.method,
+                        "url.template": request.route or None,
+                        "naftiko.namespace": self.namespace,
+                    },
                 ) as span:
                     response = await self._authorized(request, repeatable, span)
             else:
@@ -203,7 +205,7 @@ class UpstreamClient:
                 held = await limiter.lease(request.method, request.headers, request.scope)
                 if held is not None and held[2]:
                     METRICS.limit_waits[self.namespace] += 1
-                    span.event("limit-wait", shared=True)
+                    span.event("limit-wait", {"shared": True})
             ticket = limiter.claim(request.method, request.headers, request.scope)
             if ticket is None:
                 METRICS.limit_waits[self.namespace] += 1
@@ -218,7 +220,7 @@ class UpstreamClient:
             news = limiter.learn(request.method, request.headers, request.scope, response.headers)
             if news is not None and state.shared() is not None:
                 await limiter.publish(news)
-            span.set(http__response__status_code=response.status)
+            span.set("http.response.status_code", response.status)
             if not (
                 repeatable
                 and response.status >= 400
@@ -230,9 +232,11 @@ class UpstreamClient:
                 break
             span.event(
                 "retry",
-                attempt=attempt + 1,
-                http__response__status_code=response.status,
-                delay_s=delay,
+                {
+                    "attempt": attempt + 1,
+                    "http.response.status_code": response.status,
+                    "delay_s": delay,
+                },
             )
             log.info(
                 "%s: retrying %s %s in %.1fs (attempt %d)",

@@ -129,8 +129,16 @@ class RestAdapter:
         trace = ""
         heard = inbound.enter(request.headers)
         try:
-            if tracing.active():
-                response, trace = await self._traced(request)
+            if tracing.active():  # inline: one coroutine fewer per request
+                span = tracing.server(
+                    request.method,
+                    request.headers,
+                    {"http.request.method": request.method, "naftiko.adapter": self.namespace},
+                )
+                with span:
+                    response = await self._route(request)
+                    self._describe(span, request, response)
+                trace = span.trace()
             else:
                 response = await self._route(request)
             if self.cors.enabled:
@@ -148,21 +156,15 @@ class RestAdapter:
                 counting, self.namespace, request.method, route, int(status), started, size, trace
             )
 
-    async def _traced(self, request: BaseRequest) -> tuple[web.StreamResponse, str]:
-        with tracing.server(
-            request.method,
-            request.headers,
-            http__request__method=request.method,
-            naftiko__adapter=self.namespace,
-        ) as span:
-            response = await self._route(request)
-            route = request.get(_ROUTE)
-            if route is not None:
-                span.rename(f"{request.method} {route}")
-            span.set(http__route=route, http__response__status_code=response.status)
-            if response.status >= 500:
-                span.fail(str(response.status))
-            return response, tracing.trace_id()
+    @staticmethod
+    def _describe(span: tracing.Span, request: BaseRequest, response: web.StreamResponse) -> None:
+        route = request.get(_ROUTE)
+        if route is not None:
+            span.rename(f"{request.method} {route}")
+            span.set("http.route", route)
+        span.set("http.response.status_code", response.status)
+        if response.status >= 500:
+            span.fail(str(response.status))
 
     async def _route(self, request: BaseRequest) -> web.StreamResponse:
         if not self.guard.allows(request.headers):

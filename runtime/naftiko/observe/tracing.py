@@ -11,25 +11,21 @@ headers (and MCP `_meta`) and sent to every upstream.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from collections import deque
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 log = logging.getLogger("naftiko.tracing")
 
-_tracer: Any = None
-_provider: Any = None
-_propagator: Any = None
-_SERVER_KIND: Any = None
-_CLIENT_KIND: Any = None
-_ERROR: Any = None
+_recorder: Any = None  # a spans.Recorder while tracing is on
+_shipper: Any = None  # and the shipping.Shipper its spans go to
+_encoder: Any = None  # the exporter's own encoder, put back at shutdown
 
 
 def active() -> bool:
-    return _tracer is not None
+    return _recorder is not None
 
 
 def wanted(endpoint: str | None = None, environ: Mapping[str, str] | None = None) -> bool:
@@ -48,33 +44,46 @@ def wanted(endpoint: str | None = None, environ: Mapping[str, str] | None = None
 
 def configure(service: str, endpoint: str | None = None) -> bool:
     """Start exporting spans over OTLP/HTTP; False (with a log line) when the SDK is missing."""
-    global _tracer, _provider, _propagator, _SERVER_KIND, _CLIENT_KIND, _ERROR
+    global _recorder, _shipper, _encoder
     if not wanted(endpoint):
         return False
     try:
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-        from opentelemetry.sdk.resources import Resource
-        from opentelemetry.sdk.trace import TracerProvider
-        from opentelemetry.sdk.trace.export import BatchSpanProcessor
-        from opentelemetry.trace import SpanKind, StatusCode
-        from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+        from opentelemetry.exporter.otlp.proto.http import trace_exporter
+
+        from naftiko.observe import shipping, spans
     except ImportError:
         log.warning(
             "an OTLP endpoint is set but the tracing extra is missing: "
             "pip install 'naftiko-py[otel]'; running without traces"
         )
         return False
+    if not callable(getattr(trace_exporter, "encode_spans", None)):
+        log.error(
+            "tracing: this release of opentelemetry-exporter-otlp-proto-http is not one "
+            "naftiko can send through (pip install 'naftiko-py[otel]' picks one); "
+            "running without traces"
+        )
+        return False
+    url = _traces_url(endpoint) if endpoint else None
     name = os.environ.get("OTEL_SERVICE_NAME") or service
-    provider = TracerProvider(resource=Resource.create({"service.name": name}))
-    exporter = OTLPSpanExporter(endpoint=_traces_url(endpoint)) if endpoint else OTLPSpanExporter()
-    provider.add_span_processor(BatchSpanProcessor(exporter))
-    provider.add_span_processor(_keeper())
-    _provider = provider
-    _tracer = provider.get_tracer("naftiko")
-    _propagator = TraceContextTextMapPropagator()
-    _SERVER_KIND, _CLIENT_KIND, _ERROR = SpanKind.SERVER, SpanKind.CLIENT, StatusCode.ERROR
+    if _encoder is None:
+        _encoder = shipping.hook(trace_exporter)
+    recorder = spans.Recorder(name, _recent.append, _version())
+    exporter = trace_exporter.OTLPSpanExporter(endpoint=url)
+    _shipper = shipping.Shipper(exporter, recorder.batch)
+    recorder.ship = _shipper.add
+    _recorder = recorder
     log.info("tracing: spans of service '%s' exported over OTLP/HTTP", name)
     return True
+
+
+def _version() -> str | None:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("naftiko-py")
+    except PackageNotFoundError:
+        return None
 
 
 # The last spans finished, for the control port's /traces: kept as they are (appending costs
@@ -83,41 +92,27 @@ RECENT = 256
 _recent: deque[Any] = deque(maxlen=RECENT)
 
 
-def _keeper() -> Any:
-    """A span processor that remembers the last spans that ended (the SDK is loaded now)."""
-    from opentelemetry.sdk.trace import SpanProcessor
-
-    class Recent(SpanProcessor):
-        def on_end(self, span: Any) -> None:
-            _recent.append(span)
-
-    return Recent()
-
-
 def recent(trace: str | None = None) -> list[dict[str, Any]] | None:
     """The last spans that ended, newest first (one trace's when ``trace`` is given); None
     when tracing is off."""
-    if _tracer is None:
+    if _recorder is None:
         return None
     found = []
     for span in reversed(list(_recent)):
-        context = span.context
-        trace_hex = format(context.trace_id, "032x")
-        if trace is not None and trace_hex != trace:
+        if trace is not None and span.trace_hex != trace:
             continue
-        parent = span.parent
         found.append(
             {
-                "trace": trace_hex,
-                "span": format(context.span_id, "016x"),
-                "parent": format(parent.span_id, "016x") if parent is not None else None,
+                "trace": span.trace_hex,
+                "span": f"{span.id:016x}",
+                "parent": f"{span.parent:016x}" if span.parent else None,
                 "name": span.name,
-                "kind": span.kind.name.lower(),
-                "durationMs": round(((span.end_time or 0) - (span.start_time or 0)) / 1e6, 3),
-                "endedAt": (span.end_time or 0) // 1_000_000,  # ms since 1970
-                "status": span.status.status_code.name.lower(),
-                "attributes": dict(span.attributes or {}),
-                "events": [e.name for e in span.events],
+                "kind": "server" if span.kind == 2 else "client",
+                "durationMs": round((span.end - span.start) / 1e6, 3),
+                "endedAt": span.end // 1_000_000,  # ms since 1970
+                "status": "error" if span.error else "unset",
+                "attributes": {k: v for k, v in span.attributes.items() if v is not None},
+                "events": [name for name, _, _ in span.events or ()],
             }
         )
     return found
@@ -129,79 +124,70 @@ def _traces_url(endpoint: str) -> str:
 
 
 def shutdown() -> None:
-    """Flush what is buffered (bounded by the SDK's own export timeout) and stop."""
-    global _tracer, _provider
-    if _provider is not None:
-        _provider.shutdown()
-    _tracer = _provider = None
+    """Send what is queued (bounded by OTEL_BSP_EXPORT_TIMEOUT) and stop."""
+    global _recorder, _shipper, _encoder
+    if _shipper is not None:
+        _shipper.shutdown()
+    if _encoder is not None:
+        from opentelemetry.exporter.otlp.proto.http import trace_exporter
+
+        setattr(trace_exporter, "encode_spans", _encoder)  # noqa: B010
+    _recorder = _shipper = _encoder = None
     _recent.clear()
 
 
 class Span:
-    """What a hook may say about its span; every method is a no-op when tracing is off."""
+    """What a hook may say about its span: this one, for tracing off, says nothing."""
 
-    __slots__ = ("_span",)
+    __slots__ = ()
 
-    def __init__(self, span: Any = None) -> None:
-        self._span = span
-
-    def set(self, **attributes: Any) -> None:
-        if self._span is not None:
-            for key, value in attributes.items():
-                if value is not None:
-                    self._span.set_attribute(key.replace("__", "."), value)
+    def set(self, key: str, value: Any) -> None:
+        return None
 
     def rename(self, name: str) -> None:
-        if self._span is not None:
-            self._span.update_name(name)
+        return None
 
-    def event(self, name: str, **attributes: Any) -> None:
-        if self._span is not None:
-            self._span.add_event(name, {k.replace("__", "."): v for k, v in attributes.items()})
+    def event(self, name: str, attributes: dict[str, Any] | None = None) -> None:
+        return None
 
     def fail(self, kind: str) -> None:
-        if self._span is not None:
-            self._span.set_attribute("error.type", kind)
-            self._span.set_status(_ERROR)
+        return None
+
+    def trace(self) -> str:
+        """The span's trace id (32 hex digits), "" when not traced."""
+        return ""
+
+    def __enter__(self) -> Span:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        return None
 
 
-_OFF = Span()
-OFF = _OFF  # the span hooks get when tracing is off
+OFF = Span()  # the span hooks get when tracing is off
 
 
-@contextlib.contextmanager
-def server(
-    name: str, carrier: Mapping[str, str] | None = None, **attributes: Any
-) -> Iterator[Span]:
-    """An inbound request's span, continuing the caller's trace when it sent one."""
-    if _tracer is None:
-        yield _OFF
-        return
-    parent = _propagator.extract(carrier) if carrier else None
-    with _tracer.start_as_current_span(name, context=parent, kind=_SERVER_KIND) as span:
-        handle = Span(span)
-        handle.set(**attributes)
-        yield handle
+def server(name: str, carrier: Mapping[str, str] | None, attributes: dict[str, Any]) -> Span:
+    """An inbound request's span (use it in a `with`), continuing the caller's trace when it
+    sent one. ``attributes`` (OpenTelemetry's dotted names) becomes the span's own."""
+    if _recorder is None:
+        return OFF
+    span: Span = _recorder.server(name, carrier, attributes)
+    return span
 
 
-@contextlib.contextmanager
-def client(name: str, headers: MutableMapping[str, str], **attributes: Any) -> Iterator[Span]:
-    """An upstream call's span; its context travels in ``headers`` as `traceparent`."""
-    if _tracer is None:
-        yield _OFF
-        return
-    with _tracer.start_as_current_span(name, kind=_CLIENT_KIND) as span:
-        _propagator.inject(headers)
-        handle = Span(span)
-        handle.set(**attributes)
-        yield handle
+def client(name: str, headers: MutableMapping[str, str], attributes: dict[str, Any]) -> Span:
+    """An upstream call's span (use it in a `with`); its context travels in ``headers`` as
+    `traceparent`."""
+    if _recorder is None:
+        return OFF
+    span: Span = _recorder.client(name, headers, attributes)
+    return span
 
 
 def trace_id() -> str:
     """The current trace's id (32 hex digits), or "" outside a traced request."""
-    if _tracer is None:
+    if _recorder is None:
         return ""
-    from opentelemetry import trace
-
-    context = trace.get_current_span().get_span_context()
-    return format(context.trace_id, "032x") if context.is_valid else ""
+    found: str = _recorder.trace_id()
+    return found

@@ -165,20 +165,17 @@ class McpServer:
             status, answered = await self._answer(method, id_, params, peer, wire, emit)
             access.line(counting, self.name, "MCP", route, status, started, 0)
             return status, answered
-        with tracing.server(
-            route,
-            carrier(params, wire),
-            mcp__method__name=method,
-            gen_ai__tool__name=params.get("name") if method == "tools/call" else None,
-            naftiko__adapter=self.name,
-        ) as span:
+        attributes: dict[str, Any] = {"mcp.method.name": method, "naftiko.adapter": self.name}
+        if method == "tools/call":
+            attributes["gen_ai.tool.name"] = params.get("name")
+        with tracing.server(route, carrier(params, wire), attributes) as span:
             status, answered = await self._answer(method, id_, params, peer, wire, emit)
             result = answered.get("result") if answered is not None else None
             if answered is not None and "error" in answered:
                 span.fail(str(answered["error"].get("code")))
             elif isinstance(result, dict) and result.get("isError") is True:
                 span.fail("tool_error")
-            trace = tracing.trace_id()
+            trace = span.trace()
         access.line(counting, self.name, "MCP", route, status, started, 0, trace)
         return status, answered
 

@@ -1,0 +1,176 @@
+"""Spans as recorded and sent: the bytes written for them are the message the SDK's own
+encoder gives for the same spans, the exporter still encodes anything else itself, sampling
+follows OTEL_TRACES_SAMPLER, and the batching thread sends, bounds and flushes."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+sdk = pytest.importorskip("opentelemetry.sdk.trace", reason="needs the otel extra")
+encoder = pytest.importorskip(
+    "opentelemetry.exporter.otlp.proto.common.trace_encoder", reason="needs the otel extra"
+)
+from opentelemetry.exporter.otlp.proto.http import trace_exporter  # noqa: E402
+from opentelemetry.trace import (  # noqa: E402
+    SpanContext,
+    Status,
+    StatusCode,
+    TraceFlags,
+    TraceState,
+)
+
+from naftiko.observe import shipping, spans, spanwire  # noqa: E402
+
+REMOTE_TRACE = 0x4BF92F3577B34DA6A3CE929D0E0E4736
+
+
+def recorder() -> spans.Recorder:
+    made = spans.Recorder("svc", lambda span: None, "1.2.3")
+    made.ship = lambda encoded: None
+    return made
+
+
+def as_sdk(span: spans.Recorded, made: spans.Recorder) -> Any:
+    """The SDK's ReadableSpan for what was recorded."""
+    flags = TraceFlags(TraceFlags.SAMPLED)
+    state = span.state or TraceState()
+    parent = None
+    if span.parent:
+        parent = SpanContext(span.trace_number, span.parent, span.remote, flags, state)
+    return sdk.ReadableSpan(
+        name=span.name,
+        context=SpanContext(span.trace_number, span.id, False, flags, state),
+        parent=parent,
+        resource=made.resource,
+        attributes={k: v for k, v in span.attributes.items() if v is not None},
+        events=[sdk.Event(n, a, t) for n, t, a in span.events or ()],
+        kind=spans.KINDS[span.kind],
+        status=Status(StatusCode.ERROR) if span.error else Status(StatusCode.UNSET),
+        start_time=span.start,
+        end_time=span.end,
+        instrumentation_scope=sdk.InstrumentationScope("naftiko", "1.2.3"),
+    )
+
+
+def finished(made: spans.Recorder) -> list[spans.Recorded]:
+    kept: list[spans.Recorded] = []
+    made.keep = kept.append
+    carrier = {"traceparent": f"00-{REMOTE_TRACE:032x}-00f067aa0ba902b7-01", "tracestate": "a=1"}
+    with made.server("GET", carrier, {"http.request.method": "GET", "gone": None}) as server:
+        with made.client("GET /items/{id}", {}, {"url.template": "/items/{id}"}) as client:
+            client.event("retry", {"attempt": 2, "delay_s": 0.25, "http.response.status_code": 503})
+            client.set("http.response.status_code", 200)
+        server.set("labels", ["a", "b"])
+        server.set("ok", True)
+        server.fail("503")
+    tool = {"gen_ai.tool.name": "x", "n": -3, "ratio": 1.5}
+    with made.server("tools/call x", None, tool), made.client("POST /", {}, {"a": "b"}):
+        pass
+    return kept
+
+
+def test_the_bytes_are_the_sdk_encoders_for_the_same_spans() -> None:
+    made = recorder()
+    done = finished(made)
+    ours = made.batch([spanwire.span(s) for s in done])
+    theirs = encoder.encode_spans([as_sdk(s, made) for s in done]).SerializeToString()
+    assert ours == theirs
+
+
+def test_a_caller_trace_is_continued_and_its_state_passed_on() -> None:
+    made = recorder()
+    sent: dict[str, str] = {}
+    carrier = {"traceparent": f"00-{REMOTE_TRACE:032x}-00f067aa0ba902b7-01", "tracestate": "a=1"}
+    with made.server("GET", carrier, {}) as server, made.client("GET /", sent, {}) as client:
+        assert server.trace() == f"{REMOTE_TRACE:032x}" == made.trace_id()
+    assert sent["traceparent"] == f"00-{REMOTE_TRACE:032x}-{client.id:016x}-01"
+    assert sent["tracestate"] == "a=1"
+    assert server.remote and server.parent == 0x00F067AA0BA902B7 and client.parent == server.id
+
+
+def test_an_exception_marks_the_span_with_its_type_only() -> None:
+    made = recorder()
+    kept: list[spans.Recorded] = []
+    made.keep = kept.append
+    with pytest.raises(ValueError), made.server("GET", None, {}):
+        raise ValueError("secret-input-value")
+    (span,) = kept
+    assert span.error and span.attributes["error.type"] == "ValueError"
+    assert "secret-input-value" not in str(span.attributes)
+
+
+def test_the_configured_sampler_decides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    made = recorder()
+    shipped: list[bytes] = []
+    made.ship = shipped.append
+    sent: dict[str, str] = {}
+    with made.server("GET", None, {}), made.client("GET /", sent, {}):
+        pass
+    assert shipped == [] and sent["traceparent"].endswith("-00")
+
+
+def test_the_exporter_still_encodes_other_spans_itself() -> None:
+    original = shipping.hook(trace_exporter)
+    try:
+        made = recorder()
+        done = finished(made)
+        readable = [as_sdk(s, made) for s in done]
+        expected = original(readable).SerializeToString()
+        assert trace_exporter.encode_spans(readable).SerializeToString() == expected
+        batch = shipping.Batch(b"made", 1)
+        assert trace_exporter.encode_spans(batch) is batch
+    finally:
+        trace_exporter.encode_spans = original
+
+
+class Collecting(sdk.export.SpanExporter):  # type: ignore[misc,name-defined]
+    """An exporter that keeps what it is given (and waits at its gate, when closed)."""
+
+    def __init__(self) -> None:
+        self.batches: list[Any] = []
+        self.arrived = threading.Event()
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def export(self, batch: Any) -> Any:
+        self.gate.wait(10)
+        self.batches.append(batch)
+        self.arrived.set()
+        return sdk.export.SpanExportResult.SUCCESS
+
+
+def test_a_full_batch_is_sent_at_once_and_the_rest_at_shutdown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "3")
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "60000")
+    exporter = Collecting()
+    shipper = shipping.Shipper(exporter, b"".join)
+    for n in range(4):
+        shipper.add(bytes([n]))
+    assert exporter.arrived.wait(10)
+    assert [len(b) for b in exporter.batches] == [3]
+    shipper.shutdown()
+    assert [b.SerializeToString() for b in exporter.batches] == [b"\x00\x01\x02", b"\x03"]
+
+
+def test_a_full_queue_drops_and_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_BSP_MAX_QUEUE_SIZE", "2")
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "60000")
+    exporter = Collecting()
+    exporter.gate.clear()  # the first batch is held while the queue fills
+    shipper = shipping.Shipper(exporter, b"".join)
+    for n in range(5):
+        shipper.add(bytes([n]))
+    exporter.gate.set()
+    shipper.shutdown()
+    assert shipper.dropped >= 1 and shipper.sent + shipper.dropped == 5
+
+
+def test_a_bad_setting_falls_back_to_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "soon")
+    assert shipping.setting("OTEL_BSP_SCHEDULE_DELAY") == 5000
