@@ -28,9 +28,7 @@ REMOTE_TRACE = 0x4BF92F3577B34DA6A3CE929D0E0E4736
 
 
 def recorder() -> spans.Recorder:
-    made = spans.Recorder("svc", lambda span: None, "1.2.3")
-    made.ship = lambda encoded: None
-    return made
+    return spans.Recorder("svc", shipping.Outbox(100), lambda span: None, "1.2.3")
 
 
 def as_sdk(span: spans.Recorded, made: spans.Recorder) -> Any:
@@ -75,7 +73,8 @@ def finished(made: spans.Recorder) -> list[spans.Recorded]:
 def test_the_bytes_are_the_sdk_encoders_for_the_same_spans() -> None:
     made = recorder()
     done = finished(made)
-    ours = made.batch([spanwire.span(s) for s in done])
+    assert list(made.outbox.queue) == [spanwire.span(s) for s in done]
+    ours = made.batch(list(made.outbox.queue))
     theirs = encoder.encode_spans([as_sdk(s, made) for s in done]).SerializeToString()
     assert ours == theirs
 
@@ -105,12 +104,10 @@ def test_an_exception_marks_the_span_with_its_type_only() -> None:
 def test_the_configured_sampler_decides(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
     made = recorder()
-    shipped: list[bytes] = []
-    made.ship = shipped.append
     sent: dict[str, str] = {}
     with made.server("GET", None, {}), made.client("GET /", sent, {}):
         pass
-    assert shipped == [] and sent["traceparent"].endswith("-00")
+    assert not made.outbox.queue and sent["traceparent"].endswith("-00")
 
 
 def test_the_exporter_still_encodes_other_spans_itself() -> None:
@@ -128,16 +125,13 @@ def test_the_exporter_still_encodes_other_spans_itself() -> None:
 
 
 class Collecting(sdk.export.SpanExporter):  # type: ignore[misc,name-defined]
-    """An exporter that keeps what it is given (and waits at its gate, when closed)."""
+    """An exporter that keeps what it is given."""
 
     def __init__(self) -> None:
         self.batches: list[Any] = []
         self.arrived = threading.Event()
-        self.gate = threading.Event()
-        self.gate.set()
 
     def export(self, batch: Any) -> Any:
-        self.gate.wait(10)
         self.batches.append(batch)
         self.arrived.set()
         return sdk.export.SpanExportResult.SUCCESS
@@ -149,28 +143,36 @@ def test_a_full_batch_is_sent_at_once_and_the_rest_at_shutdown(
     monkeypatch.setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "3")
     monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "60000")
     exporter = Collecting()
-    shipper = shipping.Shipper(exporter, b"".join)
-    for n in range(4):
-        shipper.add(bytes([n]))
+    outbox = shipping.Outbox(shipping.setting("OTEL_BSP_MAX_QUEUE_SIZE"))
+    shipper = shipping.Shipper(exporter, outbox, b"".join)
+    outbox.queue.extend(bytes([n]) for n in range(4))
     assert exporter.arrived.wait(10)
     assert [len(b) for b in exporter.batches] == [3]
     shipper.shutdown()
     assert [b.SerializeToString() for b in exporter.batches] == [b"\x00\x01\x02", b"\x03"]
 
 
-def test_a_full_queue_drops_and_counts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OTEL_BSP_MAX_QUEUE_SIZE", "2")
-    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "60000")
-    exporter = Collecting()
-    exporter.gate.clear()  # the first batch is held while the queue fills
-    shipper = shipping.Shipper(exporter, b"".join)
-    for n in range(5):
-        shipper.add(bytes([n]))
-    exporter.gate.set()
-    shipper.shutdown()
-    assert shipper.dropped >= 1 and shipper.sent + shipper.dropped == 5
+def test_a_full_outbox_drops_and_counts() -> None:
+    made = spans.Recorder("svc", shipping.Outbox(2), lambda span: None)
+    for _ in range(3):
+        with made.server("GET", None, {}):
+            pass
+    assert len(made.outbox.queue) == 2 and made.outbox.dropped == 1
 
 
 def test_a_bad_setting_falls_back_to_the_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "soon")
     assert shipping.setting("OTEL_BSP_SCHEDULE_DELAY") == 5000
+
+
+def test_a_part_batch_is_sent_on_the_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "100")
+    exporter = Collecting()
+    outbox = shipping.Outbox(10)
+    shipper = shipping.Shipper(exporter, outbox, b"".join)
+    try:
+        outbox.queue.append(b"one")
+        assert exporter.arrived.wait(10)
+        assert [b.SerializeToString() for b in exporter.batches] == [b"one"]
+    finally:
+        shipper.shutdown()

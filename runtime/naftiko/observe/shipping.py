@@ -5,7 +5,7 @@ that thread then competes with the event loop for as long as it encodes. Here sp
 encoded when they end (cheaply: `spanwire`) and the thread only joins bytes and sends them
 through the SDK's exporter, which keeps its transport, retries, headers, TLS and compression.
 The batching follows the SDK's `OTEL_BSP_*` settings; two defaults differ, since one export
-costs here about what encoding 500 spans does: batches of up to 2048 spans (the SDK: 512), in a
+costs here about what encoding 300 spans does: batches of up to 2048 spans (the SDK: 512), in a
 queue of up to 8192 (the SDK: 2048).
 """
 
@@ -16,6 +16,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 log = logging.getLogger("naftiko.tracing")
@@ -72,44 +73,53 @@ def hook(module: Any) -> Any:
     return original
 
 
-class Shipper:
-    """A bounded queue of encoded spans and the one thread that sends them in batches."""
+class Outbox:
+    """Encoded spans waiting: appended by the event loop (as spans end), bounded; what did
+    not fit is counted."""
 
-    def __init__(self, exporter: Any, wrap: Any) -> None:
-        self.exporter, self._wrap = exporter, wrap
-        self.delay = setting("OTEL_BSP_SCHEDULE_DELAY") / 1000
-        self.limit = setting("OTEL_BSP_MAX_QUEUE_SIZE")
-        self.size = min(setting("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), self.limit)
-        self.timeout = setting("OTEL_BSP_EXPORT_TIMEOUT") / 1000
+    __slots__ = ("dropped", "limit", "queue")
+
+    def __init__(self, limit: int) -> None:
         self.queue: deque[bytes] = deque()
-        self.dropped = self.sent = 0
-        self._woken = self._stopping = False
+        self.limit, self.dropped = limit, 0
+
+
+POLL = 0.05  # s: how often the thread looks for a full batch (the loop never signals it)
+
+
+class Shipper:
+    """The one thread that sends an outbox's spans in batches: a full batch at once, what is
+    left on the schedule, everything at shutdown."""
+
+    def __init__(self, exporter: Any, outbox: Outbox, wrap: Callable[[list[bytes]], bytes]) -> None:
+        self.exporter, self.outbox, self._wrap = exporter, outbox, wrap
+        self.delay = setting("OTEL_BSP_SCHEDULE_DELAY") / 1000
+        self.queue = outbox.queue
+        self.size = min(setting("OTEL_BSP_MAX_EXPORT_BATCH_SIZE"), self.outbox.limit)
+        self.timeout = setting("OTEL_BSP_EXPORT_TIMEOUT") / 1000
+        self.sent = 0
+        self._stopping = False
         self._wake = threading.Event()
         self._noted = 0.0
         self._thread = threading.Thread(target=self._run, name="naftiko-spans", daemon=True)
         self._thread.start()
 
-    def add(self, encoded: bytes) -> None:
-        """From the event loop: keep one span (or count it dropped when the queue is full)."""
-        queue = self.queue
-        if len(queue) >= self.limit:
-            self.dropped += 1
-            return
-        queue.append(encoded)
-        if len(queue) >= self.size and not self._woken:
-            self._woken = True
-            self._wake.set()
+    @property
+    def dropped(self) -> int:
+        return self.outbox.dropped
 
     def _run(self) -> None:
+        due = time.monotonic() + self.delay
         while True:
-            self._wake.wait(self.delay)
-            self._wake.clear()
-            self._woken = False
+            self._wake.wait(POLL)
             stopping = self._stopping
+            if not stopping and len(self.queue) < self.size and time.monotonic() < due:
+                continue
             while self.queue:
                 self._send(min(len(self.queue), self.size))
                 if not stopping and len(self.queue) < self.size:
                     break  # a part batch waits for the schedule
+            due = time.monotonic() + self.delay
             self._note_drops()
             if stopping:
                 return

@@ -33,17 +33,14 @@ from opentelemetry.trace import (
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from naftiko.observe import spanwire
-from naftiko.observe.tracing import Span
+from naftiko.observe.shipping import Outbox
+from naftiko.observe.span import Span
 
 SERVER, CLIENT = 2, 3  # OTLP's numbers for the two kinds of span made here
 KINDS = {SERVER: SpanKind.SERVER, CLIENT: SpanKind.CLIENT}
 MAX_EVENTS = 128  # per span, as the SDK's default limit
 _current: ContextVar[Recorded | None] = ContextVar("naftiko_span", default=None)
 _bits = random.getrandbits
-
-
-def _nowhere(encoded: bytes) -> None:
-    return None
 
 
 class Recorded(Span):
@@ -68,7 +65,9 @@ class Recorded(Span):
         "trace_hex",
         "trace_number",
     )
-    # set by the Recorder as it starts the span
+    _token: Token[Recorded | None]
+    start: int  # set as the span is entered
+    end: int  # and as it ends
     trace_number: int
     trace_hex: str
     trace_field: bytes  # the encoded trace_id field
@@ -77,17 +76,29 @@ class Recorded(Span):
     state: TraceState | None
     sampled: bool
 
-    def __init__(self, recorder: Recorder, name: str, kind: int, attributes: dict[str, Any]):
+    def __init__(
+        self,
+        recorder: Recorder,
+        name: str,
+        kind: int,
+        attributes: dict[str, Any],
+        parent: Recorded | None,
+    ) -> None:
         self._recorder = recorder
         self.name, self.kind, self.attributes = name, kind, attributes
-        if recorder.random:
-            self.id = _bits(64) or recorder.span_id()
-        else:
-            self.id = recorder.span_id()
+        self.id = (_bits(64) or recorder.span_id()) if recorder.random else recorder.span_id()
         self.events: list[tuple[str, int, dict[str, Any]]] | None = None
         self.error = False
-        self.start = self.end = 0
-        self._token: Token[Recorded | None] | None = None
+        if parent is None:
+            trace = self.trace_number = recorder.trace_id_number()
+            self.trace_hex = f"{trace:032x}"
+            self.trace_field = spanwire.trace_field(trace)
+            self.parent, self.remote, self.state, self.sampled = 0, False, None, True
+        else:
+            self.trace_number = parent.trace_number
+            self.trace_hex, self.trace_field = parent.trace_hex, parent.trace_field
+            self.parent, self.remote, self.state = parent.id, False, parent.state
+            self.sampled = parent.sampled
 
     def set(self, key: str, value: Any) -> None:
         self.attributes[key] = value
@@ -111,14 +122,17 @@ class Recorded(Span):
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        if self._token is not None:
-            _current.reset(self._token)
+        _current.reset(self._token)
         if kind is not None and not self.error:
             self.fail(kind.__qualname__)  # the type only: a message may hold an input
         if self.sampled:
             self.end = time.time_ns()
             recorder = self._recorder
-            recorder.ship(spanwire.span(self))
+            outbox = recorder.outbox
+            if len(outbox.queue) < outbox.limit:
+                outbox.queue.append(spanwire.span(self))
+            else:
+                outbox.dropped += 1
             recorder.keep(self)
 
     def trace(self) -> str:
@@ -127,16 +141,24 @@ class Recorded(Span):
     def traceparent(self) -> str:
         return f"00-{self.trace_hex}-{self.id:016x}-{'01' if self.sampled else '00'}"
 
-    def context(self) -> SpanContext:
-        flags = TraceFlags(TraceFlags.SAMPLED if self.sampled else TraceFlags.DEFAULT)
-        return SpanContext(self.trace_number, self.id, False, flags, self.state or TraceState())
+
+def span_parent(span: Recorded) -> SpanContext | None:
+    """The SDK's context of a local span's parent, for a sampler to read."""
+    if not span.parent:
+        return None
+    flags = TraceFlags(TraceFlags.SAMPLED if span.sampled else TraceFlags.DEFAULT)
+    return SpanContext(span.trace_number, span.parent, False, flags, span.state or TraceState())
 
 
 class Recorder:
     """Starts spans (sampled as the SDK's sampler says) and hands the finished ones on."""
 
     def __init__(
-        self, service: str, keep: Callable[[Recorded], None], version: str | None = None
+        self,
+        service: str,
+        outbox: Outbox,
+        keep: Callable[[Recorded], None],
+        version: str | None = None,
     ) -> None:
         provider = TracerProvider(
             resource=Resource.create({"service.name": service}), shutdown_on_exit=False
@@ -152,8 +174,7 @@ class Recorder:
             dict(self.resource.attributes), self.resource.schema_url
         )
         self.scope_field = spanwire.scope("naftiko", version)
-        self.keep = keep
-        self.ship: Callable[[bytes], None] = _nowhere  # set to the shipper's queue
+        self.outbox, self.keep = outbox, keep
         self._propagator = TraceContextTextMapPropagator()
 
     def span_id(self) -> int:
@@ -164,7 +185,7 @@ class Recorder:
             return found
         return int(self.ids.generate_span_id())
 
-    def _trace_id(self) -> int:
+    def trace_id_number(self) -> int:
         if self.random:
             found = _bits(128)
             while not found:
@@ -179,41 +200,24 @@ class Recorder:
             remote = get_current_span(self._propagator.extract(carrier)).get_span_context()
             if remote.is_valid:
                 return self._under_remote(name, remote, attributes)
-        return self._start(name, SERVER, _current.get(), attributes)
+        span = Recorded(self, name, SERVER, attributes, _current.get())
+        if not self._plain:
+            self._sample(span, span_parent(span))
+        return span
 
     def client(
         self, name: str, headers: MutableMapping[str, str], attributes: dict[str, Any]
     ) -> Recorded:
-        span = self._start(name, CLIENT, _current.get(), attributes)
+        span = Recorded(self, name, CLIENT, attributes, _current.get())
+        if not self._plain:
+            self._sample(span, span_parent(span))
         headers["traceparent"] = span.traceparent()
         if span.state:
             headers["tracestate"] = span.state.to_header()
         return span
 
-    def _start(
-        self, name: str, kind: int, parent: Recorded | None, attributes: dict[str, Any]
-    ) -> Recorded:
-        span = Recorded(self, name, kind, attributes)
-        if parent is None:
-            span.trace_number = trace = self._trace_id()
-            span.trace_hex = f"{trace:032x}"
-            span.trace_field = spanwire.trace_field(trace)
-            span.parent, span.remote, span.state, span.sampled = 0, False, None, True
-        else:
-            span.trace_number, span.trace_hex, span.trace_field = (
-                parent.trace_number,
-                parent.trace_hex,
-                parent.trace_field,
-            )
-            span.parent, span.remote, span.state = parent.id, False, parent.state
-            span.sampled = parent.sampled
-        if not self._plain:
-            context = parent.context() if parent is not None else None
-            self._sample(span, context)
-        return span
-
     def _under_remote(self, name: str, remote: SpanContext, attributes: dict[str, Any]) -> Recorded:
-        span = Recorded(self, name, SERVER, attributes)
+        span = Recorded(self, name, SERVER, attributes, None)
         span.trace_number = remote.trace_id
         span.trace_hex = f"{remote.trace_id:032x}"
         span.trace_field = spanwire.trace_field(remote.trace_id)

@@ -31,7 +31,7 @@ _TAILS = (
 )
 MEMO = 4096  # blocks kept per kind; their values are names and codes, not inputs
 _blocks: dict[Any, bytes] = {}
-_heads: dict[tuple[str, int], bytes] = {}
+_heads: tuple[dict[str, bytes], ...] = tuple({} for _ in range(6))  # by kind, then name
 
 
 def varint(number: int) -> bytes:
@@ -97,11 +97,13 @@ def _block(given: dict[str, Any]) -> bytes:
 
 
 def _head(name: str, kind: int) -> bytes:
-    found = _heads.get((name, kind))
+    """The name and kind fields, kept per kind and name."""
+    heads = _heads[kind]
+    found = heads.get(name)
     if found is None:
-        if len(_heads) >= MEMO:
-            _heads.clear()
-        found = _heads[(name, kind)] = field(b"\x2a", name.encode()) + b"\x30" + _SMALL[kind]
+        if len(heads) >= MEMO:
+            heads.clear()
+        found = heads[name] = field(b"\x2a", name.encode()) + b"\x30" + _SMALL[kind]
     return found
 
 

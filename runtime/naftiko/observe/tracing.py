@@ -17,6 +17,9 @@ from collections import deque
 from collections.abc import Mapping, MutableMapping
 from typing import Any
 
+from naftiko.observe.span import OFF as OFF  # re-exported: what hooks give when off
+from naftiko.observe.span import Span as Span
+
 log = logging.getLogger("naftiko.tracing")
 
 _recorder: Any = None  # a spans.Recorder while tracing is on
@@ -68,10 +71,10 @@ def configure(service: str, endpoint: str | None = None) -> bool:
     name = os.environ.get("OTEL_SERVICE_NAME") or service
     if _encoder is None:
         _encoder = shipping.hook(trace_exporter)
-    recorder = spans.Recorder(name, _recent.append, _version())
+    outbox = shipping.Outbox(shipping.setting("OTEL_BSP_MAX_QUEUE_SIZE"))
+    recorder = spans.Recorder(name, outbox, _recent.append, _version())
     exporter = trace_exporter.OTLPSpanExporter(endpoint=url)
-    _shipper = shipping.Shipper(exporter, recorder.batch)
-    recorder.ship = _shipper.add
+    _shipper = shipping.Shipper(exporter, outbox, recorder.batch)
     _recorder = recorder
     log.info("tracing: spans of service '%s' exported over OTLP/HTTP", name)
     return True
@@ -134,37 +137,6 @@ def shutdown() -> None:
         setattr(trace_exporter, "encode_spans", _encoder)  # noqa: B010
     _recorder = _shipper = _encoder = None
     _recent.clear()
-
-
-class Span:
-    """What a hook may say about its span: this one, for tracing off, says nothing."""
-
-    __slots__ = ()
-
-    def set(self, key: str, value: Any) -> None:
-        return None
-
-    def rename(self, name: str) -> None:
-        return None
-
-    def event(self, name: str, attributes: dict[str, Any] | None = None) -> None:
-        return None
-
-    def fail(self, kind: str) -> None:
-        return None
-
-    def trace(self) -> str:
-        """The span's trace id (32 hex digits), "" when not traced."""
-        return ""
-
-    def __enter__(self) -> Span:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        return None
-
-
-OFF = Span()  # the span hooks get when tracing is off
 
 
 def server(name: str, carrier: Mapping[str, str] | None, attributes: dict[str, Any]) -> Span:
