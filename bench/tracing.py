@@ -33,6 +33,21 @@ import workers  # noqa: E402  (bench/workers.py: the nginx upstream, the MCP wrk
 NGINX_OTLP = "location /v1/traces { client_max_body_size 64m; return 200; }"
 
 
+def run_arguments(ports: dict[str, int], upstream: str) -> list[str]:
+    """What follows the naftiko command: the workers capability, quiet, on these ports."""
+    return [
+        "--log-level",
+        "warning",
+        "run",
+        str(workers.CAPABILITY),
+        "--mcp-stateless",
+        "--no-access-log",
+        f"--port=bench-rest={ports['rest']}",
+        f"--port=bench-mcp={ports['mcp']}",
+        f"--base-uri=bench={upstream}",
+    ]
+
+
 def start_naftiko(upstream: str, endpoint: str | None) -> tuple[subprocess.Popen[bytes], str, str]:
     ports = {"rest": rest.free_port(), "mcp": rest.free_port()}
     # OTEL_BSP_* (batching) passes through, to compare settings; no other OTEL_ variable does
@@ -40,18 +55,7 @@ def start_naftiko(upstream: str, endpoint: str | None) -> tuple[subprocess.Popen
     if endpoint:
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
     process = subprocess.Popen(
-        [
-            *rest.naftiko_command(),
-            "--log-level",
-            "warning",
-            "run",
-            str(workers.CAPABILITY),
-            "--mcp-stateless",
-            "--no-access-log",
-            f"--port=bench-rest={ports['rest']}",
-            f"--port=bench-mcp={ports['mcp']}",
-            f"--base-uri=bench={upstream}",
-        ],
+        [*rest.naftiko_command(), *run_arguments(ports, upstream)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

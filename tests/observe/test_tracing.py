@@ -56,6 +56,18 @@ def _value(value: Any) -> Any:
     return getattr(value, value.WhichOneof("value")) if value.WhichOneof("value") else None
 
 
+def kombo_run(naftiko_run, upstream, *extra: str, **env: str) -> Any:
+    """`naftiko run` of Kombo general against ``upstream``, its adapters on free ports."""
+    return naftiko_run(
+        str(KOMBO / "kombo-general.yaml"),
+        f"--base-uri=kombo-general={upstream.url}/v1",
+        "--port=kombo-general-rest=0",
+        "--port=kombo-general-mcp=0",
+        *extra,
+        env=clean_env(KOMBO_API_KEY=KOMBO_KEY, **env),
+    )
+
+
 def collected(otlp: Any, running: Any, count: int) -> list[dict[str, Any]]:
     running.stop()  # a stop flushes what is buffered
     deadline = time.monotonic() + 10
@@ -66,16 +78,8 @@ def collected(otlp: Any, running: Any, count: int) -> list[dict[str, Any]]:
 
 def test_a_rest_call_continues_the_callers_trace_into_the_upstream(serve, naftiko_run) -> None:
     otlp, upstream = serve(receiver), serve(kombo)
-    running = naftiko_run(
-        str(KOMBO / "kombo-general.yaml"),
-        f"--base-uri=kombo-general={upstream.url}/v1",
-        "--port=kombo-general-rest=0",
-        "--port=kombo-general-mcp=0",
-        env=clean_env(
-            KOMBO_API_KEY=KOMBO_KEY,
-            OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url,
-            OTEL_BSP_SCHEDULE_DELAY="50",
-        ),
+    running = kombo_run(
+        naftiko_run, upstream, OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url, OTEL_BSP_SCHEDULE_DELAY="50"
     )
     traceparent = f"00-{TRACE_ID}-{PARENT}-01"
     answer = httpx.get(
@@ -135,13 +139,7 @@ def test_retries_are_events_on_the_upstream_span(serve, naftiko_run) -> None:
 
 def test_without_an_endpoint_nothing_is_exported_and_nothing_is_sent(serve, naftiko_run) -> None:
     upstream = serve(kombo)
-    running = naftiko_run(
-        str(KOMBO / "kombo-general.yaml"),
-        f"--base-uri=kombo-general={upstream.url}/v1",
-        "--port=kombo-general-rest=0",
-        "--port=kombo-general-mcp=0",
-        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
-    )
+    running = kombo_run(naftiko_run, upstream)
     httpx.get(running.urls["kombo-general-rest"] + "/v1/integrations/abc")
     assert "traceparent" not in upstream.last.headers
     assert "tracing" not in running.log()
@@ -149,13 +147,8 @@ def test_without_an_endpoint_nothing_is_exported_and_nothing_is_sent(serve, naft
 
 def test_the_control_port_shows_the_last_spans_of_a_trace(serve, naftiko_run) -> None:
     otlp, upstream = serve(receiver), serve(kombo)
-    running = naftiko_run(
-        str(KOMBO / "kombo-general.yaml"),
-        f"--base-uri=kombo-general={upstream.url}/v1",
-        "--port=kombo-general-rest=0",
-        "--port=kombo-general-mcp=0",
-        "--control-port=0",
-        env=clean_env(KOMBO_API_KEY=KOMBO_KEY, OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url),
+    running = kombo_run(
+        naftiko_run, upstream, "--control-port=0", OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url
     )
     traceparent = f"00-{TRACE_ID}-{PARENT}-01"
     rest = running.urls["kombo-general-rest"]
@@ -173,14 +166,7 @@ def test_the_control_port_shows_the_last_spans_of_a_trace(serve, naftiko_run) ->
 
 def test_traces_say_when_tracing_is_off(serve, naftiko_run) -> None:
     upstream = serve(kombo)
-    running = naftiko_run(
-        str(KOMBO / "kombo-general.yaml"),
-        f"--base-uri=kombo-general={upstream.url}/v1",
-        "--port=kombo-general-rest=0",
-        "--port=kombo-general-mcp=0",
-        "--control-port=0",
-        env=clean_env(KOMBO_API_KEY=KOMBO_KEY),
-    )
+    running = kombo_run(naftiko_run, upstream, "--control-port=0")
     answer = httpx.get(f"{running.urls['control']}/traces")
     assert answer.status_code == 404
     assert "tracing is off" in answer.json()["detail"]

@@ -82,7 +82,7 @@ class Recorded(Span):
         name: str,
         kind: int,
         attributes: dict[str, Any],
-        parent: Recorded | None,
+        parent: Recorded | SpanContext | None,
     ) -> None:
         self._recorder = recorder
         self.name, self.kind, self.attributes = name, kind, attributes
@@ -94,11 +94,19 @@ class Recorded(Span):
             self.trace_hex = f"{trace:032x}"
             self.trace_field = spanwire.trace_field(trace)
             self.parent, self.remote, self.state, self.sampled = 0, False, None, True
-        else:
+        elif type(parent) is Recorded:
             self.trace_number = parent.trace_number
             self.trace_hex, self.trace_field = parent.trace_hex, parent.trace_field
             self.parent, self.remote, self.state = parent.id, False, parent.state
             self.sampled = parent.sampled
+        else:  # the caller's, from its traceparent
+            assert isinstance(parent, SpanContext)
+            trace = self.trace_number = parent.trace_id
+            self.trace_hex = f"{trace:032x}"
+            self.trace_field = spanwire.trace_field(trace)
+            self.parent, self.remote = parent.span_id, True
+            self.state = parent.trace_state or None
+            self.sampled = parent.trace_flags.sampled
 
     def set(self, key: str, value: Any) -> None:
         self.attributes[key] = value
@@ -150,6 +158,14 @@ def span_parent(span: Recorded) -> SpanContext | None:
     return SpanContext(span.trace_number, span.parent, False, flags, span.state or TraceState())
 
 
+def _nonzero(bits: int) -> int:
+    """A random id, never 0 (the invalid one), as the SDK's RandomIdGenerator makes them."""
+    found = _bits(bits)
+    while not found:
+        found = _bits(bits)
+    return found
+
+
 class Recorder:
     """Starts spans (sampled as the SDK's sampler says) and hands the finished ones on."""
 
@@ -178,20 +194,10 @@ class Recorder:
         self._propagator = TraceContextTextMapPropagator()
 
     def span_id(self) -> int:
-        if self.random:
-            found = _bits(64)
-            while not found:
-                found = _bits(64)
-            return found
-        return int(self.ids.generate_span_id())
+        return _nonzero(64) if self.random else int(self.ids.generate_span_id())
 
     def trace_id_number(self) -> int:
-        if self.random:
-            found = _bits(128)
-            while not found:
-                found = _bits(128)
-            return found
-        return int(self.ids.generate_trace_id())
+        return _nonzero(128) if self.random else int(self.ids.generate_trace_id())
 
     def server(
         self, name: str, carrier: Mapping[str, str] | None, attributes: dict[str, Any]
@@ -217,13 +223,7 @@ class Recorder:
         return span
 
     def _under_remote(self, name: str, remote: SpanContext, attributes: dict[str, Any]) -> Recorded:
-        span = Recorded(self, name, SERVER, attributes, None)
-        span.trace_number = remote.trace_id
-        span.trace_hex = f"{remote.trace_id:032x}"
-        span.trace_field = spanwire.trace_field(remote.trace_id)
-        span.parent, span.remote = remote.span_id, True
-        span.state = remote.trace_state or None
-        span.sampled = remote.trace_flags.sampled
+        span = Recorded(self, name, SERVER, attributes, remote)
         if not self._plain:
             self._sample(span, remote)
         return span
