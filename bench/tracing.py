@@ -114,6 +114,7 @@ def main() -> None:
                         )
                         found = measured(process.pid, seconds, drive)
                         results.setdefault((kind, mode), []).append(found)
+                        print(kind, mode, f"{found[0]:.0f}", f"{found[1]:.0f}", file=sys.stderr)
         finally:
             rest.stop_all([p for p, _, _ in servers.values()] + [nginx])
     print(

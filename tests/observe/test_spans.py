@@ -23,8 +23,13 @@ from opentelemetry.trace import (  # noqa: E402
 )
 
 from naftiko.observe import shipping, spans, spanwire  # noqa: E402
+from naftiko.observe.span import CLIENT, SERVER, Shape  # noqa: E402
 
 REMOTE_TRACE = 0x4BF92F3577B34DA6A3CE929D0E0E4736
+
+
+GET = Shape("GET", SERVER, {})
+ROOT = Shape("GET /", CLIENT, {})
 
 
 def recorder() -> spans.Recorder:
@@ -37,10 +42,11 @@ def as_sdk(span: spans.Recorded, made: spans.Recorder) -> Any:
     state = span.state or TraceState()
     parent = None
     if span.parent:
-        parent = SpanContext(span.trace_number, span.parent, span.remote, flags, state)
+        parent_id = spanwire.id_number(span.parent)
+        parent = SpanContext(span.trace_number, parent_id, span.remote, flags, state)
     return sdk.ReadableSpan(
         name=span.name,
-        context=SpanContext(span.trace_number, span.id, False, flags, state),
+        context=SpanContext(span.trace_number, spanwire.id_number(span.id), False, flags, state),
         parent=parent,
         resource=made.resource,
         attributes={k: v for k, v in span.attributes.items() if v is not None},
@@ -57,16 +63,30 @@ def finished(made: spans.Recorder) -> list[spans.Recorded]:
     kept: list[spans.Recorded] = []
     made.keep = kept.append
     carrier = {"traceparent": f"00-{REMOTE_TRACE:032x}-00f067aa0ba902b7-01", "tracestate": "a=1"}
-    with made.server("GET", carrier, {"http.request.method": "GET", "gone": None}) as server:
-        with made.client("GET /items/{id}", {}, {"url.template": "/items/{id}"}) as client:
+    get = Shape("GET", SERVER, {"http.request.method": "GET", "gone": None})
+    with made.server(get, carrier) as server:
+        with made.client(
+            Shape("GET /items/{id}", CLIENT, {"url.template": "/items/{id}"}), {}
+        ) as client:
             client.event("retry", {"attempt": 2, "delay_s": 0.25, "http.response.status_code": 503})
             client.set("http.response.status_code", 200)
+        server.reshape(
+            Shape("GET /items", SERVER, {"http.request.method": "GET", "http.route": "/items"})
+        )
         server.set("labels", ["a", "b"])
         server.set("ok", True)
+        server.set("http.route", "/items/")  # a fixed one changed
         server.fail("503")
-    tool = {"gen_ai.tool.name": "x", "n": -3, "ratio": 1.5}
-    with made.server("tools/call x", None, tool), made.client("POST /", {}, {"a": "b"}):
-        pass
+    tool = Shape("tools/call x", SERVER, {"gen_ai.tool.name": "x", "n": -3, "ratio": 1.5})
+    with (
+        made.server(tool, None) as call,
+        made.client(Shape("POST /", CLIENT, {"a": "b"}), {}) as post,
+    ):
+        call.set("http.response.status_code", 200)
+        post.set("http.response.status_code", 200)
+        post.set("error.type", None)
+    with made.server(tool, None) as again, made.client(Shape("POST /", CLIENT, {}), {}):
+        again.fail("tool_error")
     return kept
 
 
@@ -83,18 +103,20 @@ def test_a_caller_trace_is_continued_and_its_state_passed_on() -> None:
     made = recorder()
     sent: dict[str, str] = {}
     carrier = {"traceparent": f"00-{REMOTE_TRACE:032x}-00f067aa0ba902b7-01", "tracestate": "a=1"}
-    with made.server("GET", carrier, {}) as server, made.client("GET /", sent, {}) as client:
+    with made.server(GET, carrier) as server, made.client(ROOT, sent) as client:
         assert server.trace() == f"{REMOTE_TRACE:032x}" == made.trace_id()
-    assert sent["traceparent"] == f"00-{REMOTE_TRACE:032x}-{client.id:016x}-01"
+    assert sent["traceparent"] == f"00-{REMOTE_TRACE:032x}-{spanwire.hex_id(client.id)}-01"
     assert sent["tracestate"] == "a=1"
-    assert server.remote and server.parent == 0x00F067AA0BA902B7 and client.parent == server.id
+    assert server.remote and spanwire.hex_id(server.parent) == "00f067aa0ba902b7"
+    assert client.parent == server.id
+    assert server.view()["parent"] == "00f067aa0ba902b7"
 
 
 def test_an_exception_marks_the_span_with_its_type_only() -> None:
     made = recorder()
     kept: list[spans.Recorded] = []
     made.keep = kept.append
-    with pytest.raises(ValueError), made.server("GET", None, {}):
+    with pytest.raises(ValueError), made.server(GET, None):
         raise ValueError("secret-input-value")
     (span,) = kept
     assert span.error and span.attributes["error.type"] == "ValueError"
@@ -105,7 +127,7 @@ def test_the_configured_sampler_decides(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
     made = recorder()
     sent: dict[str, str] = {}
-    with made.server("GET", None, {}), made.client("GET /", sent, {}):
+    with made.server(GET, None), made.client(ROOT, sent):
         pass
     assert not made.outbox.queue and sent["traceparent"].endswith("-00")
 
@@ -155,7 +177,7 @@ def test_a_full_batch_is_sent_at_once_and_the_rest_at_shutdown(
 def test_a_full_outbox_drops_and_counts() -> None:
     made = spans.Recorder("svc", shipping.Outbox(2), lambda span: None)
     for _ in range(3):
-        with made.server("GET", None, {}):
+        with made.server(GET, None):
             pass
     assert len(made.outbox.queue) == 2 and made.outbox.dropped == 1
 

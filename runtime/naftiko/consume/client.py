@@ -21,7 +21,7 @@ from naftiko import inbound, jsonio, state
 from naftiko.consume.circuit import Circuit, CircuitOpen
 from naftiko.consume.limits import Limiter
 from naftiko.consume.oauth2 import ClientCredentials
-from naftiko.consume.request import Outgoing
+from naftiko.consume.request import Outgoing, span_shape
 from naftiko.consume.resilience import DEFAULT_RESILIENCE, Resilience
 from naftiko.errors import UpstreamError, UpstreamInvalid, UpstreamResponse, UpstreamUnavailable
 from naftiko.observe import access, tracing
@@ -152,16 +152,10 @@ class UpstreamClient:
     async def _send(self, request: Outgoing, repeatable: bool) -> UpstreamResponse:
         began = time.perf_counter()
         try:
-            if tracing.active():
-                with tracing.client(
-                    f"{request.method} {request.route}".rstrip(),
-                    request.headers,
-                    {
-                        "http.request.method": request.method,
-                        "url.template": request.route or None,
-                        "naftiko.namespace": self.namespace,
-                    },
-                ) as span:
+            tracer = tracing.tracer
+            if tracer is not None:
+                shape = request.shape or span_shape(self.namespace, request.method, request.route)
+                with tracer.client(shape, request.headers) as span:
                     response = await self._authorized(request, repeatable, span)
             else:
                 response = await self._authorized(request, repeatable, tracing.OFF)

@@ -18,6 +18,7 @@ import aiohttp
 from naftiko.consume.auth import CompiledAuth, Credentials
 from naftiko.errors import FieldProblem, InputError
 from naftiko.names import norm
+from naftiko.observe.span import CLIENT, Shape
 from naftiko.routes import as_mustache
 from naftiko.spec.model import Body, ConsumedOperation, ConsumedParam, Consumes
 from naftiko.template import MISSING, DataTemplate, JsonTemplate, Params, Template, text_of
@@ -51,6 +52,7 @@ class Outgoing:
     scope: tuple[str, ...] = ()
     # the largest answer read for this operation, when it sets its own (binary answers)
     max_body: int | None = None
+    shape: Shape | None = None  # what its spans share, when traced
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,16 @@ class _Param:
     location: str
     value: Template | Any
     required: bool
+
+
+def span_shape(namespace: str, method: str, route: str) -> Shape:
+    """An upstream call's span: method and path template, never the rendered URL."""
+    attributes = {
+        "http.request.method": method,
+        "url.template": route or None,
+        "naftiko.namespace": namespace,
+    }
+    return Shape(f"{method} {route}".rstrip(), CLIENT, attributes)
 
 
 class RequestRecipe:
@@ -80,6 +92,7 @@ class RequestRecipe:
         self.auth = CompiledAuth(consumes.auth) if consumes.auth else None
         self.content_type = _content_type(operation.body)
         self.scope = tuple(p.name for p in self.params if p.location == "header")
+        self.shape = span_shape(self.namespace, self.method, operation.path)
 
     def build(self, scope: Params) -> Outgoing:
         problems: list[FieldProblem] = []
@@ -90,6 +103,7 @@ class RequestRecipe:
             route=self.operation.path,
             scope=self.scope,
             max_body=self.operation.max_size,
+            shape=self.shape,
         )
         for param in self.params:
             if param.location in ("body", "path", "environment"):

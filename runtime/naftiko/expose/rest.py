@@ -85,6 +85,8 @@ class RestAdapter:
         self.namespace = adapter.namespace
         self.limits = limits
         self.router: Router[_Resource] = Router()
+        # span shapes: by method before routing, by method and route template after
+        self._before, self._after = tracing.Shapes(tracing.SERVER), tracing.Shapes(tracing.SERVER)
         for resource in adapter.resources:
             operations: dict[str, _Operation] = {}
             for unit in resource.units:
@@ -126,19 +128,21 @@ class RestAdapter:
         METRICS.in_flight[self.namespace] += 1
         response: web.StreamResponse | None = None
         counting = access.begin()
-        trace = ""
+        span = tracing.OFF
         heard = inbound.enter(request.headers)
         try:
-            if tracing.active():  # inline: one coroutine fewer per request
-                span = tracing.server(
-                    request.method,
-                    request.headers,
-                    {"http.request.method": request.method, "naftiko.adapter": self.namespace},
+            tracer = tracing.tracer
+            if tracer is not None:  # inline: one coroutine fewer per request
+                method = request.method
+                shape = self._before.get(method) or self._before.add(
+                    method,
+                    method,
+                    {"http.request.method": method, "naftiko.adapter": self.namespace},
                 )
+                span = tracer.server(shape, request.headers)
                 with span:
                     response = await self._route(request)
                     self._describe(span, request, response)
-                trace = span.trace()
             else:
                 response = await self._route(request)
             if self.cors.enabled:
@@ -153,15 +157,26 @@ class RestAdapter:
             size = (response.content_length or 0) if response is not None else 0
             route = request.get(_ROUTE, "(no route)")
             access.line(
-                counting, self.namespace, request.method, route, int(status), started, size, trace
+                counting, self.namespace, request.method, route, int(status), started, size, span
             )
 
-    @staticmethod
-    def _describe(span: tracing.Span, request: BaseRequest, response: web.StreamResponse) -> None:
+    def _describe(
+        self, span: tracing.Span, request: BaseRequest, response: web.StreamResponse
+    ) -> None:
         route = request.get(_ROUTE)
         if route is not None:
-            span.rename(f"{request.method} {route}")
-            span.set("http.route", route)
+            method = request.method
+            key = (method, route)
+            shape = self._after.get(key) or self._after.add(
+                key,
+                f"{method} {route}",
+                {
+                    "http.request.method": method,
+                    "naftiko.adapter": self.namespace,
+                    "http.route": route,
+                },
+            )
+            span.reshape(shape)
         span.set("http.response.status_code", response.status)
         if response.status >= 500:
             span.fail(str(response.status))

@@ -12,6 +12,8 @@ import logging
 import time
 from contextvars import ContextVar, Token
 
+from naftiko.observe.span import OFF, Span
+
 log = logging.getLogger("naftiko.access")
 enabled = True
 _upstream: ContextVar[list[float] | None] = ContextVar("naftiko_upstream_time", default=None)
@@ -36,15 +38,16 @@ def line(
     status: int,
     started: float,
     size: int,
-    trace: str = "",
+    span: Span = OFF,
 ) -> None:
-    """Write the request's line and stop counting."""
+    """Write the request's line (with the trace id of ``span``) and stop counting."""
     if token is None:
         return
     holder = _upstream.get()
     _upstream.reset(token)
     if not log.isEnabledFor(logging.INFO):
         return
+    trace = span.trace()
     took = (time.perf_counter() - started) * 1000
     waited = (holder[0] if holder else 0.0) * 1000
     fields = {

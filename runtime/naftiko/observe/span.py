@@ -1,8 +1,52 @@
-"""What a tracing hook may say about its span; this base (OFF) says nothing."""
+"""What a tracing hook may say about its span, and what every span of one operation shares.
+
+Nothing here loads the SDK: call sites make their span shapes when a plan is built, whether
+tracing is on or not, and a shape costs nothing until a span of it is sent.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, MutableMapping
+from typing import Any, Protocol
+
+SERVER, CLIENT = 2, 3  # OTLP's numbers for the two kinds of span made here
+
+
+class Shape:
+    """A span's name, kind and the attributes fixed for its operation (method, route
+    template, adapter, tool name): made once, encoded once (on first use), shared by every
+    span of that operation."""
+
+    __slots__ = ("attributes", "kind", "name", "wire")
+
+    def __init__(self, name: str, kind: int, attributes: Mapping[str, Any]) -> None:
+        self.name, self.kind = name, kind
+        # None values are left out, as the SDK leaves them out
+        self.attributes = {k: v for k, v in attributes.items() if v is not None}
+        self.wire: Any = None  # spanwire's compiled form, made when a span of it is sent
+
+    def __repr__(self) -> str:
+        return f"Shape({self.name!r}, {self.kind}, {self.attributes!r})"
+
+
+class Shapes:
+    """Shapes made on demand for names known only per request (an MCP tool's name, a
+    route's method), kept up to a bound: a caller choosing names cannot grow it."""
+
+    __slots__ = ("_kept", "kind", "limit")
+
+    def __init__(self, kind: int, limit: int = 1024) -> None:
+        self._kept: dict[Any, Shape] = {}
+        self.kind, self.limit = kind, limit
+
+    def get(self, key: Any) -> Shape | None:
+        return self._kept.get(key)
+
+    def add(self, key: Any, name: str, attributes: Mapping[str, Any]) -> Shape:
+        if len(self._kept) >= self.limit:
+            self._kept.clear()
+        made = self._kept[key] = Shape(name, self.kind, attributes)
+        return made
 
 
 class Span:
@@ -13,7 +57,8 @@ class Span:
     def set(self, key: str, value: Any) -> None:
         return None
 
-    def rename(self, name: str) -> None:
+    def reshape(self, shape: Shape) -> None:
+        """Name and describe the span anew, once what it serves is known (a route)."""
         return None
 
     def event(self, name: str, attributes: dict[str, Any] | None = None) -> None:
@@ -34,3 +79,15 @@ class Span:
 
 
 OFF = Span()  # the span hooks get when tracing is off, or for a request not traced
+
+
+class Tracer(Protocol):
+    """What starts spans while tracing is on (`tracing.tracer`; None when off)."""
+
+    def server(self, shape: Shape, carrier: Mapping[str, str] | None) -> Span:
+        """An inbound request's span, continuing the caller's trace when it sent one."""
+        ...
+
+    def client(self, shape: Shape, headers: MutableMapping[str, str]) -> Span:
+        """An upstream call's span; its context goes into ``headers`` as `traceparent`."""
+        ...

@@ -34,13 +34,13 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from naftiko.observe import spanwire
 from naftiko.observe.shipping import Outbox
-from naftiko.observe.span import Span
+from naftiko.observe.span import CLIENT, SERVER, Shape, Span
 
-SERVER, CLIENT = 2, 3  # OTLP's numbers for the two kinds of span made here
 KINDS = {SERVER: SpanKind.SERVER, CLIENT: SpanKind.CLIENT}
 MAX_EVENTS = 128  # per span, as the SDK's default limit
 _current: ContextVar[Recorded | None] = ContextVar("naftiko_span", default=None)
 _bits = random.getrandbits
+_now = time.time_ns
 
 
 class Recorded(Span):
@@ -49,83 +49,93 @@ class Recorded(Span):
     __slots__ = (
         "_recorder",
         "_token",
-        "attributes",
         "end",
         "error",
         "events",
+        "extra",
         "id",
-        "kind",
-        "name",
+        "lead",
         "parent",
         "remote",
         "sampled",
+        "shape",
         "start",
         "state",
-        "trace_field",
-        "trace_hex",
-        "trace_number",
     )
     _token: Token[Recorded | None]
     start: int  # set as the span is entered
     end: int  # and as it ends
-    trace_number: int
-    trace_hex: str
-    trace_field: bytes  # the encoded trace_id field
+    lead: bytes  # the encoded trace id (spanwire.lead)
     parent: int  # the parent's span id, 0 for a root
     remote: bool  # whether the parent came from the caller
     state: TraceState | None
     sampled: bool
 
     def __init__(
-        self,
-        recorder: Recorder,
-        name: str,
-        kind: int,
-        attributes: dict[str, Any],
-        parent: Recorded | SpanContext | None,
+        self, recorder: Recorder, shape: Shape, parent: Recorded | SpanContext | None
     ) -> None:
-        self._recorder = recorder
-        self.name, self.kind, self.attributes = name, kind, attributes
+        self._recorder, self.shape = recorder, shape
+        # ids are kept as spanwire keeps them (see spanwire.hex_id)
         self.id = (_bits(64) or recorder.span_id()) if recorder.random else recorder.span_id()
+        self.extra: dict[str, Any] | None = None
         self.events: list[tuple[str, int, dict[str, Any]]] | None = None
         self.error = False
         if parent is None:
-            trace = self.trace_number = recorder.trace_id_number()
-            self.trace_hex = f"{trace:032x}"
-            self.trace_field = spanwire.trace_field(trace)
+            self.lead = spanwire.lead(recorder.trace_id_number())
             self.parent, self.remote, self.state, self.sampled = 0, False, None, True
         elif type(parent) is Recorded:
-            self.trace_number = parent.trace_number
-            self.trace_hex, self.trace_field = parent.trace_hex, parent.trace_field
-            self.parent, self.remote, self.state = parent.id, False, parent.state
-            self.sampled = parent.sampled
+            self.lead, self.parent, self.remote = parent.lead, parent.id, False
+            self.state, self.sampled = parent.state, parent.sampled
         else:  # the caller's, from its traceparent
             assert isinstance(parent, SpanContext)
-            trace = self.trace_number = parent.trace_id
-            self.trace_hex = f"{trace:032x}"
-            self.trace_field = spanwire.trace_field(trace)
-            self.parent, self.remote = parent.span_id, True
+            self.lead = spanwire.lead(parent.trace_id)
+            self.parent, self.remote = spanwire.id_number(parent.span_id), True
             self.state = parent.trace_state or None
             self.sampled = parent.trace_flags.sampled
 
-    def set(self, key: str, value: Any) -> None:
-        self.attributes[key] = value
+    @property
+    def name(self) -> str:
+        return self.shape.name
 
-    def rename(self, name: str) -> None:
-        self.name = name
+    @property
+    def kind(self) -> int:
+        return self.shape.kind
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """The shape's attributes, then those set while the span ran."""
+        if self.extra is None:
+            return self.shape.attributes
+        return {**self.shape.attributes, **self.extra}
+
+    @property
+    def trace_number(self) -> int:
+        return int.from_bytes(self.lead[2:18], "big")
+
+    def set(self, key: str, value: Any) -> None:
+        if key in self.shape.attributes:  # a fixed one changed: this span's own shape
+            shape = self.shape
+            self.shape = Shape(shape.name, shape.kind, {**shape.attributes, key: value})
+        elif self.extra is None:
+            self.extra = {key: value}
+        else:
+            self.extra[key] = value
+
+    def reshape(self, shape: Shape) -> None:
+        self.shape = shape
 
     def event(self, name: str, attributes: dict[str, Any] | None = None) -> None:
         if self.events is None:
             self.events = []
         if len(self.events) < MAX_EVENTS:
-            self.events.append((name, time.time_ns(), attributes or {}))
+            self.events.append((name, _now(), attributes or {}))
 
     def fail(self, kind: str) -> None:
-        self.attributes["error.type"] = kind
+        self.set("error.type", kind)
         self.error = True
 
     def __enter__(self) -> Recorded:
-        self.start = time.time_ns()
+        self.start = _now()
         self._token = _current.set(self)
         return self
 
@@ -134,7 +144,7 @@ class Recorded(Span):
         if kind is not None and not self.error:
             self.fail(kind.__qualname__)  # the type only: a message may hold an input
         if self.sampled:
-            self.end = time.time_ns()
+            self.end = _now()
             recorder = self._recorder
             outbox = recorder.outbox
             if len(outbox.queue) < outbox.limit:
@@ -144,10 +154,26 @@ class Recorded(Span):
             recorder.keep(self)
 
     def trace(self) -> str:
-        return self.trace_hex
+        return self.lead[2:18].hex()
+
+    def view(self) -> dict[str, Any]:
+        """The span as the control port's /traces shows it."""
+        return {
+            "trace": self.trace(),
+            "span": spanwire.hex_id(self.id),
+            "parent": spanwire.hex_id(self.parent) if self.parent else None,
+            "name": self.name,
+            "kind": "server" if self.kind == SERVER else "client",
+            "durationMs": round((self.end - self.start) / 1e6, 3),
+            "endedAt": self.end // 1_000_000,  # ms since 1970
+            "status": "error" if self.error else "unset",
+            "attributes": {k: v for k, v in self.attributes.items() if v is not None},
+            "events": [name for name, _, _ in self.events or ()],
+        }
 
     def traceparent(self) -> str:
-        return f"00-{self.trace_hex}-{self.id:016x}-{'01' if self.sampled else '00'}"
+        lead = self.lead[2:18].hex()
+        return f"00-{lead}-{spanwire.hex_id(self.id)}-{'01' if self.sampled else '00'}"
 
 
 def span_parent(span: Recorded) -> SpanContext | None:
@@ -155,7 +181,8 @@ def span_parent(span: Recorded) -> SpanContext | None:
     if not span.parent:
         return None
     flags = TraceFlags(TraceFlags.SAMPLED if span.sampled else TraceFlags.DEFAULT)
-    return SpanContext(span.trace_number, span.parent, False, flags, span.state or TraceState())
+    parent = spanwire.id_number(span.parent)  # the same swap both ways
+    return SpanContext(span.trace_number, parent, False, flags, span.state or TraceState())
 
 
 def _nonzero(bits: int) -> int:
@@ -194,38 +221,33 @@ class Recorder:
         self._propagator = TraceContextTextMapPropagator()
 
     def span_id(self) -> int:
-        return _nonzero(64) if self.random else int(self.ids.generate_span_id())
+        if self.random:
+            return _nonzero(64)
+        return spanwire.id_number(int(self.ids.generate_span_id()))
 
     def trace_id_number(self) -> int:
         return _nonzero(128) if self.random else int(self.ids.generate_trace_id())
 
-    def server(
-        self, name: str, carrier: Mapping[str, str] | None, attributes: dict[str, Any]
-    ) -> Recorded:
+    def server(self, shape: Shape, carrier: Mapping[str, str] | None) -> Recorded:
         if carrier is not None and "traceparent" in carrier:
             remote = get_current_span(self._propagator.extract(carrier)).get_span_context()
             if remote.is_valid:
-                return self._under_remote(name, remote, attributes)
-        span = Recorded(self, name, SERVER, attributes, _current.get())
+                span = Recorded(self, shape, remote)
+                if not self._plain:
+                    self._sample(span, remote)
+                return span
+        span = Recorded(self, shape, _current.get())
         if not self._plain:
             self._sample(span, span_parent(span))
         return span
 
-    def client(
-        self, name: str, headers: MutableMapping[str, str], attributes: dict[str, Any]
-    ) -> Recorded:
-        span = Recorded(self, name, CLIENT, attributes, _current.get())
+    def client(self, shape: Shape, headers: MutableMapping[str, str]) -> Recorded:
+        span = Recorded(self, shape, _current.get())
         if not self._plain:
             self._sample(span, span_parent(span))
         headers["traceparent"] = span.traceparent()
         if span.state:
             headers["tracestate"] = span.state.to_header()
-        return span
-
-    def _under_remote(self, name: str, remote: SpanContext, attributes: dict[str, Any]) -> Recorded:
-        span = Recorded(self, name, SERVER, attributes, remote)
-        if not self._plain:
-            self._sample(span, remote)
         return span
 
     def _sample(self, span: Recorded, parent: SpanContext | None) -> None:
@@ -235,7 +257,8 @@ class Recorder:
         result = self.sampler.should_sample(
             within, span.trace_number, span.name, kind, span.attributes
         )
-        span.attributes.update(result.attributes or {})
+        for key, value in (result.attributes or {}).items():
+            span.set(key, value)
         decision: Any = result.decision
         span.sampled = bool(decision.is_sampled())
         span.state = result.trace_state or None
@@ -246,4 +269,4 @@ class Recorder:
 
     def trace_id(self) -> str:
         span = _current.get()
-        return span.trace_hex if span is not None else ""
+        return span.trace() if span is not None else ""

@@ -17,8 +17,6 @@ from typing import Any
 # A field's tag is (number << 3 | wire type): 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
 _FIXED64 = struct.Struct("<Q").pack
 _DOUBLE = struct.Struct("<d").pack
-_ID_FIELD = struct.Struct(">BBQ").pack
-_TIMES = struct.Struct("<BQBQ").pack  # start_time_unix_nano, end_time_unix_nano
 _SMALL = [bytes((n,)) for n in range(0x80)]
 _FLAGS = (b"\x85\x01" + struct.pack("<I", 0x100), b"\x85\x01" + struct.pack("<I", 0x300))
 # by error * 2 + remote: the status (always sent, empty when unset, as the SDK does), then the
@@ -29,9 +27,9 @@ _TAILS = (
     b"\x7a\x02\x18\x02" + _FLAGS[0],
     b"\x7a\x02\x18\x02" + _FLAGS[1],
 )
-MEMO = 4096  # blocks kept per kind; their values are names and codes, not inputs
-_blocks: dict[Any, bytes] = {}
-_heads: tuple[dict[str, bytes], ...] = tuple({} for _ in range(6))  # by kind, then name
+_SPAN_ID, _PARENT_ID, _START, _END = 0x0812, 0x0822, 0x39, 0x41  # tags, with the ids' length
+MEMO = 4096  # attributes kept encoded; their values are codes and error types, not inputs
+_items: dict[tuple[str, Any], bytes] = {}
 
 
 def varint(number: int) -> bytes:
@@ -82,77 +80,111 @@ def attributes(tag: bytes, given: Mapping[str, Any] | None) -> bytes:
     return b"".join(field(tag, _pair(k, v)) for k, v in given.items() if v is not None)
 
 
-def _block(given: dict[str, Any]) -> bytes:
-    """A span's attributes, from the memo when the same ones were seen before."""
-    try:
-        key = tuple(given.items())
-        found = _blocks.get(key)
-    except TypeError:  # a list among the values: not kept
-        return attributes(b"\x4a", given)
-    if found is None:
-        if len(_blocks) >= MEMO:
-            _blocks.clear()
-        found = _blocks[key] = attributes(b"\x4a", given)
-    return found
-
-
-def _head(name: str, kind: int) -> bytes:
-    """The name and kind fields, kept per kind and name."""
-    heads = _heads[kind]
-    found = heads.get(name)
-    if found is None:
-        if len(heads) >= MEMO:
-            heads.clear()
-        found = heads[name] = field(b"\x2a", name.encode()) + b"\x30" + _SMALL[kind]
-    return found
-
-
 def _state(state: Any) -> bytes:
     return ",".join(f"{key}={value}" for key, value in state.items()).encode()
 
 
-def trace_field(trace: int) -> bytes:
-    """A span's trace_id field, made once per trace."""
-    return b"\x0a\x10" + trace.to_bytes(16, "big")
+def lead(trace: int) -> bytes:
+    """A trace's id field, and the tag of the span id that always follows it: made once per
+    trace, shared by its spans."""
+    return b"\x0a\x10" + trace.to_bytes(16, "big") + b"\x12\x08"
+
+
+def hex_id(span_id: int) -> str:
+    """A span id as W3C writes it. Ids are kept as the number whose little-endian bytes are
+    the id, so that one struct writes a span's ids and times together."""
+    return _FIXED64(span_id).hex()
+
+
+def id_number(sdk_id: int) -> int:
+    """The id the SDK means by ``sdk_id`` (big-endian), as this module keeps ids."""
+    return int.from_bytes(sdk_id.to_bytes(8, "big"), "little")
+
+
+class Wire:
+    """A shape compiled: one struct per span layout (a root, or one with a parent) writing
+    everything but the attributes set while the span ran and its status."""
+
+    __slots__ = ("block", "child", "child_size", "head", "root", "root_size")
+
+    def __init__(self, name: str, kind: int, given: Mapping[str, Any]) -> None:
+        self.head = field(b"\x2a", name.encode()) + b"\x30" + _SMALL[kind] + bytes((_START,))
+        self.block = attributes(b"\x4a", given)
+        middle = f"{len(self.head)}sQBQ{len(self.block)}s"
+        root, child = struct.Struct("<20sQ" + middle), struct.Struct("<20sQHQ" + middle)
+        self.root, self.root_size = root.pack, root.size
+        self.child, self.child_size = child.pack, child.size
+
+
+def compiled(shape: Any) -> Wire:
+    wire = shape.wire = Wire(shape.name, shape.kind, shape.attributes)
+    return wire
+
+
+_PREFIXES = [b"\x12" + varint(n) for n in range(4096)]  # a span's tag and length, mostly
 
 
 def span(recorded: Any) -> bytes:
     """One finished span as a ScopeSpans `spans` field (tag and length included)."""
-    if recorded.state or recorded.events:
-        return _field_of(_rare_span(recorded))
-    return _field_of(
-        b"".join(
-            (
-                recorded.trace_field,
-                _ID_FIELD(0x12, 8, recorded.id),
-                _ID_FIELD(0x22, 8, recorded.parent) if recorded.parent else b"",
-                _head(recorded.name, recorded.kind),
-                _TIMES(0x39, recorded.start, 0x41, recorded.end),
-                _block(recorded.attributes),
-                _TAILS[recorded.error * 2 + recorded.remote],
-            )
+    if recorded.state is not None or recorded.events is not None:
+        body = _rare_span(recorded)
+        return b"\x12" + varint(len(body)) + body
+    wire = recorded.shape.wire or compiled(recorded.shape)
+    tail = _TAILS[recorded.error * 2 + recorded.remote]
+    if recorded.extra is not None:
+        tail = _extras(recorded.extra) + tail
+    if recorded.parent:
+        size = wire.child_size + len(tail)
+        body = wire.child(
+            recorded.lead,
+            recorded.id,
+            _PARENT_ID,
+            recorded.parent,
+            wire.head,
+            recorded.start,
+            _END,
+            recorded.end,
+            wire.block,
         )
-    )
+    else:
+        size = wire.root_size + len(tail)
+        body = wire.root(
+            recorded.lead, recorded.id, wire.head, recorded.start, _END, recorded.end, wire.block
+        )
+    return (_PREFIXES[size] if size < 4096 else b"\x12" + varint(size)) + body + tail
 
 
-def _field_of(body: bytes) -> bytes:
-    size = len(body)
-    if size < 0x80:
-        return b"\x12" + _SMALL[size] + body
-    return b"\x12" + varint(size) + body
+def _extras(given: dict[str, Any]) -> bytes:
+    """Attributes set while a span ran (a status code, an error type), each kept encoded."""
+    out = b""
+    try:
+        for item in given.items():
+            found = _items.get(item)
+            if found is None:
+                if len(_items) >= MEMO:
+                    _items.clear()
+                found = _items[item] = attributes(b"\x4a", dict((item,)))
+            out += found
+    except TypeError:  # a list among the values: not kept
+        return attributes(b"\x4a", given)
+    return out
 
 
 def _rare_span(recorded: Any) -> bytes:
-    """A span with a trace state or events: the same fields, those in their places."""
-    parts = [recorded.trace_field, _ID_FIELD(0x12, 8, recorded.id)]
+    """A span with a trace state or events: every field written on its own."""
+    parts = [recorded.lead, _FIXED64(recorded.id)]
     if recorded.state:
         parts.append(field(b"\x1a", _state(recorded.state)))
     if recorded.parent:
-        parts.append(_ID_FIELD(0x22, 8, recorded.parent))
+        parts.append(b"\x22\x08" + _FIXED64(recorded.parent))
+    wire = recorded.shape.wire or compiled(recorded.shape)
     parts += (
-        _head(recorded.name, recorded.kind),
-        _TIMES(0x39, recorded.start, 0x41, recorded.end),
-        _block(recorded.attributes),
+        wire.head,
+        _FIXED64(recorded.start),
+        bytes((_END,)),
+        _FIXED64(recorded.end),
+        wire.block,
+        _extras(recorded.extra) if recorded.extra else b"",
     )
     for name, when, given in recorded.events or ():
         event = b"\x09" + _FIXED64(when) + field(b"\x12", name.encode())

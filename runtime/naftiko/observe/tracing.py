@@ -14,15 +14,23 @@ from __future__ import annotations
 import logging
 import os
 from collections import deque
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from typing import Any
 
+from naftiko.observe.span import CLIENT as CLIENT
 from naftiko.observe.span import OFF as OFF  # re-exported: what hooks give when off
+from naftiko.observe.span import SERVER as SERVER
+from naftiko.observe.span import Shape as Shape
+from naftiko.observe.span import Shapes as Shapes
 from naftiko.observe.span import Span as Span
+from naftiko.observe.span import Tracer
 
 log = logging.getLogger("naftiko.tracing")
 
-_recorder: Any = None  # a spans.Recorder while tracing is on
+# What starts spans while tracing is on, None when off: call sites read it per request (one
+# attribute read when off) and start spans with the shapes they made when their plan was built.
+tracer: Tracer | None = None
+_recorder: Any = None  # the same spans.Recorder, with the rest of its surface
 _shipper: Any = None  # and the shipping.Shipper its spans go to
 _encoder: Any = None  # the exporter's own encoder, put back at shutdown
 
@@ -47,7 +55,7 @@ def wanted(endpoint: str | None = None, environ: Mapping[str, str] | None = None
 
 def configure(service: str, endpoint: str | None = None) -> bool:
     """Start exporting spans over OTLP/HTTP; False (with a log line) when the SDK is missing."""
-    global _recorder, _shipper, _encoder
+    global tracer, _recorder, _shipper, _encoder
     if not wanted(endpoint):
         return False
     try:
@@ -75,7 +83,7 @@ def configure(service: str, endpoint: str | None = None) -> bool:
     recorder = spans.Recorder(name, outbox, _recent.append, _version())
     exporter = trace_exporter.OTLPSpanExporter(endpoint=url)
     _shipper = shipping.Shipper(exporter, outbox, recorder.batch)
-    _recorder = recorder
+    _recorder = tracer = recorder
     log.info("tracing: spans of service '%s' exported over OTLP/HTTP", name)
     return True
 
@@ -100,25 +108,8 @@ def recent(trace: str | None = None) -> list[dict[str, Any]] | None:
     when tracing is off."""
     if _recorder is None:
         return None
-    found = []
-    for span in reversed(list(_recent)):
-        if trace is not None and span.trace_hex != trace:
-            continue
-        found.append(
-            {
-                "trace": span.trace_hex,
-                "span": f"{span.id:016x}",
-                "parent": f"{span.parent:016x}" if span.parent else None,
-                "name": span.name,
-                "kind": "server" if span.kind == 2 else "client",
-                "durationMs": round((span.end - span.start) / 1e6, 3),
-                "endedAt": span.end // 1_000_000,  # ms since 1970
-                "status": "error" if span.error else "unset",
-                "attributes": {k: v for k, v in span.attributes.items() if v is not None},
-                "events": [name for name, _, _ in span.events or ()],
-            }
-        )
-    return found
+    kept = reversed(list(_recent))
+    return [span.view() for span in kept if trace is None or span.trace() == trace]
 
 
 def _traces_url(endpoint: str) -> str:
@@ -128,33 +119,15 @@ def _traces_url(endpoint: str) -> str:
 
 def shutdown() -> None:
     """Send what is queued (bounded by OTEL_BSP_EXPORT_TIMEOUT) and stop."""
-    global _recorder, _shipper, _encoder
+    global tracer, _recorder, _shipper, _encoder
     if _shipper is not None:
         _shipper.shutdown()
     if _encoder is not None:
         from opentelemetry.exporter.otlp.proto.http import trace_exporter
 
         setattr(trace_exporter, "encode_spans", _encoder)  # noqa: B010
-    _recorder = _shipper = _encoder = None
+    tracer = _recorder = _shipper = _encoder = None
     _recent.clear()
-
-
-def server(name: str, carrier: Mapping[str, str] | None, attributes: dict[str, Any]) -> Span:
-    """An inbound request's span (use it in a `with`), continuing the caller's trace when it
-    sent one. ``attributes`` (OpenTelemetry's dotted names) becomes the span's own."""
-    if _recorder is None:
-        return OFF
-    span: Span = _recorder.server(name, carrier, attributes)
-    return span
-
-
-def client(name: str, headers: MutableMapping[str, str], attributes: dict[str, Any]) -> Span:
-    """An upstream call's span (use it in a `with`); its context travels in ``headers`` as
-    `traceparent`."""
-    if _recorder is None:
-        return OFF
-    span: Span = _recorder.client(name, headers, attributes)
-    return span
 
 
 def trace_id() -> str:

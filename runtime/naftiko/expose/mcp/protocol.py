@@ -46,7 +46,7 @@ from naftiko.expose.mcp.jsonrpc import (
 from naftiko.expose.mcp.listen import Bus, subscribe
 from naftiko.expose.mcp.stateless import check_mirrored, check_stateless, is_stateless
 from naftiko.expose.mcp.tools import Tool, compile_tools
-from naftiko.expose.mcp.traced import carrier, span_name
+from naftiko.expose.mcp.traced import carrier, span_name, span_shape
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.progress import Reporter, reporting
@@ -68,6 +68,7 @@ class McpServer:
         self.adapter = adapter
         self.name = adapter.namespace
         self.page_size = page_size
+        self._shapes = tracing.Shapes(tracing.SERVER)  # its spans' shapes, by method and tool
         self.tools: dict[str, Tool] = {
             t.name: t for t in compile_tools(adapter.units, engine.plans)
         }
@@ -161,22 +162,20 @@ class McpServer:
         params = params or {}
         started, counting = time.perf_counter(), access.begin()
         route = span_name(method, params)
-        if not tracing.active():
+        tracer = tracing.tracer
+        if tracer is None:
             status, answered = await self._answer(method, id_, params, peer, wire, emit)
             access.line(counting, self.name, "MCP", route, status, started, 0)
             return status, answered
-        attributes: dict[str, Any] = {"mcp.method.name": method, "naftiko.adapter": self.name}
-        if method == "tools/call":
-            attributes["gen_ai.tool.name"] = params.get("name")
-        with tracing.server(route, carrier(params, wire), attributes) as span:
+        shape = span_shape(self._shapes, self.name, method, route, params)
+        with tracer.server(shape, carrier(params, wire)) as span:
             status, answered = await self._answer(method, id_, params, peer, wire, emit)
             result = answered.get("result") if answered is not None else None
             if answered is not None and "error" in answered:
                 span.fail(str(answered["error"].get("code")))
             elif isinstance(result, dict) and result.get("isError") is True:
                 span.fail("tool_error")
-            trace = span.trace()
-        access.line(counting, self.name, "MCP", route, status, started, 0, trace)
+        access.line(counting, self.name, "MCP", route, status, started, 0, span)
         return status, answered
 
     async def _answer(
