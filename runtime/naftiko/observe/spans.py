@@ -12,6 +12,7 @@ and the OTLP transport are its own. Imported only when tracing is on: it loads t
 from __future__ import annotations
 
 import random
+import struct
 import time
 from collections.abc import Callable, Mapping, MutableMapping
 from contextvars import ContextVar, Token
@@ -41,6 +42,8 @@ MAX_EVENTS = 128  # per span, as the SDK's default limit
 _current: ContextVar[Recorded | None] = ContextVar("naftiko_span", default=None)
 _bits = random.getrandbits
 _now = time.time_ns
+_ID_BITS = (1 << 64) - 1
+_FIXED64 = struct.Struct("<Q").pack  # a span id's bytes (spanwire.hex_id)
 
 
 class Recorded(Span):
@@ -55,6 +58,7 @@ class Recorded(Span):
         "extra",
         "id",
         "lead",
+        "leaf",
         "parent",
         "remote",
         "sampled",
@@ -75,23 +79,30 @@ class Recorded(Span):
         self, recorder: Recorder, shape: Shape, parent: Recorded | SpanContext | None
     ) -> None:
         self._recorder, self.shape = recorder, shape
-        # ids are kept as spanwire keeps them (see spanwire.hex_id)
-        self.id = (_bits(64) or recorder.span_id()) if recorder.random else recorder.span_id()
         self.extra: dict[str, Any] | None = None
         self.events: list[tuple[str, int, dict[str, Any]]] | None = None
-        self.error = False
+        # an upstream call's span starts nothing under it, so it is never the current one (a
+        # log line inside it names the same trace through its parent)
+        self.error = self.leaf = False
+        # ids are kept as spanwire keeps them (see spanwire.hex_id)
         if parent is None:
-            self.lead = spanwire.lead(recorder.trace_id_number())
+            drawn = _bits(192) if recorder.random else 0  # the trace's id and the span's
+            trace, self.id = drawn >> 64, drawn & _ID_BITS
+            if not (trace and self.id):  # never 0 (the invalid id), or another generator's
+                trace, self.id = recorder.trace_id_number(), recorder.span_id()
+            self.lead = spanwire.lead(trace)
             self.parent, self.remote, self.state, self.sampled = 0, False, None, True
-        elif type(parent) is Recorded:
-            self.lead, self.parent, self.remote = parent.lead, parent.id, False
-            self.state, self.sampled = parent.state, parent.sampled
-        else:  # the caller's, from its traceparent
-            assert isinstance(parent, SpanContext)
+            return
+        self.id = (_bits(64) or recorder.span_id()) if recorder.random else recorder.span_id()
+        if type(parent) is SpanContext:  # the caller's, from its traceparent
             self.lead = spanwire.lead(parent.trace_id)
             self.parent, self.remote = spanwire.id_number(parent.span_id), True
             self.state = parent.trace_state or None
             self.sampled = parent.trace_flags.sampled
+        else:
+            assert isinstance(parent, Recorded)
+            self.lead, self.parent, self.remote = parent.lead, parent.id, False
+            self.state, self.sampled = parent.state, parent.sampled
 
     @property
     def name(self) -> str:
@@ -136,11 +147,13 @@ class Recorded(Span):
 
     def __enter__(self) -> Recorded:
         self.start = _now()
-        self._token = _current.set(self)
+        if not self.leaf:
+            self._token = _current.set(self)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
-        _current.reset(self._token)
+        if not self.leaf:
+            _current.reset(self._token)
         if kind is not None and not self.error:
             self.fail(kind.__qualname__)  # the type only: a message may hold an input
         if self.sampled:
@@ -172,8 +185,8 @@ class Recorded(Span):
         }
 
     def traceparent(self) -> str:
-        lead = self.lead[2:18].hex()
-        return f"00-{lead}-{spanwire.hex_id(self.id)}-{'01' if self.sampled else '00'}"
+        flags = "01" if self.sampled else "00"
+        return f"00-{self.lead[2:18].hex()}-{_FIXED64(self.id).hex()}-{flags}"
 
 
 def span_parent(span: Recorded) -> SpanContext | None:
@@ -243,6 +256,7 @@ class Recorder:
 
     def client(self, shape: Shape, headers: MutableMapping[str, str]) -> Recorded:
         span = Recorded(self, shape, _current.get())
+        span.leaf = True
         if not self._plain:
             self._sample(span, span_parent(span))
         headers["traceparent"] = span.traceparent()
