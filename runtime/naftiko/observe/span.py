@@ -29,23 +29,21 @@ class Shape:
         return f"Shape({self.name!r}, {self.kind}, {self.attributes!r})"
 
 
-class Shapes:
+class Shapes(dict[Any, Shape]):
     """Shapes made on demand for names known only per request (an MCP tool's name, a
-    route's method), kept up to a bound: a caller choosing names cannot grow it."""
+    route's method), kept up to a bound: a caller choosing names cannot grow it. Looked up
+    as a dict (``get``); ``add`` on a miss."""
 
-    __slots__ = ("_kept", "kind", "limit")
+    __slots__ = ("kind", "limit")
 
     def __init__(self, kind: int, limit: int = 1024) -> None:
-        self._kept: dict[Any, Shape] = {}
+        super().__init__()
         self.kind, self.limit = kind, limit
 
-    def get(self, key: Any) -> Shape | None:
-        return self._kept.get(key)
-
     def add(self, key: Any, name: str, attributes: Mapping[str, Any]) -> Shape:
-        if len(self._kept) >= self.limit:
-            self._kept.clear()
-        made = self._kept[key] = Shape(name, self.kind, attributes)
+        if len(self) >= self.limit:
+            self.clear()
+        made = self[key] = Shape(name, self.kind, attributes)
         return made
 
 
