@@ -1,14 +1,17 @@
-"""What tracing costs, one command: `python bench/tracing.py [--duration 8] [--repeat 3]`.
+"""What tracing costs, one command: `python bench/tracing.py [--duration 3] [--repeat 6]`.
 
 In one run: nginx as the upstream (about 1 KB of JSON) and as the OTLP receiver (it answers
 200 to every export, so that neither is what limits), and `naftiko run bench/workers.yaml`
-twice: without an OTLP endpoint (tracing off: every hook is one comparison, the same path as
-without the `otel` extra) and with one (every request sampled, spans batched and exported).
-One is driven at a time, by wrk at 50 connections, with REST GETs and with MCP `tools/call`
-POSTs, in short passes: each off pass next to its on pass, the order swapped every round, since
-a shared machine's speed drifts over seconds. Prints the medians of requests/s and of the
-server's CPU per request (user + system, all threads), and the median of the paired ratios
-on/off (target: throughput within 15%, i.e. >= 0.85).
+three times: as if the `otel` extra were not installed (the interpreter refuses to import
+`opentelemetry`), with the extra but no OTLP endpoint (tracing off: every hook is one
+comparison), and with an endpoint (every request sampled, spans batched and exported). One
+is driven at a time, by wrk at 50 connections, with REST GETs and with MCP `tools/call`
+POSTs, in short passes: the three side by side, their order rotated every round, since a
+shared machine's speed drifts over seconds. Prints the medians of requests/s and of the
+server's CPU per request (user + system, all threads), and the medians of the paired ratios
+off/absent (target: unchanged) and on/off (target: throughput within 15%, i.e. >= 0.85),
+each with the lowest and highest ratio, so that a noisy run shows as one. `--verbose`
+prints every pass.
 """
 
 from __future__ import annotations
@@ -48,14 +51,35 @@ def run_arguments(ports: dict[str, int], upstream: str) -> list[str]:
     ]
 
 
-def start_naftiko(upstream: str, endpoint: str | None) -> tuple[subprocess.Popen[bytes], str, str]:
+# `python -c` of this: naftiko's command line in an interpreter where the extra is missing
+WITHOUT_EXTRA = """
+import sys
+
+
+class Missing:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "opentelemetry":
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+sys.meta_path.insert(0, Missing())
+sys.argv[0] = "naftiko"
+from naftiko.cli import main
+
+main()
+"""
+MODES = ("absent", "off", "on")
+
+
+def start_naftiko(upstream: str, mode: str) -> tuple[subprocess.Popen[bytes], str, str]:
     ports = {"rest": rest.free_port(), "mcp": rest.free_port()}
     # OTEL_BSP_* (batching) passes through, to compare settings; no other OTEL_ variable does
     env = {k: v for k, v in os.environ.items() if k.startswith("OTEL_BSP_") or "OTEL_" not in k}
-    if endpoint:
-        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = endpoint
+    if mode == "on":
+        env["OTEL_EXPORTER_OTLP_ENDPOINT"] = upstream  # nginx receives the spans too
+    command = [sys.executable, "-c", WITHOUT_EXTRA] if mode == "absent" else rest.naftiko_command()
     process = subprocess.Popen(
-        [*rest.naftiko_command(), *run_arguments(ports, upstream)],
+        [*command, *run_arguments(ports, upstream)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -81,6 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--duration", type=float, default=3.0)
     parser.add_argument("--repeat", type=int, default=6)
+    parser.add_argument("--verbose", action="store_true", help="print every pass to stderr")
     options = parser.parse_args()
     if not shutil.which("wrk") or not shutil.which("nginx"):
         raise SystemExit("bench/tracing.py needs wrk and nginx on PATH")
@@ -95,15 +120,16 @@ def main() -> None:
         servers = {}
         try:
             rest.wait_ready(f"{base}/items/42", nginx)
-            for mode, endpoint in (("off", None), ("on", base)):
-                servers[mode] = start_naftiko(base, endpoint)
+            for mode in MODES:
+                servers[mode] = start_naftiko(base, mode)
                 process, get, mcp = servers[mode]
                 rest.run_wrk(get, 50, 2.0)  # warm-up
                 workers.wrk_post(mcp, script, 2.0)
             for round_ in range(options.repeat):
-                # this machine's speed drifts: short passes, each pair back to back, the
-                # order swapped every round
-                order = ("off", "on") if round_ % 2 == 0 else ("on", "off")
+                # this machine's speed drifts: short passes, the three back to back, their
+                # order rotated every round
+                turn = round_ % len(MODES)
+                order = MODES[turn:] + MODES[:turn]
                 for kind in ("REST GET", "MCP tools/call"):
                     for mode in order:
                         process, get, mcp = servers[mode]
@@ -114,7 +140,12 @@ def main() -> None:
                         )
                         found = measured(process.pid, seconds, drive)
                         results.setdefault((kind, mode), []).append(found)
-                        print(kind, mode, f"{found[0]:.0f}", f"{found[1]:.0f}", file=sys.stderr)
+                        if options.verbose:
+                            print(
+                                f"{kind} {mode}: {found[0]:,.0f} req/s, "
+                                f"{found[1]:.0f} µs CPU/request",
+                                file=sys.stderr,
+                            )
         finally:
             rest.stop_all([p for p, _, _ in servers.values()] + [nginx])
     print(
@@ -122,17 +153,22 @@ def main() -> None:
         f"nginx upstream and OTLP receiver, {os.cpu_count()} cores"
     )
     for kind in ("REST GET", "MCP tools/call"):
-        off, on = results[(kind, "off")], results[(kind, "on")]
-        ratio = statistics.median(b[0] / a[0] for a, b in zip(off, on, strict=True))
-        extra = statistics.median(b[1] - a[1] for a, b in zip(off, on, strict=True))
-        print(
-            f"{kind}: off {statistics.median(r for r, _ in off):,.0f} req/s "
-            f"({statistics.median(c for _, c in off):.0f} µs CPU/request), "
-            f"on {statistics.median(r for r, _ in on):,.0f} req/s "
-            f"({statistics.median(c for _, c in on):.0f} µs); "
-            f"on/off = {ratio:.2f} (median of {len(on)} paired passes; target >= 0.85), "
-            f"CPU +{extra:.0f} µs/request"
+        seen = {mode: results[(kind, mode)] for mode in MODES}
+        rates = ", ".join(
+            f"{mode} {statistics.median(r for r, _ in passes):,.0f} req/s "
+            f"({statistics.median(c for _, c in passes):.0f} µs CPU/request)"
+            for mode, passes in seen.items()
         )
+        print(f"{kind}: {rates}")
+        for mode, against, target in (("off", "absent", "~1.00"), ("on", "off", ">= 0.85")):
+            pairs = list(zip(seen[against], seen[mode], strict=True))
+            ratios = [b[0] / a[0] for a, b in pairs]
+            extra = statistics.median(b[1] - a[1] for a, b in pairs)
+            print(
+                f"  {mode}/{against} = {statistics.median(ratios):.2f} (median of {len(ratios)} "
+                f"paired passes, {min(ratios):.2f} to {max(ratios):.2f}; target {target}), "
+                f"CPU {extra:+.0f} µs/request"
+            )
 
 
 if __name__ == "__main__":
