@@ -74,6 +74,7 @@ def finished(made: spans.Recorder) -> list[spans.Recorded]:
             Shape("GET /items", SERVER, {"http.request.method": "GET", "http.route": "/items"})
         )
         server.set("labels", ["a", "b"])
+        server.status(1042)  # outside the table of codes
         server.set("ok", True)
         server.set("http.route", "/items/")  # a fixed one changed
         server.fail("503")
@@ -82,7 +83,7 @@ def finished(made: spans.Recorder) -> list[spans.Recorded]:
         made.server(tool, None) as call,
         made.client(Shape("POST /", CLIENT, {"a": "b"}), {}) as post,
     ):
-        call.set("http.response.status_code", 200)
+        call.status(200)
         post.set("http.response.status_code", 200)
         post.set("error.type", None)
     with made.server(tool, None) as again, made.client(Shape("POST /", CLIENT, {}), {}):

@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from conftest import FIXTURES, KOMBO, clean_env
-from mcp_client import with_client
+from mcp_client import ACCEPT, INITIALIZE, stateless_request, with_client
 from upstreams import KOMBO_KEY, kombo
 
 trace_service = pytest.importorskip(
@@ -170,3 +170,39 @@ def test_traces_say_when_tracing_is_off(serve, naftiko_run) -> None:
     answer = httpx.get(f"{running.urls['control']}/traces")
     assert answer.status_code == 404
     assert "tracing is off" in answer.json()["detail"]
+
+
+def _session_call(mcp: str, tool: dict[str, Any], meta: dict[str, str]) -> httpx.Response:
+    """A 2025-11-25 `tools/call` in a session, ``meta`` in its `_meta`."""
+    opened = httpx.post(mcp, json=INITIALIZE, headers=ACCEPT)
+    session = {**ACCEPT, "Mcp-Session-Id": opened.headers["Mcp-Session-Id"]}
+    session["MCP-Protocol-Version"] = "2025-11-25"
+    httpx.post(mcp, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=session)
+    body = {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {**tool, "_meta": meta}}
+    return httpx.post(mcp, json=body, headers=session)
+
+
+def _stateless_call(mcp: str, tool: dict[str, Any], meta: dict[str, str]) -> httpx.Response:
+    """A 2026-07-28 `tools/call`, ``meta`` beside the era's own `_meta` fields."""
+    body, headers = stateless_request("tools/call", **tool)
+    body["params"]["_meta"].update(meta)
+    return httpx.post(mcp, json=body, headers={**ACCEPT, **headers})
+
+
+@pytest.mark.parametrize("call", [_session_call, _stateless_call], ids=["2025-11-25", "2026-07-28"])
+def test_an_mcp_call_continues_the_trace_its_meta_carries(serve, naftiko_run, call) -> None:
+    otlp, upstream = serve(receiver), serve(kombo)
+    running = kombo_run(
+        naftiko_run, upstream, "--control-port=0", OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url
+    )
+    tool = {"name": "get-integration-details", "arguments": {"integration_id": "abc"}}
+    meta = {"traceparent": f"00-{TRACE_ID}-{PARENT}-01", "tracestate": "vendor=1"}
+    answer = call(running.urls["kombo-general-mcp"] + "/mcp", tool, meta)
+    assert answer.status_code == 200, answer.text
+    assert upstream.last.headers["traceparent"].startswith(f"00-{TRACE_ID}-")
+    assert upstream.last.headers["tracestate"] == "vendor=1"
+    control = running.urls["control"]
+    spans = httpx.get(f"{control}/traces", params={"trace": TRACE_ID}).json()["spans"]
+    server, client = spans
+    assert server["name"] == "tools/call get-integration-details"
+    assert server["parent"] == PARENT and client["parent"] == server["span"]

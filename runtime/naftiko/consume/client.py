@@ -214,7 +214,7 @@ class UpstreamClient:
             news = limiter.learn(request.method, request.headers, request.scope, response.headers)
             if news is not None and state.shared() is not None:
                 await limiter.publish(news)
-            span.set("http.response.status_code", response.status)
+            span.status(response.status)
             if not (
                 repeatable
                 and response.status >= 400

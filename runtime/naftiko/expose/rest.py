@@ -177,7 +177,7 @@ class RestAdapter:
                 },
             )
             span.reshape(shape)
-        span.set("http.response.status_code", response.status)
+        span.status(response.status)
         if response.status >= 500:
             span.fail(str(response.status))
 

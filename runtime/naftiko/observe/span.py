@@ -55,6 +55,11 @@ class Span:
     def set(self, key: str, value: Any) -> None:
         return None
 
+    def status(self, code: int) -> None:
+        """The HTTP status answered (`http.response.status_code`): set on nearly every
+        span, so kept apart from the other attributes and encoded from a table."""
+        return None
+
     def reshape(self, shape: Shape) -> None:
         """Name and describe the span anew, once what it serves is known (a route)."""
         return None

@@ -52,6 +52,7 @@ class Recorded(Span):
     __slots__ = (
         "_recorder",
         "_token",
+        "code",
         "end",
         "error",
         "events",
@@ -80,6 +81,7 @@ class Recorded(Span):
     ) -> None:
         self._recorder, self.shape = recorder, shape
         self.extra: dict[str, Any] | None = None
+        self.code = 0  # the HTTP status, none yet
         self.events: list[tuple[str, int, dict[str, Any]]] | None = None
         # an upstream call's span starts nothing under it, so it is never the current one (a
         # log line inside it names the same trace through its parent)
@@ -114,23 +116,34 @@ class Recorded(Span):
 
     @property
     def attributes(self) -> dict[str, Any]:
-        """The shape's attributes, then those set while the span ran."""
-        if self.extra is None:
+        """The shape's attributes, then those set while the span ran (the status first), in
+        the order spanwire writes them."""
+        if self.extra is None and not self.code:
             return self.shape.attributes
-        return {**self.shape.attributes, **self.extra}
+        merged = dict(self.shape.attributes)
+        if self.code:
+            merged[spanwire.STATUS] = self.code
+        if self.extra is not None:
+            merged.update(self.extra)
+        return merged
 
     @property
     def trace_number(self) -> int:
         return int.from_bytes(self.lead[2:18], "big")
 
     def set(self, key: str, value: Any) -> None:
-        if key in self.shape.attributes:  # a fixed one changed: this span's own shape
+        if key == spanwire.STATUS and type(value) is int:
+            self.code = value
+        elif key in self.shape.attributes:  # a fixed one changed: this span's own shape
             shape = self.shape
             self.shape = Shape(shape.name, shape.kind, {**shape.attributes, key: value})
         elif self.extra is None:
             self.extra = {key: value}
         else:
             self.extra[key] = value
+
+    def status(self, code: int) -> None:
+        self.code = code
 
     def reshape(self, shape: Shape) -> None:
         self.shape = shape

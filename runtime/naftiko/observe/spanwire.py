@@ -28,6 +28,7 @@ _TAILS = (
     b"\x7a\x02\x18\x02" + _FLAGS[1],
 )
 _SPAN_ID, _PARENT_ID, _START, _END = 0x0812, 0x0822, 0x39, 0x41  # tags, with the ids' length
+STATUS = "http.response.status_code"  # a span's status, encoded from _CODES
 MEMO = 4096  # attributes kept encoded; their values are codes and error types, not inputs
 _items: dict[tuple[str, Any], bytes] = {}
 
@@ -133,6 +134,8 @@ def span(recorded: Any) -> bytes:
     tail = _TAILS[recorded.error * 2 + recorded.remote]
     if recorded.extra is not None:
         tail = _extras(recorded.extra) + tail
+    if recorded.code:
+        tail = (_CODES.get(recorded.code) or _code(recorded.code)) + tail
     if recorded.parent:
         size = wire.child_size + len(tail)
         body = wire.child(
@@ -152,6 +155,14 @@ def span(recorded: Any) -> bytes:
             recorded.lead, recorded.id, wire.head, recorded.start, _END, recorded.end, wire.block
         )
     return (_PREFIXES[size] if size < 4096 else b"\x12" + varint(size)) + body + tail
+
+
+_CODES = {code: attributes(b"\x4a", {STATUS: code}) for code in range(100, 600)}
+
+
+def _code(code: int) -> bytes:
+    """The status attribute's field: from the table, or made for a code outside it."""
+    return _CODES.get(code) or attributes(b"\x4a", {STATUS: code})
 
 
 def _extras(given: dict[str, Any]) -> bytes:
@@ -184,6 +195,7 @@ def _rare_span(recorded: Any) -> bytes:
         bytes((_END,)),
         _FIXED64(recorded.end),
         wire.block,
+        _code(recorded.code) if recorded.code else b"",
         _extras(recorded.extra) if recorded.extra else b"",
     )
     for name, when, given in recorded.events or ():
