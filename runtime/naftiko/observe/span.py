@@ -1,4 +1,4 @@
-"""What a tracing hook may say about its span, and what every span of one operation shares.
+"""What a call site may say about its span, and what every span of one operation shares.
 
 Nothing here loads the SDK: call sites make their span shapes when a plan is built, whether
 tracing is on or not, and a shape costs nothing until a span of it is sent.
@@ -48,7 +48,7 @@ class Shapes(dict[Any, Shape]):
 
 
 class Span:
-    """What a hook may say about its span: this one, for tracing off, says nothing."""
+    """What a call site may say about its span: this one, for tracing off, says nothing."""
 
     __slots__ = ()
 
@@ -81,7 +81,7 @@ class Span:
         return None
 
 
-OFF = Span()  # the span hooks get when tracing is off, or for a request not traced
+OFF = Span()  # the span of a request not traced (tracing off)
 
 
 class Tracer(Protocol):

@@ -3,10 +3,10 @@
 Tracing is on when an OTLP endpoint is set (`OTEL_EXPORTER_OTLP_ENDPOINT`, or
 `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or a control adapter's
 `observability.exporters.otlp.endpoint`) and `OTEL_SDK_DISABLED` is not true. The SDK (the
-`otel` extra) is imported only then; when it is off every hook below is one comparison.
-Spans carry route templates and names, never a rendered URL, a query value or a header value,
-so no input or secret reaches a collector. W3C `traceparent`/`tracestate` is read from inbound
-headers (and MCP `_meta`) and sent to every upstream.
+`otel` extra) is imported only then; when it is off, `tracer` is None and a call site pays
+one comparison. Spans carry route templates and names, never a rendered URL, a query value
+or a header value, so no input or secret reaches a collector. W3C `traceparent`/`tracestate`
+is read from inbound headers (and MCP `_meta`) and sent to every upstream.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from naftiko.observe.span import CLIENT as CLIENT
-from naftiko.observe.span import OFF as OFF  # re-exported: what hooks give when off
+from naftiko.observe.span import OFF as OFF  # re-exported: the span of a request not traced
 from naftiko.observe.span import SERVER as SERVER
 from naftiko.observe.span import Shape as Shape
 from naftiko.observe.span import Shapes as Shapes
