@@ -134,6 +134,9 @@ class UpstreamClient:
             self.circuit.before()
         except CircuitOpen:
             METRICS.failures[(self.namespace, "circuit-open")] += 1
+            tracer = tracing.tracer
+            if tracer is not None:  # no call is made: the request's span says why
+                tracer.current().event("circuit-open", {"naftiko.upstream": self.namespace})
             raise
         try:
             response = await self._send(request, repeatable)

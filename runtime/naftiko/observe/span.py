@@ -94,3 +94,7 @@ class Tracer(Protocol):
     def client(self, shape: Shape, headers: MutableMapping[str, str]) -> Span:
         """An upstream call's span; its context goes into ``headers`` as `traceparent`."""
         ...
+
+    def current(self) -> Span:
+        """The span of the request running now, for an event about it (OFF outside one)."""
+        ...

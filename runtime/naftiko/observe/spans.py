@@ -35,7 +35,7 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from naftiko.observe import spanwire
 from naftiko.observe.shipping import Outbox
-from naftiko.observe.span import CLIENT, SERVER, Shape, Span
+from naftiko.observe.span import CLIENT, OFF, SERVER, Shape, Span
 
 KINDS = {SERVER: SpanKind.SERVER, CLIENT: SpanKind.CLIENT}
 MAX_EVENTS = 128  # per span, as the SDK's default limit
@@ -293,6 +293,9 @@ class Recorder:
     def batch(self, encoded: list[bytes]) -> bytes:
         """The export request for spans encoded as they ended."""
         return spanwire.request(self.resource_fields, self.scope_field, encoded)
+
+    def current(self) -> Span:
+        return _current.get() or OFF
 
     def trace_id(self) -> str:
         span = _current.get()
