@@ -102,8 +102,18 @@ def test_a_rest_call_continues_the_callers_trace_into_the_upstream(serve, naftik
     assert rest["attributes"]["http.response.status_code"] == 200
     calls = [s for s in spans if s["name"] == "GET /integrations/{integration_id}"]
     assert {c["parent"] for c in calls} >= {rest["id"]}
+    assert rest["attributes"]["url.scheme"] == "http"
     tool = by_name["tools/call get-integration-details"]
     assert tool["attributes"]["gen_ai.tool.name"] == "get-integration-details"
+    assert tool["attributes"]["gen_ai.operation.name"] == "execute_tool"
+    assert tool["attributes"]["mcp.method.name"] == "tools/call"
+    assert tool["attributes"]["network.transport"] == "tcp"
+    assert tool["attributes"]["mcp.protocol.version"]
+    assert tool["attributes"]["jsonrpc.request.id"]
+    host, port = upstream.url.removeprefix("http://").split(":")
+    assert {(c["attributes"]["server.address"], c["attributes"]["server.port"]) for c in calls} == {
+        (host, int(port))
+    }
     assert any(c["parent"] == tool["id"] and c["trace"] == tool["trace"] for c in calls)
     assert sent.split("-")[2] in {c["id"] for c in calls}  # the upstream saw the client span
     assert rest["service"] == "kombo-api"

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 
@@ -63,13 +63,23 @@ class _Param:
     required: bool
 
 
-def span_shape(namespace: str, method: str, route: str) -> Shape:
-    """An upstream call's span: method and path template, never the rendered URL."""
-    attributes = {
+def span_shape(namespace: str, method: str, route: str, base: str | None = None) -> Shape:
+    """An upstream call's span: method and path template, never the rendered URL; the
+    server's host and port when the base URI is fixed (its user info never)."""
+    attributes: dict[str, Any] = {
         "http.request.method": method,
         "url.template": route or None,
         "naftiko.namespace": namespace,
     }
+    if base is not None:
+        try:
+            parts = urlsplit(base)
+            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        except ValueError:  # not a URL the runtime could call anyway
+            parts, port = None, None
+        if parts is not None and parts.hostname:
+            attributes["server.address"] = parts.hostname
+            attributes["server.port"] = port
     return Shape(f"{method} {route}".rstrip(), CLIENT, attributes)
 
 
@@ -92,7 +102,8 @@ class RequestRecipe:
         self.auth = CompiledAuth(consumes.auth) if consumes.auth else None
         self.content_type = _content_type(operation.body)
         self.scope = tuple(p.name for p in self.params if p.location == "header")
-        self.shape = span_shape(self.namespace, self.method, operation.path)
+        fixed = base_uri if self.base.is_static else None  # a templated host is per call
+        self.shape = span_shape(self.namespace, self.method, operation.path, fixed)
 
     def build(self, scope: Params) -> Outgoing:
         problems: list[FieldProblem] = []

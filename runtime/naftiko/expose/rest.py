@@ -137,7 +137,11 @@ class RestAdapter:
                 shape = self._before.get(method) or self._before.add(
                     method,
                     method,
-                    {"http.request.method": method, "naftiko.adapter": self.namespace},
+                    {
+                        "http.request.method": method,
+                        "url.scheme": "http",
+                        "naftiko.adapter": self.namespace,
+                    },
                 )
                 span = tracer.server(shape, request.headers)
                 with span:
@@ -172,6 +176,7 @@ class RestAdapter:
                 f"{method} {route}",
                 {
                     "http.request.method": method,
+                    "url.scheme": "http",
                     "naftiko.adapter": self.namespace,
                     "http.route": route,
                 },

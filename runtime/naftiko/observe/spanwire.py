@@ -30,6 +30,7 @@ _TAILS = (
 _SPAN_ID, _PARENT_ID, _START, _END = 0x0812, 0x0822, 0x39, 0x41  # tags, with the ids' length
 STATUS = "http.response.status_code"  # a span's status, encoded from _CODES
 MEMO = 4096  # attributes kept encoded; their values are codes and error types, not inputs
+UNIQUE = frozenset({"jsonrpc.request.id"})  # a value per span: encoded, never kept
 _items: dict[tuple[str, Any], bytes] = {}
 
 
@@ -172,6 +173,9 @@ def _extras(given: dict[str, Any]) -> bytes:
         for item in given.items():
             found = _items.get(item)
             if found is None:
+                if item[0] in UNIQUE:
+                    out += attributes(b"\x4a", dict((item,)))
+                    continue
                 if len(_items) >= MEMO:
                     _items.clear()
                 found = _items[item] = attributes(b"\x4a", dict((item,)))

@@ -8,30 +8,44 @@ from typing import Any
 from naftiko.expose.mcp.jsonrpc import Wire
 from naftiko.observe import tracing
 
+MAX_ID = 128  # characters of a request's id kept on its span (`jsonrpc.request.id`)
+_NAMED = ("tools/call", "prompts/get")  # methods whose span names what they call
+
 
 def span_name(method: str, params: dict[str, Any]) -> str:
-    name = params.get("name") if method in ("tools/call", "prompts/get") else None
+    name = params.get("name") if method in _NAMED else None
     return f"{method} {name}" if isinstance(name, str) and len(name) <= 128 else method
 
 
 def span_shape(
-    shapes: tracing.Shapes, adapter: str, method: str, route: str, params: dict[str, Any]
+    shapes: tracing.Shapes,
+    fixed: Mapping[str, Any],
+    method: str,
+    route: str,
+    params: dict[str, Any],
+    version: str,
 ) -> tracing.Shape:
     """What a request's span shares with the others of its method and tool (its route
-    names both), kept per both."""
-    key = (method, route)
-    return shapes.get(key) or _new_shape(shapes, key, adapter, params)
+    names both) and protocol version, kept per all three; ``fixed`` is the adapter's part."""
+    key = (method, route, version)
+    return shapes.get(key) or _new_shape(shapes, key, fixed, params)
 
 
 def _new_shape(
-    shapes: tracing.Shapes, key: tuple[str, str], adapter: str, params: dict[str, Any]
+    shapes: tracing.Shapes,
+    key: tuple[str, str, str],
+    fixed: Mapping[str, Any],
+    params: dict[str, Any],
 ) -> tracing.Shape:
-    method, route = key
-    attributes: dict[str, Any] = {"mcp.method.name": method, "naftiko.adapter": adapter}
+    method, route, version = key
+    attributes = {"mcp.method.name": method, "mcp.protocol.version": version, **fixed}
     if method == "tools/call":
+        attributes["gen_ai.operation.name"] = "execute_tool"
         attributes["gen_ai.tool.name"] = params.get("name")
-        if route == method:  # a name too long (or odd) for the route: not kept
-            return tracing.Shape(route, tracing.SERVER, attributes)
+    elif method == "prompts/get":
+        attributes["gen_ai.prompt.name"] = params.get("name")
+    if route == method and method in _NAMED:  # a name too long (or odd) for the route
+        return tracing.Shape(route, tracing.SERVER, attributes)  # not kept
     return shapes.add(key, route, attributes)
 
 
