@@ -85,6 +85,7 @@ def finished(made: spans.Recorder) -> list[spans.Recorded]:
     ):
         call.status(200)
         call.set("jsonrpc.request.id", "7")  # a value per span: encoded, not kept
+        post.set("jsonrpc.request.id", "r" * 200)  # too long for one-byte lengths
         post.set("http.response.status_code", 200)
         post.set("error.type", None)
     with made.server(tool, None) as again, made.client(Shape("POST /", CLIENT, {}), {}):

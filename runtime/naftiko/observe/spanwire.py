@@ -30,7 +30,6 @@ _TAILS = (
 _SPAN_ID, _PARENT_ID, _START, _END = 0x0812, 0x0822, 0x39, 0x41  # tags, with the ids' length
 STATUS = "http.response.status_code"  # a span's status, encoded from _CODES
 MEMO = 4096  # attributes kept encoded; their values are codes and error types, not inputs
-UNIQUE = frozenset({"jsonrpc.request.id"})  # a value per span: encoded, never kept
 _items: dict[tuple[str, Any], bytes] = {}
 
 
@@ -166,6 +165,38 @@ def _code(code: int) -> bytes:
     return _CODES.get(code) or attributes(b"\x4a", {STATUS: code})
 
 
+# attributes whose value differs on every span (a request's id): never kept, and a text
+# value written in one step, its key's field made once, with the longest value whose lengths
+# all fit one byte
+_UNIQUE = {
+    key: (made, 0x7F - 4 - len(made))
+    for key in ("jsonrpc.request.id",)
+    for made in (field(b"\x0a", key.encode()),)
+}
+
+
+def _text(key: tuple[bytes, int], value: str) -> bytes:
+    data = value.encode()
+    size = len(data)
+    made, short = key
+    if size <= short:
+        return b"".join(
+            (
+                b"\x4a",
+                _SMALL[len(made) + size + 4],
+                made,
+                b"\x12",
+                _SMALL[size + 2],
+                b"\x0a",
+                _SMALL[size],
+                data,
+            )
+        )
+    body = b"\x0a" + varint(size) + data
+    pair = made + b"\x12" + varint(len(body)) + body
+    return b"\x4a" + varint(len(pair)) + pair
+
+
 def _extras(given: dict[str, Any]) -> bytes:
     """Attributes set while a span ran (a status code, an error type), each kept encoded."""
     out = b""
@@ -173,8 +204,14 @@ def _extras(given: dict[str, Any]) -> bytes:
         for item in given.items():
             found = _items.get(item)
             if found is None:
-                if item[0] in UNIQUE:
-                    out += attributes(b"\x4a", dict((item,)))
+                unique = _UNIQUE.get(item[0])
+                if unique is not None:
+                    value = item[1]
+                    out += (
+                        _text(unique, value)
+                        if type(value) is str
+                        else attributes(b"\x4a", dict((item,)))
+                    )
                     continue
                 if len(_items) >= MEMO:
                     _items.clear()
