@@ -1,6 +1,7 @@
-"""What slows or stops an upstream call shows on a span: a wait under a limit the upstream
-announced is an event on that call's span; a call an open circuit refuses is never made, so
-the request's own span says so."""
+"""What a request does shows on its spans: each step of an orchestrated tool is a span of
+its own, with its upstream call below it; a wait under a limit the upstream announced is an
+event on that call's span; a call an open circuit refuses is never made, so the request's own
+span says so."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from aiohttp import web
 
 from conftest import FIXTURES, KOMBO, clean_env
+from mcp_client import ACCEPT, stateless_request
 from naftiko.engine import Engine
 from naftiko.observe import tracing
 from naftiko.spec import load
@@ -89,3 +91,39 @@ def test_a_call_refused_by_an_open_circuit_is_an_event_on_the_request_span(
     assert newest["kind"] == "server" and newest["events"] == ["circuit-open"]
     assert newest["attributes"]["http.response.status_code"] == 503
     assert newest["status"] == "error"
+
+
+def fleet(request: web.Request) -> web.Response:
+    if request.path == "/crew":
+        return web.json_response(
+            [{"crewId": "c1", "name": "Erik"}, {"crewId": "c2", "name": "Aiko"}]
+        )
+    return web.json_response({"name": "Northern Star", "crew": ["c2"]})
+
+
+def test_each_step_of_an_orchestrated_tool_is_a_span_with_its_call_below(
+    serve, naftiko_run
+) -> None:
+    otlp, upstream = serve(receiver), serve(fleet)
+    running = naftiko_run(
+        str(FIXTURES / "orchestrated.yaml"),
+        f"--base-uri=fleet={upstream.url}",
+        "--control-port=0",
+        env=clean_env(OTEL_EXPORTER_OTLP_ENDPOINT=otlp.url),
+    )
+    body, headers = stateless_request(
+        "tools/call", name="get-ship-with-crew", arguments={"imo": "IMO-1"}
+    )
+    answer = httpx.post(
+        running.urls["fleet-tools"] + "/mcp", json=body, headers={**ACCEPT, **headers}
+    )
+    assert answer.json()["result"]["structuredContent"]["crew"] == [{"name": "Aiko"}]
+    spans = httpx.get(running.urls["control"] + "/traces").json()["spans"]
+    by_name = {s["name"]: s for s in spans}
+    tool = by_name["tools/call get-ship-with-crew"]
+    steps = [by_name[f"step {n}"] for n in ("get-ship", "list-crew", "resolve-crew")]
+    assert all(s["kind"] == "internal" and s["parent"] == tool["span"] for s in steps)
+    assert by_name["GET /ships/{imo}"]["parent"] == steps[0]["span"]
+    assert by_name["GET /crew"]["parent"] == steps[1]["span"]
+    assert steps[2]["attributes"]["naftiko.step.type"] == "lookup"
+    assert len(spans) == 6

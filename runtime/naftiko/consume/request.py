@@ -19,7 +19,7 @@ from naftiko.consume.auth import CompiledAuth, Credentials
 from naftiko.errors import FieldProblem, InputError
 from naftiko.names import norm
 from naftiko.observe.span import CLIENT, Shape
-from naftiko.routes import as_mustache
+from naftiko.routes import as_mustache, openapi_path
 from naftiko.spec.model import Body, ConsumedOperation, ConsumedParam, Consumes
 from naftiko.template import MISSING, DataTemplate, JsonTemplate, Params, Template, text_of
 
@@ -65,7 +65,9 @@ class _Param:
 
 def span_shape(namespace: str, method: str, route: str, base: str | None = None) -> Shape:
     """An upstream call's span: method and path template, never the rendered URL; the
-    server's host and port when the base URI is fixed (its user info never)."""
+    server's host and port when the base URI is fixed (its user info never). The template
+    is written as OpenTelemetry's `url.template` is (`/ships/{imo}`)."""
+    route = openapi_path(route)
     attributes: dict[str, Any] = {
         "http.request.method": method,
         "url.template": route or None,

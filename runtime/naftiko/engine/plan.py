@@ -31,6 +31,7 @@ from naftiko.engine.plans import (
     Orchestration,
     Plan,
     Runtime,
+    step_shape,
 )
 from naftiko.engine.scope import CallScope
 from naftiko.engine.signature import Input, signature, sources
@@ -303,5 +304,6 @@ def _orchestration(
             for o in call.operation.outputs
             if o.mapping
         )
-        steps.append(CallStep(step.name, call, compile_with(step.with_, aliases), projection))
+        withs = compile_with(step.with_, aliases)
+        steps.append(CallStep(step.name, call, withs, projection, step_shape(step.name, "call")))
     return Orchestration(tuple(steps), compile_mappings(unit.mappings))

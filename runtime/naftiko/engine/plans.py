@@ -23,6 +23,7 @@ from naftiko.engine.signature import Input, Source
 from naftiko.engine.withs import WithEntry
 from naftiko.errors import UpstreamResponse
 from naftiko.jsonpath import CompiledPath
+from naftiko.observe.span import INTERNAL, Shape
 from naftiko.shaping import Check, Shaper
 from naftiko.spec.model import ConsumedOperation, Consumes, ExposedParam, Unit
 from naftiko.template import Params, Template
@@ -34,6 +35,7 @@ class CallStep:
     plan: ConsumedPlan
     withs: tuple[WithEntry, ...]
     projection: tuple[Shaper, ...]
+    shape: Shape  # its span's, when traced (step_shape)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,12 @@ class LookupStep:
     match: str
     value: CompiledPath | Template
     fields: tuple[str, ...]
+    shape: Shape
+
+
+def step_shape(name: str, kind: str) -> Shape:
+    """A step's span: named for the step, below the request's span, above its call's."""
+    return Shape(f"step {name}", INTERNAL, {"naftiko.step.name": name, "naftiko.step.type": kind})
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from naftiko.engine.plans import CallStep, LookupStep, Orchestration
+from naftiko.engine.plans import CallStep, LookupStep, Orchestration, step_shape
 from naftiko.engine.scope import CallScope
 from naftiko.engine.withs import apply_with
 from naftiko.jsonpath import CompiledPath, compile_path
+from naftiko.observe import tracing
 from naftiko.shaping import Shaper
 from naftiko.spec.model import Step
 from naftiko.template import MISSING, Template, text_of
@@ -37,7 +38,8 @@ class StepsOutcome:
 def compile_lookup(step: Step) -> LookupStep:
     raw = step.lookup_value or ""
     value: CompiledPath | Template = compile_path(raw) if raw.startswith("$") else Template(raw)
-    return LookupStep(step.name, step.index or "", step.match or "", value, step.fields)
+    shape = step_shape(step.name, "lookup")
+    return LookupStep(step.name, step.index or "", step.match or "", value, step.fields, shape)
 
 
 def compile_mappings(
@@ -59,24 +61,13 @@ async def run_steps(
     running: dict[str, Any] = dict(params)
     outputs: dict[str, Any] = {}
     outcome = StepsOutcome(None)
+    tracer = tracing.tracer
     for step in orchestration.steps:
-        if isinstance(step, CallStep):
-            scope: CallScope = scope_of(running)
-            step_params = apply_with(step.withs, running, scope, outputs)
-            response, data = await step.plan.fetch(scope_of(step_params))
-            output = _project(step.projection, data)
-            outputs[step.name] = output
-            running[step.name] = output
-            outcome.last, outcome.last_status, outcome.last_response = (
-                data,
-                response.status,
-                response,
-            )
+        if tracer is None:
+            await _step(step, running, outputs, outcome, scope_of)
         else:
-            found = _lookup(step, outputs, scope_of(running))
-            if found is not None:
-                outputs[step.name] = found
-                running[step.name] = found
+            with tracer.step(step.shape):
+                await _step(step, running, outputs, outcome, scope_of)
     mapped: dict[str, Any] = {}
     for target, path in orchestration.mappings:
         value = path.find(outputs)
@@ -84,6 +75,29 @@ async def run_steps(
             _place(mapped, target, value)
     outcome.mapped = mapped or None
     return outcome
+
+
+async def _step(
+    step: CallStep | LookupStep,
+    running: dict[str, Any],
+    outputs: dict[str, Any],
+    outcome: StepsOutcome,
+    scope_of: Callable[[Mapping[str, Any]], CallScope],
+) -> None:
+    """One step: its output kept under its name, for the steps and mappings after it."""
+    if isinstance(step, CallStep):
+        scope: CallScope = scope_of(running)
+        step_params = apply_with(step.withs, running, scope, outputs)
+        response, data = await step.plan.fetch(scope_of(step_params))
+        output = _project(step.projection, data)
+        outputs[step.name] = output
+        running[step.name] = output
+        outcome.last, outcome.last_status, outcome.last_response = data, response.status, response
+        return
+    found = _lookup(step, outputs, scope_of(running))
+    if found is not None:
+        outputs[step.name] = found
+        running[step.name] = found
 
 
 def _project(projection: tuple[Shaper, ...], data: Any) -> Any:

@@ -41,7 +41,7 @@ from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.observe.redact import scrub_bytes
 from naftiko.openapi.exporter import export_openapi
-from naftiko.routes import BadPath, Match, Router
+from naftiko.routes import BadPath, Match, Router, openapi_path
 from naftiko.spec.model import Adapter
 
 log = logging.getLogger("naftiko.rest")
@@ -171,20 +171,25 @@ class RestAdapter:
         if route is not None:
             method = request.method
             key = (method, route)
-            shape = self._after.get(key) or self._after.add(
-                key,
-                f"{method} {route}",
-                {
-                    "http.request.method": method,
-                    "url.scheme": "http",
-                    "naftiko.adapter": self.namespace,
-                    "http.route": route,
-                },
-            )
+            shape = self._after.get(key) or self._after_shape(key)
             span.reshape(shape)
         span.status(response.status)
         if response.status >= 500:
             span.fail(str(response.status))
+
+    def _after_shape(self, key: tuple[str, str]) -> tracing.Shape:
+        """A routed request's span: its route as OpenTelemetry writes one (`/ships/{imo}`)."""
+        method, route = key[0], openapi_path(key[1])
+        return self._after.add(
+            key,
+            f"{method} {route}",
+            {
+                "http.request.method": method,
+                "url.scheme": "http",
+                "naftiko.adapter": self.namespace,
+                "http.route": route,
+            },
+        )
 
     async def _route(self, request: BaseRequest) -> web.StreamResponse:
         if not self.guard.allows(request.headers):

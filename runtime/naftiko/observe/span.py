@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping
 from typing import Any, Protocol
 
-SERVER, CLIENT = 2, 3  # OTLP's numbers for the two kinds of span made here
+INTERNAL, SERVER, CLIENT = 1, 2, 3  # OTLP's numbers for the kinds of span made here
 
 
 class Shape:
@@ -93,6 +93,10 @@ class Tracer(Protocol):
 
     def client(self, shape: Shape, headers: MutableMapping[str, str]) -> Span:
         """An upstream call's span; its context goes into ``headers`` as `traceparent`."""
+        ...
+
+    def step(self, shape: Shape) -> Span:
+        """A step of the running request: current while it runs, so its calls nest in it."""
         ...
 
     def current(self) -> Span:

@@ -35,9 +35,10 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 
 from naftiko.observe import spanwire
 from naftiko.observe.shipping import Outbox
-from naftiko.observe.span import CLIENT, OFF, SERVER, Shape, Span
+from naftiko.observe.span import CLIENT, INTERNAL, OFF, SERVER, Shape, Span
 
-KINDS = {SERVER: SpanKind.SERVER, CLIENT: SpanKind.CLIENT}
+KINDS = {INTERNAL: SpanKind.INTERNAL, SERVER: SpanKind.SERVER, CLIENT: SpanKind.CLIENT}
+_KIND_NAMES = {INTERNAL: "internal", SERVER: "server", CLIENT: "client"}
 MAX_EVENTS = 128  # per span, as the SDK's default limit
 _current: ContextVar[Recorded | None] = ContextVar("naftiko_span", default=None)
 _bits = random.getrandbits
@@ -189,7 +190,7 @@ class Recorded(Span):
             "span": spanwire.hex_id(self.id),
             "parent": spanwire.hex_id(self.parent) if self.parent else None,
             "name": self.name,
-            "kind": "server" if self.kind == SERVER else "client",
+            "kind": _KIND_NAMES[self.kind],
             "durationMs": round((self.end - self.start) / 1e6, 3),
             "endedAt": self.end // 1_000_000,  # ms since 1970
             "status": "error" if self.error else "unset",
@@ -262,6 +263,9 @@ class Recorder:
                 if not self._plain:
                     self._sample(span, remote)
                 return span
+        return self.step(shape)
+
+    def step(self, shape: Shape) -> Recorded:
         span = Recorded(self, shape, _current.get())
         if not self._plain:
             self._sample(span, span_parent(span))
