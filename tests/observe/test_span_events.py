@@ -37,7 +37,7 @@ def receiver(request: web.Request) -> web.Response:
 @pytest.fixture
 def traced(serve) -> Iterator[None]:
     """Tracing on in this process, exporting to a receiver of ours; off again after."""
-    assert tracing.configure("events-test", endpoint=serve(receiver).url)
+    assert tracing.configure("events-test", tracing.Settings(endpoint=serve(receiver).url))
     yield
     tracing.shutdown()
 

@@ -111,6 +111,13 @@ class ControlAdapter:
             found = await self.collect_traces(trace)
         else:
             found = tracing.recent(trace)
+        if found is None and tracing.active():
+            return problem(
+                404,
+                "Not Found",
+                "no span is kept: the control adapter's observability turns it off",
+                hint="traces.local.enabled: false; remove it to keep the last spans here",
+            )
         if found is None:
             return problem(
                 404,

@@ -290,17 +290,15 @@ class Service:
         else:
             log.info("shared state: %s", shared.url)
 
-    def _tracing(self) -> tuple[str, str | None]:
-        """The service name spans carry, and the OTLP endpoint a control adapter names."""
+    def _tracing(self) -> tuple[str, tracing.Settings]:
+        """The service name spans carry, and what a control adapter's `observability` says."""
         label = self.engines[0].capability.label if self.engines else ""
         name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "naftiko"
         for item in self._listeners:
             block = item.adapter.raw.get("observability")
-            exporters = block.get("exporters") if isinstance(block, dict) else None
-            otlp = exporters.get("otlp") if isinstance(exporters, dict) else None
-            if isinstance(otlp, dict) and isinstance(otlp.get("endpoint"), str):
-                return name, otlp["endpoint"]
-        return name, None
+            if isinstance(block, dict):
+                return name, tracing.settings(block)
+        return name, tracing.Settings()
 
     async def _drain(self, trackers: list[InFlight]) -> None:
         """Wait for requests in flight up to the grace period; answer the rest 503."""

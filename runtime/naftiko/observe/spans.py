@@ -229,9 +229,12 @@ class Recorder:
         outbox: Outbox,
         keep: Callable[[Recorded], None],
         version: str | None = None,
+        sampler: Any = None,  # None: the one OTEL_TRACES_SAMPLER names
     ) -> None:
         provider = TracerProvider(
-            resource=Resource.create({"service.name": service}), shutdown_on_exit=False
+            resource=Resource.create({"service.name": service}),
+            sampler=sampler,
+            shutdown_on_exit=False,
         )
         self.resource = provider.resource
         self.sampler: Any = provider.sampler  # the SDK leaves its methods untyped

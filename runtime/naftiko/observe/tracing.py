@@ -2,7 +2,9 @@
 
 Tracing is on when an OTLP endpoint is set (`OTEL_EXPORTER_OTLP_ENDPOINT`, or
 `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or a control adapter's
-`observability.exporters.otlp.endpoint`) and `OTEL_SDK_DISABLED` is not true. The SDK (the
+`observability.exporters.otlp.endpoint`), `OTEL_SDK_DISABLED` is not true and the control
+adapter's `observability.enabled` is not false; its `traces.sampling` and `traces.local`
+apply too (`Settings`), the standard variables first. The SDK (the
 `otel` extra) is imported only then; when it is off, `tracer` is None and a call site pays
 one comparison. Spans carry route templates and names, never a rendered URL, a query value
 or a header value, so no input or secret reaches a collector. W3C `traceparent`/`tracestate`
@@ -15,7 +17,8 @@ import logging
 import os
 from collections import deque
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeGuard
 
 from naftiko.observe.span import CLIENT as CLIENT
 from naftiko.observe.span import OFF as OFF  # re-exported: the span of a request not traced
@@ -33,6 +36,53 @@ tracer: Tracer | None = None
 _recorder: Any = None  # the same spans.Recorder, with the rest of its surface
 _shipper: Any = None  # and the shipping.Shipper its spans go to
 _encoder: Any = None  # the exporter's own encoder, put back at shutdown
+
+
+# The last spans finished, for the control port's /traces: kept as they are (appending costs
+# nothing measurable) and described only when someone asks.
+RECENT = 256
+MOST_KEPT = 10_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a control adapter's `observability` block says of traces."""
+
+    endpoint: str | None = None  # exporters.otlp.endpoint
+    enabled: bool = True  # enabled
+    ratio: float | None = None  # traces.sampling: the share of new traces recorded
+    kept: int = RECENT  # traces.local.buffer-size; 0 when traces.local.enabled is false
+    propagation: str = "w3c"  # traces.propagation
+
+
+def settings(block: Any) -> Settings:
+    """The trace settings of an `observability` block (validation has checked its fields;
+    what is still odd is left at its default)."""
+    if not isinstance(block, dict):
+        return Settings()
+    otlp = _part(_part(block, "exporters"), "otlp")
+    endpoint = otlp.get("endpoint")
+    traces = _part(block, "traces")
+    local = _part(traces, "local")
+    sampling, size = traces.get("sampling"), local.get("buffer-size")
+    propagation = traces.get("propagation")
+    kept = min(int(size), MOST_KEPT) if _number(size) and size >= 1 else RECENT
+    return Settings(
+        endpoint=endpoint if isinstance(endpoint, str) and endpoint.strip() else None,
+        enabled=block.get("enabled") is not False,
+        ratio=float(sampling) if _number(sampling) and 0 <= sampling <= 1 else None,
+        kept=0 if local.get("enabled") is False else kept,
+        propagation=propagation if isinstance(propagation, str) else "w3c",
+    )
+
+
+def _part(block: dict[str, Any], key: str) -> dict[str, Any]:
+    found = block.get(key)
+    return found if isinstance(found, dict) else {}
+
+
+def _number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def active() -> bool:
@@ -53,11 +103,21 @@ def wanted(endpoint: str | None = None, environ: Mapping[str, str] | None = None
     )
 
 
-def configure(service: str, endpoint: str | None = None) -> bool:
-    """Start exporting spans over OTLP/HTTP; False (with a log line) when the SDK is missing."""
-    global tracer, _recorder, _shipper, _encoder
+def configure(service: str, given: Settings = Settings()) -> bool:
+    """Start exporting spans over OTLP/HTTP; False (with a log line) when the SDK is missing
+    or the settings turn traces off."""
+    global tracer, _recorder, _shipper, _encoder, _recent
+    endpoint = given.endpoint
     if not wanted(endpoint):
         return False
+    if not given.enabled:
+        log.info("tracing: off, as the control adapter's observability says (enabled: false)")
+        return False
+    if given.propagation.lower() != "w3c":
+        log.warning(
+            "tracing: propagation '%s' is not supported; W3C trace context is read and sent",
+            given.propagation,
+        )
     try:
         from opentelemetry.exporter.otlp.proto.http import trace_exporter
 
@@ -80,12 +140,27 @@ def configure(service: str, endpoint: str | None = None) -> bool:
     if _encoder is None:
         _encoder = shipping.hook(trace_exporter)
     outbox = shipping.Outbox(shipping.setting("OTEL_BSP_MAX_QUEUE_SIZE"))
-    recorder = spans.Recorder(name, outbox, _recent.append, _version())
+    _recent = deque(maxlen=given.kept) if given.kept else None
+    keep = _recent.append if _recent is not None else _forget
+    recorder = spans.Recorder(name, outbox, keep, _version(), _sampler(given.ratio))
     exporter = trace_exporter.OTLPSpanExporter(endpoint=url)
     _shipper = shipping.Shipper(exporter, outbox, recorder.batch)
     _recorder = tracer = recorder
     log.info("tracing: spans of service '%s' exported over OTLP/HTTP", name)
     return True
+
+
+def _forget(span: Any) -> None:
+    return None
+
+
+def _sampler(ratio: float | None) -> Any:
+    """The file's `traces.sampling`, unless OTEL_TRACES_SAMPLER chooses (None: the SDK's)."""
+    if ratio is None or ratio >= 1 or os.environ.get("OTEL_TRACES_SAMPLER"):
+        return None
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+    return ParentBased(TraceIdRatioBased(ratio))
 
 
 def _version() -> str | None:
@@ -97,16 +172,18 @@ def _version() -> str | None:
         return None
 
 
-# The last spans finished, for the control port's /traces: kept as they are (appending costs
-# nothing measurable) and described only when someone asks.
-RECENT = 256
-_recent: deque[Any] = deque(maxlen=RECENT)
+_recent: deque[Any] | None = None
+
+
+def keeping() -> bool:
+    """Whether the last spans are kept for /traces (tracing on, and `traces.local` not off)."""
+    return _recorder is not None and _recent is not None
 
 
 def recent(trace: str | None = None) -> list[dict[str, Any]] | None:
     """The last spans that ended, newest first (one trace's when ``trace`` is given); None
-    when tracing is off."""
-    if _recorder is None:
+    when none are kept."""
+    if _recorder is None or _recent is None:
         return None
     kept = reversed(list(_recent))
     return [span.view() for span in kept if trace is None or span.trace() == trace]
@@ -126,8 +203,7 @@ def shutdown() -> None:
         from opentelemetry.exporter.otlp.proto.http import trace_exporter
 
         setattr(trace_exporter, "encode_spans", _encoder)  # noqa: B010
-    tracer = _recorder = _shipper = _encoder = None
-    _recent.clear()
+    tracer = _recorder = _shipper = _encoder = _recent = None
 
 
 def trace_id() -> str:
