@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from naftiko import __version__, inbound
 from naftiko.engine import Engine
+from naftiko.expose.mcp import traced
 from naftiko.expose.mcp.catalog import Catalog, CatalogError, ResourceNotFound
 from naftiko.expose.mcp.jsonrpc import (
     HANDSHAKE_VERSIONS,
@@ -46,7 +47,6 @@ from naftiko.expose.mcp.jsonrpc import (
 from naftiko.expose.mcp.listen import Bus, subscribe
 from naftiko.expose.mcp.stateless import check_mirrored, check_stateless, is_stateless
 from naftiko.expose.mcp.tools import Tool, compile_tools
-from naftiko.expose.mcp.traced import MAX_ID, carrier, span_name, span_shape
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.progress import Reporter, reporting
@@ -69,10 +69,9 @@ class McpServer:
         self.name = adapter.namespace
         self.page_size = page_size
         self._shapes = tracing.Shapes(tracing.SERVER)  # its spans' shapes, by method and tool
-        self._span_fixed = {  # what every span of this adapter says
-            "network.transport": "pipe" if adapter.transport == "stdio" else "tcp",
-            "naftiko.adapter": adapter.namespace,
-        }
+        self._span_fixed = traced.adapter_attributes(
+            adapter
+        )  # what every span of this adapter says
         self.tools: dict[str, Tool] = {
             t.name: t for t in compile_tools(adapter.units, engine.plans)
         }
@@ -165,23 +164,19 @@ class McpServer:
             return 200, error(id_, INVALID_PARAMS, "Invalid params: params must be an object")
         params = params or {}
         started, counting = time.perf_counter(), access.begin()
-        route = span_name(method, params)
+        route = traced.span_name(method, params)
         tracer = tracing.tracer
         if tracer is None:
             status, answered = await self._answer(method, id_, params, peer, wire, emit)
             access.line(counting, self.name, "MCP", route, status, started, 0)
             return status, answered
-        shape = span_shape(self._shapes, self._span_fixed, method, route, params, peer.version)
-        with tracer.server(shape, carrier(params, wire)) as span:
-            span.set("jsonrpc.request.id", str(id_)[:MAX_ID])
+        shape = traced.span_shape(
+            self._shapes, self._span_fixed, method, route, params, peer.version
+        )
+        with tracer.server(shape, traced.carrier(params, wire)) as span:
+            span.set("jsonrpc.request.id", str(id_)[: traced.MAX_ID])
             status, answered = await self._answer(method, id_, params, peer, wire, emit)
-            result = answered.get("result") if answered is not None else None
-            if answered is not None and "error" in answered:
-                code = str(answered["error"].get("code"))
-                span.set("rpc.response.status_code", code)
-                span.fail(code)
-            elif isinstance(result, dict) and result.get("isError") is True:
-                span.fail("tool_error")
+            traced.describe(span, answered)
         access.line(counting, self.name, "MCP", route, status, started, 0, span)
         return status, answered
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from naftiko.expose.mcp.jsonrpc import Wire
 from naftiko.observe import tracing
+from naftiko.spec.model import Adapter
 
 MAX_ID = 128  # characters of a request's id kept on its span (`jsonrpc.request.id`)
 _NAMED = ("tools/call", "prompts/get")  # methods whose span names what they call
@@ -47,6 +48,24 @@ def _new_shape(
     if route == method and method in _NAMED:  # a name too long (or odd) for the route
         return tracing.Shape(route, tracing.SERVER, attributes)  # not kept
     return shapes.add(key, route, attributes)
+
+
+def adapter_attributes(adapter: Adapter) -> dict[str, str]:
+    return {
+        "network.transport": "pipe" if adapter.transport == "stdio" else "tcp",  # or HTTP
+        "naftiko.adapter": adapter.namespace,
+    }
+
+
+def describe(span: tracing.Span, answered: dict[str, Any] | None) -> None:
+    """A JSON-RPC error is the span's error (its code), as a tool's `isError` answer is."""
+    result = answered.get("result") if answered is not None else None
+    if answered is not None and "error" in answered:
+        code = str(answered["error"].get("code"))
+        span.set("rpc.response.status_code", code)
+        span.fail(code)
+    elif isinstance(result, dict) and result.get("isError") is True:
+        span.fail("tool_error")
 
 
 def carrier(params: dict[str, Any], wire: Wire | None) -> Mapping[str, str] | None:
