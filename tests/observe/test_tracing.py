@@ -172,6 +172,7 @@ def test_the_control_port_shows_the_last_spans_of_a_trace(serve, naftiko_run) ->
     assert server["name"] == "GET /v1/integrations/{integration-id}"
     assert KOMBO_KEY not in str(spans)
     assert len(httpx.get(f"{control}/traces").json()["spans"]) == 4
+    assert httpx.get(f"{control}/traces/{TRACE_ID}").json()["spans"] == spans
 
 
 def test_traces_say_when_tracing_is_off(serve, naftiko_run) -> None:

@@ -90,8 +90,8 @@ class ControlAdapter:
             found["uptimeSeconds"] = round(uptime, 3)
             found["ready"] = self._is_ready()
             return _json(200, found)
-        if path == "/traces":
-            return await self._traces(request)
+        if path == "/traces" or path.startswith("/traces/"):  # /traces/ID as the reference has
+            return await self._traces(request, path[len("/traces/") :] or None)
         if path == "/metrics" and self.metrics:
             body = await self.collect() if self.collect is not None else METRICS.render()
             return web.Response(body=body, headers={"Content-Type": PROMETHEUS})
@@ -103,9 +103,9 @@ class ControlAdapter:
             hint=self.routes,
         )
 
-    async def _traces(self, request: BaseRequest) -> web.Response:
+    async def _traces(self, request: BaseRequest, named: str | None) -> web.Response:
         """The last spans that ended (at most tracing.RECENT), newest first; ?trace=ID."""
-        wanted = request.query.get("trace")
+        wanted = named or request.query.get("trace")
         trace = wanted.lower() if wanted else None
         if self.collect_traces is not None:
             found = await self.collect_traces(trace)
