@@ -4,8 +4,8 @@
 listens and 503 before that and while draining; `/status` names the version, capabilities,
 adapters and their URLs, and the uptime; `/metrics` is Prometheus text, unless the adapter's
 `observability` says `enabled: false` or `metrics.local.enabled: false`; `/traces` the last
-spans that ended, when tracing is on (a bounded ring, `?trace=ID` for one). Nothing here reads a
-bound value, so no secret can appear.
+spans that ended, when tracing is on (a bounded ring, `/traces/ID` or `?trace=ID` for one).
+Nothing here reads a bound value, so no secret can appear.
 """
 
 from __future__ import annotations
