@@ -73,15 +73,14 @@ def span_shape(namespace: str, method: str, route: str, base: str | None = None)
         "url.template": route or None,
         "naftiko.namespace": namespace,
     }
-    if base is not None:
-        try:
-            parts = urlsplit(base)
-            port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
-        except ValueError:  # not a URL the runtime could call anyway
-            parts, port = None, None
-        if parts is not None and parts.hostname:
-            attributes["server.address"] = parts.hostname
-            attributes["server.port"] = port
+    try:
+        parts = urlsplit(base) if base is not None else None
+        port = parts.port if parts is not None else None
+    except ValueError:  # not a URL the runtime could call anyway
+        parts = None
+    if parts is not None and parts.hostname:
+        attributes["server.address"] = parts.hostname
+        attributes["server.port"] = port or {"http": 80, "https": 443}.get(parts.scheme)
     return Shape(f"{method} {route}".rstrip(), CLIENT, attributes)
 
 

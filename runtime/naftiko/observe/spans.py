@@ -266,13 +266,16 @@ class Recorder:
                 if not self._plain:
                     self._sample(span, remote)
                 return span
-        return self.step(shape)
+        return self._below_current(shape)
 
-    def step(self, shape: Shape) -> Recorded:
+    def _below_current(self, shape: Shape) -> Recorded:
+        """A span whose parent is the current one (none: a root)."""
         span = Recorded(self, shape, _current.get())
         if not self._plain:
             self._sample(span, span_parent(span))
         return span
+
+    step = _below_current  # a step of the running request
 
     def client(self, shape: Shape, headers: MutableMapping[str, str]) -> Recorded:
         span = Recorded(self, shape, _current.get())

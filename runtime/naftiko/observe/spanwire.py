@@ -192,9 +192,7 @@ def _text(key: tuple[bytes, int], value: str) -> bytes:
                 data,
             )
         )
-    body = b"\x0a" + varint(size) + data
-    pair = made + b"\x12" + varint(len(body)) + body
-    return b"\x4a" + varint(len(pair)) + pair
+    return field(b"\x4a", made + field(b"\x12", field(b"\x0a", data)))
 
 
 def _extras(given: dict[str, Any]) -> bytes:

@@ -175,11 +175,6 @@ def _version() -> str | None:
 _recent: deque[Any] | None = None
 
 
-def keeping() -> bool:
-    """Whether the last spans are kept for /traces (tracing on, and `traces.local` not off)."""
-    return _recorder is not None and _recent is not None
-
-
 def recent(trace: str | None = None) -> list[dict[str, Any]] | None:
     """The last spans that ended, newest first (one trace's when ``trace`` is given); None
     when none are kept."""
