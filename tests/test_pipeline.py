@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import FIXTURES
+from naftiko import check
 from naftiko.pipeline import compile_plans, load
 
 SHOP = FIXTURES / "shop.yaml"  # binds SHOP_UPSTREAM_TOKEN
@@ -23,12 +24,16 @@ def test_plans_for_run_need_every_bound_value() -> None:
     assert "SHOP_UPSTREAM_TOKEN" in compiled.errors[0].message
 
 
-def test_strict_makes_every_later_warning_an_error(tmp_path) -> None:
+def test_findings_keep_their_severity_until_validate_judges_them(tmp_path) -> None:
     text = SHOP.read_text(encoding="utf-8").replace(
         "capability:\n", "capabilty_note: x\ncapability:\n"
     )
     path = tmp_path / "shop.yaml"
     path.write_text(text, encoding="utf-8")
-    assert load(path).errors == []
-    strict = load(path, strict=True)
-    assert [d.code for d in strict.errors] == ["unknown-key"]
+    compiled = load(path)
+    assert compiled.errors == []  # run starts on it, as before
+    assert [d.code for d in compiled.warnings] == ["unknown-key"]
+    assert [(d.severity, d.code) for d in check(str(path))] == [("error", "unknown-key")]
+    assert [(d.severity, d.code) for d in check(str(path), lenient=True)] == [
+        ("warning", "unknown-key")
+    ]

@@ -14,9 +14,23 @@ from naftiko.errors import (
     UpstreamError,
     UpstreamUnavailable,
 )
-from naftiko.spec import Capability, check, load
+from naftiko.spec import Capability, load
+from naftiko.version import __version__
 
-__version__ = "0.1.0"
+
+def check(*files: str, lenient: bool = False, strict: bool = False) -> list[Diagnostic]:
+    """Every finding `naftiko validate FILES` prints, in the order it prints them.
+
+    Files are checked together, as `run` serves them. Without a flag, whatever would not
+    serve as written is an error; ``lenient`` keeps disabled units and unknown keys as
+    warnings (files written for other engines); ``strict`` makes every warning an error.
+    """
+    from naftiko.expose.assembly import check as assembled
+    from naftiko.spec.verdict import mode_of
+
+    found = assembled(files, mode_of(lenient=lenient, strict=strict))
+    return [d for file in files for d in found.get(file, [])]
+
 
 __all__ = [
     "BindError",

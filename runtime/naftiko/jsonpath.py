@@ -24,12 +24,19 @@ class JsonPathSyntaxError(ValueError):
 class CompiledPath:
     """One JSONPath, ready to evaluate. ``many`` paths (wildcards, filters) yield lists."""
 
-    __slots__ = ("_find", "expression", "many")
+    __slots__ = ("_find", "_present", "expression", "many")
 
-    def __init__(self, expression: str, find: Callable[[Any], Any], many: bool) -> None:
+    def __init__(
+        self,
+        expression: str,
+        find: Callable[[Any], Any],
+        many: bool,
+        present: Callable[[Any], bool] | None = None,
+    ) -> None:
         self.expression = expression
         self._find = find
         self.many = many
+        self._present = present or (lambda root: find(root) is not None)
 
     def find(self, root: Any) -> Any:
         """The value at this path, or None when it does not exist."""
@@ -38,27 +45,38 @@ class CompiledPath:
         except (KeyError, IndexError, TypeError, AttributeError, ValueError):
             return None
 
+    def matches(self, root: Any) -> bool:
+        """Whether anything is at this path, a null included. Asked only after `find` gave
+        None, to tell a field the answer lacks from one it holds as null."""
+        try:
+            return self._present(root)
+        except (KeyError, IndexError, TypeError, AttributeError, ValueError):
+            return False
+
     def __repr__(self) -> str:
         return f"CompiledPath({self.expression!r})"
 
 
-def _walker(keys: tuple[str | int, ...]) -> Callable[[Any], Any]:
+def _walker(keys: tuple[str | int, ...], absent: Any = None) -> Callable[[Any], Any]:
     def walk(root: Any) -> Any:
         node = root
         for key in keys:
             if isinstance(key, int):
                 if not isinstance(node, list) or key >= len(node):
-                    return None
+                    return absent
                 node = node[key]
             elif isinstance(node, dict):
                 if key not in node:
-                    return None
+                    return absent
                 node = node[key]
             else:
-                return None
+                return absent
         return node
 
     return walk
+
+
+_ABSENT = object()
 
 
 def _simple(expression: str) -> tuple[str | int, ...] | None:
@@ -99,10 +117,16 @@ def compile_path(expression: str) -> CompiledPath:
     if keys is not None and len(keys) == 1 and isinstance(keys[0], str):
         key = keys[0]
         return CompiledPath(
-            expression, lambda root: root.get(key) if type(root) is dict else None, False
+            expression,
+            lambda root: root.get(key) if type(root) is dict else None,
+            False,
+            lambda root: type(root) is dict and key in root,
         )
     if keys is not None:
-        return CompiledPath(expression, _walker(keys), False)
+        there = _walker(keys, _ABSENT)
+        return CompiledPath(
+            expression, _walker(keys), False, lambda root: there(root) is not _ABSENT
+        )
     try:
         parsed = _parse(text)
     except (JsonPathLexerError, JsonPathParserError, Exception) as exc:
@@ -117,4 +141,4 @@ def compile_path(expression: str) -> CompiledPath:
             return values
         return values[0] if values else None
 
-    return CompiledPath(expression, find, many)
+    return CompiledPath(expression, find, many, lambda root: bool(parsed.find(root)))

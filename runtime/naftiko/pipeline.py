@@ -23,8 +23,7 @@ from naftiko.spec import check
 from naftiko.spec.build import build
 from naftiko.spec.document import Document
 from naftiko.spec.model import Capability
-from naftiko.spec.rules import strict
-from naftiko.spec.variables import undefined_variables
+from naftiko.spec.verdict import DEAD
 
 _SERVED = frozenset({"rest", "mcp", "skill", "control"})
 log = logging.getLogger("naftiko.load")
@@ -44,13 +43,12 @@ class Compiled:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # where `capability:` is written, for findings about the whole capability
     anchor: Location = field(default_factory=Location)
-    strict: bool = False
     # a root `consumes` file, made to be imported by capabilities
     shared: bool = False
 
     def add(self, found: list[Diagnostic]) -> None:
-        """Findings join the list; under ``strict`` a warning is an error."""
-        self.diagnostics.extend(strict(d) if self.strict else d for d in found)
+        """Findings join the list at their natural severity (``spec.verdict`` judges them)."""
+        self.diagnostics.extend(found)
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -68,9 +66,9 @@ class Compiled:
         return [p for p in self.engine.plans.values() if isinstance(p, ExposedPlan) and p.disabled]
 
 
-def load(file: str | Path, *, strict: bool = False) -> Compiled:
+def load(file: str | Path) -> Compiled:
     """Read, check and model one file; never raises for what is wrong in the file."""
-    found = Compiled(str(file), strict=strict)
+    found = Compiled(str(file))
     try:
         doc = check(file)
     except SpecError as exc:
@@ -86,7 +84,6 @@ def load(file: str | Path, *, strict: bool = False) -> Compiled:
         return found
     found.anchor = Location(*doc.where(("capability",)))
     found.capability = build(doc)
-    found.add(undefined_variables(found.capability))
     return found
 
 
@@ -123,6 +120,7 @@ def compile_plans(
         )
         return None
     compiled.engine = engine
+    compiled.add(_unexplained(compiled))
     if not compiled.shared:
         compiled.add(_serves_nothing(compiled))
     elif secrets:  # valid to import; nothing to run on its own
@@ -160,6 +158,25 @@ def tell(findings: Sequence[Finding]) -> None:
             log.warning("  %s", warning)
         for target, why in disabled:
             log.warning("  disabled: %s: %s", target, why)
+
+
+def _unexplained(compiled: Compiled) -> list[Diagnostic]:
+    """A unit disabled while compiling is the consequence of a finding made before (a call
+    to an operation that is itself disabled); should none explain it, it is said here, so
+    that no unit is ever disabled in silence."""
+    if any(d.code in DEAD or d.severity == "error" for d in compiled.diagnostics):
+        return []
+    return [
+        Diagnostic.at(
+            plan.unit.where,
+            "warning",
+            f"'{plan.target}' is disabled: {plan.disabled}",
+            field=plan.target,
+            code="unit-disabled",
+        )
+        for plan in compiled.disabled
+        if not plan.unit.disabled
+    ]
 
 
 def _serves_nothing(compiled: Compiled) -> list[Diagnostic]:

@@ -3,13 +3,17 @@ JSON Schema of what shaping gives (for MCP `outputSchema` and OpenAPI responses)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 from naftiko.convert import EXACT, coerce
 from naftiko.jsonpath import compile_path
+from naftiko.observe.metrics import METRICS
 from naftiko.spec.model import OutputParam
 from naftiko.template import MISSING, Scope, Template
+
+log = logging.getLogger("naftiko.shaping")
 
 
 class Shaper:
@@ -18,8 +22,10 @@ class Shaper:
     __slots__ = (
         "_exact",
         "_literal",
+        "_missed",
         "_mode",
         "_plain_items",
+        "at",
         "identity",
         "items",
         "mock",
@@ -36,6 +42,8 @@ class Shaper:
         self.type = param.type
         self.where = where or param.name or "output"
         self.path = compile_path(param.mapping) if param.mapping else None
+        self.at = str(param.where)  # file:line:col of the mapping, for the miss warning
+        self._missed = False
         self.value = Template(param.value) if isinstance(param.value, str) else None
         self._literal = param.value if not isinstance(param.value, str) else None
         self.properties = tuple(
@@ -86,7 +94,11 @@ class Shaper:
         if mode == _SCALAR:
             assert self.path is not None
             found = self.path.find(root)
-            if found is None or type(found) in self._exact:
+            if found is None:
+                if root is not None:
+                    self._miss(root)
+                return None
+            if type(found) in self._exact:
                 return found
             return coerce(found, self.type, self.where)
         if mode == _VALUE:
@@ -96,6 +108,8 @@ class Shaper:
         if mode == _LITERAL:
             return coerce(self._literal, self.type, self.where)
         base = self.path.find(root) if self.path is not None else root
+        if base is None and root is not None:
+            self._miss(root)
         if mode == _PASS:
             return base
         if mode == _OBJECT:
@@ -123,6 +137,23 @@ class Shaper:
                 ]
             return [self.items.shape(element, scope) for element in base]
         return None
+
+    def _miss(self, root: Any) -> None:
+        """A mapping the answer has nothing at (a null it holds is not a miss): counted each
+        time, logged once per mapping, since the answer's shape is the upstream's to change."""
+        assert self.path is not None
+        if self.path.matches(root):
+            return
+        METRICS.mapping_misses[(self.where, self.path.expression)] += 1
+        if not self._missed:
+            self._missed = True
+            log.warning(
+                "%s: mapping %s of %s matched nothing in the upstream's answer; it is null "
+                "(said once per mapping)",
+                self.at or "?",
+                self.path.expression,
+                self.where,
+            )
 
 
 _VALUE, _LITERAL, _OBJECT, _PASS, _ARRAY, _SCALAR, _NOTHING = range(7)

@@ -149,10 +149,12 @@ def test_placeholders_of_an_operation_path_are_inputs_of_its_tools(serve) -> Non
     )
 
 
-def test_an_operation_path_is_not_an_unknown_key() -> None:
+def test_an_operation_path_is_not_an_unknown_key_but_a_named_convention() -> None:
     from naftiko.pipeline import load as load_file
 
-    assert load_file(PATHS).warnings == []
+    warnings = load_file(PATHS).warnings
+    assert warnings and {d.code for d in warnings} == {"path-convention"}
+    assert any("requests go to /app/hook/config" in d.message for d in warnings)
 
 
 def test_github_operation_paths_are_sent_whole(corpus, serve) -> None:

@@ -6,9 +6,11 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 from conftest import clean_env, naftiko_command
+from naftiko import check
 
 
 def naftiko_documents(corpus: Path) -> dict[str, list[Path]]:
@@ -22,17 +24,32 @@ def naftiko_documents(corpus: Path) -> dict[str, list[Path]]:
     return found
 
 
-def validate(files: list[Path]) -> dict[str, dict]:
-    done = subprocess.run(
-        [*naftiko_command(), "validate", "--format", "json", *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=clean_env(),
-        check=False,
-    )
-    report = json.loads(done.stdout)
-    return {entry["file"]: entry for entry in report["files"]}
+def validate(files: list[Path], *, lenient: bool = True) -> dict[str, dict]:
+    """Each file on its own, as `naftiko validate [--lenient] FILE` reports it (files given
+    together are served together, and the corpus's files share ports)."""
+    report = {}
+    for file in files:
+        found = check(str(file), lenient=lenient)
+        report[str(file)] = {
+            "valid": not any(d.severity == "error" for d in found),
+            "diagnostics": [d.as_dict() for d in found],
+        }
+    return report
+
+
+def test_the_cli_reads_the_corpus_as_the_api_does(corpus: Path) -> None:
+    files = naftiko_documents(corpus)["1.0.0-alpha2"][:3]
+    for file in files:
+        done = subprocess.run(
+            [*naftiko_command(), "validate", "--lenient", "--format", "json", str(file)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=clean_env(),
+            check=False,
+        )
+        [entry] = json.loads(done.stdout)["files"]
+        assert entry["diagnostics"] == validate([file])[str(file)]["diagnostics"]
 
 
 def test_every_corpus_document_validates_or_names_its_version(corpus: Path) -> None:
@@ -94,3 +111,22 @@ def test_dangling_calls_and_repeated_consumes_are_warnings(corpus: Path) -> None
     assert len(expected) >= 17  # 23 in the whole survey, some of them held out
     assert codes["unknown-call"] >= expected
     assert len(codes["duplicate-same"]) == 11
+
+
+def test_plain_validate_counts_the_corpus_files_that_would_not_serve_as_written(
+    corpus: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    alpha2 = naftiko_documents(corpus)["1.0.0-alpha2"]
+    plain = validate(alpha2, lenient=False)
+    failing = [f for f, r in plain.items() if not r["valid"]]
+    codes: dict[str, int] = {}
+    for result in plain.values():
+        for found in result["diagnostics"]:
+            if found["severity"] == "error":
+                codes[found["code"]] = codes.get(found["code"], 0) + 1
+    with capsys.disabled():
+        print(f"\ncorpus under plain validate: {len(failing)} of {len(alpha2)} files have errors")
+        print("  errors by code: " + ", ".join(f"{c} {n}" for c, n in sorted(codes.items())))
+    # every file that fails is one `--lenient` accepts: the difference is only the verdict
+    lenient = validate([Path(f) for f in failing])
+    assert all(r["valid"] for r in lenient.values())

@@ -35,7 +35,11 @@ def resolve(capability: Capability, environ: Mapping[str, str] | None = None) ->
             if key not in source:
                 problems.append(_missing(bind, variable, key, capability.base_dir))
                 continue
-            _bound(values, bind, variable, Secret(variable, _text(source[key])))
+            text = _text(source[key])
+            if text == placeholder(key):
+                problems.append(_unfilled(bind, variable, key))
+                continue
+            _bound(values, bind, variable, Secret(variable, text))
     if problems:
         raise BindError(
             "cannot resolve binds:\n  " + "\n  ".join(problems),
@@ -64,6 +68,20 @@ def _text(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def placeholder(key: str) -> str:
+    """What `naftiko mcp-config` writes for a value only the user knows."""
+    return f"<your {key}>"
+
+
+def _unfilled(bind: Bind, variable: str, key: str) -> str:
+    where = bind.key_where.get(variable, bind.where)
+    return (
+        f"{where}: variable {variable} of bind namespace '{bind.namespace}' still holds the "
+        f"placeholder {placeholder(key)!r} that mcp-config wrote: put the real value in "
+        "the client's configuration (or the environment)"
+    )
 
 
 def _missing(bind: Bind, variable: str, key: str, base: Path) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from naftiko.cli.group import main
+from naftiko.cli.group import base_uri_option, main, pairs
 from naftiko.cli.run import event_loop_runner
 
 log = logging.getLogger("naftiko.cli")
@@ -100,6 +100,14 @@ def export_openapi_command(file: str, namespace: str | None, output: str | None)
     type=click.Path(dir_okay=False),
     help="The config file --install edits, instead of the client's usual one.",
 )
+@click.option(
+    "--mock",
+    "mocks",
+    multiple=True,
+    metavar="NS=SPEC",
+    help="The launched server answers NS from this OpenAPI document.",
+)
+@base_uri_option()
 def mcp_config(
     file: str,
     client: str,
@@ -107,6 +115,8 @@ def mcp_config(
     http_url: str | None,
     install: bool,
     config_file: str | None,
+    mocks: tuple[str, ...],
+    base_uris: tuple[str, ...],
 ) -> None:
     """Print the JSON that adds this capability's MCP adapter to an MCP client, or with
     --install, add it to the client's config file (Claude Desktop's, Cursor's
@@ -120,7 +130,13 @@ def mcp_config(
     capability = load(file)
     adapter = config.mcp_adapter(capability, namespace)
     url = None if http_url is None else (http_url or config.default_url(adapter))
-    snippet = config.client_config(capability, adapter, client, url)
+    extra = _launch_arguments(capability, pairs(mocks, "--mock"), pairs(base_uris, "--base-uri"))
+    if extra and url is not None:
+        raise click.UsageError(
+            "--mock and --base-uri go to the server a client launches; with --http, give "
+            "them to the `naftiko run` that serves the URL"
+        )
+    snippet = config.client_config(capability, adapter, client, url, extra)
     if not install:
         click.echo(json.dumps(snippet, indent=2))
         return
@@ -138,6 +154,23 @@ def mcp_config(
         click.echo(f"fill in each <your VARIABLE> in {path}, then restart the client", err=True)
     else:
         click.echo("restart the client to load it", err=True)
+
+
+def _launch_arguments(
+    capability: Any, mocks: dict[str, str], base_uris: dict[str, str]
+) -> list[str]:
+    """`run` arguments for the launched server: namespaces checked, documents absolute."""
+    known = {c.namespace for c in capability.consumes}
+    for option, given in (("--mock", mocks), ("--base-uri", base_uris)):
+        unknown = sorted(set(given) - known)
+        if unknown:
+            raise click.BadParameter(
+                f"unknown namespace(s) {', '.join(unknown)}; consumes: "
+                + (", ".join(sorted(known)) or "none"),
+                param_hint=option,
+            )
+    found = [f"--mock={ns}={Path(spec).resolve()}" for ns, spec in mocks.items()]
+    return found + [f"--base-uri={ns}={url}" for ns, url in base_uris.items()]
 
 
 @main.command()

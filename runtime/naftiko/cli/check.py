@@ -9,9 +9,9 @@ from typing import Any
 
 import click
 
-from naftiko import __version__
 from naftiko.cli.group import main, report
 from naftiko.errors import Diagnostic
+from naftiko.version import __version__
 
 
 def _dialect(file: str) -> str:
@@ -30,8 +30,12 @@ def _dialect(file: str) -> str:
 @main.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option(
-    "--strict", is_flag=True, help="Treat warnings (unknown keys, dangling calls) as errors."
+    "--lenient",
+    is_flag=True,
+    help="For files written for other engines: disabled units and unknown keys are "
+    "warnings, as `run` treats them.",
 )
+@click.option("--strict", is_flag=True, help="Every warning is an error.")
 @click.option(
     "--format",
     "fmt",
@@ -40,17 +44,23 @@ def _dialect(file: str) -> str:
     show_default=True,
     help="How to print findings.",
 )
-def validate(files: tuple[str, ...], strict: bool, fmt: str) -> None:
+def validate(files: tuple[str, ...], lenient: bool, strict: bool, fmt: str) -> None:
     """Check capability files as `run` would, without reading secrets or touching the network.
 
-    Exit status is 0 when every file is valid (warnings allowed), 1 otherwise.
+    Anything declared that would not serve as written (a disabled tool or route, an unknown
+    key, a variable nothing defines) is an error. Files are checked together, as `run`
+    serves them. Exit status is 0 when every file is valid, 1 otherwise.
     """
     from naftiko.expose.assembly import check
+    from naftiko.spec.verdict import mode_of
 
+    if lenient and strict:
+        raise click.UsageError("--lenient and --strict contradict each other; give one")
+    checked = check(files, mode_of(lenient=lenient, strict=strict))
     failed = 0
     files_report: list[dict[str, Any]] = []
     for file in files:
-        diagnostics = check(file, strict=strict)
+        diagnostics = checked.get(file, [])
         errors = [d for d in diagnostics if d.severity == "error"]
         failed += bool(errors)
         if fmt == "json":

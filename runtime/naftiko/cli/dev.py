@@ -9,8 +9,10 @@ time it changes, until it serves.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -63,11 +65,18 @@ def dev(
         except SpecError as exc:
             for problem in exc.diagnostics:
                 click.echo(str(problem), err=True)
+            if any(d.code == "bind" for d in exc.diagnostics):
+                click.echo(
+                    "dev: a bound variable is not set: saving the file cannot fix that; set it "
+                    "(or fix its source file), then start dev again",
+                    err=True,
+                )
             click.echo(f"dev: {file} does not serve yet; fix it and save: it loads again", err=True)
             _wait_for_change(Path(file))
             continue
         break
     tell(service.findings)
+    _say_upstreams(service, options)
     reloading = _Reloading((file,), options, watch=True)
 
     async def main_task() -> None:
@@ -76,6 +85,22 @@ def dev(
         await serve(service, stop)
 
     event_loop_runner(main_task)
+
+
+def _say_upstreams(service: Any, options: Any) -> None:
+    """Which namespaces answer from a mock and which call the real upstream."""
+    for engine in service.engines:
+        for consumes in engine.capability.consumes:
+            if consumes.namespace in options.mocks:
+                continue  # said when the mock was chosen
+            where = options.base_uris.get(consumes.namespace) or consumes.base_uri
+            where = re.sub(r"//[^/@]*@", "//", where)  # never a user:password
+            log.info(
+                "dev: '%s' calls the real upstream at %s (--mock %s=SPEC answers it locally)",
+                consumes.namespace,
+                where,
+                consumes.namespace,
+            )
 
 
 def _found_mocks(file: str, taken: set[str], no_mock: bool) -> dict[str, str]:

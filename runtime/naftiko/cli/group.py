@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 
 import click
 
-from naftiko import __version__
 from naftiko.errors import Diagnostic, NaftikoError, SpecError, UpstreamError
 from naftiko.observe.logging import LEVELS, configure
 from naftiko.observe.redact import scrub
+from naftiko.version import __version__
 
 F = TypeVar("F", bound=Callable[..., Any])
 

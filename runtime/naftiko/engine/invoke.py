@@ -123,7 +123,7 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
     if plan.disabled:
         raise TargetError(
             f"'{plan.target}' cannot run: {plan.disabled}",
-            hint=f"see the load warning at {plan.unit.where}",
+            hint=f"see the load diagnostic at {plan.unit.where}",
         )
     params = plan.check_inputs(inputs)
     scope = CallScope(params, plan.runtime.binds, plan.aliases)

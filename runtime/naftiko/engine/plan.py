@@ -36,11 +36,11 @@ from naftiko.engine.plans import (
 from naftiko.engine.scope import CallScope
 from naftiko.engine.signature import Input, signature, sources
 from naftiko.engine.steps import compile_lookup, compile_mappings
-from naftiko.engine.withs import GENERIC_PREFIXES, compile_with
+from naftiko.engine.withs import compile_with
 from naftiko.errors import Diagnostic, NaftikoError, SpecError
 from naftiko.jsonpath import JsonPathSyntaxError
 from naftiko.location import Location
-from naftiko.names import norm
+from naftiko.names import GENERIC_PREFIXES, norm
 from naftiko.observe.redact import SENSITIVE_HEADERS
 from naftiko.routes import variables
 from naftiko.shaping import Shaper, output_check, output_schema

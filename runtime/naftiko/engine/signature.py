@@ -13,9 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from naftiko.engine.withs import GENERIC_PREFIXES
 from naftiko.jsonpath import CompiledPath, compile_path
-from naftiko.names import norm
+from naftiko.names import GENERIC_PREFIXES, norm
 from naftiko.routes import variables
 from naftiko.spec.model import ConsumedOperation, ConsumedParam, ExposedParam, Unit
 from naftiko.template import Template, TemplateSyntaxError

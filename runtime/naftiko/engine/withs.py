@@ -14,8 +14,6 @@ from naftiko.engine.scope import CallScope
 from naftiko.jsonpath import CompiledPath, compile_path
 from naftiko.template import MISSING, Template
 
-GENERIC_PREFIXES = frozenset({"rest", "tools", "mcp", "skill"})
-
 
 @dataclass(frozen=True)
 class WithEntry:

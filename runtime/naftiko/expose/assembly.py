@@ -12,6 +12,7 @@ import logging
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from naftiko.engine import DEFAULT_TIMEOUTS, Engine, Timeouts
@@ -29,6 +30,7 @@ from naftiko.expose.skill import SkillAdapter
 from naftiko.openapi.mock import MockApi, read_document
 from naftiko.pipeline import Compiled, compile_plans, finding, load, tell
 from naftiko.spec.model import Adapter, Capability, pick_adapter
+from naftiko.spec.verdict import Mode, judged
 
 log = logging.getLogger("naftiko.server")
 
@@ -77,10 +79,17 @@ def prepare(
     return service
 
 
-def check(file: str, *, strict: bool = False) -> list[Diagnostic]:
-    """What `run FILE` would refuse or warn about, without secrets, mocks or sockets."""
-    found = assemble([file], ServeOptions(), secrets=False, strict=strict)
-    return [d for c in found.files for d in c.diagnostics] + found.problems
+def check(files: Sequence[str], mode: Mode = "plain") -> dict[str, list[Diagnostic]]:
+    """What `run FILES` would refuse, disable or warn about, judged in ``mode``, per file;
+    without secrets, mocks or sockets. Files are assembled together, as `run` does, so a
+    port two of them claim is found."""
+    found = assemble(files, ServeOptions(), secrets=False)
+    by_file: dict[str, list[Diagnostic]] = {c.file: list(c.diagnostics) for c in found.files}
+    resolved = {str(Path(f).resolve()): f for f in files}
+    for problem in found.problems:
+        owner = resolved.get(str(Path(problem.file).resolve())) if problem.file else None
+        by_file[owner or files[0]].append(problem)
+    return {file: judged(found_, mode) for file, found_ in by_file.items()}
 
 
 @dataclass
@@ -97,10 +106,8 @@ class Assembly:
             mock.sock.close()
 
 
-def assemble(
-    files: Sequence[str], options: ServeOptions, *, secrets: bool, strict: bool = False
-) -> Assembly:
-    found = Assembly([load(f, strict=strict) for f in files])
+def assemble(files: Sequence[str], options: ServeOptions, *, secrets: bool) -> Assembly:
+    found = Assembly([load(f) for f in files])
     capabilities = [c.capability for c in found.files if c.capability is not None]
     found.problems.extend(_unknown_names(capabilities, options))
     found.mocks, base_uris, problems = open_mocks(options)

@@ -25,6 +25,7 @@ from naftiko.expose.assembly import ServeOptions, prepare
 from naftiko.expose.mcp.http import McpHttpAdapter
 from naftiko.expose.mcp.jsonrpc import LATEST
 from naftiko.expose.server import Listener, Service
+from naftiko.pipeline import tell
 from naftiko.spec.imports import files_read
 
 log = logging.getLogger("naftiko.reload")
@@ -37,6 +38,7 @@ class Reloader:
         self.options = options
         self._lock = asyncio.Lock()
         self.reloads = 0  # applied so far
+        self._watched = self._files()  # what the serving plans were read from
 
     async def reload(self, why: str) -> bool:
         """Load the files again; True when the new plans serve now."""
@@ -62,28 +64,43 @@ class Reloader:
                 await _close(fresh.engines)
                 return False
             self.reloads += 1
+            self._watched = self._files()
             log.info("reloaded (%s): %s", why, ", ".join(Path(f).name for f in self.files))
+            tell(fresh.findings)  # what the new plans disable, as loudly as at start
             return True
 
     async def watch(self, stop: asyncio.Event, interval: float = 0.5) -> None:
-        """Reload whenever a file changes, until ``stop``."""
+        """Reload whenever a file changes, until ``stop``. Nothing a saved file holds ends
+        the watch: a file that does not load is reported, and loaded again at its next save."""
         stamps = self._stamps()
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval)
             now = self._stamps()
-            if now != stamps:
-                await asyncio.sleep(0.1)  # an editor writing in steps: let it finish
+            if now == stamps:
+                continue
+            await asyncio.sleep(0.1)  # an editor writing in steps: let it finish
+            try:
                 await self.reload("a file changed")
-                stamps = self._stamps()  # the new files may read others
+            except Exception as exc:
+                log.error("reload (a file changed): %s; the previous files keep serving", exc)
+            stamps = self._stamps()
 
-    def _stamps(self) -> dict[Path, int | None]:
+    def _files(self) -> list[Path]:
+        """The files and every file they read (imports, file binds, TLS files), as the
+        serving plans were loaded; read when a load succeeds, not at every look."""
         paths = [Path(f) for f in self.files]
         for engine in self.service.engines:
-            imports, binds = files_read(engine.capability)
+            try:
+                imports, binds = files_read(engine.capability)
+            except (NaftikoError, OSError):
+                continue  # unreadable now: the capability file's own stamp tells its change
             paths.extend([*imports, *binds])
+        return list(dict.fromkeys(paths))
+
+    def _stamps(self) -> dict[Path, int | None]:
         found: dict[Path, int | None] = {}
-        for path in paths:
+        for path in self._watched:
             try:
                 found[path] = path.stat().st_mtime_ns
             except OSError:

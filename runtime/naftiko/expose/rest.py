@@ -25,6 +25,7 @@ from naftiko import inbound, jsonio
 from naftiko.engine import Engine, ExposedPlan, Forwarder, Result, invoke
 from naftiko.errors import (
     NaftikoError,
+    TargetError,
     UpstreamError,
     UpstreamInvalid,
     UpstreamResponse,
@@ -47,6 +48,7 @@ from naftiko.spec.model import Adapter
 log = logging.getLogger("naftiko.rest")
 
 _NO_BODY_STATUS = frozenset({204, 304})
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _OPERATION = web.RequestKey("naftiko.operation", str)  # the operation's name, for metrics
 _ROUTE = web.RequestKey("naftiko.route", str)  # the resource's path template, for traces
 
@@ -63,6 +65,8 @@ class _Resource:
     operations: Mapping[str, _Operation]
     forward: Forwarder | None
     allow: str
+    # disabled operations whose method no request can name (a misspelled `method`)
+    broken: tuple[ExposedPlan, ...] = ()
 
 
 class RestAdapter:
@@ -89,10 +93,13 @@ class RestAdapter:
         self._before, self._after = tracing.Shapes(tracing.SERVER), tracing.Shapes(tracing.SERVER)
         for resource in adapter.resources:
             operations: dict[str, _Operation] = {}
+            broken: list[ExposedPlan] = []
             for unit in resource.units:
                 plan = engine.plan(unit.target)
                 assert isinstance(plan, ExposedPlan)
-                if unit.method and unit.method not in operations:
+                if plan.disabled and unit.method not in _METHODS:
+                    broken.append(plan)
+                elif unit.method and unit.method not in operations:
                     operations[unit.method] = _Operation(plan, compile_inputs(plan))
             forward = (
                 engine.forwarder(resource.forward.namespace, resource.forward.trusted_headers)
@@ -101,7 +108,10 @@ class RestAdapter:
             )
             methods = sorted(set(operations) | ({"HEAD"} if "GET" in operations else set()))
             allow = ", ".join([*methods, "OPTIONS"]) if forward is None else "*"
-            self.router.add(resource.path, _Resource(resource.path, operations, forward, allow))
+            self.router.add(
+                resource.path,
+                _Resource(resource.path, operations, forward, allow, tuple(broken)),
+            )
         self.openapi: bytes = b"{}"
         self.deadlines = Deadlines(limits.deadline)
         # every scope an operation asks for, for the protected-resource metadata
@@ -252,6 +262,9 @@ class RestAdapter:
         allow = _allow(fitting)
         if method == "OPTIONS":
             return web.Response(status=204, headers={"Allow": allow})
+        broken = [plan for r in fitting for plan in r.broken]
+        if broken:  # the operation meant here did not load: say why, not "not allowed"
+            return _disabled(broken[0], request)
         return problem(
             405,
             "Method Not Allowed",
@@ -340,6 +353,14 @@ def _answer(result: Result, method: str) -> web.Response:
         return web.Response(status=result.status)
     payload = jsonio.dumps(result.data)
     return web.Response(status=result.status, body=payload, content_type="application/json")
+
+
+def _disabled(plan: ExposedPlan, request: BaseRequest) -> web.Response:
+    error = TargetError(
+        f"'{plan.target}' cannot run: {plan.disabled}",
+        hint=f"see the load diagnostic at {plan.unit.where}",
+    )
+    return _naftiko_error(error, request)
 
 
 def _allow(fitting: list[_Resource]) -> str:

@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from aiohttp import web
 from aiohttp.web_request import BaseRequest
 
-from naftiko import __version__, state
+from naftiko import state
 from naftiko.engine import Engine
 from naftiko.errors import NaftikoError
 from naftiko.expose.control import Health
@@ -34,6 +34,7 @@ from naftiko.openapi.mock import MockApi
 from naftiko.pipeline import Finding
 from naftiko.spec.model import Adapter, Capability
 from naftiko.state import SharedState, StateUnavailable
+from naftiko.version import __version__
 
 log = logging.getLogger("naftiko.server")
 

@@ -60,6 +60,8 @@ class Metrics:
         self.retries: defaultdict[str, int] = defaultdict(int)
         self.limit_waits: defaultdict[str, int] = defaultdict(int)
         self.cache: defaultdict[tuple[str, str], int] = defaultdict(int)
+        # (output, JSONPath) -> upstream answers it matched nothing in
+        self.mapping_misses: defaultdict[tuple[str, str], int] = defaultdict(int)
         # namespace -> its circuit breaker (anything with a `state`), while it lives
         self.circuits: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
         self.registry = CollectorRegistry(auto_describe=False)
@@ -140,6 +142,14 @@ class Metrics:
         for cache_labels, value in self.cache.items():
             cache.add_metric(list(cache_labels), value)
         yield cache
+        misses = CounterMetricFamily(
+            "naftiko_output_mapping_misses",
+            "Upstream answers in which an output's mapping matched nothing (the output is null).",
+            labels=["output", "mapping"],
+        )
+        for miss_labels, value in self.mapping_misses.items():
+            misses.add_metric(list(miss_labels), value)
+        yield misses
         circuits = GaugeMetricFamily(
             "naftiko_upstream_circuit_open",
             "1 while a namespace's circuit is open or half-open (calls fail fast), else 0.",

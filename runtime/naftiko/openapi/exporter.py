@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from naftiko import __version__
 from naftiko.engine import Engine, ExposedPlan
 from naftiko.engine.signature import Input
 from naftiko.names import norm
 from naftiko.routes import openapi_path, variables
 from naftiko.spec.model import Adapter, Capability, Unit, pick_adapter
+from naftiko.version import __version__
 
 _PARAM_LOCATIONS = ("query", "header", "cookie")
 _TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object"})

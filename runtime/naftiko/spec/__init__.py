@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from naftiko.errors import SpecError
-from naftiko.spec import beta5, imports, rules, schema
+from naftiko.spec import beta5, imports, rules, schema, templates
 from naftiko.spec.build import build
 from naftiko.spec.document import Document
 from naftiko.spec.model import Capability
@@ -29,6 +29,7 @@ def check(path: str | Path, *, strict: bool = False) -> Document:
         imports.resolve(doc)
         schema.check(doc)
         rules.check(doc)
+        templates.check_templates(doc)
     if strict:
         doc.diagnostics = [rules.strict(d) for d in doc.diagnostics]
     return doc

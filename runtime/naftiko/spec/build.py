@@ -36,6 +36,7 @@ from naftiko.spec.yaml import JsonPath
 
 _DISABLING = {
     "unit-invalid",
+    "unit-disabled",
     "unknown-call",
     "unknown-ref",
     "unsupported-step",
@@ -116,6 +117,15 @@ class _Builder:
                 return message
         return ""
 
+    def outputs(self, values: Any, path: JsonPath) -> tuple[OutputParam, ...]:
+        if not isinstance(values, list):
+            return ()
+        return tuple(
+            _output(v, (*path, "outputParameters", i), self)
+            for i, v in enumerate(values)
+            if isinstance(v, dict)
+        )
+
     def bind(self, data: dict[str, Any], path: JsonPath) -> Bind:
         return Bind(
             namespace=str(data["namespace"]),
@@ -155,7 +165,7 @@ class _Builder:
                         params=params,
                         body=_body(op.get("body")),
                         output_format=str(op.get("outputRawFormat") or "json").lower(),
-                        outputs=_outputs(op.get("outputParameters")),
+                        outputs=self.outputs(op.get("outputParameters"), o_path),
                         description=str(op.get("description") or ""),
                         where=self.where(o_path),
                         extensions=_extensions(op),
@@ -330,7 +340,7 @@ class _Builder:
                 for m in data.get("mappings") or []
                 if isinstance(m, dict) and "targetName" in m and "value" in m
             ),
-            outputs=_outputs(data.get("outputParameters")),
+            outputs=self.outputs(data.get("outputParameters"), path),
             hints={k: bool(v) for k, v in (data.get("hints") or {}).items()},
             semantics={k: bool(v) for k, v in (data.get("semantics") or {}).items()},
             disabled=self.problem(path),
@@ -374,37 +384,37 @@ def _body(data: Any) -> Body | None:
     return None
 
 
-def _outputs(values: Any) -> tuple[OutputParam, ...]:
-    if not isinstance(values, list):
-        return ()
-    return tuple(_output(v) for v in values if isinstance(v, dict))
-
-
-def _output(data: dict[str, Any]) -> OutputParam:
+def _output(data: dict[str, Any], path: JsonPath, builder: _Builder) -> OutputParam:
     mapping = data.get("mapping")
     value = data.get("value")
+    key = "mapping"
     if mapping is None and isinstance(value, str) and value.startswith("$"):
-        mapping, value = value, None
+        mapping, value, key = value, None, "value"
     items = data.get("items")
+    items_path: JsonPath = (*path, "items")
     if isinstance(items, list):
-        items = (
-            items[0]
-            if len(items) == 1
-            else {
+        if len(items) == 1:
+            items, items_path = items[0], (*items_path, 0)
+        else:
+            items = {
                 "type": "object",
                 "properties": {str(i.get("name")): i for i in items if isinstance(i, dict)},
             }
-        )
     properties = data.get("properties")
     return OutputParam(
         type=data.get("type"),
         name=data.get("name"),
         mapping=mapping,
         value=value,
-        properties=tuple((str(k), _output(v)) for k, v in properties.items() if isinstance(v, dict))
+        properties=tuple(
+            (str(k), _output(v, (*path, "properties", k), builder))
+            for k, v in properties.items()
+            if isinstance(v, dict)
+        )
         if isinstance(properties, dict)
         else (),
-        items=_output(items) if isinstance(items, dict) else None,
+        items=_output(items, items_path, builder) if isinstance(items, dict) else None,
+        where=builder.where((*path, key) if mapping is not None else path),
     )
 
 

@@ -209,15 +209,49 @@ def _unit(
         if isinstance(step_call, str) and "." in step_call:
             _operation(doc, step_call, (*path, "steps", s_index, "call"), label, namespaces)
         kind = step.get("type", "call")
-        if kind not in ("call", "lookup", "script"):
+        if kind not in ("call", "lookup"):
             doc.diag(
                 "warning",
                 (*path, "steps", s_index, "type"),
-                f"step type {kind!r} is not supported; '{label}' is disabled",
-                hint="steps are call, lookup or script",
+                f"'{label}' has a script step, which naftiko does not run; it is disabled"
+                if kind == "script"
+                else f"step type {kind!r} is not supported; '{label}' is disabled",
+                hint="orchestrate with call and lookup steps"
+                if kind == "script"
+                else "steps are call, lookup or script",
                 code="unsupported-step",
             )
+    if not any(unit.get(k) for k in ("call", "steps", "ref")) and _acts(unit):
+        doc.diag(
+            "warning",
+            path,
+            f"'{label}' has no call, steps, ref or output `value`: it has nothing to answer "
+            "with; it is disabled",
+            hint="call a consumed operation (call: NAMESPACE.OPERATION), or give its outputs "
+            "a value",
+            code="unit-disabled",
+        )
     outputs(doc, unit.get("outputParameters"), (*path, "outputParameters"), consumed=False)
+
+
+def _acts(unit: dict[str, Any]) -> bool:
+    """Whether a unit is meant to answer calls yet has nothing to answer from (a static MCP
+    resource answers from its `location`; mock outputs from their values)."""
+    if "uri" in unit:
+        return False
+    stack = list(unit.get("outputParameters") or [])
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        value = node.get("value")
+        if value is not None and not (isinstance(value, str) and value.startswith("$")):
+            return False
+        properties = node.get("properties")
+        stack.extend(properties.values() if isinstance(properties, dict) else [])
+        children = node.get("items")
+        stack.extend(children if isinstance(children, list) else [children])
+    return True
 
 
 def _operation(

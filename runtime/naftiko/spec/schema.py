@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from naftiko.spec.document import Document
+from naftiko.spec.document import Document, dotted
 from naftiko.spec.yaml import JsonPath
 
 _UNIT_DEPTH = {
@@ -80,15 +80,14 @@ def _report(doc: Document, error: ValidationError) -> None:
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
         known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
         instance = error.instance if isinstance(error.instance, dict) else {}
+        levels = _levels(error)
         for key in instance:
             if key not in known:
-                close = difflib.get_close_matches(str(key), sorted(known), n=1, cutoff=0.7)
-                hint = f"did you mean '{close[0]}'?" if close else "check its spelling or remove it"
                 doc.diag(
                     "warning",
                     (*path, key),
                     f"unknown key '{key}' is ignored",
-                    hint=hint,
+                    hint=_unknown_key_hint(str(key), path, known, levels, error.schema),
                     code="unknown-key",
                 )
         return
@@ -114,6 +113,85 @@ def _report(doc: Document, error: ValidationError) -> None:
         )
         return
     doc.diag("error", path, message, code="schema")
+
+
+def _unknown_key_hint(
+    key: str, path: JsonPath, known: set[str], levels: dict[int, set[str]], here: Any
+) -> str:
+    """Where the key belongs when it is right at another level (an indentation slip),
+    else the near spelling at its own level; nothing is guessed beyond those."""
+    for depth in range(len(path) - 1, -1, -1):
+        if key in levels.get(depth, set()):
+            owner = dotted(path[:depth]) or "the top level"
+            return f"'{key}' belongs to {owner}, not to {dotted(path)}: check its indentation"
+    for child, names in _children(here):
+        if key in names:
+            return f"'{key}' is a key of {dotted((*path, child))}: indent it under '{child}'"
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
+    return f"did you mean '{close[0]}'?" if close else "check its spelling or remove it"
+
+
+def _resolve(node: Any) -> Any:
+    """A schema node with its local `$ref`s followed."""
+    for _ in range(8):
+        if not isinstance(node, dict) or "$ref" not in node:
+            return node
+        target: Any = schema()
+        for part in str(node["$ref"]).removeprefix("#/").split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        node = target
+    return node
+
+
+def _names(node: Any) -> set[str]:
+    """The keys an object schema declares, through `allOf` branches and references."""
+    node = _resolve(node)
+    if not isinstance(node, dict):
+        return set()
+    found = set(node.get("properties", {}))
+    for branch in node.get("allOf", []):
+        found |= _names(branch)
+    return found
+
+
+def _levels(error: ValidationError) -> dict[int, set[str]]:
+    """Instance depth -> the keys the schema declares there, along the failing path."""
+    levels: dict[int, set[str]] = {0: _names(schema())}
+    node: Any = schema()
+    depth = 0
+    tokens = list(error.absolute_schema_path)[:-1]  # the last one is the failing keyword
+    naming = False
+    for token in tokens:
+        if isinstance(node, dict) and token not in node and "$ref" in node:
+            node = _resolve(node)
+        try:
+            node = node[token]
+        except (KeyError, IndexError, TypeError):
+            break
+        # a key under `properties` names a child; `items` and `additionalProperties`
+        # are a child's schema: each goes one level down in the instance
+        if naming or token in ("items", "additionalProperties"):
+            depth += 1
+            naming = False
+        elif token in ("properties", "patternProperties"):
+            naming = True
+            continue
+        levels.setdefault(depth, set()).update(_names(node))
+    return levels
+
+
+def _children(here: Any) -> list[tuple[str, set[str]]]:
+    """Each declared key's own keys (an entry's, for a list): one level down."""
+    found = []
+    properties = _resolve(here).get("properties", {}) if isinstance(_resolve(here), dict) else {}
+    for name, child in properties.items():
+        child = _resolve(child)
+        if isinstance(child, dict) and "items" in child:
+            child = child["items"]
+        names = _names(child)
+        if names:
+            found.append((str(name), names))
+    return found
 
 
 def _is_kind(path: JsonPath) -> bool:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from naftiko.bind.sources import placeholder
 from naftiko.errors import NaftikoError
 from naftiko.spec.model import Adapter, Capability, pick_adapter
 
@@ -24,20 +26,32 @@ def mcp_adapter(capability: Capability, namespace: str | None) -> Adapter:
     return pick_adapter(capability.exposes, "mcp", namespace, str(capability.path))
 
 
+def launcher() -> list[str]:
+    """A command a client can start whatever its PATH: this interpreter, by absolute path
+    (not resolved, so that a virtual environment stays the one that has naftiko)."""
+    return [os.path.abspath(sys.executable), "-m", "naftiko"]
+
+
 def client_config(
-    capability: Capability, adapter: Adapter, client: str, url: str | None = None
+    capability: Capability,
+    adapter: Adapter,
+    client: str,
+    url: str | None = None,
+    extra: Sequence[str] = (),
 ) -> dict[str, Any]:
+    """``extra``: more `run` arguments for a launched server (`--mock NS=SPEC`...)."""
     env = {
-        variable: f"<your {variable}>"
+        variable: placeholder(variable)
         for bind in capability.binds
         if bind.location is None
         for variable in bind.keys.values()
     }
     entry: dict[str, Any]
     if url is None:
-        command = shutil.which("naftiko") or "naftiko"
+        command, *prefix = launcher()
         path = str(capability.path.resolve())
-        entry = {"command": command, "args": ["run", path, "--mcp-stdio", adapter.namespace]}
+        args = [*prefix, "run", path, "--mcp-stdio", adapter.namespace, *extra]
+        entry = {"command": command, "args": args}
         if env:
             entry["env"] = env
         if client == "vscode":

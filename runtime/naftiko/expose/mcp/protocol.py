@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from contextlib import nullcontext
 from typing import Any, cast
 
-from naftiko import __version__, inbound
+from naftiko import inbound
 from naftiko.engine import Engine
 from naftiko.expose.mcp import traced
 from naftiko.expose.mcp.catalog import Catalog, CatalogError, ResourceNotFound
@@ -51,6 +51,7 @@ from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.progress import Reporter, reporting
 from naftiko.spec.model import Adapter, Capability
+from naftiko.version import __version__
 
 log = logging.getLogger("naftiko.mcp")
 
