@@ -80,3 +80,24 @@ def test_dev_waits_for_a_broken_file_to_be_fixed(dev, quickstart: Path) -> None:
     quickstart.write_text(good, encoding="utf-8")
     wait_for(running, "ready:")
     assert httpx.get(f"{running.urls['quickstart-rest']}/hello/Ada").status_code == 200
+
+
+def test_dev_keeps_watching_after_a_save_that_does_not_parse(dev, quickstart: Path) -> None:
+    good = quickstart.read_text(encoding="utf-8")
+    running = dev(quickstart)
+    wait_for(running, "ready:")
+    assert "'registry' is mocked from" in running.log()
+    quickstart.write_text(good + "  oops: [\n", encoding="utf-8")
+    wait_for(running, "not applied, the previous files keep serving")
+    assert "YAML syntax error" in running.log()
+    quickstart.write_text(good.replace('"/hello/{name}"', '"/hi/{name}"'), encoding="utf-8")
+    wait_for(running, "reloaded (a file changed)")
+    assert httpx.get(f"{running.urls['quickstart-rest']}/hi/Ada").status_code == 200
+    assert "Traceback" not in running.log()
+
+
+def test_dev_names_the_upstreams_it_calls_for_real(dev, quickstart: Path, tmp_path: Path) -> None:
+    (tmp_path / "registry.openapi.yaml").unlink()
+    running = dev(quickstart)
+    log = wait_for(running, "ready:")
+    assert "'registry' calls the real upstream at https://" in log

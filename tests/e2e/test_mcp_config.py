@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 
 from conftest import FIXTURES, ROOT, clean_env, naftiko_command
@@ -27,7 +28,55 @@ def test_claude_launches_the_adapter_over_stdio() -> None:
     found = config(str(FIXTURES / "catalog.yaml"))
     entry = found["mcpServers"]["catalog"]
     assert entry["args"][-2:] == ["--mcp-stdio", "catalog"]
-    assert entry["args"][1] == str((FIXTURES / "catalog.yaml").resolve())
+    assert entry["args"][3] == str((FIXTURES / "catalog.yaml").resolve())
+
+
+def test_the_launched_command_works_without_naftiko_on_path(tmp_path) -> None:
+    entry = config(str(FIXTURES / "catalog.yaml"))["mcpServers"]["catalog"]
+    assert os.path.isabs(entry["command"])
+    hello = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-11-25",
+            "capabilities": {},
+            "clientInfo": {"name": "t", "version": "1"},
+        },
+    }
+    done = subprocess.run(
+        [entry["command"], *entry["args"]],
+        input=json.dumps(hello) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": str(tmp_path), "HOME": str(tmp_path)},  # no naftiko on this PATH
+        check=False,
+    )
+    answer = json.loads(done.stdout.splitlines()[0])
+    assert answer["result"]["serverInfo"], done.stderr
+
+
+def test_mocks_and_base_uris_go_into_the_launched_command() -> None:
+    spec = ROOT / "examples" / "registry.openapi.yaml"
+    found = config(str(QUICKSTART), "--mock", f"registry={spec}")
+    args = found["mcpServers"]["quickstart"]["args"]
+    assert f"--mock=registry={spec.resolve()}" in args
+    found = config(str(QUICKSTART), "--base-uri", "registry=http://127.0.0.1:9/v1")
+    assert "--base-uri=registry=http://127.0.0.1:9/v1" in found["mcpServers"]["quickstart"]["args"]
+
+
+def test_a_mock_for_an_unknown_namespace_is_refused_naming_the_real_ones() -> None:
+    done = subprocess.run(
+        [*naftiko_command(), "mcp-config", str(QUICKSTART), "--mock", "regsitry=x.yaml"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(),
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "regsitry" in done.stderr and "registry" in done.stderr
 
 
 def test_vscode_over_http_uses_the_adapter_address() -> None:
@@ -143,3 +192,18 @@ def test_install_asks_to_fill_the_placeholders_never_writes_secrets(tmp_path) ->
     assert "fill in each <your VARIABLE>" in done.stderr
     text = path.read_text(encoding="utf-8")
     assert "<your KOMBO_API_KEY>" in text and "s3cret-kombo" not in text
+
+
+def test_a_placeholder_left_unfilled_is_refused_at_start_naming_the_variable() -> None:
+    done = subprocess.run(
+        [*naftiko_command(), "run", str(FIXTURES / "ships.yaml"), "--mcp-stdio"],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=clean_env(SHIPS_REGISTRY_TOKEN="<your SHIPS_REGISTRY_TOKEN>"),
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "SHIPS_REGISTRY_TOKEN" in done.stderr
+    assert "still holds the placeholder" in done.stderr
