@@ -40,9 +40,12 @@ def test_misspelled_method_names_the_key_and_run_says_what_is_disabled(
 ) -> None:
     path = slip(tmp_path, "              method: GET", "              methd: GET")
     checked = naftiko_cli("validate", str(path))
-    assert checked.returncode == 0
-    assert "slip.yaml:30:15" in checked.stderr
+    assert checked.returncode == 1
+    assert "slip.yaml:30:15: error" in checked.stderr
     assert "did you mean 'method'?" in checked.stderr
+    lenient = naftiko_cli("validate", "--lenient", str(path))
+    assert lenient.returncode == 0
+    assert "slip.yaml:30:15: warning" in lenient.stderr
     running = naftiko_run(str(path), *PORTS, env=clean_env())
     log = running.log()
     assert "slip.yaml: 2 warning(s), 2 unit(s) disabled" in log
@@ -51,22 +54,22 @@ def test_misspelled_method_names_the_key_and_run_says_what_is_disabled(
     assert log.index("disabled:") < log.index("listening")
 
 
-def test_undefined_template_variable_is_a_warning_at_its_line(tmp_path: Path) -> None:
+def test_undefined_template_variable_is_an_error_at_its_field(tmp_path: Path) -> None:
     path = slip(tmp_path, "Hello, {{name}}!", "Hello, {{nme}}!")
     done = naftiko_cli("validate", str(path))
-    assert done.returncode == 0
-    assert "slip.yaml:43:15: warning" in done.stderr
+    assert done.returncode == 1
+    assert "slip.yaml:60:23: error" in done.stderr
     assert "template variable 'nme'" in done.stderr
     assert "did you mean '{{name}}'?" in done.stderr
-    assert naftiko_cli("validate", "--strict", str(path)).returncode == 1
+    assert naftiko_cli("validate", "--lenient", str(path)).returncode == 0
 
 
 def test_unclosed_template_is_an_error_for_validate_as_for_run(tmp_path: Path) -> None:
     path = slip(tmp_path, "Hello, {{name}}!", "Hello, {{name}!")
-    for args in (["validate", "--strict"], ["run", *PORTS]):
+    for args in (["validate"], ["validate", "--lenient"], ["run", *PORTS]):
         done = naftiko_cli(*args, str(path))
         assert done.returncode == 1
-        assert "slip.yaml:43:15: error" in done.stderr
+        assert "slip.yaml:60:23: error" in done.stderr
         assert "unclosed '{{'" in done.stderr
 
 

@@ -273,7 +273,34 @@ def test_oversized_header_is_refused_before_any_upstream_call(
     upstream = serve(echo)
     urls = serve_capability(SHOP, base_uris={"echo": upstream.url}, limits=Limits(max_header=1024))
     reply = raw_request(urls["shop"], "GET /items/x HTTP/1.1", f"X-Trace: {'a' * 2000}\r\n")
-    assert reply.split(b" ")[1] in (b"400", b"431")
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == b"431"
+    assert b"application/problem+json" in head
+    assert "--max-header-size" in json.loads(body)["hint"]
+    assert upstream.requests == []
+
+
+def test_too_many_headers_are_431(serve, serve_capability, monkeypatch) -> None:
+    monkeypatch.setenv("SHOP_UPSTREAM_TOKEN", TOKEN)
+    upstream = serve(echo)
+    urls = serve_capability(SHOP, base_uris={"echo": upstream.url})
+    many = "".join(f"X-N{i}: v\r\n" for i in range(200))
+    reply = raw_request(urls["shop"], "GET /items/x HTTP/1.1", many)
+    assert reply.split(b" ")[1] == b"431"
+    assert upstream.requests == []
+
+
+def test_oversized_url_is_414_naming_the_flag(serve, serve_capability, monkeypatch) -> None:
+    monkeypatch.setenv("SHOP_UPSTREAM_TOKEN", TOKEN)
+    upstream = serve(echo)
+    urls = serve_capability(SHOP, base_uris={"echo": upstream.url}, limits=Limits(max_header=1024))
+    reply = raw_request(urls["shop"], f"GET /items/{'x' * 2000} HTTP/1.1")
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.split(b" ")[1] == b"414"
+    problem = json.loads(body)
+    assert problem["status"] == 414
+    assert "--max-header-size" in problem["hint"]
+    assert "xxxx" not in body.decode()
     assert upstream.requests == []
 
 

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
 from aiohttp.web_protocol import RequestHandler
 from aiohttp.web_request import BaseRequest
 
@@ -104,8 +106,14 @@ class _Connection(RequestHandler):
             reason = str(getattr(exc, "message", "") or message or "").strip().splitlines()
             log.info("malformed request from %s: %s", request.remote, reason[0] if reason else "")
             detail = "the request is not valid HTTP/1.1"
+        hint = ""
+        server = self._manager
+        too_big = _too_big(exc, server.limits) if isinstance(server, _Server) else None
+        if too_big is not None:
+            status, detail = too_big
+            hint = "the limit is --max-header-size (NAFTIKO_MAX_HEADER_SIZE)"
         phrase = HTTPStatus(status).phrase if status in _STATUSES else "Error"
-        response = problem(status, phrase, detail, headers={"Server": SERVER})
+        response = problem(status, phrase, detail, hint=hint, headers={"Server": SERVER})
         response.force_close()
         return response
 
@@ -114,6 +122,23 @@ class _Connection(RequestHandler):
         if timer is not None:
             timer.cancel()
         super().connection_lost(exc)
+
+
+# what the parser quotes of a request line: the target (llhttp), or the whole line
+_TARGET = re.compile(rb"^(?:[A-Z]+ )?(?:/|\*|[A-Za-z][A-Za-z0-9+.-]*://)")
+
+
+def _too_big(exc: BaseException | None, limits: Limits) -> tuple[int, str] | None:
+    """431 for a header too long (or too many), 414 for a request target too long."""
+    if isinstance(exc, LineTooLong):
+        quoted = exc.args[0] if exc.args else b""
+        quoted = quoted.encode("latin-1", "replace") if isinstance(quoted, str) else quoted
+        if _TARGET.match(bytes(quoted)):
+            return 414, f"the request target is longer than {limits.max_header} bytes"
+        return 431, f"a request header is longer than {limits.max_header} bytes"
+    if isinstance(exc, BadHttpMessage) and "Too many headers" in str(exc):
+        return 431, f"the request has more than {limits.max_headers} headers"
+    return None
 
 
 class _Server(web.Server):
