@@ -50,5 +50,5 @@ def test_an_error_after_a_repeated_namespace_names_its_own_line(tmp_path: Path) 
     assert compile_plans(compiled, secrets=False) is None
     (error,) = compiled.errors
     lines = text.splitlines()
-    value_of_b = [i + 1 for i, line in enumerate(lines) if "{{unclosed" in line][0]
+    value_of_b = next(i + 1 for i, line in enumerate(lines) if "{{unclosed" in line)
     assert error.line == value_of_b, error
