@@ -3,6 +3,7 @@ answer has nothing at, and a request to a route whose operation did not load."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import httpx
@@ -66,3 +67,24 @@ def test_a_route_whose_operation_did_not_load_answers_501_naming_the_diagnostic(
     assert "'truth.list-broken' cannot run" in problem["detail"]
     assert f"truth.yaml:{line_of('- name: list-broken')}" in problem["hint"]
     assert upstream.requests == []
+
+
+def test_an_input_error_names_where_the_input_was_expected(truth) -> None:
+    url, _ = truth
+    for query, problem in (("", "is required"), ("?n=many", "")):
+        answer = httpx.get(f"{url}/count{query}")
+        assert answer.status_code == 400
+        [error] = answer.json()["errors"]
+        assert (error["name"], error["in"]) == ("n", "query")
+        assert problem in error["problem"]
+
+
+def test_a_tool_input_error_names_its_arguments() -> None:
+    from naftiko.engine import Engine
+    from naftiko.errors import InputError
+    from naftiko.spec import load
+
+    engine = Engine(load(TRUTH), binds={})
+    with pytest.raises(InputError) as caught:
+        asyncio.run(engine.invoke("truth-mcp.count", {"n": "many"}))
+    assert [(p.name, p.location) for p in caught.value.problems] == [("n", "arguments")]

@@ -29,7 +29,7 @@ class _Accepted:
     key: str  # normalised, to find '-'/'_' spellings
     type: str
     required: bool
-    location: str  # as the file says it, for messages; "" when it says nothing
+    location: str  # where the caller put it, for messages: path, query... or arguments
     # the API's own constraints (enum, bounds, a body's properties), compiled once
     check: Validator | None = None
 
@@ -54,9 +54,14 @@ class InputCheck:
 
     @classmethod
     def of(
-        cls, declared: tuple[ExposedParam, ...] | None, signature: tuple[Input, ...]
+        cls,
+        declared: tuple[ExposedParam, ...] | None,
+        signature: tuple[Input, ...],
+        place: str = "",
     ) -> InputCheck:
-        where = {p.name: p.in_ or "" for p in declared or ()}
+        """``place``: where every input is, when the protocol has one place for them all
+        (a tool's `arguments`); else each is where the file or its route puts it."""
+        where = {p.name: p.in_ for p in declared or () if p.in_}
         fixed = tuple(
             (p.name, p.value)
             for p in declared or ()
@@ -64,7 +69,12 @@ class InputCheck:
         )
         accepted = tuple(
             _Accepted(
-                i.name, norm(i.name), i.type, i.required, where.get(i.name, ""), _validator(i)
+                i.name,
+                norm(i.name),
+                i.type,
+                i.required,
+                where.get(i.name) or place or i.location,
+                _validator(i),
             )
             for i in signature
         )

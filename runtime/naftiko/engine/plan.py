@@ -221,7 +221,9 @@ def _contract(plan: ExposedPlan) -> ExposedPlan:
     return replace(
         plan,
         signature=tuple(accepted),
-        check_inputs=InputCheck.of(plan.inputs, tuple(accepted)),
+        check_inputs=InputCheck.of(
+            plan.inputs, tuple(accepted), "" if plan.unit.adapter_type == "rest" else "arguments"
+        ),
         output_schema=schema,
         output_check=output_check(schema) if schema is not None else None,
         sources=sources(plan.unit.inputs, spelled),
