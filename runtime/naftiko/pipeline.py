@@ -75,7 +75,7 @@ def load(file: str | Path) -> Compiled:
         found.add(list(exc.diagnostics))
         return found
     except NaftikoError as exc:
-        found.add([Diagnostic("error", str(exc), file=str(file), code="load")])
+        found.add([Diagnostic("error", exc.message, file=str(file), code="load", hint=exc.hint)])
         return found
     found.document = doc
     found.shared = isinstance(doc.data, dict) and "capability" not in doc.data
@@ -116,7 +116,7 @@ def compile_plans(
         return None
     except NaftikoError as exc:
         compiled.diagnostics.append(
-            Diagnostic("error", str(exc), file=compiled.file, code="bind", hint=exc.hint)
+            Diagnostic("error", exc.message, file=compiled.file, code="bind", hint=exc.hint)
         )
         return None
     compiled.engine = engine

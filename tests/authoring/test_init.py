@@ -63,6 +63,28 @@ def test_init_from_openapi_imports_every_operation(tmp_path: Path) -> None:
     assert not doc.errors
 
 
+def test_init_from_openapi_puts_the_document_beside_and_says_what_next(
+    tmp_path: Path, naftiko_run
+) -> None:
+    spec = ROOT / "capabilities" / "kombo" / "kombo-openapi.json"
+    done = naftiko_cli("init", "kombo", "--from-openapi", str(spec), "-d", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "kombo-openapi.json").read_bytes() == spec.read_bytes()
+    steps = done.stderr.split("next:\n", 1)[1].splitlines()
+    run = steps[0].split()
+    assert run[:3] == ["KOMBO_API_KEY=any", "naftiko", "run"]
+    assert f"kombo={tmp_path / 'kombo-openapi.json'}" in run
+    env = clean_env(**dict(v.split("=", 1) for v in run if v.endswith("=any")))
+    running = naftiko_run(*run[3:], "--port=kombo-rest=0", "--port=kombo-mcp=0", env=env)
+    assert "ready:" in running.log()
+
+
+def test_plain_init_says_what_next_too(tmp_path: Path) -> None:
+    done = naftiko_cli("init", "shop", "-d", str(tmp_path))
+    assert "next:\n" in done.stderr
+    assert f"--mock shop={tmp_path / 'shop.openapi.yaml'}" in done.stderr
+
+
 def test_schema_command_prints_the_packaged_schema() -> None:
     done = naftiko_cli("schema")
     assert done.returncode == 0

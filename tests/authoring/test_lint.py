@@ -104,3 +104,10 @@ def test_hints_and_methods_that_contradict_are_found_once_each() -> None:
         "hints-contradict-semantics": 1,
         "method-contradicts-semantics": 1,
     }
+
+
+def test_text_output_shows_each_rule_id() -> None:
+    done = lint(str(FIXTURES / "lint-violations.yaml"))
+    lines = [line for line in done.stderr.splitlines() if ": warning: " in line]
+    assert lines and all(line.endswith("]") for line in lines)
+    assert any(line.endswith("[unused-bind]") for line in lines)

@@ -8,6 +8,7 @@ imported from it instead (every operation, one REST and one MCP adapter).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -142,9 +143,15 @@ _UPSTREAM = {
 
 
 def write_starter(
-    name: str, directory: Path, openapi: dict[str, Any] | None = None, dialect: str = "alpha2"
+    name: str,
+    directory: Path,
+    openapi: dict[str, Any] | None = None,
+    dialect: str = "alpha2",
+    source: Path | None = None,
 ) -> list[Path]:
-    """The files written (the capability in ``dialect``); refuses to overwrite one."""
+    """The files written (the capability in ``dialect``, then the upstream's document beside
+    it, so that `--mock` can stand in for it); refuses to overwrite one. ``source`` is the
+    OpenAPI document ``openapi`` was read from."""
     ns = slug(name)
     if not ns:
         raise NaftikoError(f"'{name}' gives no usable name", hint="use letters and digits")
@@ -164,8 +171,32 @@ def write_starter(
         capability = import_openapi(openapi, None)
         text = HEADER + f"# {ns}: imported from an OpenAPI document by `naftiko init`.\n"
         text += yaml.safe_dump(capability, sort_keys=False, allow_unicode=True, width=100)
+        if source is not None:
+            beside = directory / source.name
+            if beside.resolve() != source.resolve():
+                if beside.exists():
+                    raise NaftikoError(f"{beside} exists", hint="choose another directory")
+                shutil.copyfile(source, beside)
+                written.append(beside)
     target.write_text(in_dialect(text, dialect), encoding="utf-8")
     schema = schema_beside(directory, dialect)
     if schema is not None:
         written.append(schema)
     return written
+
+
+def next_steps(target: Path, upstream: Path | None) -> list[str]:
+    """The commands that serve what `init` wrote, offline, then check it."""
+    from naftiko.spec import load
+
+    capability = load(target)
+    env = " ".join(
+        f"{key}=any" for b in capability.binds if b.location is None for key in b.keys.values()
+    )
+    mocks = (
+        " ".join(f"--mock {c.namespace}={upstream}" for c in capability.consumes)
+        if upstream is not None
+        else ""
+    )
+    run = " ".join(part for part in (env, "naftiko run", str(target), mocks) if part)
+    return [run, f"naftiko validate {target}", f"naftiko inspect {target}"]

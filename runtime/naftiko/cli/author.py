@@ -266,11 +266,18 @@ def schema(output: str | None, dialect: str) -> None:
 @_dialect_option()
 def init(name: str, spec: str | None, directory: str, dialect: str) -> None:
     """Write a commented, valid starter capability NAME.yaml that runs at once offline."""
-    from naftiko.authoring.starter import write_starter
+    from naftiko.authoring.starter import next_steps, write_starter
     from naftiko.openapi.mock import read_document
 
     document = read_document(spec) if spec else None
-    _written(write_starter(name, Path(directory), document, dialect))
+    source = Path(spec) if spec else None
+    written = write_starter(name, Path(directory), document, dialect, source)
+    _written(written)
+    documents = [p for p in written[1:] if not p.name.endswith(".schema.json")]
+    upstream = documents[0] if documents else source
+    click.echo("next:", err=True)
+    for step in next_steps(written[0], upstream):
+        click.echo(f"  {step}", err=True)
 
 
 @main.command()

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from naftiko.cli.group import main, report
+from naftiko.observe.redact import scrub
 from naftiko.errors import Diagnostic
 from naftiko.version import __version__
 
@@ -110,7 +111,8 @@ def lint(files: tuple[str, ...], fmt: str) -> None:
     elif fmt == "sarif":
         click.echo(json.dumps(sarif(findings, __version__), indent=2))
     else:
-        report(findings)
+        for found in findings:  # each with its rule id, to look up or to silence
+            click.echo(scrub(f"{found} [{found.code}]" if found.code else str(found)), err=True)
         click.echo(f"{len(findings)} finding(s) in {len(files)} file(s)", err=True)
     sys.exit(1 if failed else 0)
 

@@ -132,12 +132,12 @@ def _compile_consumes(
                 consumes.namespace, consumes.auth, CallScope({}, runtime.binds)
             )
         except NaftikoError as exc:
-            problems.append(_located(consumes.where, str(exc), "oauth2"))
+            problems.append(_located(consumes.where, exc.message, "oauth2", exc.hint))
     tls = None
     try:
         tls = tls_context(consumes.namespace, consumes.tls)
     except NaftikoError as exc:
-        problems.append(_located(consumes.where, str(exc), "tls"))
+        problems.append(_located(consumes.where, exc.message, "tls", exc.hint))
     circuit = Circuit.of(consumes.namespace, consumes.resilience.get("circuit"))
     propagate = _propagated(consumes, problems)
     prefix = f"naftiko:{label}:{consumes.namespace}:"
@@ -238,8 +238,8 @@ def _paging(call: ConsumedPlan | None, accepted: list[Input]) -> str:
     return call.pages.note(any(norm(i.name) == wanted for i in accepted))
 
 
-def _located(at: Location, message: str, code: str) -> Diagnostic:
-    return Diagnostic.at(at, "error", message, code=code)
+def _located(at: Location, message: str, code: str, hint: str = "") -> Diagnostic:
+    return Diagnostic.at(at, "error", message, code=code, hint=hint)
 
 
 def _compile_unit(
