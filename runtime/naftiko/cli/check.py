@@ -10,8 +10,8 @@ from typing import Any
 import click
 
 from naftiko.cli.group import main, report
-from naftiko.observe.redact import scrub
 from naftiko.errors import Diagnostic
+from naftiko.observe.redact import scrub
 from naftiko.version import __version__
 
 
