@@ -73,9 +73,10 @@ def test_init_from_openapi_puts_the_document_beside_and_says_what_next(
     steps = done.stderr.split("next:\n", 1)[1].splitlines()
     run = steps[0].split()
     assert run[:3] == ["KOMBO_API_KEY=any", "naftiko", "run"]
-    assert f"kombo={tmp_path / 'kombo-openapi.json'}" in run
+    assert f"kombo-api={tmp_path / 'kombo-openapi.json'}" in run  # the title, kebab-cased
     env = clean_env(**dict(v.split("=", 1) for v in run if v.endswith("=any")))
-    running = naftiko_run(*run[3:], "--port=kombo-rest=0", "--port=kombo-mcp=0", env=env)
+    ports = ("--port=kombo-api-rest=0", "--port=kombo-api-mcp=0")
+    running = naftiko_run(*run[3:], *ports, env=env)
     assert "ready:" in running.log()
 
 

@@ -199,3 +199,81 @@ def test_unknown_tag_names_the_known_ones() -> None:
 def test_the_schema_beside_the_kombo_files_is_ours() -> None:
     beside = (KOMBO / "capability.schema.json").read_text(encoding="utf-8")
     assert beside == (ROOT / "schemas" / "capability.schema.json").read_text(encoding="utf-8")
+
+
+def test_the_namespace_is_the_whole_title_kebab_cased() -> None:
+    document = {**SWAGGER, "info": {"title": "Complex API", "version": "1"}}
+    ours = import_openapi(document)
+    assert ours["capability"]["consumes"][0]["namespace"] == "complex-api"
+    assert ours["capability"]["consumes"][0]["baseUri"] == "https://pets.example.com/api"
+
+
+BASE = "#/components/schemas/Base"
+NULLABLE = {
+    "openapi": "3.1.0",
+    "info": {"title": "Nulls", "version": "1"},
+    "servers": [{"url": "https://nulls.example.com"}],
+    "paths": {
+        "/things": {
+            "post": {
+                "operationId": "make-thing",
+                "requestBody": {
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "allOf": [
+                                    {"$ref": BASE},
+                                    {"type": "object", "properties": {"size": {"type": "integer"}}},
+                                ]
+                            }
+                        }
+                    }
+                },
+                "responses": {
+                    "200": {
+                        "description": "ok",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "oneOf": [
+                                        {"$ref": "#/components/schemas/Base"},
+                                        {"type": "null"},
+                                    ]
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        }
+    },
+    "components": {
+        "schemas": {
+            "Base": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {"type": ["string", "null"]},
+                    "age": {"type": "integer", "nullable": True},
+                    "kind": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                },
+            }
+        }
+    },
+}
+
+
+def test_nullable_types_resolve_through_all_of_and_one_of() -> None:
+    ours = import_openapi(NULLABLE)
+    operation = ours["capability"]["consumes"][0]["resources"][0]["operations"][0]
+    [body] = operation["inputParameters"]
+    schema = body["schema"]
+    assert schema["properties"]["name"]["type"] == "string"
+    assert schema["properties"]["size"]["type"] == "integer"
+    assert schema["properties"]["kind"]["type"] == "string"
+    assert schema["required"] == ["name"]
+    tool = ours["capability"]["exposes"][1]["tools"][0]
+    output = tool["outputParameters"][0]["properties"]
+    assert output["name"] == {"type": "string", "mapping": "$.name"}
+    assert output["age"] == {"type": "integer", "mapping": "$.age"}
+    assert output["kind"] == {"type": "string", "mapping": "$.kind"}

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 from naftiko.openapi.mock import METHODS, Resolver
 from naftiko.openapi.paging import answer_schema, pagination
-from naftiko.openapi.schemas import PARAM_KEYWORDS, json_schema
+from naftiko.openapi.schemas import PARAM_KEYWORDS, json_schema, unwrapped
 
 _STOPWORDS = frozenset(
     {"a", "an", "the", "to", "from", "of", "for", "in", "on", "with", "by", "and", "or", "into"}
@@ -65,8 +65,11 @@ def import_openapi(
     """The capability for one tag (or every operation when ``tag`` is None)."""
     resolver = Resolver(document)
     title = str((document.get("info") or {}).get("title") or "API")
+    # the namespace is the whole title, kebab-cased (`Complex API` is complex-api), as the
+    # reference engine names it; API Evangelist's files drop a trailing " API", and so do
+    # the variable names of both (KOMBO_API_KEY)
     provider = title.removesuffix(" API").strip() or title
-    prefix = slug(provider)
+    prefix = slug(provider if style == "evangelist" else title)
     selected = [
         (path, method, op)
         for path, method, op in _operations(document)
@@ -78,7 +81,7 @@ def import_openapi(
     label = title if general else f"{title} — {tag}"
     lead = next((op.get("summary") for _, _, op in selected if op.get("summary")), "")
     base_uri, base_path = _server(document)
-    auth, binds = _auth(document, prefix)
+    auth, binds = _auth(document, slug(provider))
 
     resources: list[dict[str, Any]] = []
     rest_resources: list[dict[str, Any]] = []
@@ -328,6 +331,7 @@ def _typed_output(resolver: Resolver, operation: Mapping[str, Any]) -> dict[str,
     """`{type: object, properties: ...}` from the success response's JSON schema, top-level
     properties mapped from the root, so the tool gets an outputSchema."""
     schema, seen = answer_schema(resolver, operation)
+    schema, seen = unwrapped(resolver, schema, seen)
     if not isinstance(schema, dict) or not isinstance(schema.get("properties"), dict):
         return None
     properties = {
@@ -339,7 +343,7 @@ def _typed_output(resolver: Resolver, operation: Mapping[str, Any]) -> dict[str,
 
 
 def _typed(resolver: Resolver, schema: Any, seen: frozenset[str], mapping: str, depth: int) -> Any:
-    schema, seen = resolver.deref(schema, seen)
+    schema, seen = unwrapped(resolver, schema, seen)
     kind = schema.get("type") if isinstance(schema, dict) else None
     if isinstance(kind, list):
         kind = next((k for k in kind if k != "null"), None)

@@ -16,21 +16,72 @@ PARAM_KEYWORDS = frozenset(CONSTRAINTS)
 _MAX_SCHEMA_DEPTH = 4
 
 
+_MAX_UNWRAP = 8
+
+
+def unwrapped(resolver: Resolver, schema: Any, seen: frozenset[str]) -> tuple[Any, frozenset[str]]:
+    """A schema with its composition resolved as generators mean it: `allOf` members merged
+    (properties and required ones joined), and a `oneOf`/`anyOf` of one type and null read
+    as that type, which is how OpenAPI 3.1 writes 3.0's `nullable`."""
+    schema, seen = resolver.deref(schema, seen)
+    for _ in range(_MAX_UNWRAP):
+        if not isinstance(schema, dict):
+            break
+        rest = {k: v for k, v in schema.items() if k not in ("allOf", "oneOf", "anyOf")}
+        members = schema.get("allOf")
+        if isinstance(members, list) and members:
+            for member in members:
+                part, seen = resolver.deref(member, seen)
+                if isinstance(part, dict):
+                    rest = _merged(part, rest)
+            schema = {**rest, **{k: schema[k] for k in ("oneOf", "anyOf") if k in schema}}
+            continue
+        branch = _only_branch(resolver, schema, seen)
+        if branch is None:
+            break
+        schema = _merged(branch, rest)
+    return schema, seen
+
+
+def _merged(part: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    merged = {**part, **over}
+    properties = {**(part.get("properties") or {}), **(over.get("properties") or {})}
+    if properties:
+        merged["properties"] = properties
+    required = [*(part.get("required") or []), *(over.get("required") or [])]
+    if required:
+        merged["required"] = list(dict.fromkeys(required))
+    return merged
+
+
+def _only_branch(resolver: Resolver, schema: dict[str, Any], seen: frozenset[str]) -> Any:
+    """The one branch of a `oneOf`/`anyOf` that is not null, when there is exactly one."""
+    for key in ("oneOf", "anyOf"):
+        branches = schema.get(key)
+        if not isinstance(branches, list):
+            continue
+        real = [b for b in (resolver.deref(b, seen)[0] for b in branches) if not _null(b)]
+        if len(real) == 1 and isinstance(real[0], dict):
+            return real[0]
+    return None
+
+
+def _null(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    kind = schema.get("type")
+    return kind == "null" or kind == ["null"] or schema.get("enum") == [None]
+
+
 def json_schema(
     resolver: Resolver, schema: Any, seen: frozenset[str], depth: int
 ) -> dict[str, Any] | None:
     """The API's schema for a value, references inlined (cycles and depth bounded), with
     only what checks and explains a value: type, enum, bounds, format, description,
     properties and required ones, items. `nullable` and `type: [x, null]` become x."""
-    schema, seen = resolver.deref(schema, seen)
+    schema, seen = unwrapped(resolver, schema, seen)
     if not isinstance(schema, dict):
         return None
-    for key in ("allOf",):  # one member: the schema itself (a common generator wrapping)
-        members = schema.get(key)
-        if isinstance(members, list) and len(members) == 1:
-            merged, seen = resolver.deref(members[0], seen)
-            if isinstance(merged, dict):
-                schema = {**merged, **{k: v for k, v in schema.items() if k != key}}
     found: dict[str, Any] = {}
     kind = schema.get("type")
     if isinstance(kind, list):

@@ -17,7 +17,7 @@ from naftiko.routes import variables
 from naftiko.spec.document import Document
 from naftiko.spec.params import consumed_params
 from naftiko.spec.paths import operation_path
-from naftiko.spec.scopes import Exposed, Scope, params
+from naftiko.spec.scopes import Exposed, Names, Scope, params
 from naftiko.spec.yaml import JsonPath
 
 
@@ -87,8 +87,9 @@ def consumed_path(
         )
 
 
-def rest_route(doc: Document, found: Exposed) -> None:
-    """A REST operation's route placeholders and its path inputs name the same things."""
+def rest_route(doc: Document, found: Exposed, inherited: Names) -> None:
+    """A REST operation's route placeholders and its path inputs name the same things.
+    ``inherited``: the inputs of the function it refers to, when it declares none."""
     resource = found.resource or {}
     route = resource.get("path")
     if not isinstance(route, str):
@@ -100,7 +101,7 @@ def rest_route(doc: Document, found: Exposed) -> None:
         inputs[norm(str(param["name"]))] = ((*r_path, "inputParameters", index), param)
     for index, param in params(found.unit):
         inputs[norm(str(param["name"]))] = ((*found.path, "inputParameters", index), param)
-    unknown = [name for key, name in placed.items() if key not in inputs]
+    unknown = [name for key, name in placed.items() if key not in inputs and key not in inherited]
     unplaced = [
         (where, param)
         for key, (where, param) in inputs.items()

@@ -190,7 +190,7 @@ def _exposed(doc: Document, found: Exposed, binds: Names, known: dict[str, dict[
     resource = found.resource
     rest = adapter.get("type") == "rest" and inputs is not None and resource is not None
     if rest and _parses(doc, (resource or {}).get("path"), (*path[:-2], "path")):
-        rest_route(doc, found)
+        rest_route(doc, found, inputs or {})
 
 
 def _with(doc: Document, with_: Any, path: JsonPath, scope: Scope, inputs: Names | None) -> None:

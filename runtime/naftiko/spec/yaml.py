@@ -90,8 +90,23 @@ def parse(text: str, file: str) -> Source:
     return Source(file=file, data=data, marks=marks)
 
 
+SUFFIXES = (".yaml", ".yml", ".json")
+
+
 def read(path: Path) -> Source:
     """Read and parse a file, reporting a missing or unreadable file as a SpecError."""
+    if path.suffix.lower() not in SUFFIXES:
+        raise SpecError(
+            [
+                Diagnostic(
+                    "error",
+                    f"unsupported file format {path.suffix or '(no extension)'!r}",
+                    file=str(path),
+                    hint="capability files are .yaml, .yml or .json",
+                    code="file-format",
+                )
+            ]
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
