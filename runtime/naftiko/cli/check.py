@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from naftiko.cli.group import main, report
+from naftiko.cli.group import main, once, report
 from naftiko.errors import Diagnostic
 from naftiko.observe.redact import scrub
 from naftiko.version import __version__
@@ -57,6 +57,7 @@ def validate(files: tuple[str, ...], lenient: bool, strict: bool, fmt: str) -> N
 
     if lenient and strict:
         raise click.UsageError("--lenient and --strict contradict each other; give one")
+    once(files)
     checked = check(files, mode_of(lenient=lenient, strict=strict))
     failed = 0
     files_report: list[dict[str, Any]] = []

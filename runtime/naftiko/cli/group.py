@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -20,6 +21,22 @@ def report(diagnostics: Sequence[Diagnostic]) -> None:
     """Findings on stderr, one per line, scrubbed."""
     for found in diagnostics:
         click.echo(scrub(str(found)), err=True)
+
+
+def once(files: Sequence[str]) -> None:
+    """Files served (or checked) together are each given once; a repeat is a usage error,
+    not the port clash it would otherwise become."""
+    seen: dict[Path, str] = {}
+    for file in files:
+        key = Path(file).resolve()
+        if key in seen:
+            raise click.BadParameter(
+                f"{file} is given twice"
+                + (f" (also as {seen[key]})" if seen[key] != file else "")
+                + "; give each file once",
+                param_hint="FILES",
+            )
+        seen[key] = file
 
 
 def pairs(values: tuple[str, ...], option: str) -> dict[str, str]:

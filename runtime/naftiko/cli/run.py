@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from naftiko.cli.group import base_uri_option, main, pairs, timeout_option
+from naftiko.cli.group import base_uri_option, main, once, pairs, timeout_option
 
 log = logging.getLogger("naftiko.cli")
 
@@ -410,17 +410,7 @@ def _files(files: tuple[str, ...], mcp_stdio: str | None) -> tuple[tuple[str, ..
         files, mcp_stdio = (mcp_stdio, *files), "*"
     if not files:
         raise click.UsageError("give the capability file(s) to serve: naftiko run FILE...")
-    seen: dict[Path, str] = {}
-    for file in files:
-        key = Path(file).resolve()
-        if key in seen:
-            raise click.BadParameter(
-                f"{file} is given twice"
-                + (f" (also as {seen[key]})" if seen[key] != file else "")
-                + "; give each file once",
-                param_hint="FILES",
-            )
-        seen[key] = file
+    once(files)
     return files, mcp_stdio
 
 
