@@ -101,3 +101,14 @@ def test_dev_names_the_upstreams_it_calls_for_real(dev, quickstart: Path, tmp_pa
     running = dev(quickstart)
     log = wait_for(running, "ready:")
     assert "'registry' calls the real upstream at https://" in log
+
+
+def test_a_reload_that_disables_a_unit_says_so_as_a_start_does(dev, quickstart: Path) -> None:
+    good = quickstart.read_text(encoding="utf-8")
+    running = dev(quickstart)
+    wait_for(running, "ready:")
+    quickstart.write_text(good.replace("method: GET", "method: GETT", 1), encoding="utf-8")
+    log = wait_for(running, "reloaded (a file changed)")
+    log = wait_for(running, "unit(s) disabled")
+    assert "quickstart.yaml: 1 warning(s), 2 unit(s) disabled" in log  # both callers of it
+    assert "'GETT' is not one of" in log
