@@ -303,3 +303,30 @@ def test_the_same_port_in_two_files_is_found_by_validate_as_by_run(
     assert "port 9090 is claimed by adapter 'shop-mcp'" in done.stderr
     assert f"{second}: invalid (1 error(s)" in done.stdout
     assert f"{first}: valid" in done.stdout
+
+
+def test_a_path_parameter_without_placeholder_is_a_warning_naming_the_path(
+    starter: str, tmp_path: Path
+) -> None:
+    text = mistaken(starter, 'path: "/items/{{id}}"', 'path: "/items"')
+    path = tmp_path / "shop.yaml"
+    path.write_text(text, encoding="utf-8")
+    [found] = check(str(path))
+    assert (found.severity, found.code) == ("warning", "path-convention")
+    assert "it is the next segment: /items/{id}" in found.message
+    assert found.line == line_of(text, "- name: id\n                  in: path\n  exposes")
+
+
+def test_an_aggregate_ref_that_names_no_function_fails_validate(
+    starter: str, tmp_path: Path
+) -> None:
+    text = mistaken(
+        starter,
+        "          call: shop.get-item\n          with:\n            id: shop-mcp.id\n",
+        "          ref: shop-functions.get-item\n",
+    )
+    path = tmp_path / "shop.yaml"
+    path.write_text(text, encoding="utf-8")
+    found = check(str(path))
+    assert [(d.severity, d.code) for d in found] == [("error", "unknown-ref")]
+    assert found[0].line == line_of(text, "ref: shop-functions")
