@@ -112,3 +112,13 @@ def test_a_reload_that_disables_a_unit_says_so_as_a_start_does(dev, quickstart: 
     log = wait_for(running, "unit(s) disabled")
     assert "quickstart.yaml: 1 warning(s), 2 unit(s) disabled" in log  # both callers of it
     assert "'GETT' is not one of" in log
+
+
+def test_dev_says_that_saving_cannot_set_a_missing_variable(dev, tmp_path: Path) -> None:
+    from naftiko.authoring.starter import write_starter
+
+    write_starter("shop", tmp_path / "shop")
+    running = dev(tmp_path / "shop" / "shop.yaml")
+    log = wait_for(running, "does not serve yet")
+    assert "SHOP_API_KEY" in log
+    assert "saving the file cannot fix that" in log

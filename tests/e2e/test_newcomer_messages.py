@@ -6,6 +6,7 @@ Each slip is made in a copy of examples/quickstart.yaml: `exposes`, `method` and
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -95,3 +96,14 @@ def test_a_shared_consumes_file_validates_but_does_not_run(tmp_path: Path, comma
     assert done.returncode == (0 if command == "validate" else 1)
     if command == "run":
         assert "shared consumes file serves nothing on its own" in done.stderr
+
+
+def test_no_hint_is_printed_twice(tmp_path: Path) -> None:
+    from naftiko.authoring.starter import write_starter
+
+    write_starter("shop", tmp_path)
+    done = naftiko_cli("run", str(tmp_path / "shop.yaml"), env=clean_env())
+    assert done.returncode == 1
+    hints = re.findall(r"\(([^()]*(?:\([^()]*\))?[^()]*)\)\s*$", done.stderr, re.MULTILINE)
+    assert hints and len(hints) == len(set(hints)), done.stderr
+    assert done.stderr.count("start again") == 1
