@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 
-from conftest import FIXTURES, ROOT, clean_env, naftiko_command
+from conftest import FIXTURES, ROOT, clean_env, naftiko_cli, naftiko_command
 
 QUICKSTART = ROOT / "examples" / "quickstart.yaml"
 
@@ -67,14 +67,7 @@ def test_mocks_and_base_uris_go_into_the_launched_command() -> None:
 
 
 def test_a_mock_for_an_unknown_namespace_is_refused_naming_the_real_ones() -> None:
-    done = subprocess.run(
-        [*naftiko_command(), "mcp-config", str(QUICKSTART), "--mock", "regsitry=x.yaml"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=clean_env(),
-        check=False,
-    )
+    done = naftiko_cli("mcp-config", str(QUICKSTART), "--mock", "regsitry=x.yaml")
     assert done.returncode == 2
     assert "regsitry" in done.stderr and "registry" in done.stderr
 
@@ -103,14 +96,7 @@ def test_several_mcp_adapters_need_a_choice(tmp_path) -> None:
     second = text.split("  exposes:\n")[1].replace("namespace: catalog", "namespace: other")
     path = tmp_path / "two.yaml"
     path.write_text(text + second, encoding="utf-8")
-    done = subprocess.run(
-        [*naftiko_command(), "mcp-config", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=clean_env(),
-        check=False,
-    )
+    done = naftiko_cli("mcp-config", str(path))
     assert done.returncode == 1
     assert "catalog, other" in done.stderr
     assert config(str(path), "--adapter", "other")["mcpServers"]["other"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import naftiko_cli
-from naftiko import check
+from naftiko import Diagnostic, check
 from naftiko.authoring.starter import write_starter
 
 
@@ -194,6 +194,13 @@ def mistaken(starter: str, old: str, new: str) -> str:
     return starter.replace(old, new, 1)
 
 
+def checked(tmp_path: Path, text: str) -> list[Diagnostic]:
+    """The findings of ``text`` written as shop.yaml."""
+    path = tmp_path / "shop.yaml"
+    path.write_text(text, encoding="utf-8")
+    return check(str(path))
+
+
 def line_of(text: str, needle: str) -> int:
     """The line where ``needle`` starts (after its leading line breaks)."""
     start = text.index(needle) + len(needle) - len(needle.lstrip("\n"))
@@ -205,9 +212,7 @@ def test_each_mistake_fails_validate_once_on_its_line(
     starter: str, tmp_path: Path, name: str, old: str, new: str, where: str, code: str
 ) -> None:
     text = mistaken(starter, old, new)
-    path = tmp_path / "shop.yaml"
-    path.write_text(text, encoding="utf-8")
-    found = check(str(path))
+    found = checked(tmp_path, text)
     assert [(d.severity, d.code) for d in found] == [("error", code)], found
     needle = where if where in text else where.replace("\n", "")
     assert found[0].line == line_of(text, needle), (name, str(found[0]))
@@ -260,9 +265,7 @@ def test_a_key_right_at_another_level_is_named_there_not_misspelled(
         "idempotent: true\n          outputParameters:",
         "idempotent: true\n            outputParameters:",
     )
-    path = tmp_path / "shop.yaml"
-    path.write_text(text, encoding="utf-8")
-    [found] = check(str(path))
+    [found] = checked(tmp_path, text)
     assert "belongs to capability.exposes[1].tools[0]" in found.hint
     assert "did you mean" not in found.hint
 
@@ -273,9 +276,7 @@ def test_a_key_one_level_too_high_is_pointed_down(starter: str, tmp_path: Path) 
         '          path: "/items/{id}"\n',
         '          path: "/items/{id}"\n          outputParameters: []\n',
     )
-    path = tmp_path / "shop.yaml"
-    path.write_text(text, encoding="utf-8")
-    [found] = check(str(path))
+    [found] = checked(tmp_path, text)
     assert found.code == "unknown-key"
     assert "indent it under 'operations'" in found.hint
     assert "inputParameters" not in found.hint
@@ -283,9 +284,7 @@ def test_a_key_one_level_too_high_is_pointed_down(starter: str, tmp_path: Path) 
 
 def test_a_key_with_no_near_spelling_gets_no_guess(starter: str, tmp_path: Path) -> None:
     text = mistaken(starter, "readOnly: true", "cacheable: true")
-    path = tmp_path / "shop.yaml"
-    path.write_text(text, encoding="utf-8")
-    [found] = check(str(path))
+    [found] = checked(tmp_path, text)
     assert found.hint == "check its spelling or remove it"
 
 
@@ -309,9 +308,7 @@ def test_a_path_parameter_without_placeholder_is_a_warning_naming_the_path(
     starter: str, tmp_path: Path
 ) -> None:
     text = mistaken(starter, 'path: "/items/{{id}}"', 'path: "/items"')
-    path = tmp_path / "shop.yaml"
-    path.write_text(text, encoding="utf-8")
-    [found] = check(str(path))
+    [found] = checked(tmp_path, text)
     assert (found.severity, found.code) == ("warning", "path-convention")
     assert "it is the next segment: /items/{id}" in found.message
     assert found.line == line_of(text, "- name: id\n                  in: path\n  exposes")
@@ -325,8 +322,6 @@ def test_an_aggregate_ref_that_names_no_function_fails_validate(
         "          call: shop.get-item\n          with:\n            id: shop-mcp.id\n",
         "          ref: shop-functions.get-item\n",
     )
-    path = tmp_path / "shop.yaml"
-    path.write_text(text, encoding="utf-8")
-    found = check(str(path))
+    found = checked(tmp_path, text)
     assert [(d.severity, d.code) for d in found] == [("error", "unknown-ref")]
     assert found[0].line == line_of(text, "ref: shop-functions")

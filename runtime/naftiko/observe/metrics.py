@@ -13,7 +13,7 @@ from __future__ import annotations
 import weakref
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
@@ -76,14 +76,12 @@ class Metrics:
         self.upstream_latency[namespace].observe(seconds)
 
     def collect(self) -> Iterator[Metric]:
-        requests = CounterMetricFamily(
+        yield _counter(
             "naftiko_requests",
             "Requests answered, by adapter, operation or tool, and status.",
-            labels=["adapter", "operation", "status"],
+            ["adapter", "operation", "status"],
+            self.requests,
         )
-        for request_labels, value in self.requests.items():
-            requests.add_metric(list(request_labels), value)
-        yield requests
         yield _histograms(
             "naftiko_request_duration_seconds",
             "Time to answer a request.",
@@ -96,60 +94,36 @@ class Metrics:
         for adapter, value in self.in_flight.items():
             flying.add_metric([adapter], value)
         yield flying
-        upstream = CounterMetricFamily(
+        yield _counter(
             "naftiko_upstream_requests",
             "Upstream answers, by consumes namespace and status.",
-            labels=["namespace", "status"],
+            ["namespace", "status"],
+            self.upstream,
         )
-        for upstream_labels, value in self.upstream.items():
-            upstream.add_metric(list(upstream_labels), value)
-        yield upstream
         yield _histograms(
             "naftiko_upstream_request_duration_seconds",
             "Time an upstream took to answer.",
             ["namespace"],
             {(k,): v for k, v in self.upstream_latency.items()},
         )
-        failures = CounterMetricFamily(
-            "naftiko_upstream_failures",
-            "Upstream calls that got no answer: timeout or unreachable.",
-            labels=["namespace", "kind"],
-        )
-        for failure_labels, value in self.failures.items():
-            failures.add_metric(list(failure_labels), value)
-        yield failures
-        retries = CounterMetricFamily(
-            "naftiko_upstream_retries",
-            "Upstream calls retried after 429/503 (or 502/504 when idempotent).",
-            labels=["namespace"],
-        )
-        for namespace, value in self.retries.items():
-            retries.add_metric([namespace], value)
-        yield retries
-        waits = CounterMetricFamily(
-            "naftiko_upstream_limit_waits",
-            "Upstream attempts that waited for a place under a limit (declared or announced).",
-            labels=["namespace"],
-        )
-        for namespace, value in self.limit_waits.items():
-            waits.add_metric([namespace], value)
-        yield waits
-        cache = CounterMetricFamily(
-            "naftiko_upstream_cache",
-            "Upstream GETs by what the response cache did: hit, miss or revalidated (a 304).",
-            labels=["namespace", "outcome"],
-        )
-        for cache_labels, value in self.cache.items():
-            cache.add_metric(list(cache_labels), value)
-        yield cache
-        misses = CounterMetricFamily(
-            "naftiko_output_mapping_misses",
-            "Upstream answers in which an output's mapping matched nothing (the output is null).",
-            labels=["output", "mapping"],
-        )
-        for miss_labels, value in self.mapping_misses.items():
-            misses.add_metric(list(miss_labels), value)
-        yield misses
+        for name, text, labels, series in (
+            ("naftiko_upstream_failures",
+             "Upstream calls that got no answer: timeout or unreachable.",
+             ["namespace", "kind"], self.failures),
+            ("naftiko_upstream_retries",
+             "Upstream calls retried after 429/503 (or 502/504 when idempotent).",
+             ["namespace"], self.retries),
+            ("naftiko_upstream_limit_waits",
+             "Upstream attempts that waited for a place under a limit (declared or announced).",
+             ["namespace"], self.limit_waits),
+            ("naftiko_upstream_cache",
+             "Upstream GETs by what the response cache did: hit, miss or revalidated (a 304).",
+             ["namespace", "outcome"], self.cache),
+            ("naftiko_output_mapping_misses",
+             "Upstream answers in which an output's mapping matched nothing (the output is null).",
+             ["output", "mapping"], self.mapping_misses),
+        ):  # fmt: skip
+            yield _counter(name, text, labels, series)
         circuits = GaugeMetricFamily(
             "naftiko_upstream_circuit_open",
             "1 while a namespace's circuit is open or half-open (calls fail fast), else 0.",
@@ -161,6 +135,16 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def _counter(
+    name: str, documentation: str, labels: list[str], series: Mapping[Any, int]
+) -> CounterMetricFamily:
+    """A counter family from counts keyed by one label value or a tuple of them."""
+    family = CounterMetricFamily(name, documentation, labels=labels)
+    for key, value in series.items():
+        family.add_metric(list(key) if isinstance(key, tuple) else [key], value)
+    return family
 
 
 def _histograms(
