@@ -189,6 +189,24 @@ MISTAKES = [
 ]
 
 
+MISTAKES += [
+    ("misspelled call key", "          call: shop.get-item", "          cal: shop.get-item",
+     "cal: shop", "unknown-key"),
+    ("one port for both adapters", "port: 9090", "port: 8080", "port: 8080\n      descr",
+     "port-clash"),
+    ("mapping without $", 'mapping: "$.name"', 'mapping: "name"', 'mapping: "name"', "jsonpath"),
+    ("bearer without a token", '        token: "{{SHOP_API_KEY}}"\n', "",
+     "authentication:", "auth-incomplete"),
+    ("bind named in the wrong case", '"{{SHOP_API_KEY}}"', '"{{shop_api_key}}"',
+     "shop_api_key", "undefined-variable"),
+    ("misspelled input name key", "            - name: id\n              type: string",
+     "            - nme: id\n              type: string", "nme: id", "unit-invalid"),
+    ("misspelled binds keys", "    keys:\n", "    kyes:\n", "kyes:", "schema"),
+    ("address with a port", "      port: 8080\n",
+     "      port: 8080\n      address: localhost:8080\n", "address: localhost", "address"),
+]  # fmt: skip
+
+
 def mistaken(starter: str, old: str, new: str) -> str:
     assert old in starter, old
     return starter.replace(old, new, 1)

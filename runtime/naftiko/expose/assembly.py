@@ -9,6 +9,7 @@ what it accepts, `run` starts.
 from __future__ import annotations
 
 import logging
+import re
 import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -86,10 +87,18 @@ def check(files: Sequence[str], mode: Mode = "plain") -> dict[str, list[Diagnost
     found = assemble(files, ServeOptions(), secrets=False)
     by_file: dict[str, list[Diagnostic]] = {c.file: list(c.diagnostics) for c in found.files}
     resolved = {str(Path(f).resolve()): f for f in files}
+    said = {_clash(d) for c in found.files for d in c.diagnostics if d.code == "port-clash"}
     for problem in found.problems:
+        if problem.code == "port-clash" and _clash(problem) in said:
+            continue  # two ports of one file: said at the port's line already
         owner = resolved.get(str(Path(problem.file).resolve())) if problem.file else None
         by_file[owner or files[0]].append(problem)
     return {file: judged(found_, mode) for file, found_ in by_file.items()}
+
+
+def _clash(found: Diagnostic) -> tuple[str, str]:
+    port = re.search(r"port (\d+)", found.message)
+    return (str(Path(found.file).resolve()) if found.file else "", port[1] if port else "")
 
 
 @dataclass

@@ -151,6 +151,7 @@ def _consumes(doc: Document, entries: list[Any], root: JsonPath) -> dict[str, di
                 hint=f"set an http(s) URL, or run with --base-uri {name}=URL",
                 code="base-uri",
             )
+        _credentials(doc, entry.get("authentication"), (*root, index, "authentication"))
         for res_i, resource in items(entry, "resources"):
             for op_i, operation in items(resource, "operations"):
                 outputs(
@@ -160,6 +161,33 @@ def _consumes(doc: Document, entries: list[Any], root: JsonPath) -> dict[str, di
                     consumed=True,
                 )
     return {name: entry for name, (_, entry) in seen.items()}
+
+
+_NEEDED = {
+    "bearer": ("token",),
+    "basic": ("username", "password"),
+    "digest": ("username", "password"),
+}
+
+
+def _credentials(doc: Document, auth: Any, path: JsonPath) -> None:
+    """Credentials with a part missing are sent all the same (`Authorization: Bearer `
+    with nothing after it): every call of the namespace would fail its authentication."""
+    if not isinstance(auth, dict):
+        return
+    kind = auth.get("type")
+    missing = [k for k in _NEEDED.get(str(kind), ()) if not auth.get(k)]
+    if kind == "apikey" and not auth.get("headers") and not (auth.get("key") and auth.get("value")):
+        missing = [k for k in ("key", "value") if not auth.get(k)]
+    if missing:
+        doc.diag(
+            "warning",
+            path,
+            f"{kind} authentication without {' and '.join(repr(m) for m in missing)}: the "
+            "upstream would receive an empty credential",
+            hint='bind the secret and write it, e.g. token: "{{MY_TOKEN}}"',
+            code="auth-incomplete",
+        )
 
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:

@@ -7,8 +7,10 @@ breaks the file.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from naftiko.errors import Diagnostic
 from naftiko.spec.document import Document, dotted
 from naftiko.spec.yaml import JsonPath
 
@@ -71,8 +74,47 @@ def unit_of(path: JsonPath) -> JsonPath | None:
 
 def check(doc: Document) -> None:
     """Append schema diagnostics for ``doc`` to ``doc.diagnostics``."""
+    start = len(doc.diagnostics)
     for error in validator().iter_errors(doc.data):
         _report(doc, error)
+    doc.diagnostics[start:] = _one_per_slip(doc.diagnostics[start:])
+
+
+def _one_per_slip(found: list[Diagnostic]) -> list[Diagnostic]:
+    """`nme: id` is one mistake, though the schema sees two (a missing 'name' and an unknown
+    'nme'): the missing key's finding moves to the slip's line and names it, and the unknown
+    key's goes."""
+    slips = {
+        (d.path[:-1], d.hint): d
+        for d in found
+        if d.code == "unknown-key" and d.hint.startswith("did you mean '")
+    }
+    merged: list[Diagnostic] = []
+    taken: set[int] = set()
+    for diagnostic in found:
+        missing = _MISSING.fullmatch(diagnostic.message.split(";")[0])
+        slip = slips.get((diagnostic.path, f"did you mean '{missing[1]}'?")) if missing else None
+        if slip is None or missing is None:
+            merged.append(diagnostic)
+            continue
+        taken.add(id(slip))
+        merged.append(
+            dataclasses.replace(
+                diagnostic,
+                message=diagnostic.message.replace(
+                    missing[0], f"{missing[0]} ('{slip.path[-1]}' is written instead)", 1
+                ),
+                line=slip.line,
+                col=slip.col,
+                field=slip.field,
+                path=slip.path,
+                hint=f"did you mean '{missing[1]}'?",
+            )
+        )
+    return [d for d in merged if id(d) not in taken]
+
+
+_MISSING = re.compile(r"missing required key '([^']+)'")
 
 
 def _report(doc: Document, error: ValidationError) -> None:

@@ -33,20 +33,27 @@ class Scope:
     open: bool = False
     # prefixes under which an input is read (`shop-rest.id`): the adapter, its type, generic
     aliases: frozenset[str] = frozenset()
+    # bound variables, as `VAR` and `namespace.VAR`: matched exactly, as the engine does
+    binds: frozenset[str] = frozenset()
+    bind_namespaces: frozenset[str] = frozenset()
 
     def defines(self, name: str) -> bool:
-        if self.open or norm(name) in self.names:
+        if self.open or name in self.binds or norm(name) in self.names:
             return True
         head, dot, rest = name.partition(".")
-        if not dot:
+        if not dot or head in self.bind_namespaces:
             return False
         if head in self.aliases:
             return norm(rest) in self.names
-        # a step's output, a bind namespace's key, a caller's claim: judged by the head
+        # a step's output or a caller's claim: judged by the head
         return head == "caller" or norm(head) in self.names
 
+    def known(self) -> Names:
+        """Every name in scope, as written, for hints."""
+        return {**self.names, **{norm(b): b for b in self.binds}}
+
     def closest(self, name: str) -> str:
-        return closest(name, self.names)
+        return closest(name, self.known())
 
 
 def closest(name: str, names: Names) -> str:
@@ -80,17 +87,25 @@ def declared(holder: Any) -> Names | None:
     return spelled(p["name"] for _, p in params(holder))
 
 
-def bound(data: dict[str, Any], capability: dict[str, Any]) -> Names:
-    names: Names = {}
+@dataclass(frozen=True)
+class Bound:
+    variables: frozenset[str]  # `VAR` and `namespace.VAR`
+    namespaces: frozenset[str]
+    # the binds have a finding of their own: what they define cannot be told
+    unknown: bool = False
+
+
+def bound(data: dict[str, Any], capability: dict[str, Any]) -> Bound:
+    variables: set[str] = set()
+    namespaces: set[str] = set()
     for holder in (data, capability):
         for _, bind in items(holder, "binds"):
             namespace = str(bind.get("namespace"))
             keys = bind.get("keys")
             keys = keys if isinstance(keys, dict) else {}
-            names |= spelled(keys)
-            names |= spelled(f"{namespace}.{key}" for key in keys)
-            names |= spelled([namespace])
-    return names
+            variables |= {str(k) for k in keys} | {f"{namespace}.{k}" for k in keys}
+            namespaces.add(namespace)
+    return Bound(frozenset(variables), frozenset(namespaces))
 
 
 def functions(capability: dict[str, Any]) -> dict[str, dict[str, Any]]:

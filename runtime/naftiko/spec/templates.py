@@ -11,6 +11,7 @@ What each template may name is `spec.scopes`'s to say; path placeholders are
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from naftiko.names import GENERIC_PREFIXES, norm
@@ -18,6 +19,7 @@ from naftiko.spec.document import Document
 from naftiko.spec.paths import absolute_paths
 from naftiko.spec.placeholders import consumed_path, rest_route
 from naftiko.spec.scopes import (
+    Bound,
     Caller,
     Exposed,
     Names,
@@ -46,14 +48,23 @@ def check_templates(doc: Document) -> None:
         # a shared consumes file: its binds and callers are those of whoever imports it
         _shared(doc, data.get("consumes"))
         return
+    flawed = [d.path for d in doc.diagnostics if d.code in _SHAPE]
     binds = bound(data, capability)
+    if any(p[:1] == ("binds",) or p[:2] == ("capability", "binds") for p in flawed):
+        binds = replace(binds, unknown=True)
     known = functions(capability)
     calling = callers(capability, known)
     for index, entry in items(capability, "consumes"):
         if entry.get("type", "http") == "http":
             _consumed(doc, entry, ("capability", "consumes", index), binds, calling)
     for found in exposed(capability):
-        _exposed(doc, found, binds, known)
+        size = len(found.path)
+        if not any(p[:size] == found.path for p in flawed):  # its slip says it first
+            _exposed(doc, found, binds, known)
+
+
+# findings about a file's shape: what follows from one is not said again
+_SHAPE = frozenset({"unit-invalid", "unknown-key", "schema"})
 
 
 def _shared(doc: Document, entries: Any) -> None:
@@ -70,21 +81,21 @@ def _consumed(
     doc: Document,
     entry: dict[str, Any],
     path: JsonPath,
-    binds: Names,
+    binds: Bound,
     calling: dict[str, list[Caller]],
 ) -> None:
     """An operation nothing calls is judged by nothing: whatever `naftiko call` passes it
     fills it. The credentials and the baseUri are judged whatever calls them."""
     namespace = str(entry.get("namespace"))
     own = spelled(p["name"] for _, p in params(entry))
-    wide = Scope(binds | own, aliases=GENERIC_PREFIXES)
+    wide = _scope(binds, own, aliases=GENERIC_PREFIXES)
     operations: list[tuple[JsonPath, dict[str, Any], dict[str, Any], Scope]] = []
     for r_index, resource in items(entry, "resources"):
         shared = spelled(p["name"] for _, p in params(resource))
         for o_index, op in items(resource, "operations"):
             o_path = (*path, "resources", r_index, "operations", o_index)
             declared = spelled(p["name"] for _, p in params(op))
-            scope = Scope(binds | own | shared | declared, aliases=GENERIC_PREFIXES)
+            scope = _scope(binds, own | shared | declared, aliases=GENERIC_PREFIXES)
             mine = calling.get(f"{namespace}.{op.get('name')}", [])
             scope.open = not mine
             for caller in mine:
@@ -156,7 +167,7 @@ def _text(
         if scope.defines(name):
             continue
         near = scope.closest(name)
-        shown = sorted(scope.names.values())
+        shown = sorted(scope.known().values())
         listed = ", ".join(shown[:10]) + (", ..." if len(shown) > 10 else "")
         doc.diag(
             "warning",
@@ -172,7 +183,11 @@ def _text(
 # --- the exposed side ----------------------------------------------------------------------
 
 
-def _exposed(doc: Document, found: Exposed, binds: Names, known: dict[str, dict[str, Any]]) -> None:
+def _scope(binds: Bound, names: Names, *, open_: bool = False, aliases: frozenset[str]) -> Scope:
+    return Scope(names, open_ or binds.unknown, aliases, binds.variables, binds.namespaces)
+
+
+def _exposed(doc: Document, found: Exposed, binds: Bound, known: dict[str, dict[str, Any]]) -> None:
     unit, path = found.unit, found.path
     inputs = inputs_of(found, known)
     adapter = found.adapter
@@ -181,7 +196,7 @@ def _exposed(doc: Document, found: Exposed, binds: Names, known: dict[str, dict[
     )
     steps = spelled(s.get("name") for _, s in items(unit, "steps"))
     mapped = spelled(m.get("targetName") for _, m in items(unit, "mappings"))
-    scope = Scope(binds | (inputs or {}) | steps | mapped, inputs is None, aliases)
+    scope = _scope(binds, (inputs or {}) | steps | mapped, open_=inputs is None, aliases=aliases)
     _with(doc, unit.get("with"), (*path, "with"), scope, inputs)
     for index, step in items(unit, "steps"):
         _with(doc, step.get("with"), (*path, "steps", index, "with"), scope, inputs)

@@ -22,6 +22,7 @@ Mode = Literal["plain", "lenient", "strict"]
 # Each of these says that something the file declares is not served as written.
 DEAD = frozenset(
     {
+        "auth-incomplete",
         "base-uri",
         "duplicate-name",
         "port-clash",
