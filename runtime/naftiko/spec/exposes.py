@@ -392,12 +392,13 @@ def outputs(doc: Document, outputs: Any, path: JsonPath, *, consumed: bool) -> N
             and (consumed or node["value"].startswith("$"))
         ):
             expression, key = node["value"], "value"
-        if key == "mapping" and isinstance(expression, str) and not expression.startswith("$"):
+        dollarless = isinstance(expression, str) and not expression.startswith("$")
+        if key == "mapping" and dollarless and not consumed:  # compiled for every call
             doc.diag(
                 "error",
                 (*where, key),
                 f"invalid JSONPath {expression!r}: a JSONPath starts with '$'",
-                hint=f"write $.{expression.lstrip('.')}",
+                hint=f"write $.{str(expression).lstrip('.')}",
                 code="jsonpath",
             )
         elif isinstance(expression, str) and expression.startswith("$"):
