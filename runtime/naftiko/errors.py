@@ -140,7 +140,8 @@ class FieldProblem:
     location: str = ""
 
     def __str__(self) -> str:
-        where = f" (in: {self.location})" if self.location else ""
+        # a tool's inputs are all its arguments: saying so in a message adds nothing
+        where = f" (in: {self.location})" if self.location not in ("", "arguments") else ""
         return f"{self.name}{where}: {self.problem}"
 
 
