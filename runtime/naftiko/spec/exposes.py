@@ -392,26 +392,25 @@ def outputs(doc: Document, outputs: Any, path: JsonPath, *, consumed: bool) -> N
             and (consumed or node["value"].startswith("$"))
         ):
             expression, key = node["value"], "value"
-        dollarless = isinstance(expression, str) and not expression.startswith("$")
-        if key == "mapping" and dollarless and not consumed:  # compiled for every call
-            doc.diag(
-                "error",
-                (*where, key),
-                f"invalid JSONPath {expression!r}: a JSONPath starts with '$'",
-                hint=f"write $.{str(expression).lstrip('.')}",
-                code="jsonpath",
-            )
-        elif isinstance(expression, str) and expression.startswith("$"):
+        problem, hint = "", "use JSONPath such as $.data.items[0].id"
+        if not isinstance(expression, str):
+            pass
+        elif not expression.startswith("$"):
+            if key == "mapping" and not consumed:  # compiled for every call
+                problem, hint = "a JSONPath starts with '$'", f"write $.{expression.lstrip('.')}"
+        else:
             try:
                 compile_path(expression)
             except JsonPathSyntaxError as exc:
-                doc.diag(
-                    "error",
-                    (*where, key),
-                    f"invalid JSONPath {expression!r}: {exc}",
-                    hint="use JSONPath such as $.data.items[0].id",
-                    code="jsonpath",
-                )
+                problem = str(exc)
+        if problem:
+            doc.diag(
+                "error",
+                (*where, key),
+                f"invalid JSONPath {expression!r}: {problem}",
+                hint=hint,
+                code="jsonpath",
+            )
         properties = node.get("properties")
         if isinstance(properties, dict):
             stack.extend(((*where, "properties", k), v) for k, v in properties.items())
