@@ -207,6 +207,22 @@ MISTAKES += [
 ]  # fmt: skip
 
 
+MISTAKES += [
+    ("misspelled tools", "      tools:\n", "      tool:\n", "tool:", "unknown-key"),
+    ("misspelled REST resources", "      port: 8080\n      resources:\n",
+     "      port: 8080\n      resource:\n", "resource:", "unknown-key"),
+    ("misspelled consumes", "  consumes:\n", "  consume:\n", "consume:", "unknown-key"),
+    ("misspelled exposes", "  exposes:\n", "  expose:\n", "expose:", "unknown-key"),
+    ("misspelled consumed operations",
+     "          operations:\n            - name: get-item\n              method: GET\n",
+     "          operation:\n            - name: get-item\n              method: GET\n",
+     "operation:", "schema"),
+    ("misspelled namespace key", "    - namespace: shop\n", "    - namspace: shop\n",
+     "namspace:", "schema"),
+    ("baseUri in the wrong case", "      baseUri:", "      baseURI:", "baseURI", "schema"),
+]  # fmt: skip
+
+
 def mistaken(starter: str, old: str, new: str) -> str:
     assert old in starter, old
     return starter.replace(old, new, 1)

@@ -26,7 +26,10 @@ def check_exposes(
     capability: dict[str, Any],
     namespaces: dict[str, dict[str, Any]],
     aggregates: dict[str, dict[str, Any]],
+    consumes_slipped: bool = False,
 ) -> None:
+    """``consumes_slipped``: the consumes section has a slip already reported; calls into
+    it are then not judged (they follow from that slip)."""
     seen_ns: dict[str, int] = {}
     ports: dict[tuple[str, int], int] = {}
     for index, adapter in items(capability, "exposes"):
@@ -64,7 +67,8 @@ def check_exposes(
         _skills(doc, adapter, path, capability)
         units = list(_units(adapter, path))
         forwards = [r for _, r in items(adapter, "resources") if r.get("forward")]
-        if not units and not forwards and adapter.get("type") in ("rest", "mcp"):
+        empty = not units and not forwards and not _slipped(doc, path)
+        if empty and adapter.get("type") in ("rest", "mcp"):
             what = "resources" if adapter.get("type") == "rest" else "tools"
             doc.diag(
                 "warning",
@@ -85,7 +89,8 @@ def check_exposes(
                         code="duplicate-name",
                     )
                 names.setdefault(unit_name, unit_path)
-            _unit(doc, unit, unit_path, adapter, namespaces, aggregates)
+            judged = None if consumes_slipped else namespaces
+            _unit(doc, unit, unit_path, adapter, judged, aggregates)
 
 
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$")
@@ -210,12 +215,13 @@ def _unit(
     unit: dict[str, Any],
     path: JsonPath,
     adapter: dict[str, Any],
-    namespaces: dict[str, dict[str, Any]],
+    namespaces: dict[str, dict[str, Any]] | None,
     aggregates: dict[str, dict[str, Any]],
 ) -> None:
+    """``namespaces`` is None when calls are not to be judged."""
     label = unit.get("name") or unit.get("method") or "unit"
     call = unit.get("call")
-    if isinstance(call, str) and "." in call:
+    if namespaces is not None and isinstance(call, str) and "." in call:
         target = _operation(doc, call, (*path, "call"), label, namespaces)
         if target is not None:
             _with_keys(doc, unit.get("with"), (*path, "with"), target, label)
@@ -231,7 +237,7 @@ def _unit(
         )
     for s_index, step in items(unit, "steps"):
         step_call = step.get("call")
-        if isinstance(step_call, str) and "." in step_call:
+        if namespaces is not None and isinstance(step_call, str) and "." in step_call:
             _operation(doc, step_call, (*path, "steps", s_index, "call"), label, namespaces)
         kind = step.get("type", "call")
         if kind not in ("call", "lookup"):

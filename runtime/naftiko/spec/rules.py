@@ -101,7 +101,26 @@ def check(doc: Document) -> None:
     if isinstance(capability, dict):
         _binds(doc, data, capability)
         aggregates = _aggregates(doc, capability)
-        check_exposes(doc, capability, namespaces, aggregates)
+        check_exposes(doc, capability, namespaces, aggregates, _consumes_slipped(doc))
+
+
+def _consumes_slipped(doc: Document) -> bool:
+    """Whether the consumes section has a slip of its own (`consume:`, `namspace:`,
+    `operation:`): then the calls into it cannot be judged, and are not, so that the one
+    mistake is said once. The units are disabled all the same."""
+    return any(
+        (d.code == "unknown-key" and len(d.path) == 2 and "'consumes'" in d.hint)
+        or (
+            d.code in ("unknown-key", "schema", "unit-invalid")
+            and d.path[:2] == ("capability", "consumes")
+            and any(f"'{key}'" in d.message + d.hint for key in _WHAT_CALLS_NAME)
+        )
+        for d in doc.diagnostics
+    )
+
+
+# the keys a call's target is read from: a slip in one of them hides the target
+_WHAT_CALLS_NAME = ("namespace", "resources", "operations", "name")
 
 
 # --- consumes ------------------------------------------------------------------------------

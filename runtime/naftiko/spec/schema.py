@@ -160,8 +160,12 @@ def _report(doc: Document, error: ValidationError) -> None:
 def _unknown_key_hint(
     key: str, path: JsonPath, known: set[str], levels: dict[int, set[str]], here: Any
 ) -> str:
-    """Where the key belongs when it is right at another level (an indentation slip),
-    else the near spelling at its own level; nothing is guessed beyond those."""
+    """A spelling one letter or a letter case away at its own level (`resource`, `baseURI`);
+    else where the key belongs when it is right at another level (an indentation slip);
+    else a near spelling at its own level; nothing is guessed beyond those."""
+    slight = [k for k in sorted(known) if _one_off(key, k)]
+    if slight:
+        return f"did you mean '{slight[0]}'?"
     for depth in range(len(path) - 1, -1, -1):
         if key in levels.get(depth, set()):
             owner = dotted(path[:depth]) or "the top level"
@@ -171,6 +175,19 @@ def _unknown_key_hint(
             return f"'{key}' is a key of {dotted((*path, child))}: indent it under '{child}'"
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.75)
     return f"did you mean '{close[0]}'?" if close else "check its spelling or remove it"
+
+
+def _one_off(typed: str, known: str) -> bool:
+    """The same but for letter case, or for one letter added, dropped or changed."""
+    a, b = typed.lower(), known.lower()
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _resolve(node: Any) -> Any:

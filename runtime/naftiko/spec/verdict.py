@@ -50,8 +50,12 @@ def judged(found: Sequence[Diagnostic], mode: Mode = "plain") -> list[Diagnostic
     """The findings as `validate` in ``mode`` reports them, in order."""
     if mode == "lenient":
         return list(found)
+    # `expose:` for `exposes:` is one slip: the capability serving nothing follows from it
+    slipped = any(d.code == "unknown-key" and "'exposes'" in d.hint for d in found)
     out: list[Diagnostic] = []
     for diagnostic in found:
+        if slipped and diagnostic.code == "serves-nothing":
+            continue
         if diagnostic.severity != "warning":
             out.append(diagnostic)
         elif mode == "strict" or diagnostic.code in DEAD:
