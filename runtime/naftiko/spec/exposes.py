@@ -17,7 +17,7 @@ from naftiko.jsonpath import JsonPathSyntaxError, compile_path
 from naftiko.names import norm
 from naftiko.routes import variables
 from naftiko.spec.document import Document
-from naftiko.spec.sections import items, operations_of
+from naftiko.spec.sections import adapter_units, items, operations_of, output_nodes
 from naftiko.spec.yaml import JsonPath
 
 
@@ -200,14 +200,8 @@ def _forwards(
 
 
 def _units(adapter: dict[str, Any], path: JsonPath) -> Iterator[tuple[JsonPath, dict[str, Any]]]:
-    for t_index, tool in items(adapter, "tools"):
-        yield (*path, "tools", t_index), tool
-    for r_index, resource in items(adapter, "resources"):
-        if adapter.get("type") == "mcp":
-            yield (*path, "resources", r_index), resource
-            continue
-        for o_index, operation in items(resource, "operations"):
-            yield (*path, "resources", r_index, "operations", o_index), operation
+    for where, unit, _ in adapter_units(adapter, path):
+        yield where, unit
 
 
 def _unit(
@@ -280,18 +274,10 @@ def _acts(unit: dict[str, Any]) -> bool:
     resource answers from its `location`; mock outputs from their values)."""
     if "uri" in unit:
         return False
-    stack = list(unit.get("outputParameters") or [])
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, dict):
-            continue
+    for _, node in output_nodes(unit.get("outputParameters"), ()):
         value = node.get("value")
         if value is not None and not (isinstance(value, str) and value.startswith("$")):
             return False
-        properties = node.get("properties")
-        stack.extend(properties.values() if isinstance(properties, dict) else [])
-        children = node.get("items")
-        stack.extend(children if isinstance(children, list) else [children])
     return True
 
 
@@ -382,14 +368,7 @@ def _params(target: dict[str, Any]) -> list[dict[str, Any]]:
 
 def outputs(doc: Document, outputs: Any, path: JsonPath, *, consumed: bool) -> None:
     """Every JSONPath must compile: a bad one breaks the file (SEMANTICS.md, Documents)."""
-
-    if not isinstance(outputs, list):
-        return
-    stack: list[tuple[JsonPath, Any]] = [((*path, i), o) for i, o in enumerate(outputs)]
-    while stack:
-        where, node = stack.pop()
-        if not isinstance(node, dict):
-            continue
+    for where, node in output_nodes(outputs, path):
         expression = node.get("mapping")
         key = "mapping"
         if (
@@ -417,11 +396,3 @@ def outputs(doc: Document, outputs: Any, path: JsonPath, *, consumed: bool) -> N
                 hint=hint,
                 code="jsonpath",
             )
-        properties = node.get("properties")
-        if isinstance(properties, dict):
-            stack.extend(((*where, "properties", k), v) for k, v in properties.items())
-        items = node.get("items")
-        if isinstance(items, dict):
-            stack.append(((*where, "items"), items))
-        elif isinstance(items, list):
-            stack.extend(((*where, "items", i), v) for i, v in enumerate(items))

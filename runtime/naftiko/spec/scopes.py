@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from naftiko.names import GENERIC_PREFIXES, norm
-from naftiko.spec.sections import items
+from naftiko.spec.sections import adapter_units, items
 from naftiko.spec.yaml import JsonPath
 
 # a name as templates compare it (norm) -> as the file spells it, for hints
@@ -130,15 +130,8 @@ class Exposed:
 def exposed(capability: dict[str, Any]) -> Iterator[Exposed]:
     for a_index, adapter in items(capability, "exposes"):
         path: JsonPath = ("capability", "exposes", a_index)
-        for t_index, tool in items(adapter, "tools"):
-            yield Exposed((*path, "tools", t_index), tool, adapter)
-        for r_index, resource in items(adapter, "resources"):
-            if adapter.get("type") == "mcp":
-                yield Exposed((*path, "resources", r_index), resource, adapter)
-                continue
-            for o_index, op in items(resource, "operations"):
-                where = (*path, "resources", r_index, "operations", o_index)
-                yield Exposed(where, op, adapter, resource)
+        for where, unit, resource in adapter_units(adapter, path):
+            yield Exposed(where, unit, adapter, resource)
     for g_index, aggregate in items(capability, "aggregates"):
         for f_index, function in items(aggregate, "functions"):
             where = ("capability", "aggregates", g_index, "functions", f_index)

@@ -19,6 +19,45 @@ def items(parent: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
                 yield index, value
 
 
+def adapter_units(
+    adapter: dict[str, Any], path: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any], dict[str, Any] | None]]:
+    """(path, unit, REST resource or None) of each tool, MCP resource and REST operation."""
+    for t_index, tool in items(adapter, "tools"):
+        yield (*path, "tools", t_index), tool, None
+    for r_index, resource in items(adapter, "resources"):
+        if adapter.get("type") == "mcp":
+            yield (*path, "resources", r_index), resource, None
+            continue
+        for o_index, operation in items(resource, "operations"):
+            yield (*path, "resources", r_index, "operations", o_index), operation, resource
+
+
+def output_nodes(
+    outputs: Any, path: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    """(path, node) of every output parameter in ``outputs``, nested ones included
+    (`properties` and `items`, one item or a list of them)."""
+    if not isinstance(outputs, list):
+        return
+    stack: list[tuple[tuple[str | int, ...], Any]] = [
+        ((*path, i), o) for i, o in enumerate(outputs)
+    ]
+    while stack:
+        where, node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        yield where, node
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            stack.extend(((*where, "properties", k), v) for k, v in properties.items())
+        children = node.get("items")
+        if isinstance(children, dict):
+            stack.append(((*where, "items"), children))
+        elif isinstance(children, list):
+            stack.extend(((*where, "items", i), v) for i, v in enumerate(children))
+
+
 def operations_of(entry: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Operation name -> operation, across resources (the first of a name wins)."""
     found: dict[str, dict[str, Any]] = {}

@@ -33,7 +33,7 @@ from naftiko.spec.scopes import (
     params,
     spelled,
 )
-from naftiko.spec.sections import items
+from naftiko.spec.sections import items, output_nodes
 from naftiko.spec.yaml import JsonPath
 from naftiko.template import TemplateSyntaxError, variables_of
 
@@ -233,19 +233,9 @@ def _with(doc: Document, with_: Any, path: JsonPath, scope: Scope, inputs: Names
             )
 
 
-def _output_values(node: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
+def _output_values(outputs: Any, path: JsonPath) -> Iterator[tuple[JsonPath, str]]:
     """Each output's `value` template (not a `$` JSONPath), at any depth."""
-    stack: list[tuple[JsonPath, Any]] = [(path, node)]
-    while stack:
-        where, value = stack.pop()
-        if isinstance(value, list):
-            stack.extend(((*where, i), v) for i, v in enumerate(value))
-        elif isinstance(value, dict):
-            text = value.get("value")
-            if isinstance(text, str) and not text.startswith("$"):
-                yield (*where, "value"), text
-            properties = value.get("properties")
-            if isinstance(properties, dict):
-                stack.extend(((*where, "properties", k), v) for k, v in properties.items())
-            if isinstance(value.get("items"), dict | list):
-                stack.append(((*where, "items"), value["items"]))
+    for where, node in output_nodes(outputs, path):
+        text = node.get("value")
+        if isinstance(text, str) and not text.startswith("$"):
+            yield (*where, "value"), text
