@@ -22,6 +22,7 @@ class Shaper:
     __slots__ = (
         "_exact",
         "_literal",
+        "_miss_key",
         "_missed",
         "_mode",
         "_plain_items",
@@ -44,6 +45,7 @@ class Shaper:
         self.path = compile_path(param.mapping) if param.mapping else None
         self.at = str(param.where)  # file:line:col of the mapping, for the miss warning
         self._missed = False
+        self._miss_key = (self.where, self.path.expression if self.path is not None else "")
         self.value = Template(param.value) if isinstance(param.value, str) else None
         self._literal = param.value if not isinstance(param.value, str) else None
         self.properties = tuple(
@@ -144,7 +146,7 @@ class Shaper:
         assert self.path is not None
         if self.path.matches(root):
             return
-        METRICS.mapping_misses[(self.where, self.path.expression)] += 1
+        METRICS.mapping_misses[self._miss_key] += 1
         if not self._missed:
             self._missed = True
             log.warning(
