@@ -302,7 +302,7 @@ def run(
     tell(service.findings)
     if workers > 1:
         _sessions_shared(service, workers, options)
-        _parent(service, workers, options.grace)
+        _parent(service, workers, options.grace, _Reloading(files, options, watch))
         return
     reloading = _Reloading(files, options, watch)
 
@@ -321,12 +321,20 @@ class _Reloading:
         self.files, self.options, self.watch = files, options, watch
         self.tasks: set[asyncio.Task[Any]] = set()
 
-    def start(self, service: Any, stop: asyncio.Event) -> None:
+    def start(
+        self, service: Any, stop: asyncio.Event, hangup: Callable[[], None] | None = None
+    ) -> None:
+        """``hangup``: what else SIGHUP does (a parent passes it on to its workers)."""
         from naftiko.expose.reload import Reloader
 
         reloader = Reloader(service, self.files, self.options)
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGHUP, lambda: self._run(reloader.reload("SIGHUP")))
+
+        def on_hangup() -> None:
+            if hangup is not None:
+                hangup()
+            self._run(reloader.reload("SIGHUP"))
+
+        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_hangup)
         if self.watch:
             self._run(reloader.watch(stop))
 
@@ -358,8 +366,9 @@ def _sessions_shared(service: Any, workers: int, options: Any) -> None:
         )
 
 
-def _parent(service: Any, workers: int, grace: float) -> None:
-    """Bind the ports, start the workers, keep the control ports; exit as the group does."""
+def _parent(service: Any, workers: int, grace: float, reloading: _Reloading) -> None:
+    """Bind the ports, start the workers, keep the control ports; exit as the group does.
+    A reload reaches every worker, and the parent's own control ports."""
     from naftiko.expose.workers import Group
 
     sockets = service.bind()
@@ -370,7 +379,7 @@ def _parent(service: Any, workers: int, grace: float) -> None:
     async def main_task() -> None:
         nonlocal code
         stop = _stop_on_signals()
-        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, group.hangup)
+        reloading.start(service, stop, group.hangup)
         await service.start()
         try:
             code = await group.run(stop)

@@ -22,6 +22,7 @@ from typing import Any
 from naftiko.engine import Engine
 from naftiko.errors import NaftikoError, SpecError
 from naftiko.expose.assembly import ServeOptions, prepare
+from naftiko.expose.control import ControlAdapter
 from naftiko.expose.mcp.http import McpHttpAdapter
 from naftiko.expose.mcp.jsonrpc import LATEST
 from naftiko.expose.server import Listener, Service
@@ -109,27 +110,27 @@ class Reloader:
 
 
 def swap(service: Service, fresh: Service) -> str | None:
-    """Serve ``fresh``'s plans on ``service``'s sockets; why not, when it cannot."""
-    old = {i.adapter.namespace: i for i in service.listeners}
-    new = {i.adapter.namespace: i for i in fresh.listeners}
+    """Serve ``fresh``'s plans on ``service``'s sockets; why not, when it cannot.
+
+    What the files declare is compared, not what this process serves: a worker serves no
+    control port and its parent nothing else, and both reload the same files."""
+    old, new = service.declared, fresh.declared
     if set(old) != set(new):
         added, removed = sorted(set(new) - set(old)), sorted(set(old) - set(new))
         parts = [f"adds {', '.join(added)}"] if added else []
         parts += [f"removes {', '.join(removed)}"] if removed else []
         return f"the new files' adapters differ ({'; '.join(parts)})"
-    for name, item in old.items():
-        other = new[name]
-        if (other.adapter.type, other.host, other.port) != (
-            item.adapter.type,
-            item.host,
-            item.port,
-        ):
+    for name, declared in old.items():
+        if new[name] != declared:
             return f"adapter '{name}' changes its type, address or port"
-    for name, item in old.items():
-        if not item.is_control:  # a control port has no plans; it speaks for this service
-            _switch(item, new[name])
+    renewed = {i.adapter.namespace: i for i in fresh.listeners}
+    for item in service.listeners:
+        _switch(item, renewed[item.adapter.namespace])
     retired = service.engines
-    service.engines = fresh.engines
+    if any(not i.is_control for i in service.listeners):
+        service.engines = fresh.engines
+    else:  # the parent of workers: it calls no upstream, so it keeps no plans
+        retired = [*retired, *fresh.engines]
     service.findings = fresh.findings
     retiring = asyncio.get_running_loop().create_task(_retire(retired, service.grace))
     _RETIRING.add(retiring)
@@ -139,6 +140,10 @@ def swap(service: Service, fresh: Service) -> str | None:
 
 def _switch(item: Listener, other: Listener) -> None:
     before, after = item.served, other.served
+    if isinstance(before, ControlAdapter) and isinstance(after, ControlAdapter):
+        # its auth, hosts and metrics switch; whom it speaks for stays
+        after.health, after.status = before.health, before.status
+        after.collect, after.collect_traces = before.collect, before.collect_traces
     if isinstance(before, McpHttpAdapter) and isinstance(after, McpHttpAdapter):
         after.sessions = before.sessions  # a client's session outlives a reload
         after.protocol.bus = before.protocol.bus  # and so do its notification streams

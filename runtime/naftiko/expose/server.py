@@ -119,6 +119,11 @@ class Service:
         self.engines = list(engines)
         self._state_url = state
         self._listeners = [i for i in listeners if i.served is not None]
+        # every adapter the files declare, as declared, also those another process serves
+        # (a worker leaves control ports to its parent): what a reload compares
+        self.declared = {
+            i.adapter.namespace: (i.adapter.type, i.host, i.port) for i in self._listeners
+        }
         self._mocks = list(mocks)
         self.health = health or Health()
         self._grace = grace
