@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from naftiko.cli.group import base_uri_option, main, pairs
-from naftiko.cli.run import event_loop_runner
+from naftiko.cli.loop import event_loop_runner
 
 log = logging.getLogger("naftiko.cli")
 

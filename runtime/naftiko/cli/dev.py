@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from naftiko.cli.group import base_uri_option, main, pairs
-from naftiko.cli.run import _ports, _Reloading, _stop_on_signals, event_loop_runner
+from naftiko.cli.group import base_uri_option, main, pairs, ports_of
+from naftiko.cli.loop import Reloading, event_loop_runner, stop_on_signals
 
 log = logging.getLogger("naftiko.dev")
 
@@ -55,7 +55,7 @@ def dev(
     pointed = pairs(base_uris, "--base-uri")
     while True:
         options = ServeOptions(
-            ports=_ports(ports),
+            ports=ports_of(ports),
             base_uris=pointed,
             mocks={**_found_mocks(file, set(chosen) | set(pointed), no_mock), **chosen},
             control_port=control_port,
@@ -77,10 +77,10 @@ def dev(
         break
     tell(service.findings)
     _say_upstreams(service, options)
-    reloading = _Reloading((file,), options, watch=True)
+    reloading = Reloading((file,), options, watch=True)
 
     async def main_task() -> None:
-        stop = _stop_on_signals()
+        stop = stop_on_signals()
         reloading.start(service, stop)
         await serve(service, stop)
 

@@ -159,3 +159,15 @@ def with_log_options(command: click.Command) -> None:
 @click.version_option(__version__, "--version", prog_name="naftiko")
 def main() -> None:
     """Run Naftiko capability files: consume HTTP APIs, expose them as REST and MCP."""
+
+
+def ports_of(values: tuple[str, ...]) -> dict[str, int]:
+    ports: dict[str, int] = {}
+    for name, text in pairs(values, "--port").items():
+        if not text.isdigit() or not 0 <= int(text) <= 65535:
+            raise click.BadParameter(
+                f"{name}={text}: the port must be a number from 0 to 65535 (0: any free port)",
+                param_hint="--port",
+            )
+        ports[name] = int(text)
+    return ports

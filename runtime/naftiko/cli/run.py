@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import signal
 import sys
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import click
 
-from naftiko.cli.group import base_uri_option, main, once, pairs, timeout_option
+from naftiko.cli.group import base_uri_option, main, once, pairs, ports_of, timeout_option
+from naftiko.cli.loop import Reloading, event_loop_runner, stop_on_signals
 
 log = logging.getLogger("naftiko.cli")
-
-
-def _ports(values: tuple[str, ...]) -> dict[str, int]:
-    ports: dict[str, int] = {}
-    for name, text in pairs(values, "--port").items():
-        if not text.isdigit() or not 0 <= int(text) <= 65535:
-            raise click.BadParameter(
-                f"{name}={text}: the port must be a number from 0 to 65535 (0: any free port)",
-                param_hint="--port",
-            )
-        ports[name] = int(text)
-    return ports
 
 
 @main.command()
@@ -142,6 +128,38 @@ def _ports(values: tuple[str, ...]) -> dict[str, int]:
     help="Largest upstream answer read, in bytes once decompressed (502 above). Default 32 MiB.",
 )
 @click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="NAFTIKO_MAX_PAGES",
+    show_envvar=True,
+    help="Ceiling on the pages one followed list fetches, whatever its maxPages. Default 100.",
+)
+@click.option(
+    "--max-paged-items",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="NAFTIKO_MAX_PAGED_ITEMS",
+    show_envvar=True,
+    help="Ceiling on the items of one followed list, whatever its maxItems. Default 10000.",
+)
+@click.option(
+    "--max-paged-bytes",
+    type=click.IntRange(min=1),
+    default=None,
+    envvar="NAFTIKO_MAX_PAGED_BYTES",
+    show_envvar=True,
+    help="Ceiling on the bytes of one followed list's pages together. Default 16 MiB.",
+)
+@click.option(
+    "--max-paging-seconds",
+    type=click.FloatRange(min=0.1),
+    default=None,
+    envvar="NAFTIKO_MAX_PAGING_SECONDS",
+    show_envvar=True,
+    help="Ceiling on the time one followed list takes; the pages in are answered. Default 30.",
+)
+@click.option(
     "--mcp-stdio",
     "mcp_stdio",
     is_flag=False,
@@ -232,6 +250,10 @@ def run(
     retries: int | None,
     max_in_flight: int | None,
     max_upstream_body: int | None,
+    max_pages: int | None,
+    max_paged_items: int | None,
+    max_paged_bytes: int | None,
+    max_paging_seconds: float | None,
     mcp_stdio: str | None,
     mcp_stateless: bool,
     mcp_allowed_hosts: tuple[str, ...],
@@ -262,7 +284,7 @@ def run(
     files, mcp_stdio = _files(files, mcp_stdio)
     options = ServeOptions(
         host=host or None,
-        ports=_ports(ports),
+        ports=ports_of(ports),
         base_uris=pairs(base_uris, "--base-uri"),
         timeouts=Timeouts(total=timeout, connect=min(timeout, 10.0)),
         limits=Limits(
@@ -280,6 +302,10 @@ def run(
                 ("retries", retries),
                 ("max_in_flight", max_in_flight),
                 ("max_body", max_upstream_body),
+                ("max_pages", max_pages),
+                ("max_paged_items", max_paged_items),
+                ("max_paged_bytes", max_paged_bytes),
+                ("max_paging_seconds", max_paging_seconds),
             )
             if v is not None
         },
@@ -296,60 +322,22 @@ def run(
         return
     service = prepare(files, options)
     if worker_sockets is not None and worker_control is not None:
-        reloading = _Reloading(files, options, watch)
+        reloading = Reloading(files, options, watch)
         event_loop_runner(lambda: _worker(service, worker_sockets, worker_control, reloading))
         return
     tell(service.findings)
     if workers > 1:
         _sessions_shared(service, workers, options)
-        _parent(service, workers, options.grace, _Reloading(files, options, watch))
+        _parent(service, workers, options.grace, Reloading(files, options, watch))
         return
-    reloading = _Reloading(files, options, watch)
+    reloading = Reloading(files, options, watch)
 
     async def main_task() -> None:
-        stop = _stop_on_signals()
+        stop = stop_on_signals()
         reloading.start(service, stop)
         await serve(service, stop)
 
     event_loop_runner(main_task)
-
-
-class _Reloading:
-    """SIGHUP (and with --watch, a changed file) loads the files again."""
-
-    def __init__(self, files: tuple[str, ...], options: Any, watch: bool) -> None:
-        self.files, self.options, self.watch = files, options, watch
-        self.tasks: set[asyncio.Task[Any]] = set()
-
-    def start(
-        self, service: Any, stop: asyncio.Event, hangup: Callable[[], None] | None = None
-    ) -> None:
-        """``hangup``: what else SIGHUP does (a parent passes it on to its workers)."""
-        from naftiko.expose.reload import Reloader
-
-        reloader = Reloader(service, self.files, self.options)
-
-        def on_hangup() -> None:
-            if hangup is not None:
-                hangup()
-            self._run(reloader.reload("SIGHUP"))
-
-        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, on_hangup)
-        if self.watch:
-            self._run(reloader.watch(stop))
-
-    def _run(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.ensure_future(work)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-
-def _stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for number in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(number, _on_signal, stop, number)
-    return stop
 
 
 def _sessions_shared(service: Any, workers: int, options: Any) -> None:
@@ -366,7 +354,7 @@ def _sessions_shared(service: Any, workers: int, options: Any) -> None:
         )
 
 
-def _parent(service: Any, workers: int, grace: float, reloading: _Reloading) -> None:
+def _parent(service: Any, workers: int, grace: float, reloading: Reloading) -> None:
     """Bind the ports, start the workers, keep the control ports; exit as the group does.
     A reload reaches every worker, and the parent's own control ports."""
     from naftiko.expose.workers import Group
@@ -378,7 +366,7 @@ def _parent(service: Any, workers: int, grace: float, reloading: _Reloading) -> 
 
     async def main_task() -> None:
         nonlocal code
-        stop = _stop_on_signals()
+        stop = stop_on_signals()
         reloading.start(service, stop, group.hangup)
         await service.start()
         try:
@@ -391,7 +379,7 @@ def _parent(service: Any, workers: int, grace: float, reloading: _Reloading) -> 
         raise SystemExit(code)
 
 
-async def _worker(service: Any, sockets: str, control: str, reloading: _Reloading) -> None:
+async def _worker(service: Any, sockets: str, control: str, reloading: Reloading) -> None:
     """One worker: serve the parent's sockets until it says stop."""
     import json
     import socket
@@ -399,7 +387,7 @@ async def _worker(service: Any, sockets: str, control: str, reloading: _Reloadin
     from naftiko.expose.workers import serve_worker_control
 
     service.adopt({name: socket.socket(fileno=fd) for name, fd in json.loads(sockets).items()})
-    stop = _stop_on_signals()
+    stop = stop_on_signals()
     await service.start()
     reloading.start(service, stop)
     status = lambda: {**service.status(), "ready": service.ready()}  # noqa: E731
@@ -425,22 +413,3 @@ def _files(files: tuple[str, ...], mcp_stdio: str | None) -> tuple[tuple[str, ..
 
 def _looks_like_file(value: str) -> bool:
     return Path(value).is_file() or value.endswith((".yaml", ".yml", ".json"))
-
-
-def _on_signal(stop: asyncio.Event, number: int) -> None:
-    if stop.is_set():
-        log.warning("second %s: stopping now", signal.Signals(number).name)
-        raise SystemExit(1)
-    log.info("%s received", signal.Signals(number).name)
-    stop.set()
-
-
-def event_loop_runner(main_task: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """asyncio.run, on uvloop when it is installed."""
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main_task())
-        return
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(main_task())

@@ -5,7 +5,9 @@ or a timeout is reported at once). Delays grow exponentially from `backoff` seco
 at `maxDelay`; a `Retry-After` header wins; no attempt starts after `maxElapsed` seconds.
 Redirects: followed within the upstream's origin, and to the origins `redirectOrigins` lists
 (without credentials); never elsewhere.
-Limits: answers of at most `maxBody` bytes (decompressed);
+Limits: answers of at most `maxBody` bytes (decompressed); a followed list of at most
+`max_pages` pages, `max_paged_items` items, `max_paged_bytes` bytes and `max_paging_seconds`
+(the operator's ceilings, over the file's `maxPages`/`maxItems`);
 at most `maxInFlight` requests per consumes namespace and, with `perHeader`, at most
 `limit` requests per value of one header for the listed methods (Kombo: 30 non-GET requests
 per `X-Integration-Id`); the others wait their turn instead of failing (limits.py, which
@@ -47,6 +49,13 @@ class Resilience:
     max_body: int = 32 * 1024 * 1024
     # other origins (scheme://host[:port]) a redirect may lead to; credentials never follow
     redirect_origins: frozenset[str] = frozenset()
+    # ceilings on one followed list, whatever its `maxPages`/`maxItems` say: set by the
+    # operator (`naftiko run` flags), never by the file, so that no upstream paging forever
+    # holds a request or its memory
+    max_pages: int = 100
+    max_paged_items: int = 10_000
+    max_paged_bytes: int = 16 * 1024 * 1024
+    max_paging_seconds: float = 30.0
 
     def delay(self, attempt: int, retry_after: str | None, started: float) -> float | None:
         """Seconds to wait before attempt ``attempt + 1``, or None when out of budget."""

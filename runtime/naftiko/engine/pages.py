@@ -8,11 +8,19 @@ fetched in turn until `maxPages` are in or `maxItems` reached (pages are kept wh
 answered as one: the first page's body with its items list holding every page's items, and
 its cursor set to where a caller would go on (null once the list is complete). A caller that
 asked for progress hears of each page.
+
+The operator's ceilings (`naftiko run --max-pages`, `--max-paged-items`, `--max-paged-bytes`,
+`--max-paging-seconds`) bound every followed list whatever the file says: past one, the pages
+in so far are answered with the cursor to go on, and the log says which ceiling cut it. A
+request the list already made (a cursor or next link that repeats), or a page identical to
+an earlier one (an upstream ignoring its offset), ends the list: it would only repeat.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,11 +29,15 @@ from yarl import URL
 
 from naftiko import jsonio
 from naftiko.consume.request import Outgoing
+from naftiko.consume.resilience import DEFAULT_RESILIENCE, Resilience
 from naftiko.errors import UpstreamInvalid, UpstreamResponse
 from naftiko.jsonpath import CompiledPath, compile_path, simple_keys
+from naftiko.memory import trim_soon
 from naftiko.names import norm
 from naftiko.progress import report
 from naftiko.template import MISSING, Params
+
+log = logging.getLogger("naftiko.pages")
 
 DEFAULT_PAGES = 10
 DEFAULT_ITEMS = 1000
@@ -49,10 +61,20 @@ class Pagination:
     follow: bool
     max_pages: int
     max_items: int
+    max_bytes: int = DEFAULT_RESILIENCE.max_paged_bytes
+    max_seconds: float = DEFAULT_RESILIENCE.max_paging_seconds
+    # which bound is the operator's ceiling rather than the file's own: the log says so
+    capped: str = ""
 
     @classmethod
-    def of(cls, block: Mapping[str, Any], declared: frozenset[str]) -> Pagination:
-        """Compiled from the block; ``declared`` holds the operation's parameter names."""
+    def of(
+        cls,
+        block: Mapping[str, Any],
+        declared: frozenset[str],
+        limits: Resilience = DEFAULT_RESILIENCE,
+    ) -> Pagination:
+        """Compiled from the block; ``declared`` holds the operation's parameter names;
+        ``limits`` the operator's ceilings, which the block cannot raise."""
         kind = str(block.get("type", "cursor"))
         param = str(block.get("param") or _DEFAULT_PARAM.get(kind, ""))
         follow = bool(block.get("follow", False))
@@ -81,8 +103,11 @@ class Pagination:
             next=compile_path(str(next_text)) if next_text else None,
             next_keys=next_keys or (),
             follow=follow,
-            max_pages=int(block.get("maxPages", DEFAULT_PAGES)),
-            max_items=int(block.get("maxItems", DEFAULT_ITEMS)),
+            max_pages=min(int(block.get("maxPages", DEFAULT_PAGES)), limits.max_pages),
+            max_items=min(int(block.get("maxItems", DEFAULT_ITEMS)), limits.max_paged_items),
+            max_bytes=limits.max_paged_bytes,
+            max_seconds=limits.max_paging_seconds,
+            capped=_capped(block, limits),
         )
 
     def note(self, continuable: bool = True) -> str:
@@ -117,6 +142,7 @@ async def follow(
     namespace: str,
 ) -> UpstreamResponse:
     """Every page within the bounds, answered as one JSON body."""
+    started = time.monotonic()
     first_request = build(scope)
     response = await send(first_request)
     first = _decoded(response, namespace)
@@ -125,31 +151,79 @@ async def follow(
     items = list(found) if isinstance(found, list) else []
     data, count, position = first, 1, _start(pages, scope)
     base = URL(first_request.url, encoded=True)
+    asked, bodies = {_identity(first_request)}, {hash(response.body)}
+    size = len(response.body)
     while count < pages.max_pages and len(items) < pages.max_items:
+        cut = _ceiling(pages, size, started)
+        if cut:
+            log.warning("%s: the list stopped after %d pages: %s", namespace, count, cut)
+            break
         page_items = pages.items.find(data)
         request = _next_request(pages, scope, build, data, response, page_items, position, base)
         if request is None:
             break
+        if _identity(request) in asked:
+            log.warning("%s: page %d repeats an earlier request; the list ends", namespace, count)
+            data = None  # nothing left to follow: the cursor answered is null
+            break
+        asked.add(_identity(request))
         position = _advance(pages, position, page_items)
         await report(f"page {count + 1} of {namespace}: {len(items)} items so far")
         response = await send(request)
+        if hash(response.body) in bodies:
+            log.warning("%s: page %d repeats an earlier page; the list ends", namespace, count + 1)
+            data = None
+            break
+        bodies.add(hash(response.body))
+        size += len(response.body)
         data = _decoded(response, namespace)
         more = pages.items.find(data)
         if not isinstance(more, list):
             break
         items.extend(more)
         count += 1
+    more_left = data is not None and not _exhausted(pages, data, response)
+    if more_left and pages.capped and (count >= pages.max_pages or len(items) >= pages.max_items):
+        log.warning("%s: the list stopped after %d pages: %s", namespace, count, pages.capped)
     # pages are kept whole, so that the cursor left is exactly where the next one starts
     combined = _with(first, pages.item_keys, items)
     if pages.next_keys and pages.next is not None:
-        remaining = None if _exhausted(pages, data, response) else pages.next.find(data)
+        remaining = pages.next.find(data) if more_left else None
         combined = _with(combined, pages.next_keys, remaining)
+    body = jsonio.dumps(combined)
+    del first, data, items, combined
+    if size >= _TRIM_ABOVE:
+        trim_soon()
     return UpstreamResponse(
-        response.status,
-        {"Content-Type": "application/json"},
-        jsonio.dumps(combined),
-        "application/json",
+        response.status, {"Content-Type": "application/json"}, body, "application/json"
     )
+
+
+def _capped(block: Mapping[str, Any], limits: Resilience) -> str:
+    """The ceilings below what the block asks, in words."""
+    found = []
+    if int(block.get("maxPages", DEFAULT_PAGES)) > limits.max_pages:
+        found.append(f"the ceiling is {limits.max_pages} pages (--max-pages)")
+    if int(block.get("maxItems", DEFAULT_ITEMS)) > limits.max_paged_items:
+        found.append(f"the ceiling is {limits.max_paged_items} items (--max-paged-items)")
+    return "; ".join(found)
+
+
+_TRIM_ABOVE = 1024 * 1024
+
+
+def _ceiling(pages: Pagination, size: int, started: float) -> str:
+    """Which of the operator's ceilings the list has reached, in words; empty if none."""
+    if size >= pages.max_bytes:
+        return f"{size} bytes in, the ceiling is {pages.max_bytes} (--max-paged-bytes)"
+    if time.monotonic() - started >= pages.max_seconds:
+        return f"{pages.max_seconds:g} s spent, the ceiling (--max-paging-seconds)"
+    return ""
+
+
+def _identity(request: Outgoing) -> tuple[str, tuple[tuple[str, str], ...], bytes | None]:
+    body = request.body if isinstance(request.body, bytes) else None
+    return request.url, tuple(request.query), body
 
 
 def _start(pages: Pagination, scope: Params) -> int:

@@ -161,7 +161,8 @@ def _compile_consumes(
         pages = None
         if isinstance(block, Mapping):
             try:
-                pages = Pagination.of(block, frozenset(norm(p.name) for p in recipe.params))
+                declared = frozenset(norm(p.name) for p in recipe.params)
+                pages = Pagination.of(block, declared, client.resilience)
             except (PaginationError, JsonPathSyntaxError) as exc:
                 message = f"{target}: x-naftiko-pagination: {exc}"
                 problems.append(_located(operation.where, message, "pagination"))
