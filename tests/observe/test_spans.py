@@ -173,7 +173,7 @@ def test_a_full_batch_is_sent_at_once_and_the_rest_at_shutdown(
     outbox.queue.extend(bytes([n]) for n in range(4))
     assert exporter.arrived.wait(10)
     assert [len(b) for b in exporter.batches] == [3]
-    shipper.shutdown()
+    shipper.shutdown(5.0)
     assert [b.SerializeToString() for b in exporter.batches] == [b"\x00\x01\x02", b"\x03"]
 
 
@@ -200,4 +200,4 @@ def test_a_part_batch_is_sent_on_the_schedule(monkeypatch: pytest.MonkeyPatch) -
         assert exporter.arrived.wait(10)
         assert [b.SerializeToString() for b in exporter.batches] == [b"one"]
     finally:
-        shipper.shutdown()
+        shipper.shutdown(5.0)

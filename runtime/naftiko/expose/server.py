@@ -256,7 +256,9 @@ class Service:
         log.info("%s", item.served.listening(item.url))
 
     async def stop(self) -> None:
-        """Stop accepting, drain in-flight requests (bounded), close upstream pools."""
+        """Stop accepting, drain in-flight requests (bounded), close upstream pools; all
+        within the grace period and a second, whatever an upstream or collector does."""
+        deadline = time.monotonic() + self._grace + 0.5
         self.health.draining = True
         for item in self._listeners:
             closing = getattr(item.served, "closing", None)  # MCP: its notification streams
@@ -281,7 +283,7 @@ class Service:
         if shared is not None and self._state_url is not None:
             state.use(None)
             await shared.close()
-        tracing.shutdown()
+        tracing.shutdown(max(0.1, deadline - time.monotonic()))
 
     async def _share(self) -> None:
         """Connect the shared state; Redis down at start is logged, not fatal: what needs it

@@ -99,6 +99,7 @@ class Shipper:
         self.timeout = setting("OTEL_BSP_EXPORT_TIMEOUT") / 1000
         self.sent = 0
         self._stopping = False
+        self._abandoned = False  # at stop, past the budget: what is left stays unsent
         self._wake = threading.Event()
         self._noted = 0.0
         self._thread = threading.Thread(target=self._run, name="naftiko-spans", daemon=True)
@@ -115,7 +116,7 @@ class Shipper:
             stopping = self._stopping
             if not stopping and len(self.queue) < self.size and time.monotonic() < due:
                 continue
-            while self.queue:
+            while self.queue and not self._abandoned:
                 self._send(min(len(self.queue), self.size))
                 if not stopping and len(self.queue) < self.size:
                     break  # a part batch waits for the schedule
@@ -126,7 +127,7 @@ class Shipper:
 
     def _send(self, count: int) -> None:
         take = self.queue.popleft
-        spans = [take() for _ in range(count)]
+        spans = [take() for _ in range(min(count, len(self.queue)))]
         try:
             self.exporter.export(Batch(self._wrap(spans), count))
             self.sent += count
@@ -143,9 +144,22 @@ class Shipper:
             )
             self._noted = now
 
-    def shutdown(self) -> None:
-        """Send what is queued (bounded by OTEL_BSP_EXPORT_TIMEOUT), then stop."""
+    def shutdown(self, budget: float) -> None:
+        """Send what is queued within ``budget`` seconds (and OTEL_BSP_EXPORT_TIMEOUT), then
+        stop. A collector that is down or hangs costs the stop no more: the exporter's
+        retries are cut short, and the spans left are counted in the log."""
+        deadline = time.monotonic() + min(budget, self.timeout)
         self._stopping = True
         self._wake.set()
-        self._thread.join(self.timeout)
+        self._thread.join(max(0.0, deadline - time.monotonic()) * 0.8)
+        if self._thread.is_alive():
+            self._abandoned = True
+            left = len(self.queue)
+            self.exporter.shutdown()  # ends a retry's wait at once
+            self._thread.join(max(0.0, deadline - time.monotonic()))
+            log.warning(
+                "tracing: %d span(s) not exported at stop: the collector did not take them in time",
+                left,
+            )
+            return
         self.exporter.shutdown()

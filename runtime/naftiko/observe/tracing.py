@@ -189,11 +189,14 @@ def _traces_url(endpoint: str) -> str:
     return base if base.endswith("/v1/traces") else base + "/v1/traces"
 
 
-def shutdown() -> None:
-    """Send what is queued (bounded by OTEL_BSP_EXPORT_TIMEOUT) and stop."""
+STOP_BUDGET = 5.0  # s: the most a stop waits for queued spans to reach the collector
+
+
+def shutdown(budget: float = STOP_BUDGET) -> None:
+    """Send what is queued, for at most ``budget`` seconds, and stop."""
     global tracer, _recorder, _shipper, _encoder
     if _shipper is not None:
-        _shipper.shutdown()
+        _shipper.shutdown(min(budget, STOP_BUDGET))
     if _encoder is not None:
         from opentelemetry.exporter.otlp.proto.http import trace_exporter
 
