@@ -165,7 +165,7 @@ class RestAdapter:
         finally:
             inbound.leave(heard)
             METRICS.in_flight[self.namespace] -= 1
-            status = str(response.status) if response is not None else "500"
+            status = str(response.status) if response is not None else _unanswered()
             operation = request.get(_OPERATION, "-")
             METRICS.request(self.namespace, operation, status, time.perf_counter() - started)
             size = (response.content_length or 0) if response is not None else 0
@@ -341,6 +341,13 @@ class RestAdapter:
             log.exception("%s %s forward failed", request.method, request.path)
             return problem(500, "Internal Server Error", "the request failed unexpectedly")
         return _passthrough(answer.status, answer, request.method)
+
+
+def _unanswered() -> str:
+    """The status of a request that ended with no answer: cut short by a stop (its client
+    gets 503), or a failure (500)."""
+    task = asyncio.current_task()
+    return "503" if task is not None and task.cancelling() else "500"
 
 
 def _answer(result: Result, method: str) -> web.Response:

@@ -260,6 +260,9 @@ class Service:
         within the grace period and a second, whatever an upstream or collector does."""
         deadline = time.monotonic() + self._grace + 0.5
         self.health.draining = True
+        trackers = [i.in_flight for i in self._listeners if not i.is_control]
+        for tracker in trackers:
+            tracker.closing = True
         for item in self._listeners:
             closing = getattr(item.served, "closing", None)  # MCP: its notification streams
             if closing is not None:
@@ -269,7 +272,7 @@ class Service:
         for runner in served:
             for site in list(runner.sites):
                 await site.stop()
-        await self._drain([i.in_flight for i in self._listeners if not i.is_control])
+        await self._drain(trackers)
         await asyncio.gather(*(runner.cleanup() for runner in served))
         await asyncio.gather(*(runner.cleanup() for runner in controls))
         for item in self._listeners:
@@ -283,6 +286,9 @@ class Service:
         if shared is not None and self._state_url is not None:
             state.use(None)
             await shared.close()
+        turned = sum(t.turned_away for t in trackers)
+        if turned:
+            log.info("%d request(s) that came while stopping were answered 503", turned)
         tracing.shutdown(max(0.1, deadline - time.monotonic()))
 
     async def _share(self) -> None:
@@ -336,9 +342,16 @@ class InFlight:
     def __init__(self) -> None:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.cut = False
+        # once the stop began: a request that arrives then (on a kept-alive connection) is
+        # answered 503 at once, so that the drain ends with the requests it began with
+        self.closing = False
+        self.turned_away = 0
 
     def tracked(self, handler: Handler) -> Handler:
         async def answer(request: BaseRequest) -> web.StreamResponse:
+            if self.closing:
+                self.turned_away += 1
+                return _stopping()
             task = asyncio.current_task()
             assert task is not None
             self.tasks.add(task)
@@ -348,17 +361,21 @@ class InFlight:
                 if not self.cut:
                     raise
                 task.uncancel()
-                return problem(
-                    503,
-                    "Service Unavailable",
-                    "the server stopped before this request finished",
-                    hint="send it again: a restarted server or another replica answers it",
-                    headers={"Connection": "close", "Retry-After": "1"},
-                )
+                return _stopping("the server stopped before this request finished")
             finally:
                 self.tasks.discard(task)
 
         return answer
+
+
+def _stopping(why: str = "the server is stopping") -> web.Response:
+    return problem(
+        503,
+        "Service Unavailable",
+        why,
+        hint="send it again: a restarted server or another replica answers it",
+        headers={"Connection": "close", "Retry-After": "1"},
+    )
 
 
 def _listen_error(item: Listener, exc: OSError) -> NaftikoError:
