@@ -87,6 +87,7 @@ class NaftikoError(Exception):
     exit_code = 1
     http_status = 500
     title = "Internal error"
+    told = False  # its source already logs it (once per outage): no line per request
 
     def __init__(self, message: str, *, hint: str = "") -> None:
         super().__init__(message)

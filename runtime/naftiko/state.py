@@ -52,7 +52,7 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[6])
 return 1
 """
-_LOGGED_EVERY = 5.0
+_LOGGED_EVERY = 60.0
 
 
 class StateUnavailable(NaftikoError):
@@ -65,6 +65,7 @@ class StateUnavailable(NaftikoError):
         )
         self.http_status = 503
         self.title = "Shared state unavailable"
+        self.told = True  # the shared state tells the outage, once
 
     def details(self) -> dict[str, Any]:
         return {"status": self.http_status, "retryAfter": 1}
@@ -89,6 +90,8 @@ class SharedState:
         self._acquire = self._client.register_script(_ACQUIRE)
         self._session_put = self._client.register_script(_SESSION_PUT)
         self._logged = 0.0
+        self._down_since: float | None = None  # when the outage in progress began
+        self._failed = 0  # calls that failed in it
 
     async def ping(self) -> None:
         """Raise StateUnavailable unless Redis answers (checked at start)."""
@@ -97,6 +100,8 @@ class SharedState:
         except self._errors as exc:
             self._log(exc)
             raise StateUnavailable("anything") from None
+        else:
+            self._up()
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -117,6 +122,8 @@ class SharedState:
         except self._errors as exc:
             self._log(exc)
             raise StateUnavailable("the upstream's limit") from None
+        else:
+            self._up()
         return int(outcome), int(wait) / 1000, lease
 
     async def release(self, prefix: str, key: str, lease: str) -> None:
@@ -124,12 +131,16 @@ class SharedState:
             await self._client.zrem(f"{prefix}lease:{key}", lease)
         except self._errors as exc:  # the lease expires on its own
             self._log(exc)
+        else:
+            self._up()
 
     async def announce(self, prefix: str, key: str, limit: int) -> None:
         try:
             await self._client.hset(f"{prefix}limits", key, limit)
         except self._errors as exc:
             self._log(exc)
+        else:
+            self._up()
 
     async def hold(self, prefix: str, key: str, seconds: float) -> None:
         until = _now_ms() + int(seconds * 1000)
@@ -137,6 +148,8 @@ class SharedState:
             await self._client.set(f"{prefix}hold:{key}", until, px=int(seconds * 1000) + 1000)
         except self._errors as exc:
             self._log(exc)
+        else:
+            self._up()
 
     # --- MCP sessions ----------------------------------------------------------------------
 
@@ -158,6 +171,8 @@ class SharedState:
         except self._errors as exc:
             self._log(exc)
             raise StateUnavailable("the session") from None
+        else:
+            self._up()
 
     async def session_get(self, prefix: str, session: str, idle: float) -> dict[str, Any] | None:
         key = f"{prefix}session:{session}"
@@ -170,6 +185,8 @@ class SharedState:
         except self._errors as exc:
             self._log(exc)
             raise StateUnavailable("the session") from None
+        else:
+            self._up()
         if found is None:
             return None
         try:
@@ -187,6 +204,8 @@ class SharedState:
         except self._errors as exc:
             self._log(exc)
             raise StateUnavailable("the session") from None
+        else:
+            self._up()
         return bool(deleted)
 
     # --- the response cache ----------------------------------------------------------------
@@ -197,6 +216,8 @@ class SharedState:
         except self._errors as exc:
             self._log(exc)
             return None  # a miss (the call itself then meets the limits, which fail closed)
+        else:
+            self._up()
         if meta is None or body is None:
             return None
         try:
@@ -215,12 +236,41 @@ class SharedState:
                 await pipe.execute()
         except self._errors as exc:
             self._log(exc)
+        else:
+            self._up()
 
     def _log(self, exc: BaseException) -> None:
+        """An outage is told once as it begins, then every minute with its count, and once
+        more as it ends: never a line per refused call."""
         now = time.monotonic()
-        if now - self._logged >= _LOGGED_EVERY:  # an outage logs every few seconds, not per call
+        self._failed += 1
+        if self._down_since is None:
+            self._down_since, self._logged = now, now
+            log.error(
+                "shared state %s unreachable: %s: %s; calls that need it are refused (503) "
+                "until it answers",
+                self.url,
+                type(exc).__name__,
+                exc,
+            )
+        elif now - self._logged >= _LOGGED_EVERY:
             self._logged = now
-            log.error("shared state %s unreachable: %s: %s", self.url, type(exc).__name__, exc)
+            log.error(
+                "shared state %s still unreachable after %.0fs: %d call(s) refused so far",
+                self.url,
+                now - self._down_since,
+                self._failed,
+            )
+
+    def _up(self) -> None:
+        if self._down_since is not None:
+            log.warning(
+                "shared state %s answers again after %.1fs; %d call(s) were refused meanwhile",
+                self.url,
+                time.monotonic() - self._down_since,
+                self._failed,
+            )
+            self._down_since, self._failed = None, 0
 
 
 def _now_ms() -> int:

@@ -41,11 +41,13 @@ from naftiko.expose.rest_inputs import Inputs, compile_inputs
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.observe.redact import scrub_bytes
+from naftiko.observe.throttle import Throttled
 from naftiko.openapi.exporter import export_openapi
 from naftiko.routes import BadPath, Match, Router, openapi_path
 from naftiko.spec.model import Adapter
 
 log = logging.getLogger("naftiko.rest")
+_FAILURES = Throttled(log)  # an upstream outage: a line per kind every few seconds
 
 _NO_BODY_STATUS = frozenset({204, 304})
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -424,8 +426,8 @@ def _upstream_error(exc: UpstreamError, request: BaseRequest) -> web.StreamRespo
 
 def _naftiko_error(exc: NaftikoError, request: BaseRequest) -> web.Response:
     status = exc.http_status
-    if status >= 500:
-        log.warning("%s %s: %s", request.method, request.path, exc)
+    if status >= 500 and not exc.told:
+        _FAILURES.warning(exc.message, f"{request.method} {request.path}: {exc}")
     extra = {k: v for k, v in exc.details().items() if k != "status"}
     wait = extra.get("retryAfter")
     headers = {"Retry-After": str(wait)} if isinstance(wait, int) else None
