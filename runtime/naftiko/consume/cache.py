@@ -1,7 +1,8 @@
 """A response cache for an upstream GET operation: `x-naftiko-cache: {ttl: 60}`.
 
 An answer is kept for `ttl` seconds, or less when the upstream's `Cache-Control: max-age`
-says so (minus its `Age`); `no-store` keeps nothing, `no-cache` keeps it only to revalidate.
+says so (minus its `Age`; `s-maxage` first, as this cache serves every caller); `no-store` and
+`private` keep nothing, `no-cache` keeps it only to revalidate.
 Once stale, an answer that came with an `ETag` or `Last-Modified` is revalidated with a
 conditional request, and a 304 makes it fresh again without a body crossing the wire.
 Entries are keyed by everything that changes the answer: the rendered URL with its query,
@@ -173,20 +174,22 @@ class ResponseCache:
         control = headers.get("Cache-Control")
         if not control:
             return self.policy.ttl
-        ttl = self.policy.ttl
+        found: dict[str, str] = {}
         for part in control.lower().split(","):
             name, _, value = part.strip().partition("=")
-            if name == "no-store":
-                return None
-            if name == "no-cache":
-                return 0.0
-            if name == "max-age":
-                try:
-                    age = float(headers.get("Age") or 0)
-                    ttl = min(ttl, max(0.0, float(value.strip('" ')) - age))
-                except ValueError:
-                    return 0.0
-        return ttl
+            found[name] = value.strip('" ')
+        if "no-store" in found or "private" in found:
+            return None  # this cache serves every caller: a private answer is not for it
+        if "no-cache" in found:
+            return 0.0
+        limit = found.get("s-maxage", found.get("max-age"))  # s-maxage speaks to caches like it
+        if limit is None:
+            return self.policy.ttl
+        try:
+            age = float(headers.get("Age") or 0)
+            return min(self.policy.ttl, max(0.0, float(limit) - age))
+        except ValueError:
+            return 0.0
 
     def __len__(self) -> int:
         return len(self._entries)
