@@ -62,6 +62,15 @@ log = logging.getLogger("naftiko.cli")
     help="Longest request line or header line, in bytes.",
 )
 @click.option(
+    "--max-header-total",
+    type=click.IntRange(min=1024),
+    default=64 * 1024,
+    show_default=True,
+    envvar="NAFTIKO_MAX_HEADER_TOTAL",
+    show_envvar=True,
+    help="Largest size of a request's header lines together, in bytes (431 above).",
+)
+@click.option(
     "--header-timeout",
     type=click.FloatRange(min=0.1),
     default=10.0,
@@ -242,6 +251,7 @@ def run(
     request_timeout: float,
     max_body_size: int,
     max_header_size: int,
+    max_header_total: int,
     header_timeout: float,
     max_connections: int,
     grace_period: float,
@@ -290,6 +300,7 @@ def run(
         limits=Limits(
             max_body=max_body_size,
             max_header=max_header_size,
+            max_header_total=max(max_header_total, max_header_size),
             deadline=request_timeout,
             header_timeout=header_timeout,
             max_connections=max_connections,

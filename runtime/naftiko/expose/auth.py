@@ -94,6 +94,10 @@ class InboundAuth:
             headers.add("WWW-Authenticate", value)
         return headers
 
+    def oversized(self, description: str) -> CIMultiDict[str]:
+        """The challenge for a credential too long to be read at all."""
+        return self.challenge_headers(None, Rejected(401, "invalid_token", description))
+
     def refusal(
         self, request: BaseRequest | None = None, rejected: Rejected | None = None
     ) -> web.Response:

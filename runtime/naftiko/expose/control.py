@@ -65,7 +65,11 @@ class ControlAdapter:
         )
 
     def server(self, handler: Handler | None = None) -> web.Server:
-        return low_level_server(handler or self.handle, self.limits)
+        return low_level_server(
+            handler or self.handle,
+            self.limits,
+            challenge=self.auth.oversized if self.auth else None,
+        )
 
     def listening(self, url: str) -> str:
         return f"control adapter '{self.namespace}' listening on {url} ({self.routes})"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
@@ -32,6 +32,7 @@ class Limits:
     max_body: int = 10 * 1024 * 1024
     max_header: int = 8190
     max_headers: int = 128
+    max_header_total: int = 64 * 1024  # all header lines of one request together
     deadline: float = 60.0
     header_timeout: float = 10.0
     keepalive: float = 15.0
@@ -104,16 +105,27 @@ class _Connection(RequestHandler):
             detail = "the request failed unexpectedly"
         else:
             reason = str(getattr(exc, "message", "") or message or "").strip().splitlines()
+            if isinstance(exc, LineTooLong):  # never the bytes it quotes: a credential, maybe
+                reason = [f"a line longer than {exc.args[1]} bytes"]
             log.info("malformed request from %s: %s", request.remote, reason[0] if reason else "")
             detail = "the request is not valid HTTP/1.1"
         hint = ""
+        headers: dict[str, str] | Mapping[str, str] = {}
         server = self._manager
         too_big = _too_big(exc, server.limits) if isinstance(server, _Server) else None
         if too_big is not None:
             status, detail = too_big
             hint = "the limit is --max-header-size (NAFTIKO_MAX_HEADER_SIZE)"
+            if isinstance(server, _Server) and server.challenge and _credential(exc):
+                # a credential too long for any check: refused as one, with the challenge
+                status, detail = (
+                    401,
+                    f"the credential is longer than {server.limits.max_header} bytes",
+                )
+                headers, hint = server.challenge(detail), ""
         phrase = HTTPStatus(status).phrase if status in _STATUSES else "Error"
-        response = problem(status, phrase, detail, hint=hint, headers={"Server": SERVER})
+        response = problem(status, phrase, detail, hint=hint, headers=headers)
+        response.headers["Server"] = SERVER
         response.force_close()
         return response
 
@@ -126,6 +138,18 @@ class _Connection(RequestHandler):
 
 # what the parser quotes of a request line: the target (llhttp), or the whole line
 _TARGET = re.compile(rb"^(?:[A-Z]+ )?(?:/|\*|[A-Za-z][A-Za-z0-9+.-]*://)")
+
+
+_SCHEMES = re.compile(rb"^\s*(?:bearer|basic|digest|dpop)\s", re.IGNORECASE)
+
+
+def _credential(exc: BaseException | None) -> bool:
+    """Whether the line too long is an Authorization value (as the parser quotes it)."""
+    if not isinstance(exc, LineTooLong) or not exc.args:
+        return False
+    quoted = exc.args[0]
+    quoted = quoted.encode("latin-1", "replace") if isinstance(quoted, str) else quoted
+    return bool(_SCHEMES.match(bytes(quoted)))
 
 
 def _too_big(exc: BaseException | None, limits: Limits) -> tuple[int, str] | None:
@@ -141,10 +165,16 @@ def _too_big(exc: BaseException | None, limits: Limits) -> tuple[int, str] | Non
     return None
 
 
+Challenge = Callable[[str], Mapping[str, str]]
+
+
 class _Server(web.Server):
-    def __init__(self, handler: Any, *, limits: Limits, **kwargs: Any) -> None:
+    def __init__(
+        self, handler: Any, *, limits: Limits, challenge: Challenge | None, **kwargs: Any
+    ) -> None:
         super().__init__(handler, **kwargs)
         self.limits = limits
+        self.challenge = challenge
         self._handler_options = {k: v for k, v in kwargs.items() if k not in _SERVER_ONLY}
 
     def __call__(self) -> RequestHandler:
@@ -158,15 +188,30 @@ _STATUSES = frozenset(s.value for s in HTTPStatus)
 Handler = Callable[[BaseRequest], Awaitable[web.StreamResponse]]
 
 
+def _headers_too_big(total: int) -> web.Response:
+    response = problem(
+        431,
+        "Request Header Fields Too Large",
+        f"the request's headers together are longer than {total} bytes",
+        hint="the limit is --max-header-total (NAFTIKO_MAX_HEADER_TOTAL)",
+    )
+    response.force_close()
+    return response
+
+
 def low_level_server(
     handler: Callable[[BaseRequest], Awaitable[web.StreamResponse]],
     limits: Limits,
     *,
     cancel_on_disconnect: bool = False,
+    challenge: Challenge | None = None,
 ) -> web.Server:
     """A server for ``handler``; call it inside the event loop that will run it.
-    ``cancel_on_disconnect`` cancels a handler whose client closed the connection."""
+    ``cancel_on_disconnect`` cancels a handler whose client closed the connection;
+    ``challenge`` gives the WWW-Authenticate headers of an adapter that checks credentials
+    (for a credential too long to parse)."""
     loop = asyncio.get_running_loop()
+    total, fits = limits.max_header_total, limits.max_header_total // limits.max_header
 
     def request_factory(
         message: Any, payload: Any, protocol: Any, writer: Any, task: Any
@@ -179,8 +224,13 @@ def low_level_server(
         connection = request.protocol
         if isinstance(connection, _Connection):
             connection.started()
+        response: web.StreamResponse
         try:
-            response = await handler(request)
+            raw = request.raw_headers
+            if len(raw) > fits and sum(len(k) + len(v) + 4 for k, v in raw) > total:
+                response = _headers_too_big(total)  # as many lines as could not exceed: no sum
+            else:
+                response = await handler(request)
         finally:
             if isinstance(connection, _Connection):
                 connection.finished()
@@ -190,6 +240,7 @@ def low_level_server(
     return _Server(
         answer,
         limits=limits,
+        challenge=challenge,
         request_factory=request_factory,
         max_line_size=limits.max_header,
         max_field_size=limits.max_header,

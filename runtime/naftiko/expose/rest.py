@@ -133,7 +133,11 @@ class RestAdapter:
         )
 
     def server(self, handler: Handler | None = None) -> web.Server:
-        return low_level_server(handler or self.handle, self.limits)
+        return low_level_server(
+            handler or self.handle,
+            self.limits,
+            challenge=self.auth.oversized if self.auth else None,
+        )
 
     async def handle(self, request: BaseRequest) -> web.StreamResponse:
         started = time.perf_counter()

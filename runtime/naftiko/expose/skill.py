@@ -70,7 +70,11 @@ class SkillAdapter:
         self._catalog = jsonio.dumps({"count": len(catalog), "skills": catalog})
 
     def server(self, handler: Handler | None = None) -> web.Server:
-        return low_level_server(handler or self.handle, self.limits)
+        return low_level_server(
+            handler or self.handle,
+            self.limits,
+            challenge=self.auth.oversized if self.auth else None,
+        )
 
     def listening(self, url: str) -> str:
         return (

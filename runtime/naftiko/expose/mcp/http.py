@@ -84,7 +84,12 @@ class McpHttpAdapter:
 
     def server(self, handler: Handler | None = None) -> web.Server:
         # A client that hangs up cancels its call, and so the upstream request it waits on.
-        return low_level_server(handler or self.handle, self.limits, cancel_on_disconnect=True)
+        return low_level_server(
+            handler or self.handle,
+            self.limits,
+            cancel_on_disconnect=True,
+            challenge=self.auth.oversized if self.auth else None,
+        )
 
     def listening(self, url: str) -> str:
         stateless = ", stateless" if self.options.stateless else ""
