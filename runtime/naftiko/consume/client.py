@@ -27,6 +27,7 @@ from naftiko.errors import UpstreamError, UpstreamInvalid, UpstreamResponse, Ups
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.observe.redact import SENSITIVE_HEADERS
+from naftiko.observe.throttle import Throttled
 from naftiko.progress import report
 
 log = logging.getLogger("naftiko.consume")
@@ -42,6 +43,7 @@ DEFAULT_TIMEOUTS = Timeouts()
 
 
 MAX_REDIRECTS = 5
+_FAILURES = Throttled(log)  # an upstream down: a line per kind every few seconds
 _RAISE_LIMIT = "raise maxBody in its x-naftiko-resilience block, or --max-upstream-body"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -358,17 +360,27 @@ class UpstreamClient:
             response = await self._follow(request, url)
         except (TimeoutError, aiohttp.ServerTimeoutError):
             METRICS.failures[(self.namespace, "timeout")] += 1
-            log.warning(
-                "%s: %s %s: no answer within %gs",
-                self.namespace,
-                request.method,
-                public_url(request.url),
-                self.timeouts.total,
+            _FAILURES.warning(
+                f"{self.namespace}:timeout",
+                f"{self.namespace}: {request.method} {public_url(request.url)}: no answer "
+                f"within {self.timeouts.total:g}s",
             )
             raise UpstreamUnavailable(
                 f"upstream '{self.namespace}' did not answer within {self.timeouts.total:g}s",
                 timeout=True,
                 hint="the upstream is slow or down; retry later",
+            ) from None
+        except ValueError as exc:  # what aiohttp refuses to write (a bound value, say)
+            _FAILURES.warning(
+                f"{self.namespace}:unwritable",
+                f"{self.namespace}: {request.method} {public_url(request.url)}: the request "
+                f"cannot be written ({type(exc).__name__})",
+            )
+            raise UpstreamUnavailable(
+                f"the request to upstream '{self.namespace}' cannot be written: a header, "
+                "cookie or URL holds a character HTTP forbids",
+                timeout=False,
+                hint="check the values bound or passed to this operation",
             ) from None
         except (aiohttp.ClientError, OSError) as exc:
             METRICS.failures[(self.namespace, "unreachable")] += 1
@@ -381,14 +393,10 @@ class UpstreamClient:
                 reason, hint = "the connection broke", "retry later"
             else:
                 reason, hint = "it did not answer in HTTP", "check the baseUri (or --base-uri)"
-            log.warning(
-                "%s: %s %s: %s (%s: %s)",
-                self.namespace,
-                request.method,
-                public_url(request.url),
-                reason,
-                exc.__class__.__name__,
-                exc,
+            _FAILURES.warning(
+                f"{self.namespace}:{reason}",
+                f"{self.namespace}: {request.method} {public_url(request.url)}: {reason} "
+                f"({exc.__class__.__name__}: {exc})",
             )
             raise UpstreamUnavailable(
                 f"upstream '{self.namespace}' is unreachable: {reason}", timeout=False, hint=hint

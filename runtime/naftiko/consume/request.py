@@ -23,7 +23,8 @@ from naftiko.routes import as_mustache, openapi_path
 from naftiko.spec.model import Body, ConsumedOperation, ConsumedParam, Consumes
 from naftiko.template import MISSING, DataTemplate, JsonTemplate, Params, Template, text_of
 
-_UNSAFE = re.compile(r"[\r\n\x00]")
+# what no header or cookie value may hold (RFC 9110): control characters but HTAB
+_UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _CONTENT_TYPES = {
     "json": "application/json",
     "raw": "application/json",
@@ -129,7 +130,7 @@ class RequestRecipe:
                 values = value if isinstance(value, list) else [value]
                 out.query.extend((param.name, text_of(v)) for v in values)
             elif _UNSAFE.search(text := text_of(value)):
-                problem = "must not contain line breaks"
+                problem = "must not contain line breaks or other control characters"
                 problems.append(FieldProblem(param.name, problem, param.location))
             elif param.location == "header":
                 out.headers[param.name] = text
