@@ -11,6 +11,7 @@ import click
 
 from naftiko.cli.group import base_uri_option, main, pairs, timeout_option
 from naftiko.errors import SpecError
+from naftiko.observe.redact import scrub_data
 
 log = logging.getLogger("naftiko.cli")
 
@@ -100,7 +101,8 @@ def call(
                 await mock.stop()
 
     result = asyncio.run(run())
-    click.echo(json.dumps(result.data, indent=2, ensure_ascii=False))
+    # as the servers do: an upstream that echoes the credential it was sent shows no secret
+    click.echo(json.dumps(scrub_data(result.data), indent=2, ensure_ascii=False))
 
 
 def _list_targets(file: str) -> None:
