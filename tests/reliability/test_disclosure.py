@@ -85,3 +85,33 @@ def test_a_credential_the_upstream_echoes_is_scrubbed_from_rest_pass_through(
     assert upstream.last.headers["Authorization"] == f"Bearer {secret}"
     assert answer.status_code == 200
     assert secret not in answer.text and "Bearer ***" in answer.text
+
+
+def test_an_upstream_failure_is_told_to_agents_without_the_upstreams_address(
+    serve, serve_capability, monkeypatch
+) -> None:
+    from aiohttp import web
+
+    def broken(request: web.Request) -> web.Response:
+        if request.path.endswith("/404"):
+            return web.json_response({"error": "no such item"}, status=404)
+        if request.path.endswith("/away"):
+            raise web.HTTPFound("http://elsewhere.example/items/1")
+        return web.Response(body=b"not json", content_type="application/json")
+
+    monkeypatch.setenv("ECHOING_TOKEN", TOKEN)
+    upstream = serve(broken)
+    address = upstream.url.removeprefix("http://")
+    url = serve_capability(FIXTURES / "echoing.yaml", base_uris={"echo": upstream.url})
+
+    async def work(client):
+        return [
+            wire(await client.call_tool("get-item", {"id": item}))
+            for item in ("404", "away", "bad")
+        ]
+
+    for result in with_client(url["echoing"] + "/mcp", work):
+        assert result["isError"] is True, result
+        text = json.dumps(result)
+        assert address not in text and "127.0.0.1" not in text, text
+        assert "upstream 'echo'" in text

@@ -48,6 +48,12 @@ _RAISE_LIMIT = "raise maxBody in its x-naftiko-resilience block, or --max-upstre
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
+def said(request: Outgoing) -> str:
+    """The call as a caller may read it: the operation's path template, never the upstream's
+    address (internal topology; the operator's log has it)."""
+    return request.route.replace("{{", "{").replace("}}", "}") or URL(request.url).path
+
+
 def public_url(url: str) -> str:
     """A URL safe to show: no query string, no user info."""
     parsed = URL(url, encoded=True)
@@ -170,7 +176,7 @@ class UpstreamClient:
             response.data = _maybe_json(response)
             raise UpstreamError(
                 f"upstream '{self.namespace}' answered {response.status} to "
-                f"{request.method} {public_url(request.url)}",
+                f"{request.method} {said(request)}",
                 response,
             )
         return response
@@ -286,8 +292,8 @@ class UpstreamClient:
             elif target.origin() != url.origin():
                 raise UpstreamInvalid(
                     f"upstream '{self.namespace}' redirected {request.method} "
-                    f"{public_url(request.url)} to another origin ({target.origin()}); "
-                    "not followed, so that its credentials stay with it",
+                    f"{said(request)} to another origin; not followed, so that its "
+                    "credentials stay with it",
                     UpstreamResponse(answer.status, answer.headers, b"", ""),
                     hint="point the baseUri (or --base-uri) at where the API now lives",
                 )
@@ -296,7 +302,7 @@ class UpstreamClient:
             url = target
         raise UpstreamInvalid(
             f"upstream '{self.namespace}' redirected {request.method} "
-            f"{public_url(request.url)} more than {MAX_REDIRECTS} times",
+            f"{said(request)} more than {MAX_REDIRECTS} times",
             UpstreamResponse(answer.status, answer.headers, b"", ""),
         )
 
@@ -332,8 +338,7 @@ class UpstreamClient:
             answer.status, answer.headers, b"", answer.headers.get("Content-Type", "")
         )
         return UpstreamInvalid(
-            f"upstream '{self.namespace}' answered {request.method} "
-            f"{public_url(request.url)} with {what}",
+            f"upstream '{self.namespace}' answered {request.method} {said(request)} with {what}",
             empty,
             hint=hint,
         )
