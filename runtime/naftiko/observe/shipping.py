@@ -19,6 +19,8 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from naftiko.memory import trim
+
 log = logging.getLogger("naftiko.tracing")
 
 # The SDK's variables and their defaults here: ms, spans, spans, ms.
@@ -133,6 +135,8 @@ class Shipper:
             self.sent += count
         except Exception as exc:  # the exporter logs its own failures; this is a bug's net
             log.warning("tracing: a batch of %d spans was not exported: %s", count, exc)
+        del spans
+        trim()  # this thread's large buffers (the batch, its compressed copy) go back at once
 
     def _note_drops(self) -> None:
         now = time.monotonic()
