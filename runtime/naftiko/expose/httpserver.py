@@ -12,14 +12,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 from aiohttp import web
-from aiohttp.http_exceptions import BadHttpMessage, LineTooLong
-from aiohttp.web_protocol import RequestHandler
+from aiohttp.http_exceptions import (
+    BadHttpMessage,
+    HttpProcessingError,
+    LineTooLong,
+)
+from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 from aiohttp.web_request import BaseRequest
 
 from naftiko.expose.problem import problem
@@ -188,6 +193,60 @@ _STATUSES = frozenset(s.value for s in HTTPStatus)
 Handler = Callable[[BaseRequest], Awaitable[web.StreamResponse]]
 
 
+class BodyUnreadable(Exception):
+    """A request body that cannot be decoded (a corrupt or truncated gzip stream, an
+    encoding not supported): the client's fault, answered 400 (or 415), and the connection
+    is not read from again."""
+
+    def __init__(self, message: str, status: int = 400, hint: str = "") -> None:
+        super().__init__(message)
+        self.status, self.hint = status, hint
+
+
+_DECODED = {"gzip": 31, "x-gzip": 31, "deflate": 15}  # zlib wbits per Content-Encoding
+
+
+async def read_body(request: BaseRequest, limit: int) -> bytes:
+    """The whole body, decoded by its Content-Encoding, within ``limit`` bytes (once
+    decoded; HTTPRequestEntityTooLarge past it). The server leaves bodies encoded, so that a
+    truncated stream is refused here rather than passed on cut short."""
+    try:
+        raw = await request.read()
+    except (HttpProcessingError, RequestPayloadError):
+        # the stream is broken: mark it ended, so that the server does not read on (and log
+        # the same failure again) after the answer; the answer closes the connection
+        request.content.feed_eof()
+        raise BodyUnreadable("the body could not be read") from None
+    encoding = request.headers.get("Content-Encoding")
+    if encoding is None or not raw:
+        return raw
+    return _decoded(raw, encoding.strip().lower(), limit)
+
+
+def _decoded(raw: bytes, encoding: str, limit: int) -> bytes:
+    if encoding in ("", "identity"):
+        return raw
+    bits = _DECODED.get(encoding)
+    if bits is None:
+        raise BodyUnreadable(
+            f"the body's Content-Encoding '{encoding[:40]}' is not supported",
+            415,
+            "send it as is, or gzip or deflate it",
+        )
+    if encoding == "deflate" and raw[0] & 0x0F != 8:
+        bits = -15  # raw deflate, as some clients send it
+    decoder = zlib.decompressobj(bits)
+    try:
+        body = decoder.decompress(raw, limit + 1)  # at most one byte past the limit
+    except zlib.error:
+        raise BodyUnreadable("the body's Content-Encoding cannot be decoded") from None
+    if len(body) > limit:
+        raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=len(body))
+    if not decoder.eof or decoder.unused_data:
+        raise BodyUnreadable("the body's Content-Encoding cannot be decoded: it is cut short")
+    return body
+
+
 def _headers_too_big(total: int) -> web.Response:
     response = problem(
         431,
@@ -247,4 +306,5 @@ def low_level_server(
         max_headers=limits.max_headers,
         keepalive_timeout=limits.keepalive,
         handler_cancellation=cancel_on_disconnect,
+        auto_decompress=False,  # read_body decodes, and refuses what is cut short
     )

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.web_protocol import RequestPayloadError
 from aiohttp.web_request import BaseRequest
 
 from naftiko import inbound, jsonio
@@ -34,7 +32,14 @@ from naftiko.expose.auth import InboundAuth
 from naftiko.expose.cors import Cors
 from naftiko.expose.deadline import Deadlines
 from naftiko.expose.guard import HostGuard, forbidden
-from naftiko.expose.httpserver import DEFAULT_LIMITS, Handler, Limits, low_level_server
+from naftiko.expose.httpserver import (
+    DEFAULT_LIMITS,
+    BodyUnreadable,
+    Handler,
+    Limits,
+    low_level_server,
+    read_body,
+)
 from naftiko.expose.oauth import is_metadata, metadata_answer
 from naftiko.expose.problem import problem
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
@@ -313,15 +318,8 @@ class RestAdapter:
             body = await _json_body(request, self.limits) if operation.inputs.reads_body else None
             given = operation.inputs.collect(request, found.values, body)
             result = await invoke(operation.plan, given)
-        except web.HTTPException as exc:
-            return problem(exc.status, exc.reason, exc.text or exc.reason)
-        except UpstreamError as exc:
-            return _upstream_error(exc, request)
-        except NaftikoError as exc:
-            return _naftiko_error(exc, request)
-        except Exception:
-            log.exception("%s %s failed", request.method, request.path)
-            return problem(500, "Internal Server Error", "the request failed unexpectedly")
+        except Exception as exc:
+            return failed(exc, request)
         answer = _answer(result, request.method)
         if result.fresh_for is not None and request.method in ("GET", "HEAD"):
             answer.headers["Cache-Control"] = f"private, max-age={int(result.fresh_for)}"
@@ -331,7 +329,7 @@ class RestAdapter:
         self, forward: Forwarder, request: BaseRequest, found: Match[_Resource]
     ) -> web.StreamResponse:
         try:
-            body = await request.read() if request.body_exists else None
+            body = await read_body(request, self.limits.max_body) if request.body_exists else None
             answer = await forward.send(
                 request.method,
                 found.segments,
@@ -339,13 +337,8 @@ class RestAdapter:
                 request.headers,
                 body,
             )
-        except web.HTTPException as exc:
-            return problem(exc.status, exc.reason, exc.text or exc.reason)
-        except NaftikoError as exc:
-            return _naftiko_error(exc, request)
-        except Exception:
-            log.exception("%s %s forward failed", request.method, request.path)
-            return problem(500, "Internal Server Error", "the request failed unexpectedly")
+        except Exception as exc:
+            return failed(exc, request)
         return _passthrough(answer.status, answer, request.method)
 
 
@@ -394,10 +387,7 @@ async def _json_body(request: BaseRequest, limits: Limits) -> Any:
         raise web.HTTPRequestEntityTooLarge(max_size=limits.max_body, actual_size=length)
     if not request.body_exists:
         return None
-    try:
-        raw = await request.read()
-    except (HttpProcessingError, RequestPayloadError):
-        raise web.HTTPBadRequest(text="the body's Content-Encoding cannot be decoded") from None
+    raw = await read_body(request, limits.max_body)
     if not raw.strip():
         return None
     kind = request.content_type
@@ -418,6 +408,25 @@ def _passthrough(status: int, upstream: UpstreamResponse, method: str) -> web.Re
     if status in _NO_BODY_STATUS or method == "HEAD":
         return web.Response(status=status, headers=headers)
     return web.Response(status=status, body=scrub_bytes(upstream.body), headers=headers)
+
+
+def failed(exc: Exception, request: BaseRequest) -> web.StreamResponse:
+    """The REST face's one error boundary: every failure of an operation or a forward, as
+    the problem+json (or the upstream's own error answer) a caller gets; a traceback only
+    for what no error class covers (a bug)."""
+    if isinstance(exc, web.HTTPException):
+        return problem(exc.status, exc.reason, exc.text or exc.reason)
+    if isinstance(exc, BodyUnreadable):
+        title = "Unsupported Media Type" if exc.status == 415 else "Bad Request"
+        refused = problem(exc.status, title, str(exc), hint=exc.hint)
+        refused.force_close()
+        return refused
+    if isinstance(exc, UpstreamError):
+        return _upstream_error(exc, request)
+    if isinstance(exc, NaftikoError):
+        return _naftiko_error(exc, request)
+    log.exception("%s %s failed", request.method, request.path)
+    return problem(500, "Internal Server Error", "the request failed unexpectedly")
 
 
 def _upstream_error(exc: UpstreamError, request: BaseRequest) -> web.StreamResponse:

@@ -17,14 +17,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
-from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.web_protocol import RequestPayloadError
 from aiohttp.web_request import BaseRequest
 
 from naftiko import inbound, jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.guard import HostGuard
-from naftiko.expose.httpserver import SERVER, Handler, Limits, low_level_server
+from naftiko.expose.httpserver import (
+    SERVER,
+    BodyUnreadable,
+    Handler,
+    Limits,
+    low_level_server,
+    read_body,
+)
 from naftiko.expose.mcp.jsonrpc import (
     DEFAULT_VERSION,
     HANDSHAKE_VERSIONS,
@@ -136,12 +141,13 @@ class McpHttpAdapter:
         if not as_json and "text/event-stream" not in accept:
             return _plain(406, "Not Acceptable: accept application/json or text/event-stream")
         try:
-            raw = await request.read()
+            raw = await read_body(request, self.limits.max_body)
         except web.HTTPRequestEntityTooLarge:
             return _plain(413, "Payload Too Large")
-        except (HttpProcessingError, RequestPayloadError):
-            refusal = "Parse error: the body's Content-Encoding cannot be decoded"
-            return _json(400, error(None, PARSE_ERROR, refusal))
+        except BodyUnreadable as exc:
+            refused = _json(exc.status, error(None, PARSE_ERROR, f"Parse error: {exc}"))
+            refused.force_close()
+            return refused
         try:
             message = jsonio.loads(raw) if raw else None
         except ValueError:
