@@ -27,6 +27,9 @@ METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 RESOURCE_NOT_FOUND = -32002
+# a failure the server can name (an upstream's answer or absence, a limit, a disabled target):
+# the message says which, `data` carries its status and problem fields
+SERVER_ERROR = -32000
 HEADER_MISMATCH = -32020
 UNSUPPORTED_VERSION = -32022
 # Methods the handshake revisions have and 2026-07-28 removed: unknown there (HTTP 404).

@@ -21,6 +21,7 @@ from typing import Any, cast
 
 from naftiko import inbound
 from naftiko.engine import Engine
+from naftiko.errors import InputError, NaftikoError
 from naftiko.expose.mcp import traced
 from naftiko.expose.mcp.catalog import Catalog, CatalogError, ResourceNotFound
 from naftiko.expose.mcp.jsonrpc import (
@@ -33,6 +34,7 @@ from naftiko.expose.mcp.jsonrpc import (
     METHOD_NOT_FOUND,
     REMOVED_STATELESS,
     RESOURCE_NOT_FOUND,
+    SERVER_ERROR,
     SERVER_INFO_META,
     STATELESS_VERSION,
     VERSIONS,
@@ -49,6 +51,7 @@ from naftiko.expose.mcp.stateless import check_mirrored, check_stateless, is_sta
 from naftiko.expose.mcp.tools import Tool, compile_tools
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
+from naftiko.observe.redact import scrub, scrub_data
 from naftiko.progress import Reporter, reporting
 from naftiko.spec.model import Adapter, Capability
 from naftiko.version import __version__
@@ -206,6 +209,8 @@ class McpServer:
             return 202, None  # a cancelled request gets no answer
         except RpcError as exc:
             return exc.status, error(id_, exc.code, exc.message, exc.data)
+        except NaftikoError as exc:  # the one boundary of every method but tools/call's own
+            return 200, failure(id_, exc)
         except Exception:
             log.exception("%s: %s failed", self.name, method)
             return 200, error(id_, INTERNAL_ERROR, "Internal error")
@@ -433,6 +438,14 @@ class McpServer:
         if version == STATELESS_VERSION:
             result.update(self.hints)
         return result
+
+
+def failure(id_: Any, exc: NaftikoError) -> dict[str, Any]:
+    """A named failure as a typed JSON-RPC error: bad input is -32602 (invalid params),
+    everything else -32000 with its status and problem fields in `data`; scrubbed."""
+    code = INVALID_PARAMS if isinstance(exc, InputError) else SERVER_ERROR
+    data = scrub_data({**exc.as_dict(), "status": exc.http_status})
+    return error(id_, code, scrub(exc.message), data)
 
 
 def _progress(token: Any, emit: Emit) -> Reporter:
