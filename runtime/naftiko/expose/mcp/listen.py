@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from naftiko.expose.mcp.jsonrpc import INTERNAL_ERROR, INVALID_REQUEST, RpcError
+from naftiko.progress import Reporter
 
 SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId"
 KINDS = {
@@ -123,3 +124,16 @@ def _notification(method: str, params: dict[str, Any] | None) -> dict[str, Any]:
     if params is not None:
         found["params"] = params
     return found
+
+
+def progress_of(token: Any, emit: Emit) -> Reporter:
+    """A reporter that sends `notifications/progress` for ``token``, counting up."""
+    sent = 0
+
+    async def send(message: str) -> None:
+        nonlocal sent
+        sent += 1
+        params = {"progressToken": token, "progress": sent, "message": message}
+        await emit({"jsonrpc": "2.0", "method": "notifications/progress", "params": params})
+
+    return send

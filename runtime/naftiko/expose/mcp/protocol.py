@@ -6,7 +6,7 @@ capabilities in each request's `_meta`). A request is a 2026-07-28 one when its 
 so or its `_meta` carries `io.modelcontextprotocol/` keys; such a request is held to that
 revision's rules (required `_meta`, matching headers, removed methods answered 404). What a
 result carries follows the revision in force for the request. Transports own sessions and
-headers; they pass the revision they know in a ``Peer`` and the request's headers in a ``Wire``.
+headers, passing the revision they know (``Peer``) and the request's headers (``Wire``).
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from typing import Any, cast
 
 from naftiko import inbound
 from naftiko.engine import Engine
-from naftiko.errors import InputError, NaftikoError
+from naftiko.errors import NaftikoError
 from naftiko.expose.mcp import traced
 from naftiko.expose.mcp.catalog import Catalog, CatalogError, ResourceNotFound
+from naftiko.expose.mcp.failures import failure
 from naftiko.expose.mcp.jsonrpc import (
     HANDSHAKE_VERSIONS,
     INTERNAL_ERROR,
@@ -34,7 +35,6 @@ from naftiko.expose.mcp.jsonrpc import (
     METHOD_NOT_FOUND,
     REMOVED_STATELESS,
     RESOURCE_NOT_FOUND,
-    SERVER_ERROR,
     SERVER_INFO_META,
     STATELESS_VERSION,
     VERSIONS,
@@ -46,13 +46,12 @@ from naftiko.expose.mcp.jsonrpc import (
     safe_id,
     valid_id,
 )
-from naftiko.expose.mcp.listen import Bus, subscribe
+from naftiko.expose.mcp.listen import Bus, progress_of, subscribe
 from naftiko.expose.mcp.stateless import check_mirrored, check_stateless, is_stateless
 from naftiko.expose.mcp.tools import Tool, compile_tools
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
-from naftiko.observe.redact import scrub, scrub_data
-from naftiko.progress import Reporter, reporting
+from naftiko.progress import reporting
 from naftiko.spec.model import Adapter, Capability
 from naftiko.version import __version__
 
@@ -202,8 +201,7 @@ class McpServer:
                 handler = self._handler(method)
             result = await self._run(handler, method, params, version, peer, id_, emit)
         except asyncio.CancelledError:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
+            if (current := asyncio.current_task()) is not None and current.cancelling():
                 raise  # the transport is going away, not a cancelled call
             log.info("%s: request %r cancelled by the client", self.name, id_)
             return 202, None  # a cancelled request gets no answer
@@ -236,7 +234,7 @@ class McpServer:
             return cast(dict[str, Any], await handler(params, version, peer))
         meta = params.get("_meta")
         token = meta.get("progressToken") if isinstance(meta, dict) else None
-        reporter = _progress(token, emit) if valid_id(token) and emit is not None else None
+        reporter = progress_of(token, emit) if valid_id(token) and emit is not None else None
         calls = peer.calls
         with reporting(reporter) if reporter is not None else nullcontext(), inbound.meta(meta):
             if calls is None:
@@ -438,24 +436,3 @@ class McpServer:
         if version == STATELESS_VERSION:
             result.update(self.hints)
         return result
-
-
-def failure(id_: Any, exc: NaftikoError) -> dict[str, Any]:
-    """A named failure as a typed JSON-RPC error: bad input is -32602 (invalid params),
-    everything else -32000 with its status and problem fields in `data`; scrubbed."""
-    code = INVALID_PARAMS if isinstance(exc, InputError) else SERVER_ERROR
-    data = scrub_data({**exc.as_dict(), "status": exc.http_status})
-    return error(id_, code, scrub(exc.message), data)
-
-
-def _progress(token: Any, emit: Emit) -> Reporter:
-    """A reporter that sends `notifications/progress` for ``token``, counting up."""
-    sent = 0
-
-    async def send(message: str) -> None:
-        nonlocal sent
-        sent += 1
-        params = {"progressToken": token, "progress": sent, "message": message}
-        await emit({"jsonrpc": "2.0", "method": "notifications/progress", "params": params})
-
-    return send
