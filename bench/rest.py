@@ -36,9 +36,12 @@ CAPABILITY = HERE / "rest.yaml"
 
 
 def _loop_runner():  # type: ignore[no-untyped-def]
+    """uvloop when installed, unless BENCH_LOOP=asyncio asks for the standard loop."""
     try:
         import uvloop
     except ImportError:
+        return asyncio.run
+    if os.environ.get("BENCH_LOOP") == "asyncio":
         return asyncio.run
     return lambda coro: uvloop.run(coro)
 
@@ -92,6 +95,31 @@ def serve_proxy(port: int, upstream: str) -> None:
 
         app = web.Application()
         app.router.add_get("/items/{id}", proxy)
+        await _serve(app, port)
+
+    _loop_runner()(main())
+
+
+def serve_mcp_proxy(port: int, upstream: str) -> None:
+    """The floor of an MCP tool over HTTP in Python: read the JSON-RPC call, fetch the item,
+    answer the result as MCP text content (what naftiko's `tools/call` answers)."""
+    import aiohttp
+    from aiohttp import web
+
+    async def main() -> None:
+        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100))
+
+        async def call(request: web.Request) -> web.Response:
+            message = json.loads(await request.read())
+            item = message["params"]["arguments"]["id"]
+            async with session.get(f"{upstream}/items/{item}") as answer:
+                text = (await answer.read()).decode()
+            result = {"content": [{"type": "text", "text": text}], "isError": False}
+            body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result})
+            return web.Response(body=body.encode(), content_type="application/json")
+
+        app = web.Application()
+        app.router.add_post("/mcp", call)
         await _serve(app, port)
 
     _loop_runner()(main())
@@ -217,9 +245,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 50])
     parser.add_argument("--serve-upstream", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--serve-proxy", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-mcp-proxy", nargs=2, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve_upstream:
         serve_upstream(options.serve_upstream)
+        return
+    if options.serve_mcp_proxy:
+        serve_mcp_proxy(int(options.serve_mcp_proxy[0]), options.serve_mcp_proxy[1])
         return
     if options.serve_proxy:
         serve_proxy(int(options.serve_proxy[0]), options.serve_proxy[1])

@@ -1,0 +1,158 @@
+"""Instructions per request, naftiko against a bare aiohttp proxy: `python bench/instructions.py`.
+
+Wall-clock ratios on a shared machine drift with its speed; instruction counts do not. In one
+run: nginx as the upstream; then, each alone under valgrind's callgrind (server process
+only), `naftiko run bench/workers.yaml` with its defaults (access log on) and the minimal
+aiohttp proxies of bench/rest.py (REST: pass the path on; MCP: read the JSON-RPC call, fetch,
+answer the result), the proxies on uvloop and on the standard asyncio loop. Each serves 300
+keep-alive requests of warm-up, then N counted: REST GETs and MCP `tools/call` POSTs.
+
+Prints instructions per request and naftiko's ratio to each proxy. With --check, exits 1 when
+a ratio to the asyncio proxy is above its budget in bench/instructions-budget.json (the guard
+CI runs). Needs valgrind and nginx; about 4 minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import rest  # noqa: E402  (bench/rest.py: ports, readiness, the proxies)
+import tracing_instructions as driver  # noqa: E402  (keep-alive REST and MCP requests)
+import workers  # noqa: E402  (bench/workers.py: nginx, the capability)
+
+BUDGET = HERE / "instructions-budget.json"
+
+
+def naftiko(port: int, upstream: str, mcp: bool) -> list[str]:
+    face = "bench-mcp" if mcp else "bench-rest"
+    return [
+        sys.executable,
+        "-m",
+        "naftiko",
+        "run",
+        str(workers.CAPABILITY),
+        "--mcp-stateless",
+        f"--port={face}={port}",
+        f"--port={'bench-rest' if mcp else 'bench-mcp'}=0",
+        f"--base-uri=bench={upstream}",
+    ]
+
+
+def proxy(port: int, upstream: str, mcp: bool) -> list[str]:
+    kind = "--serve-mcp-proxy" if mcp else "--serve-proxy"
+    return [sys.executable, str(HERE / "rest.py"), kind, str(port), upstream]
+
+
+Command = Callable[[int, str, bool], list[str]]
+
+
+def count(
+    scratch: Path, command: Command, upstream: str, env: dict[str, str], mcp: bool, n: int
+) -> float:
+    """Instructions per request of one server process under callgrind."""
+    port = rest.free_port()
+    out = scratch / f"callgrind-{len(list(scratch.glob('callgrind-*')))}.out"
+    process = subprocess.Popen(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            *command(port, upstream, mcp),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait(port, process, mcp)
+        driver.drive(port, mcp, 300)
+        control = ["callgrind_control"]
+        subprocess.run([*control, "--zero", str(process.pid)], check=True, capture_output=True)
+        driver.drive(port, mcp, n)
+        subprocess.run([*control, "--dump", str(process.pid)], check=True, capture_output=True)
+        time.sleep(1)
+    finally:
+        process.kill()
+        process.wait(30)
+    dumps = sorted(scratch.glob(out.name + ".*"), key=os.path.getmtime)
+    found = re.search(r"^(?:summary|totals): (\d+)", dumps[-1].read_text(), re.M)
+    if not found:
+        raise SystemExit(f"no totals in {dumps[-1]}")
+    return int(found.group(1)) / n
+
+
+def wait(port: int, process: subprocess.Popen[bytes], mcp: bool) -> None:
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"a server under valgrind exited {process.returncode}")
+        try:
+            driver.drive(port, mcp, 1)
+            return
+        except (OSError, SystemExit):
+            time.sleep(0.5)
+    raise SystemExit("a server under valgrind did not answer in time")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--check", action="store_true", help="fail above the budget")
+    parser.add_argument("--only", choices=("rest", "mcp"), help="one face only")
+    options = parser.parse_args()
+    if not shutil.which("valgrind") or not shutil.which("nginx"):
+        raise SystemExit("bench/instructions.py needs valgrind and nginx on PATH")
+    budget = json.loads(BUDGET.read_text(encoding="utf-8"))
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "NAFTIKO_"))}
+    failed = []
+    with tempfile.TemporaryDirectory() as scratch:
+        port = rest.free_port()
+        nginx = workers.start_nginx(Path(scratch), port)
+        upstream = f"http://127.0.0.1:{port}"
+        try:
+            rest.wait_ready(f"{upstream}/items/42", nginx)
+            print(f"instructions per request, {options.requests} requests each, callgrind")
+            for face, mcp in (("rest", False), ("mcp", True)):
+                if options.only not in (None, face):
+                    continue
+                ours = count(Path(scratch), naftiko, upstream, base, mcp, options.requests)
+                peers = {
+                    loop: count(
+                        Path(scratch),
+                        proxy,
+                        upstream,
+                        {**base, "BENCH_LOOP": loop},
+                        mcp,
+                        options.requests,
+                    )
+                    for loop in ("asyncio", "uvloop")
+                }
+                ratio = ours / peers["asyncio"]
+                print(
+                    f"{face}: naftiko {ours:,.0f}; proxy on asyncio {peers['asyncio']:,.0f} "
+                    f"(naftiko/proxy {ratio:.3f}, budget {budget[face]}), on uvloop "
+                    f"{peers['uvloop']:,.0f} ({ours / peers['uvloop']:.3f})"
+                )
+                if ratio > budget[face]:
+                    failed.append(face)
+        finally:
+            rest.stop_all([nginx])
+    if options.check and failed:
+        raise SystemExit(f"over the instruction budget: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
