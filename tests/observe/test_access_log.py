@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from conftest import ROOT, clean_env
 
@@ -72,3 +73,44 @@ def test_the_trace_id_is_in_the_line_when_tracing_is_on(serve, naftiko_run) -> N
     running.stop()
     (line,) = access_lines(running.log())
     assert line.endswith(f"trace={trace}")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_the_direct_line_is_the_line_the_logging_handler_writes(fmt, monkeypatch) -> None:
+    import io
+    import re
+    import sys
+    import time
+
+    from naftiko.observe import access
+    from naftiko.observe import logging as naftiko_logging
+
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    monkeypatch.setattr(access, "enabled", True)
+    naftiko_logging.configure("info", fmt)
+    direct = access.writer
+    assert direct is not None
+    for writer in (direct, None):
+        monkeypatch.setattr(access, "writer", writer)
+        token = access.begin()
+        access.line(token, "shop", "GET", "/items/{id}", 200, time.perf_counter(), 12)
+    naftiko_logging.configure("warning", "text")  # as the other tests expect
+    fast, slow = stream.getvalue().splitlines()
+    timing = r"\d\d:\d\d:\d\d[,.]\d{3}|[\d.]+ms|\"(duration|upstream)_ms\": [\d.e-]+"
+    assert re.sub(timing, "T", fast) == re.sub(timing, "T", slow)
+
+
+def test_a_tool_name_with_control_characters_is_escaped(naftiko_run) -> None:
+    running = naftiko_run(str(QUICKSTART), *PORTS, "--mcp-stateless")
+    url = running.urls["quickstart"] + "/mcp"
+    headers = {
+        "Accept": "application/json, text/event-stream",
+        "Mcp-Protocol-Version": "2025-06-18",
+    }
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call"}
+    call["params"] = {"name": "evil\nINFO forged line\x1b[2J", "arguments": {}}
+    httpx.post(url, json=call, headers=headers)
+    running.stop()
+    (line,) = [line for line in access_lines(running.log()) if "tools/call" in line]
+    assert "evil\\nINFO forged line\\x1b[2J" in line

@@ -8,10 +8,13 @@ fields of the JSON line with `--log-format json`. On by default at info level on
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from contextvars import ContextVar, Token
+from typing import Any
 
+from naftiko.observe.redact import CONTROLS, scrub
 from naftiko.observe.span import OFF, Span
 
 log = logging.getLogger("naftiko.access")
@@ -45,20 +48,16 @@ def line(
         return
     holder = _upstream.get()
     _upstream.reset(token)
-    if not log.isEnabledFor(logging.INFO):
+    direct = writer
+    if direct is None and not log.isEnabledFor(logging.INFO):
         return
     trace = span.trace()
     took = (time.perf_counter() - started) * 1000
     waited = (holder[0] if holder else 0.0) * 1000
-    fields = {
-        "adapter": adapter,
-        "method": method,
-        "route": route,
-        "status": status,
-        "duration_ms": round(took, 2),
-        "bytes": size,
-        "upstream_ms": round(waited, 2),
-    }
+    if direct is not None:
+        direct.write(adapter, method, route, status, took, size, waited, trace)
+        return
+    fields = _fields(adapter, method, route, status, took, size, waited)
     log.info(
         "%s %s %s %d %.2fms %dB upstream=%.2fms",
         adapter,
@@ -70,3 +69,92 @@ def line(
         waited,
         extra={"fields": fields, "trace_id": trace} if trace else {"fields": fields},
     )
+
+
+def _fields(
+    adapter: str, method: str, route: str, status: int, took: float, size: int, waited: float
+) -> dict[str, Any]:
+    return {
+        "adapter": adapter,
+        "method": method,
+        "route": route,
+        "status": status,
+        "duration_ms": round(took, 2),
+        "bytes": size,
+        "upstream_ms": round(waited, 2),
+    }
+
+
+class Writer:
+    """The access line written straight to the log's stream, as the `naftiko` handler would
+    write it (same text or JSON), without a LogRecord, a filter pass and a formatter per
+    request. Set by `logging.configure` when the access log is on at info level; what no
+    file can hold is escaped, and a route a caller named (an MCP tool) is scrubbed."""
+
+    def __init__(self, handler: logging.StreamHandler[Any], json_lines: bool, worker: str):
+        """``worker``: the index of this worker of `--workers N`, or empty."""
+        self.handler, self.json_lines = handler, json_lines
+        self.worker = f" [worker {worker}]" if worker else ""
+        self.worker_index = int(worker) if worker else None
+        self._second = -1
+        self._stamp = ""
+
+    def write(
+        self,
+        adapter: str,
+        method: str,
+        route: str,
+        status: int,
+        took: float,
+        size: int,
+        waited: float,
+        trace: str,
+    ) -> None:
+        if not route.isprintable():
+            route = route.translate(CONTROLS)
+        if not method.isprintable():
+            method = method.translate(CONTROLS)
+        message = (
+            f"{adapter} {method} {route} {status} {took:.2f}ms {size}B upstream={waited:.2f}ms"
+        )
+        message = scrub(message)  # at once when no secret is bound
+        now = time.time()
+        if self.json_lines:
+            fields = _fields(adapter, method, route, status, took, size, waited)
+            text = self._json(now, message, fields, trace)
+        else:
+            text = f"{self._asctime(now)} INFO{self.worker} naftiko.access: {message}"
+            if trace:
+                text += f" trace={trace}"
+        handler = self.handler
+        with handler.lock:  # type: ignore[union-attr]
+            stream = handler.stream
+            stream.write(text + "\n")
+            stream.flush()
+
+    def _asctime(self, now: float) -> str:
+        """logging's default `%(asctime)s`: local time, then milliseconds after a comma."""
+        second = int(now)
+        if second != self._second:
+            self._second = second
+            self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+        return f"{self._stamp},{int((now - second) * 1000):03d}"
+
+    def _json(self, now: float, message: str, fields: dict[str, Any], trace: str) -> str:
+        second = int(now)
+        data: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
+            + f".{int((now - second) * 1000):03d}Z",
+            "level": "info",
+            "logger": log.name,
+            "message": message,
+        }
+        if self.worker_index is not None:
+            data["worker"] = self.worker_index
+        data.update(fields)
+        if trace:
+            data["trace_id"] = trace
+        return json.dumps(data, ensure_ascii=False)
+
+
+writer: Writer | None = None

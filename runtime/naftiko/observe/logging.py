@@ -14,21 +14,18 @@ import sys
 import time
 from typing import Any
 
-from naftiko.observe import tracing
-from naftiko.observe.redact import scrub
+from naftiko.observe import access, tracing
+from naftiko.observe.redact import CONTROLS, scrub
 
 LEVELS = ("debug", "info", "warning", "error")
 # set by the parent of `--workers N` for each worker it starts
 WORKER = os.environ.get("NAFTIKO_WORKER_INDEX", "")
 
 
-_CONTROLS = {c: f"\\x{c:02x}" for c in range(32) if c != 9} | {10: "\\n", 13: "\\r", 127: "\\x7f"}
-
-
 class _Redacting(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        record.msg = scrub(message).translate(_CONTROLS)
+        record.msg = scrub(message).translate(CONTROLS)
         record.args = None
         if tracing.active() and not hasattr(record, "trace_id"):
             record.trace_id = tracing.trace_id()
@@ -80,3 +77,6 @@ def configure(level: str = "info", fmt: str = "text") -> None:
     logger.addHandler(handler)
     logger.setLevel(level.upper())
     logger.propagate = False
+    # the access line, once per request, goes straight to this handler's stream
+    on = access.log.isEnabledFor(logging.INFO)
+    access.writer = access.Writer(handler, fmt == "json", WORKER) if on else None

@@ -8,6 +8,8 @@ from typing import Any
 _values: set[str] = set()
 _pattern: re.Pattern[str] | None = None
 _bytes_pattern: re.Pattern[bytes] | None = None
+# what a log line must not carry as is: control characters (a forged line, a terminal driven)
+CONTROLS = {c: f"\\x{c:02x}" for c in range(32) if c != 9} | {10: "\\n", 13: "\\r", 127: "\\x7f"}
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
 )
