@@ -15,7 +15,7 @@ from conftest import FIXTURES, clean_env
 
 
 async def stuck(request: web.Request) -> web.Response:
-    await asyncio.sleep(10)
+    await asyncio.sleep(4)  # past every grace period here; short, so the test server stops soon
     return web.json_response({"late": True})
 
 
