@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -87,11 +86,7 @@ def count(
     finally:
         process.kill()
         process.wait(30)
-    dumps = sorted(scratch.glob(out.name + ".*"), key=os.path.getmtime)
-    found = re.search(r"^(?:summary|totals): (\d+)", dumps[-1].read_text(), re.M)
-    if not found:
-        raise SystemExit(f"no totals in {dumps[-1]}")
-    return int(found.group(1)) / n
+    return driver.last_total(scratch, out) / n
 
 
 def wait(port: int, process: subprocess.Popen[bytes], mcp: bool) -> None:

@@ -90,11 +90,16 @@ def count(scratch: Path, base: str, traced: bool, mcp: bool, requests: int) -> f
     finally:
         process.kill()
         process.wait(30)
+    return last_total(scratch, out) / requests
+
+
+def last_total(scratch: Path, out: Path) -> int:
+    """The instructions of the last callgrind dump written for ``out``."""
     dumps = sorted(scratch.glob(out.name + ".*"), key=os.path.getmtime)
     found = re.search(r"^(?:summary|totals): (\d+)", dumps[-1].read_text(), re.M)
     if not found:
         raise SystemExit(f"no totals in {dumps[-1]}")
-    return int(found.group(1)) / requests
+    return int(found.group(1))
 
 
 def main() -> None:
