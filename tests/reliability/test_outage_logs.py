@@ -11,14 +11,13 @@ import pytest
 from conftest import FIXTURES
 from upstreams import echo
 
-pytest.importorskip("redis", reason="needs the redis extra")
-
 
 def warnings(log: str) -> list[str]:
     return [line for line in log.splitlines() if " WARNING " in line or " ERROR " in line]
 
 
 def test_redis_down_is_told_once_with_the_count(serve, naftiko_run, redis_server) -> None:
+    pytest.importorskip("redis", reason="needs the redis extra")
     upstream = serve(echo)
     running = naftiko_run(
         str(FIXTURES / "workers.yaml"),

@@ -93,6 +93,8 @@ class Pagination:
         if items_text and item_keys is None:
             raise PaginationError(f"items: '{items_text}' must be a plain path like $.data.items")
         next_keys = simple_keys(str(next_text)) if next_text else ()
+        pages = int(block.get("maxPages", DEFAULT_PAGES))
+        items = int(block.get("maxItems", DEFAULT_ITEMS))
         if next_text and next_keys is None:
             raise PaginationError(f"next: '{next_text}' must be a plain path like $.data.next")
         return cls(
@@ -103,11 +105,11 @@ class Pagination:
             next=compile_path(str(next_text)) if next_text else None,
             next_keys=next_keys or (),
             follow=follow,
-            max_pages=min(int(block.get("maxPages", DEFAULT_PAGES)), limits.max_pages),
-            max_items=min(int(block.get("maxItems", DEFAULT_ITEMS)), limits.max_paged_items),
+            max_pages=min(pages, limits.max_pages),
+            max_items=min(items, limits.max_paged_items),
             max_bytes=limits.max_paged_bytes,
             max_seconds=limits.max_paging_seconds,
-            capped=_capped(block, limits),
+            capped=_capped(pages, items, limits),
         )
 
     def note(self, continuable: bool = True) -> str:
@@ -199,12 +201,12 @@ async def follow(
     )
 
 
-def _capped(block: Mapping[str, Any], limits: Resilience) -> str:
+def _capped(pages: int, items: int, limits: Resilience) -> str:
     """The ceilings below what the block asks, in words."""
     found = []
-    if int(block.get("maxPages", DEFAULT_PAGES)) > limits.max_pages:
+    if pages > limits.max_pages:
         found.append(f"the ceiling is {limits.max_pages} pages (--max-pages)")
-    if int(block.get("maxItems", DEFAULT_ITEMS)) > limits.max_paged_items:
+    if items > limits.max_paged_items:
         found.append(f"the ceiling is {limits.max_paged_items} items (--max-paged-items)")
     return "; ".join(found)
 

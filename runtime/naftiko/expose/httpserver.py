@@ -148,21 +148,21 @@ _TARGET = re.compile(rb"^(?:[A-Z]+ )?(?:/|\*|[A-Za-z][A-Za-z0-9+.-]*://)")
 _SCHEMES = re.compile(rb"^\s*(?:bearer|basic|digest|dpop)\s", re.IGNORECASE)
 
 
+def _quoted(exc: LineTooLong) -> bytes:
+    """The start of the line too long, as the parser quotes it."""
+    quoted = exc.args[0] if exc.args else b""
+    return quoted.encode("latin-1", "replace") if isinstance(quoted, str) else bytes(quoted)
+
+
 def _credential(exc: BaseException | None) -> bool:
-    """Whether the line too long is an Authorization value (as the parser quotes it)."""
-    if not isinstance(exc, LineTooLong) or not exc.args:
-        return False
-    quoted = exc.args[0]
-    quoted = quoted.encode("latin-1", "replace") if isinstance(quoted, str) else quoted
-    return bool(_SCHEMES.match(bytes(quoted)))
+    """Whether the line too long is an Authorization value."""
+    return isinstance(exc, LineTooLong) and bool(_SCHEMES.match(_quoted(exc)))
 
 
 def _too_big(exc: BaseException | None, limits: Limits) -> tuple[int, str] | None:
     """431 for a header too long (or too many), 414 for a request target too long."""
     if isinstance(exc, LineTooLong):
-        quoted = exc.args[0] if exc.args else b""
-        quoted = quoted.encode("latin-1", "replace") if isinstance(quoted, str) else quoted
-        if _TARGET.match(bytes(quoted)):
+        if _TARGET.match(_quoted(exc)):
             return 414, f"the request target is longer than {limits.max_header} bytes"
         return 431, f"a request header is longer than {limits.max_header} bytes"
     if isinstance(exc, BadHttpMessage) and "Too many headers" in str(exc):

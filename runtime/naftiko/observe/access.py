@@ -8,9 +8,9 @@ fields of the JSON line with `--log-format json`. On by default at info level on
 
 from __future__ import annotations
 
-import json
 import logging
 import time
+from collections.abc import Callable
 from contextvars import ContextVar, Token
 from typing import Any
 
@@ -85,17 +85,22 @@ def _fields(
     }
 
 
+JsonLine = Callable[[float, str, str, str, Any, str], str]
+
+
 class Writer:
     """The access line written straight to the log's stream, as the `naftiko` handler would
     write it (same text or JSON), without a LogRecord, a filter pass and a formatter per
     request. Set by `logging.configure` when the access log is on at info level; what no
     file can hold is escaped, and a route a caller named (an MCP tool) is scrubbed."""
 
-    def __init__(self, handler: logging.StreamHandler[Any], json_lines: bool, worker: str):
-        """``worker``: the index of this worker of `--workers N`, or empty."""
-        self.handler, self.json_lines = handler, json_lines
+    def __init__(
+        self, handler: logging.StreamHandler[Any], json_line: JsonLine | None, worker: str
+    ) -> None:
+        """``json_line``: the JSON line maker of `--log-format json` (None: text);
+        ``worker``: the index of this worker of `--workers N`, or empty."""
+        self.handler, self.json_line = handler, json_line
         self.worker = f" [worker {worker}]" if worker else ""
-        self.worker_index = int(worker) if worker else None
         self._second = -1
         self._stamp = ""
 
@@ -119,9 +124,9 @@ class Writer:
         )
         message = scrub(message)  # at once when no secret is bound
         now = time.time()
-        if self.json_lines:
+        if self.json_line is not None:
             fields = _fields(adapter, method, route, status, took, size, waited)
-            text = self._json(now, message, fields, trace)
+            text = self.json_line(now, "info", log.name, message, fields, trace)
         else:
             text = f"{self._asctime(now)} INFO{self.worker} naftiko.access: {message}"
             if trace:
@@ -139,22 +144,6 @@ class Writer:
             self._second = second
             self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
         return f"{self._stamp},{int((now - second) * 1000):03d}"
-
-    def _json(self, now: float, message: str, fields: dict[str, Any], trace: str) -> str:
-        second = int(now)
-        data: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
-            + f".{int((now - second) * 1000):03d}Z",
-            "level": "info",
-            "logger": log.name,
-            "message": message,
-        }
-        if self.worker_index is not None:
-            data["worker"] = self.worker_index
-        data.update(fields)
-        if trace:
-            data["trace_id"] = trace
-        return json.dumps(data, ensure_ascii=False)
 
 
 writer: Writer | None = None

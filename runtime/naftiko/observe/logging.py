@@ -39,26 +39,46 @@ class _TextFormatter(logging.Formatter):
         return f"{text} trace={trace}" if trace else text
 
 
+def json_line(
+    created: float,
+    level: str,
+    logger: str,
+    message: str,
+    fields: Any = None,
+    trace: str = "",
+    exception: str = "",
+) -> str:
+    """One JSON log line: what `--log-format json` writes, for a record or an access line."""
+    data: dict[str, Any] = {
+        "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
+        + f".{int((created - int(created)) * 1000):03d}Z",
+        "level": level,
+        "logger": logger,
+        "message": message,
+    }
+    if WORKER:
+        data["worker"] = int(WORKER)
+    if isinstance(fields, dict):
+        data.update(fields)
+    if trace:
+        data["trace_id"] = trace
+    if exception:
+        data["exception"] = exception
+    return json.dumps(data, ensure_ascii=False)
+
+
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        data: dict[str, Any] = {
-            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if WORKER:
-            data["worker"] = int(WORKER)
-        fields = getattr(record, "fields", None)
-        if isinstance(fields, dict):
-            data.update(fields)
-        trace = getattr(record, "trace_id", "")
-        if trace:
-            data["trace_id"] = trace
-        if record.exc_info:
-            data["exception"] = scrub(self.formatException(record.exc_info))
-        return json.dumps(data, ensure_ascii=False)
+        failure = scrub(self.formatException(record.exc_info)) if record.exc_info else ""
+        return json_line(
+            record.created,
+            record.levelname.lower(),
+            record.name,
+            record.getMessage(),
+            getattr(record, "fields", None),
+            getattr(record, "trace_id", ""),
+            failure,
+        )
 
 
 def configure(level: str = "info", fmt: str = "text") -> None:
@@ -79,4 +99,6 @@ def configure(level: str = "info", fmt: str = "text") -> None:
     logger.propagate = False
     # the access line, once per request, goes straight to this handler's stream
     on = access.log.isEnabledFor(logging.INFO)
-    access.writer = access.Writer(handler, fmt == "json", WORKER) if on else None
+    access.writer = (
+        access.Writer(handler, json_line if fmt == "json" else None, WORKER) if on else None
+    )
