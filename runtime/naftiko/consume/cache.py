@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -37,7 +37,7 @@ _REVALIDATE_FOR = 300.0
 class Sender(Protocol):
     namespace: str
 
-    async def send(self, request: Outgoing) -> UpstreamResponse: ...
+    def send(self, request: Outgoing) -> Awaitable[UpstreamResponse]: ...
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import ssl
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,10 @@ MAX_REDIRECTS = 5
 _FAILURES = Throttled(log)  # an upstream down: a line per kind every few seconds
 _RAISE_LIMIT = "raise maxBody in its x-naftiko-resilience block, or --max-upstream-body"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# where an attempt goes next: URL, method, body, headers, cookies
+_Hop = tuple[
+    URL, str, "bytes | aiohttp.FormData | None", "dict[str, str] | None", "dict[str, str] | None"
+]
 
 
 def said(request: Outgoing) -> str:
@@ -133,13 +138,20 @@ class UpstreamClient:
                 request.headers[name] = value
         return request
 
-    async def send(self, request: Outgoing) -> UpstreamResponse:
+    def send(self, request: Outgoing) -> Awaitable[UpstreamResponse]:
         """The upstream's answer, after retries; non-2xx raises UpstreamError."""
         repeatable = not isinstance(request.body, aiohttp.FormData)
         if self.circuit is None:
-            return await self._send(request, repeatable)
+            return self._send(request, repeatable)  # no breaker: one coroutine fewer
+        return self._guarded(self.circuit, request, repeatable)
+
+    async def _guarded(
+        self, circuit: Circuit, request: Outgoing, repeatable: bool
+    ) -> UpstreamResponse:
+        """Through the circuit breaker: an open circuit fails fast; answers and failures
+        move it."""
         try:
-            self.circuit.before()
+            circuit.before()
         except CircuitOpen:
             METRICS.failures[(self.namespace, "circuit-open")] += 1
             tracer = tracing.tracer
@@ -150,14 +162,14 @@ class UpstreamClient:
             response = await self._send(request, repeatable)
         except UpstreamError as exc:
             if exc.response.status >= 500:
-                self.circuit.failed()
+                circuit.failed()
             else:
-                self.circuit.succeeded()  # the upstream answered: it is alive
+                circuit.succeeded()  # the upstream answered: it is alive
             raise
         except UpstreamUnavailable:
-            self.circuit.failed()
+            circuit.failed()
             raise
-        self.circuit.succeeded()
+        circuit.succeeded()
         return response
 
     async def _send(self, request: Outgoing, repeatable: bool) -> UpstreamResponse:
@@ -168,8 +180,10 @@ class UpstreamClient:
                 shape = request.shape or span_shape(self.namespace, request.method, request.route)
                 with tracer.client(shape, request.headers) as span:
                     response = await self._authorized(request, repeatable, span)
-            else:
+            elif self.oauth is not None:
                 response = await self._authorized(request, repeatable, tracing.OFF)
+            else:  # no token to fetch: one coroutine fewer
+                response = await self._retrying(request, repeatable, tracing.OFF)
         finally:
             access.upstream_took(time.perf_counter() - began)
         if response.status >= 400:
@@ -260,51 +274,30 @@ class UpstreamClient:
             attempt += 1
         return response
 
-    async def _follow(self, request: Outgoing, url: URL) -> UpstreamResponse:
-        """Send, following redirects only within the upstream's origin (scheme, host, port):
-        credentials never travel to another host; a redirect elsewhere is not followed."""
-        method, body = request.method, request.body
-        headers, cookies = request.headers, request.cookies
-        for _ in range(MAX_REDIRECTS + 1):
-            async with self.session().request(
-                method,
-                url,
-                headers=headers or None,
-                data=body,
-                cookies=cookies or None,
-                allow_redirects=False,
-            ) as answer:
-                location = answer.headers.get("Location")
-                if answer.status not in _REDIRECTS or not location:
-                    return UpstreamResponse(
-                        status=answer.status,
-                        headers=answer.headers,
-                        body=await self._body(answer, request),
-                        content_type=answer.headers.get("Content-Type", ""),
-                    )
-                target = url.join(URL(location))
-            if target.origin() != url.origin() and (
-                str(target.origin()) in self.resilience.redirect_origins
-            ):
-                # an origin the file allows: followed, but no credential crosses
-                headers = {k: v for k, v in headers.items() if k.lower() in _CROSSING}
-                cookies = {}
-            elif target.origin() != url.origin():
-                raise UpstreamInvalid(
-                    f"upstream '{self.namespace}' redirected {request.method} "
-                    f"{said(request)} to another origin; not followed, so that its "
-                    "credentials stay with it",
-                    UpstreamResponse(answer.status, answer.headers, b"", ""),
-                    hint="point the baseUri (or --base-uri) at where the API now lives",
-                )
-            if answer.status == 303 or (answer.status in (301, 302) and method == "POST"):
-                method, body = "GET", None
-            url = target
-        raise UpstreamInvalid(
-            f"upstream '{self.namespace}' redirected {request.method} "
-            f"{said(request)} more than {MAX_REDIRECTS} times",
-            UpstreamResponse(answer.status, answer.headers, b"", ""),
-        )
+    def _redirect(
+        self, request: Outgoing, answer: aiohttp.ClientResponse, hop: _Hop, location: str
+    ) -> _Hop:
+        """The next hop of a redirect, only within the upstream's origin (scheme, host,
+        port) or to an origin the file allows, with no credential: credentials never travel
+        to another host."""
+        url, method, body, headers, cookies = hop
+        target = url.join(URL(location))
+        if target.origin() != url.origin() and (
+            str(target.origin()) in self.resilience.redirect_origins
+        ):
+            headers = {k: v for k, v in (headers or {}).items() if k.lower() in _CROSSING}
+            cookies = None
+        elif target.origin() != url.origin():
+            raise UpstreamInvalid(
+                f"upstream '{self.namespace}' redirected {request.method} "
+                f"{said(request)} to another origin; not followed, so that its "
+                "credentials stay with it",
+                UpstreamResponse(answer.status, answer.headers, b"", ""),
+                hint="point the baseUri (or --base-uri) at where the API now lives",
+            )
+        if answer.status == 303 or (answer.status in (301, 302) and method == "POST"):
+            method, body = "GET", None
+        return (target, method, body, headers, cookies)
 
     async def _body(self, answer: aiohttp.ClientResponse, request: Outgoing) -> bytes:
         """The whole body, decompressed, read only up to the limit; a status outside 100-599
@@ -344,6 +337,8 @@ class UpstreamClient:
         )
 
     async def _attempt(self, request: Outgoing) -> UpstreamResponse:
+        """One attempt: send, following redirects (`_redirect`), and read the answer; what
+        goes wrong on the way becomes a typed error."""
         url = URL(request.url, encoded=True)
         if request.query:
             url = url.extend_query(request.query)
@@ -360,9 +355,51 @@ class UpstreamClient:
                 public_url(request.url),
                 headers,
             )
+        session = self._session
+        if session is None or session.closed:
+            session = self.session()
+        hop: _Hop = (
+            url,
+            request.method,
+            request.body,
+            request.headers or None,
+            request.cookies or None,
+        )
         started = time.perf_counter()
         try:
-            response = await self._follow(request, url)
+            for _ in range(MAX_REDIRECTS + 1):
+                async with session.request(
+                    hop[1],
+                    hop[0],
+                    headers=hop[3],
+                    data=hop[2],
+                    cookies=hop[4],
+                    allow_redirects=False,
+                ) as answer:
+                    status = answer.status
+                    location = answer.headers.get("Location") if status in _REDIRECTS else None
+                    if not location:
+                        length = answer.content_length
+                        if (
+                            length is not None
+                            and length <= (request.max_body or self.resilience.max_body)
+                            and 100 <= status <= 599
+                            and "Content-Encoding" not in answer.headers
+                        ):  # the common case, read at once
+                            body = await answer.read()
+                        else:
+                            body = await self._body(answer, request)
+                        response = UpstreamResponse(
+                            status, answer.headers, body, answer.headers.get("Content-Type", "")
+                        )
+                        break
+                hop = self._redirect(request, answer, hop, location)
+            else:
+                raise UpstreamInvalid(
+                    f"upstream '{self.namespace}' redirected {request.method} "
+                    f"{said(request)} more than {MAX_REDIRECTS} times",
+                    UpstreamResponse(answer.status, answer.headers, b"", ""),
+                )
         except (TimeoutError, aiohttp.ServerTimeoutError):
             METRICS.failures[(self.namespace, "timeout")] += 1
             _FAILURES.warning(

@@ -82,6 +82,7 @@ class Gate:
 # what an attempt holds while it runs: the gate it passed besides the namespace's, and the
 # declared per-header key that gate belongs to
 Ticket = tuple["Gate | None", "str | None"]
+_UNKEYED: Ticket = (None, None)  # the namespace's bound alone
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,13 @@ class Limiter:
         self, method: str, headers: Mapping[str, str], scope: tuple[str, ...] = ()
     ) -> Ticket | None:
         """A place for one attempt if one is free now, without waiting; else None."""
-        gate, declared = self._gate(method, headers, scope) if _local() else (None, None)
         everyone = self._all
         if not everyone.free() or everyone.until:
             return None
+        if self.policy.per_header is None and not self._learned:
+            everyone.busy += 1  # nothing keyed: the namespace's bound alone
+            return _UNKEYED
+        gate, declared = self._gate(method, headers, scope) if _local() else (None, None)
         if gate is not None:
             if not gate.free() or gate.until > time.monotonic():
                 return None
@@ -135,7 +139,12 @@ class Limiter:
         return (gate, declared)
 
     def release(self, ticket: Ticket) -> None:
-        self._all.leave()
+        everyone = self._all
+        everyone.busy -= 1
+        if everyone.waiters:
+            everyone.wake()
+        if ticket is _UNKEYED:
+            return
         gate, declared = ticket
         if gate is not None:
             self._leave(gate, declared)

@@ -16,7 +16,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, SchemaError
 from jsonschema.protocols import Validator
 
-from naftiko.convert import UNCONVERTED, convert, problem
+from naftiko.convert import EXACT, UNCONVERTED, convert, problem
 from naftiko.engine.signature import Input
 from naftiko.errors import FieldProblem, InputError
 from naftiko.names import norm
@@ -32,6 +32,8 @@ class _Accepted:
     location: str  # where the caller put it, for messages: path, query... or arguments
     # the API's own constraints (enum, bounds, a body's properties), compiled once
     check: Validator | None = None
+    # the value types taken as they are (a string for a string), without `convert`
+    exact: tuple[type, ...] = ()
 
 
 def _validator(item: Input) -> Validator | None:
@@ -75,6 +77,7 @@ class InputCheck:
                 i.required,
                 where.get(i.name) or place or i.location,
                 _validator(i),
+                EXACT.get(i.type, ()),
             )
             for i in signature
         )
@@ -100,7 +103,8 @@ class InputCheck:
                 if item.required:
                     problems.append(FieldProblem(item.name, "is required", item.location))
                 continue
-            converted = convert(value, item.type, text=True)
+            exact = type(value) in item.exact
+            converted = value if exact else convert(value, item.type, text=True)
             if converted is UNCONVERTED:
                 said = f"{problem(item.type)}, got {_kind(value)}"
                 problems.append(FieldProblem(item.name, said, item.location))

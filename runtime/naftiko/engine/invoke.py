@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from naftiko import jsonio
@@ -96,10 +96,12 @@ def _looks_like_json(result: Result) -> None:
 _JSON_TYPES = ("application/json", "application/problem+json")
 
 
-async def invoke(plan: Plan, inputs: Mapping[str, Any]) -> Result:
+def invoke(plan: Plan, inputs: Mapping[str, Any]) -> Awaitable[Result]:
+    """The plan's answer to ``inputs`` (a plain function: the adapter's await is the
+    only one)."""
     if isinstance(plan, ConsumedPlan):
-        return await _call(plan, CallScope(dict(inputs), plan.runtime.binds))
-    return await _exposed(plan, inputs)
+        return _call(plan, CallScope(dict(inputs), plan.runtime.binds))
+    return _exposed(plan, inputs)
 
 
 async def _call(plan: ConsumedPlan, scope: CallScope) -> Result:
@@ -126,8 +128,8 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
             hint=f"see the load diagnostic at {plan.unit.where}",
         )
     params = plan.check_inputs(inputs)
-    scope = CallScope(params, plan.runtime.binds, plan.aliases)
-    params = apply_with(plan.withs, params, scope)
+    if plan.withs:
+        params = apply_with(plan.withs, params, CallScope(params, plan.runtime.binds, plan.aliases))
     if plan.function is not None:
         return await _exposed(plan.function, params)
     scope = CallScope(params, plan.runtime.binds, plan.aliases)
@@ -135,19 +137,20 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
         return await _orchestrated(plan, params, scope)
     if plan.mock:
         return Result(shape_outputs(plan.shapers, None, scope), 200)
-    assert plan.call is not None
-    if plan.call.operation.output_format == "binary":
-        return _bytes(plan.call, await plan.call.send(scope))
+    call = plan.call
+    assert call is not None
+    if call.operation.output_format == "binary":
+        return _bytes(call, await call.send(scope))
+    response = await call.send(scope)
     if plan.verbatim:
-        response = await plan.call.send(scope)
         kind = response.content_type.split(";")[0].strip().lower()
         if response.body and (kind in _JSON_TYPES or kind.endswith("+json")):
             verbatim = Result(None, response.status, response, verbatim=True)
             _looks_like_json(verbatim)
             return verbatim
-        decoded = Result(plan.call.decode(response), response.status, response)
+        decoded = Result(call.decode(response), response.status, response)
         return _shaped(plan, decoded, scope)
-    answer = await _call(plan.call, scope)
+    answer = Result(call.decode(response), response.status, response)
     if not plan.shapers:
         return answer
     return _shaped(plan, answer, scope)

@@ -8,7 +8,7 @@ so that adapters never decide it themselves.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,16 +85,17 @@ class ConsumedPlan:
     cache: ResponseCache | None = None
     pages: Pagination | None = None
 
-    async def send(self, scope: Params) -> UpstreamResponse:
+    def send(self, scope: Params) -> Awaitable[UpstreamResponse]:
         """The upstream's answer, as it came (non-2xx raises UpstreamError); with pages
-        followed, every page's items in one answer."""
+        followed, every page's items in one answer. A plain function: the caller's await
+        is the only one."""
         if self.pages is not None and self.pages.follow:
             namespace = self.recipe.namespace
-            return await follow(self.pages, scope, self.recipe.build, self._send, namespace)
+            return follow(self.pages, scope, self.recipe.build, self._send, namespace)
         request = self.recipe.build(scope)
         if not self.client.propagate and self.cache is None:
-            return await self.client.send(request)  # the common case, one await less
-        return await self._send(request)
+            return self.client.send(request)  # the common case
+        return self._send(request)
 
     async def _send(self, request: Outgoing) -> UpstreamResponse:
         if self.client.propagate:
