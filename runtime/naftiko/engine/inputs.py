@@ -22,6 +22,8 @@ from naftiko.errors import FieldProblem, InputError
 from naftiko.names import norm
 from naftiko.spec.model import ExposedParam
 
+_Types = tuple[type, ...]
+
 
 @dataclass(frozen=True)
 class _Accepted:
@@ -33,7 +35,7 @@ class _Accepted:
     # the API's own constraints (enum, bounds, a body's properties), compiled once
     check: Validator | None = None
     # the value types taken as they are (a string for a string), without `convert`
-    exact: tuple[type, ...] = ()
+    exact: _Types = ()
 
 
 def _validator(item: Input) -> Validator | None:

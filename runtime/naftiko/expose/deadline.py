@@ -8,6 +8,7 @@ deadline is thus kept to within a tenth of itself (at most a second late).
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 
@@ -19,18 +20,17 @@ class Deadlines:
         self._expired: set[asyncio.Task[Any]] = set()
         self._timer: asyncio.TimerHandle | None = None
 
-    def enter(self) -> asyncio.Task[Any]:
-        task = asyncio.current_task()
-        assert task is not None
-        loop = task.get_loop()
-        self._due[task] = loop.time() + self.seconds
+    def enter(self, task: asyncio.Task[Any]) -> None:
+        """``task``: the one answering the request (aiohttp's `request.task`)."""
+        self._due[task] = time.monotonic() + self.seconds
         if self._timer is None:
+            loop = task.get_loop()
             self._timer = loop.call_later(self._interval, self._sweep, loop)
-        return task
 
     def leave(self, task: asyncio.Task[Any]) -> None:
-        self._due.pop(task, None)
-        self._expired.discard(task)
+        self._due.pop(task, None)  # gone when the sweep took it: then it is in _expired
+        if self._expired:
+            self._expired.discard(task)
 
     def expired(self, task: asyncio.Task[Any]) -> bool:
         """True (once) when ``task`` was cancelled by its deadline; the cancel is undone."""
@@ -41,7 +41,7 @@ class Deadlines:
         return True
 
     def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
-        now = loop.time()
+        now = time.monotonic()
         late = [task for task, due in self._due.items() if due <= now]
         for task in late:
             del self._due[task]

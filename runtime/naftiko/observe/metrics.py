@@ -49,10 +49,26 @@ class Latency:
         return found
 
 
+class Served:
+    """One operation's (or tool's) answers by status, with their latency: bound to its route
+    at load, so that counting a request is no dictionary lookup by name."""
+
+    __slots__ = ("by_status", "latency")
+
+    def __init__(self) -> None:
+        self.by_status: defaultdict[str, int] = defaultdict(int)
+        self.latency = Latency()
+
+    def count(self, status: str, seconds: float) -> None:
+        self.by_status[status] += 1
+        latency = self.latency
+        latency.counts[bisect_left(BUCKETS, seconds)] += 1
+        latency.total += seconds
+
+
 class Metrics:
     def __init__(self) -> None:
-        self.requests: defaultdict[tuple[str, str, str], int] = defaultdict(int)
-        self.latency: defaultdict[tuple[str, str], Latency] = defaultdict(Latency)
+        self._served: dict[tuple[str, str], Served] = {}
         self.in_flight: defaultdict[str, int] = defaultdict(int)
         self.upstream: defaultdict[tuple[str, str], int] = defaultdict(int)
         self.upstream_latency: defaultdict[str, Latency] = defaultdict(Latency)
@@ -67,9 +83,32 @@ class Metrics:
         self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(self)
 
+    def served(self, adapter: str, operation: str) -> Served:
+        """The counts of one operation or tool of an adapter (made on first use, kept
+        across reloads)."""
+        found = self._served.get((adapter, operation))
+        if found is None:
+            found = self._served[(adapter, operation)] = Served()
+        return found
+
     def request(self, adapter: str, operation: str, status: str, seconds: float) -> None:
-        self.requests[(adapter, operation, status)] += 1
-        self.latency[(adapter, operation)].observe(seconds)
+        self.served(adapter, operation).count(status, seconds)
+
+    @property
+    def requests(self) -> dict[tuple[str, str, str], int]:
+        """Answers by adapter, operation and status."""
+        return {
+            (adapter, operation, status): count
+            for (adapter, operation), served in list(self._served.items())
+            for status, count in list(served.by_status.items())
+        }
+
+    @property
+    def latency(self) -> dict[tuple[str, str], Latency]:
+        """Latency by adapter and operation, of those that answered at least once."""
+        return {
+            key: served.latency for key, served in list(self._served.items()) if served.by_status
+        }
 
     def upstream_answer(self, namespace: str, status: int, seconds: float) -> None:
         self.upstream[(namespace, str(status))] += 1
