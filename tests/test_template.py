@@ -59,8 +59,8 @@ def test_dotted_names_walk_nested_values() -> None:
     assert Template("{{get-ship.specs.year}}/{{get-ship.crew.1}}").render(context) == "2015/b"
 
 
-def test_path_rendering_percent_encodes_slashes() -> None:
-    assert Template("/ships/{{id}}").render_path(scope(id="../a b/c")) == "/ships/..%2Fa%20b%2Fc"
+def test_fill_places_given_values_as_they_are() -> None:
+    assert Template("/ships/{{id}}/{{part}}").fill({"id": "a%2Fb"}) == "/ships/a%2Fb/"
 
 
 def test_json_template_renders_values_as_json_and_escapes_in_strings() -> None:

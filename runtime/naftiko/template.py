@@ -12,7 +12,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import quote
 
 _TOKEN = re.compile(r"\{\{\{\s*([^{}]*?)\s*\}\}\}|\{\{\s*([^{}]*?)\s*\}\}")
 
@@ -93,16 +92,13 @@ class Template:
                     out.append(text_of(value))
         return "".join(out)
 
-    def render_path(self, scope: Scope) -> str:
-        """Render for a URL path: every value percent-encoded as one segment."""
-        out: list[str] = []
-        for part in self.parts:
-            if isinstance(part, str):
-                out.append(part)
-                continue
-            value = scope.lookup(part.name)
-            out.append(quote(text_of(value), safe="") if value is not MISSING else "")
-        return "".join(out)
+    def fill(self, values: Mapping[str, str]) -> str:
+        """The text with each variable's value as given (already encoded for where it
+        lands, as a URL path's are); a variable not given is left empty."""
+        return "".join(
+            part if type(part) is str else values.get(part.name, "")  # type: ignore[union-attr]
+            for part in self.parts
+        )
 
 
 def _split(source: str) -> tuple[str | Var, ...]:

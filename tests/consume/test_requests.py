@@ -97,6 +97,18 @@ def test_url_joins_with_one_slash_and_parameters_land_by_location(tmp_path, serv
     assert "session=s-1" in seen.headers["Cookie"]
 
 
+def test_a_path_value_is_one_percent_encoded_segment(tmp_path, serve) -> None:
+    upstream = serve(ok)
+    call(tmp_path, upstream.url, {"id": "../a b/c"})
+    assert upstream.last.path == "/api/items/..%2Fa%20b%2Fc"
+
+
+def test_a_plain_path_value_is_sent_as_it_is(tmp_path, serve) -> None:
+    upstream = serve(ok)
+    call(tmp_path, upstream.url, {"id": "Az09-_.~"})
+    assert upstream.last.path == "/api/items/Az09-_.~"
+
+
 def test_absent_optional_parameters_are_omitted(tmp_path, serve) -> None:
     upstream = serve(ok)
     call(tmp_path, upstream.url, {"id": "1"})

@@ -11,7 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp
 
@@ -25,6 +25,8 @@ from naftiko.template import MISSING, DataTemplate, JsonTemplate, Params, Templa
 
 # what no header or cookie value may hold (RFC 9110): control characters but HTAB
 _UNSAFE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# what a path segment holds unencoded: RFC 3986's unreserved characters, as `quote` keeps them
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]+")
 _CONTENT_TYPES = {
     "json": "application/json",
     "raw": "application/json",
@@ -98,9 +100,15 @@ class RequestRecipe:
         self.body = _compile_body(operation.body)
         self.body_params = tuple(p for p in self.params if p.location == "body")
         # path parameters whose `value` fills the placeholder (`{{env.ORG}}`), not the caller
-        self.path_values = {
+        path_values = {
             norm(p.name): p for p in self.params if p.location == "path" and p.value is not None
         }
+        # each placeholder of the path, with the parameter whose `value` fills it (or None)
+        self.path_vars = tuple((name, path_values.get(norm(name))) for name in self.url.variables)
+        # the parameters ``build`` places besides path and body
+        self.placed = tuple(
+            p for p in self.params if p.location not in ("body", "path", "environment")
+        )
         self.auth = CompiledAuth(consumes.auth) if consumes.auth else None
         self.content_type = _content_type(operation.body)
         self.scope = tuple(p.name for p in self.params if p.location == "header")
@@ -118,9 +126,7 @@ class RequestRecipe:
             max_body=self.operation.max_size,
             shape=self.shape,
         )
-        for param in self.params:
-            if param.location in ("body", "path", "environment"):
-                continue
+        for param in self.placed:
             value = _value(param, scope)
             if value is MISSING or value is None:
                 if param.required:
@@ -136,7 +142,8 @@ class RequestRecipe:
                 out.headers[param.name] = text
             elif param.location == "cookie":
                 out.cookies[param.name] = text
-        out.body = self._body(scope, problems, out)
+        if self.body is not None or self.body_params:
+            out.body = self._body(scope, problems, out)
         if problems:
             raise InputError(problems)
         if self.auth is not None:
@@ -148,19 +155,19 @@ class RequestRecipe:
         return out
 
     def _url(self, scope: Params, problems: list[FieldProblem]) -> str:
-        fixed: dict[str, Any] = {}
-        for name in self.url.variables:
-            param = self.path_values.get(norm(name)) if self.path_values else None
-            if param is not None:
-                value = fixed[name] = _value(param, scope)
-            else:
-                value = scope.lookup(name)
+        values: dict[str, str] = {}
+        for name, param in self.path_vars:
+            value = _value(param, scope) if param is not None else scope.lookup(name)
             if value is MISSING or value is None or value == "":
                 problems.append(FieldProblem(name, "is required", "path"))
-            elif text_of(value) in (".", ".."):
+                continue
+            text = value if type(value) is str else text_of(value)
+            if text in (".", ".."):
                 problems.append(FieldProblem(name, "must not be '.' or '..'", "path"))
+            # one segment: percent-encoded, '/' included, so that no input changes the path
+            values[name] = text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
         base = self.base.source if self.base.is_static else self.base.render(scope)
-        return base + self.url.render_path(_Overlay(scope, fixed) if fixed else scope)
+        return base + self.url.fill(values) if values else base + self.url.source
 
     def _body(
         self, scope: Params, problems: list[FieldProblem], out: Outgoing
@@ -188,17 +195,6 @@ class RequestRecipe:
         else:
             payload = present
         return json.dumps(payload, ensure_ascii=False).encode()
-
-
-class _Overlay:
-    """A scope in which some names have values of their own (path parameters' `value`)."""
-
-    def __init__(self, scope: Params, values: dict[str, Any]) -> None:
-        self.scope = scope
-        self.values = values
-
-    def lookup(self, name: str) -> Any:
-        return self.values[name] if name in self.values else self.scope.lookup(name)
 
 
 def _merge(params: tuple[ConsumedParam, ...]) -> tuple[_Param, ...]:
