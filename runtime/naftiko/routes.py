@@ -135,7 +135,7 @@ def _decoded(template: _Template[T], raw: Sequence[str | None]) -> Match[T]:
             segments = tuple(_unquote(part) for part in text.split("/") if part)
             values[name] = "/".join(segments)
         else:
-            values[name] = _unquote(text)
+            values[name] = _unquote(text) if "%" in text else text
     return Match(template.target, values, segments)
 
 

@@ -21,7 +21,7 @@ class Deadlines:
         self._timer: asyncio.TimerHandle | None = None
 
     def enter(self, task: asyncio.Task[Any]) -> None:
-        """``task``: the one answering the request (aiohttp's `request.task`)."""
+        """``task``: the one answering the request."""
         self._due[task] = time.monotonic() + self.seconds
         if self._timer is None:
             loop = task.get_loop()

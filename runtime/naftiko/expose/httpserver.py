@@ -81,9 +81,6 @@ class _Connection(RequestHandler):
             return
         self.transport.close()
 
-    def started(self) -> None:
-        self.naftiko_busy = True
-
     def finished(self) -> None:
         self.naftiko_busy = False
         if self.transport is None or not self._naftiko_deadline:
@@ -281,8 +278,9 @@ def low_level_server(
 
     async def answer(request: BaseRequest) -> web.StreamResponse:
         connection = request.protocol
-        if isinstance(connection, _Connection):
-            connection.started()
+        ours = connection if isinstance(connection, _Connection) else None
+        if ours is not None:
+            ours.naftiko_busy = True
         response: web.StreamResponse
         try:
             raw = request.raw_headers
@@ -291,8 +289,8 @@ def low_level_server(
             else:
                 response = await handler(request)
         finally:
-            if isinstance(connection, _Connection):
-                connection.finished()
+            if ours is not None:
+                ours.finished()
         response.headers.setdefault("Server", SERVER)  # not Python's and aiohttp's versions
         return response
 

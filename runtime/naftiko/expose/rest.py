@@ -266,7 +266,8 @@ class RestAdapter:
                 return self.auth.refusal(request, lacking)
         seen.route = resource.path
         seen.served = operation.served if operation is not None else resource.forwarded
-        task = request.task
+        task = asyncio.current_task()  # the request's own (request.task is its connection's)
+        assert task is not None
         self.deadlines.enter(task)
         try:
             if operation is not None:  # inline: one coroutine fewer per request

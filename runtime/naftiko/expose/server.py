@@ -14,7 +14,7 @@ import logging
 import re
 import socket
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -96,10 +96,11 @@ class Listener:
     def is_control(self) -> bool:
         return self.adapter.type == "control"
 
-    async def dispatch(self, request: BaseRequest) -> web.StreamResponse:
-        """Answer with whichever adapter is served now: a reload swaps it between requests."""
+    def dispatch(self, request: BaseRequest) -> Awaitable[web.StreamResponse]:
+        """Answer with whichever adapter is served now: a reload swaps it between requests.
+        (A plain function: the adapter's coroutine is the one awaited.)"""
         assert self.served is not None
-        return await self.served.handle(request)
+        return self.served.handle(request)
 
 
 class Service:
@@ -352,7 +353,7 @@ class InFlight:
             if self.closing:
                 self.turned_away += 1
                 return _stopping()
-            task = asyncio.current_task()
+            task = asyncio.current_task()  # the request's own (request.task is its connection's)
             assert task is not None
             self.tasks.add(task)
             try:

@@ -51,7 +51,7 @@ def line(
     direct = writer
     if direct is None and not log.isEnabledFor(logging.INFO):
         return
-    trace = span.trace()
+    trace = span.trace() if span is not OFF else ""
     took = (time.perf_counter() - started) * 1000
     waited = (holder[0] if holder else 0.0) * 1000
     if direct is not None:
@@ -119,31 +119,28 @@ class Writer:
             route = route.translate(CONTROLS)
         if not method.isprintable():
             method = method.translate(CONTROLS)
-        message = (
-            f"{adapter} {method} {route} {status} {took:.2f}ms {size}B upstream={waited:.2f}ms"
-        )
-        message = scrub(message)  # at once when no secret is bound
         now = time.time()
         if self.json_line is not None:
+            message = scrub(
+                f"{adapter} {method} {route} {status} {took:.2f}ms {size}B upstream={waited:.2f}ms"
+            )
             fields = _fields(adapter, method, route, status, took, size, waited)
-            text = self.json_line(now, "info", log.name, message, fields, trace)
+            text = self.json_line(now, "info", log.name, message, fields, trace) + "\n"
         else:
-            text = f"{self._asctime(now)} INFO{self.worker} naftiko.access: {message}"
-            if trace:
-                text += f" trace={trace}"
+            second = int(now)
+            if second != self._second:  # logging's `%(asctime)s`, its date made once a second
+                self._second = second
+                self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
+            text = scrub(  # at once when no secret is bound
+                f"{self._stamp},{int((now - second) * 1000):03d} INFO{self.worker} "
+                f"naftiko.access: {adapter} {method} {route} {status} {took:.2f}ms {size}B "
+                f"upstream={waited:.2f}ms{' trace=' + trace if trace else ''}\n"
+            )
         handler = self.handler
         with handler.lock:  # type: ignore[union-attr]
             stream = handler.stream
-            stream.write(text + "\n")
+            stream.write(text)
             stream.flush()
-
-    def _asctime(self, now: float) -> str:
-        """logging's default `%(asctime)s`: local time, then milliseconds after a comma."""
-        second = int(now)
-        if second != self._second:
-            self._second = second
-            self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-        return f"{self._stamp},{int((now - second) * 1000):03d}"
 
 
 writer: Writer | None = None
