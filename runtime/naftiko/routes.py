@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 from urllib.parse import unquote
 
 T = TypeVar("T")
@@ -24,8 +24,9 @@ _VARIABLE = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}|\{([^{}\s]+)\}")
 SPANNING = "path"
 
 
-@dataclass(frozen=True)
-class Match(Generic[T]):
+class Match(NamedTuple, Generic[T]):
+    """A route a path fits, with its values decoded (a tuple: made on every request)."""
+
     target: T
     values: dict[str, str]
     segments: tuple[str, ...] = ()
@@ -102,7 +103,14 @@ class Router(Generic[T]):
 
     def match(self, raw_path: str) -> Match[T] | None:
         """The best route for ``raw_path``, values decoded; None when no route fits."""
-        return next(self.matches(raw_path), None)
+        static = self._static.get(_trim(raw_path))
+        if static:
+            return Match(static[0], {})
+        for template in self._templates:
+            found = template.regex.fullmatch(raw_path)
+            if found is not None:
+                return _decoded(template, found.groups())
+        return None
 
     def __len__(self) -> int:
         return self._count

@@ -239,7 +239,8 @@ class UpstreamClient:
             news = limiter.learn(request.method, request.headers, request.scope, response.headers)
             if news is not None and state.shared() is not None:
                 await limiter.publish(news)
-            span.status(response.status)
+            if span is not tracing.OFF:
+                span.status(response.status)
             if not (
                 repeatable
                 and response.status >= 400

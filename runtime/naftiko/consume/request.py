@@ -94,6 +94,7 @@ class RequestRecipe:
         self.namespace = consumes.namespace
         self.operation = operation
         self.method = operation.method
+        self.what = f"{operation.method} {operation.name}"  # how messages name the call
         self.base = Template(base_uri.rstrip("/"))
         self.url = as_template("/" + operation.path.lstrip("/") if operation.path else "")
         self.params = _merge(consumes.params + operation.params)

@@ -106,8 +106,8 @@ class ConsumedPlan:
 
     def decode(self, response: UpstreamResponse) -> Any:
         """The answer as JSON-like data, by the operation's `outputRawFormat`."""
-        what = f"{self.recipe.method} {self.operation.name}"
-        return decode(response, self.operation.output_format, self.recipe.namespace, what)
+        recipe = self.recipe
+        return decode(response, self.operation.output_format, recipe.namespace, recipe.what)
 
     async def fetch(self, scope: Params) -> tuple[UpstreamResponse, Any]:
         """Send and decode: what invoke and call steps both need."""

@@ -330,6 +330,15 @@ class RestAdapter:
     ) -> tuple[Match[_Resource] | None, _Operation | None, list[_Resource]]:
         """The best route that has ``method`` (or forwards), with its operation; when none
         has it, the best route and every route that fits, for the `Allow` header."""
+        found = self.router.match(raw_path)
+        if found is None:
+            return None, None, []
+        resource = found.target
+        operation = resource.operations.get(method)
+        if operation is None and method == "HEAD":
+            operation = resource.operations.get("GET")
+        if operation is not None or resource.forward is not None:
+            return found, operation, [resource]  # the best route has it: the common case
         fitting: list[_Resource] = []
         best = None
         for found in self.router.matches(raw_path):
