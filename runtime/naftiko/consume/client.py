@@ -96,6 +96,7 @@ class UpstreamClient:
         self.prefix = prefix or f"naftiko:{namespace}:"
         self._limiter = Limiter(resilience, self.prefix, timeouts.total + 5)
         self._session: aiohttp.ClientSession | None = None
+        self._answers = METRICS.answers_of(namespace)  # its metrics, bound once
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -445,7 +446,7 @@ class UpstreamClient:
                 f"upstream '{self.namespace}' is unreachable: {reason}", timeout=False, hint=hint
             ) from None
         elapsed = time.perf_counter() - started
-        METRICS.upstream_answer(self.namespace, response.status, elapsed)
+        self._answers.count(response.status, elapsed)
         if debug:
             log.debug(
                 "%s <- %s %s in %.1f ms",

@@ -187,7 +187,7 @@ class RestAdapter:
         finally:
             inbound.leave(heard)
             in_flight[self.namespace] -= 1
-            status = str(response.status) if response is not None else _unanswered()
+            status = response.status if response is not None else _unanswered()
             took = time.perf_counter() - started
             served = seen.served
             if served is not None:
@@ -200,7 +200,7 @@ class RestAdapter:
                 self.namespace,
                 request.method,
                 seen.route or "(no route)",
-                int(status),
+                status,
                 started,
                 size,
                 span,
@@ -369,11 +369,11 @@ class RestAdapter:
         return _passthrough(answer.status, answer, request.method)
 
 
-def _unanswered() -> str:
+def _unanswered() -> int:
     """The status of a request that ended with no answer: cut short by a stop (its client
     gets 503), or a failure (500)."""
     task = asyncio.current_task()
-    return "503" if task is not None and task.cancelling() else "500"
+    return 503 if task is not None and task.cancelling() else 500
 
 
 def _answer(result: Result, method: str) -> web.Response:

@@ -56,10 +56,11 @@ class Served:
     __slots__ = ("by_status", "latency")
 
     def __init__(self) -> None:
-        self.by_status: defaultdict[str, int] = defaultdict(int)
+        # an HTTP status (a number, written as text when scraped), or an outcome ("ok")
+        self.by_status: defaultdict[int | str, int] = defaultdict(int)
         self.latency = Latency()
 
-    def count(self, status: str, seconds: float) -> None:
+    def count(self, status: int | str, seconds: float) -> None:
         self.by_status[status] += 1
         latency = self.latency
         latency.counts[bisect_left(BUCKETS, seconds)] += 1
@@ -70,8 +71,7 @@ class Metrics:
     def __init__(self) -> None:
         self._served: dict[tuple[str, str], Served] = {}
         self.in_flight: defaultdict[str, int] = defaultdict(int)
-        self.upstream: defaultdict[tuple[str, str], int] = defaultdict(int)
-        self.upstream_latency: defaultdict[str, Latency] = defaultdict(Latency)
+        self._upstreams: dict[str, Served] = {}
         self.failures: defaultdict[tuple[str, str], int] = defaultdict(int)
         self.retries: defaultdict[str, int] = defaultdict(int)
         self.limit_waits: defaultdict[str, int] = defaultdict(int)
@@ -91,14 +91,36 @@ class Metrics:
             found = self._served[(adapter, operation)] = Served()
         return found
 
-    def request(self, adapter: str, operation: str, status: str, seconds: float) -> None:
+    def request(self, adapter: str, operation: str, status: int | str, seconds: float) -> None:
         self.served(adapter, operation).count(status, seconds)
+
+    def answers_of(self, namespace: str) -> Served:
+        """The answers of one consumes namespace's upstream, by status, with latency."""
+        found = self._upstreams.get(namespace)
+        if found is None:
+            found = self._upstreams[namespace] = Served()
+        return found
+
+    @property
+    def upstream(self) -> dict[tuple[str, str], int]:
+        """Upstream answers by namespace and status."""
+        return {
+            (namespace, str(status)): count
+            for namespace, served in list(self._upstreams.items())
+            for status, count in list(served.by_status.items())
+        }
+
+    @property
+    def upstream_latency(self) -> dict[str, Latency]:
+        return {
+            k: served.latency for k, served in list(self._upstreams.items()) if served.by_status
+        }
 
     @property
     def requests(self) -> dict[tuple[str, str, str], int]:
         """Answers by adapter, operation and status."""
         return {
-            (adapter, operation, status): count
+            (adapter, operation, str(status)): count
             for (adapter, operation), served in list(self._served.items())
             for status, count in list(served.by_status.items())
         }
@@ -109,10 +131,6 @@ class Metrics:
         return {
             key: served.latency for key, served in list(self._served.items()) if served.by_status
         }
-
-    def upstream_answer(self, namespace: str, status: int, seconds: float) -> None:
-        self.upstream[(namespace, str(status))] += 1
-        self.upstream_latency[namespace].observe(seconds)
 
     def collect(self) -> Iterator[Metric]:
         yield _counter(
