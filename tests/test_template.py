@@ -59,10 +59,6 @@ def test_dotted_names_walk_nested_values() -> None:
     assert Template("{{get-ship.specs.year}}/{{get-ship.crew.1}}").render(context) == "2015/b"
 
 
-def test_fill_places_given_values_as_they_are() -> None:
-    assert Template("/ships/{{id}}/{{part}}").fill({"id": "a%2Fb"}) == "/ships/a%2Fb/"
-
-
 def test_json_template_renders_values_as_json_and_escapes_in_strings() -> None:
     body = JsonTemplate('{"name": "{{name}}", "ids": {{ids}}, "n": {{n}}, "gone": {{gone}}}')
     rendered = body.render(scope(name='say "hi"\n', ids=["A", "B"], n=3))

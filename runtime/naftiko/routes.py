@@ -103,7 +103,9 @@ class Router(Generic[T]):
 
     def match(self, raw_path: str) -> Match[T] | None:
         """The best route for ``raw_path``, values decoded; None when no route fits."""
-        static = self._static.get(_trim(raw_path))
+        static = self._static.get(
+            raw_path[:-1] if raw_path[-1:] == "/" and len(raw_path) > 1 else raw_path
+        )
         if static:
             return Match(static[0], {})
         for template in self._templates:
@@ -135,6 +137,10 @@ def _trim(path: str) -> str:
 
 
 def _decoded(template: _Template[T], raw: Sequence[str | None]) -> Match[T]:
+    names = template.names
+    if len(names) == 1 and names[0] != SPANNING:  # the common case: one segment's value
+        text = raw[0] or ""
+        return Match(template.target, {names[0]: _unquote(text) if "%" in text else text})
     values: dict[str, str] = {}
     segments: tuple[str, ...] = ()
     for name, value in zip(template.names, raw, strict=True):

@@ -92,14 +92,6 @@ class Template:
                     out.append(text_of(value))
         return "".join(out)
 
-    def fill(self, values: Mapping[str, str]) -> str:
-        """The text with each variable's value as given (already encoded for where it
-        lands, as a URL path's are); a variable not given is left empty."""
-        return "".join(
-            part if type(part) is str else values.get(part.name, "")  # type: ignore[union-attr]
-            for part in self.parts
-        )
-
 
 def _split(source: str) -> tuple[str | Var, ...]:
     parts: list[str | Var] = []

@@ -97,6 +97,13 @@ class RequestRecipe:
         self.what = f"{operation.method} {operation.name}"  # how messages name the call
         self.base = Template(base_uri.rstrip("/"))
         self.url = as_template("/" + operation.path.lstrip("/") if operation.path else "")
+        # the path with a `{}` per placeholder, for str.format (the base in it when fixed)
+        path_format = "".join(
+            part.replace("{", "{{").replace("}", "}}") if isinstance(part, str) else "{}"
+            for part in self.url.parts
+        )
+        fixed_base = self.base.source.replace("{", "{{").replace("}", "}}")
+        self.url_format = (fixed_base if self.base.is_static else "") + path_format
         self.params = _merge(consumes.params + operation.params)
         self.body = _compile_body(operation.body)
         self.body_params = tuple(p for p in self.params if p.location == "body")
@@ -156,19 +163,20 @@ class RequestRecipe:
         return out
 
     def _url(self, scope: Params, problems: list[FieldProblem]) -> str:
-        values: dict[str, str] = {}
+        segments: list[str] = []
         for name, param in self.path_vars:
             value = _value(param, scope) if param is not None else scope.lookup(name)
             if value is MISSING or value is None or value == "":
                 problems.append(FieldProblem(name, "is required", "path"))
+                segments.append("")
                 continue
             text = value if type(value) is str else text_of(value)
             if text in (".", ".."):
                 problems.append(FieldProblem(name, "must not be '.' or '..'", "path"))
             # one segment: percent-encoded, '/' included, so that no input changes the path
-            values[name] = text if _UNRESERVED.fullmatch(text) else quote(text, safe="")
-        base = self.base.source if self.base.is_static else self.base.render(scope)
-        return base + self.url.fill(values) if values else base + self.url.source
+            segments.append(text if _UNRESERVED.fullmatch(text) else quote(text, safe=""))
+        path = self.url_format.format(*segments)
+        return path if self.base.is_static else self.base.render(scope) + path
 
     def _body(
         self, scope: Params, problems: list[FieldProblem], out: Outgoing

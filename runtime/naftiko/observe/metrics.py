@@ -49,22 +49,25 @@ class Latency:
         return found
 
 
-class Served:
-    """One operation's (or tool's) answers by status, with their latency: bound to its route
-    at load, so that counting a request is no dictionary lookup by name."""
+class Served(Latency):
+    """One operation's (or tool's, or upstream's) answers by status, with their latency:
+    bound where it is counted at load, so that counting is no dictionary lookup by name."""
 
-    __slots__ = ("by_status", "latency")
+    __slots__ = ("by_status",)
 
     def __init__(self) -> None:
+        super().__init__()
         # an HTTP status (a number, written as text when scraped), or an outcome ("ok")
         self.by_status: defaultdict[int | str, int] = defaultdict(int)
-        self.latency = Latency()
+
+    @property
+    def latency(self) -> Latency:
+        return self
 
     def count(self, status: int | str, seconds: float) -> None:
         self.by_status[status] += 1
-        latency = self.latency
-        latency.counts[bisect_left(BUCKETS, seconds)] += 1
-        latency.total += seconds
+        self.counts[bisect_left(BUCKETS, seconds)] += 1
+        self.total += seconds
 
 
 class Metrics:
