@@ -31,3 +31,32 @@ def test_documents_orjson_refuses_fall_back() -> None:
 def test_invalid_json_is_a_value_error() -> None:
     with pytest.raises(ValueError):
         jsonio.loads(b"{nope")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        b'{"a": [1, 2.5, "x", null, true]}',
+        b"[]",
+        b'"text"',
+        b"1e400",
+        b'{"n": 18446744073709551615}',
+    ],
+)
+def test_what_loads_reads_is_json(document: bytes) -> None:
+    assert jsonio.is_json(document)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [b"{garbage}", b'{"a": 1', b'{"a": 1} trailing', b'{"a": "\xff"}', b"", b"[" * 2000],
+)
+def test_what_loads_refuses_is_not_json(document: bytes) -> None:
+    assert not jsonio.is_json(document)
+
+
+def test_a_large_document_is_checked_whole() -> None:
+    document = b"[" + b",".join([b'{"k": "v"}'] * 200_000) + b"]"
+    assert len(document) > 1 << 20
+    assert jsonio.is_json(document)
+    assert not jsonio.is_json(document[:-1])

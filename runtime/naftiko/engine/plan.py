@@ -282,7 +282,9 @@ def _compile_unit(
             return replace(base, disabled=f"'{unit.target}' calls unknown '{unit.call}'")
         identity = len(shapers) == 1 and shapers[0].identity and not shapers[0].name
         json_answer = call.operation.output_format == "json"
-        return replace(ready, call=call, verbatim=identity and json_answer)
+        # the answer is the upstream's JSON body itself: checked, and decoded only when read
+        verbatim = json_answer and (identity or not shapers)
+        return replace(ready, call=call, verbatim=verbatim)
     if any(o.mock for o in shapers):
         return replace(ready, mock=True)
     return replace(base, disabled=f"'{unit.target}' has no call, steps, ref or mock outputs")

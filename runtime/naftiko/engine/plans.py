@@ -131,7 +131,8 @@ class ExposedPlan:
     mock: bool = False
     disabled: str = ""
     orchestration: Orchestration | None = None
-    # The output is the upstream JSON body itself, so its bytes may pass unchanged.
+    # The output is the upstream JSON body itself (one whole-body output, or none), so its
+    # bytes may pass unchanged.
     verbatim: bool = False
     # What a caller may send (declared, or derived from what `with` feeds), checked per call.
     signature: tuple[Input, ...] = ()
