@@ -79,6 +79,12 @@ class Engine:
         plan = self.plan(target) if isinstance(target, str) else target
         return await invoke(plan, inputs)
 
+    @property
+    def propagates(self) -> bool:
+        """Whether a call passes on what its caller sent (`x-naftiko-propagate`): only then
+        must an adapter say what the request in hand carries (`inbound.enter`)."""
+        return any(client.propagate for client in self.runtime.clients.values())
+
     def forwarder(self, namespace: str, trusted: Sequence[str]) -> Forwarder:
         return Forwarder(self.runtime, namespace, trusted)
 

@@ -130,6 +130,9 @@ class RestAdapter:
             )
         self.openapi: bytes = b"{}"
         self.deadlines = Deadlines(limits.deadline)
+        # what the request carries is kept for the code it reaches only when read there:
+        # the caller a token proves, or headers its calls pass on
+        self._hears = auth is not None or engine.propagates
         # every scope an operation asks for, for the protected-resource metadata
         self.scopes = tuple(
             dict.fromkeys(s for r in adapter.resources for u in r.units for s in u.scopes)
@@ -161,7 +164,7 @@ class RestAdapter:
         seen = _Seen()
         counting = access.begin()
         span = tracing.OFF
-        heard = inbound.enter(request.headers)
+        heard = inbound.enter(request.headers) if self._hears else None
         try:
             tracer = tracing.tracer
             if tracer is not None:  # inline: one coroutine fewer per request
@@ -185,7 +188,8 @@ class RestAdapter:
                 self.cors.decorate(response, request.headers.get("Origin"))
             return response
         finally:
-            inbound.leave(heard)
+            if heard is not None:
+                inbound.leave(heard)
             in_flight[self.namespace] -= 1
             status = response.status if response is not None else _unanswered()
             took = time.perf_counter() - started

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +81,9 @@ class McpHttpAdapter:
             options.session_idle, options.max_sessions, f"naftiko:mcp:{server.name}:"
         )
         self.guard = HostGuard(host, options.allowed_hosts)
+        # what the request carries is kept for the code it reaches only when read there:
+        # the caller a token proves, or headers its calls pass on
+        self._hears = auth is not None or server.propagates
 
     def _refused(self, request: BaseRequest, rejected: Rejected) -> web.Response:
         assert self.auth is not None
@@ -103,7 +107,10 @@ class McpHttpAdapter:
             f"({len(self.protocol.tools)} tool(s){stateless}; endpoint {url}/mcp)"
         )
 
-    async def handle(self, request: BaseRequest) -> web.StreamResponse:
+    def handle(self, request: BaseRequest) -> Awaitable[web.StreamResponse]:
+        return self._heard(request) if self._hears else self._handle(request)
+
+    async def _heard(self, request: BaseRequest) -> web.StreamResponse:
         heard = inbound.enter(request.headers)
         try:
             return await self._handle(request)

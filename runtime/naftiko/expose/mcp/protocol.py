@@ -71,6 +71,7 @@ class McpServer:
         self.adapter = adapter
         self.name = adapter.namespace
         self.page_size = page_size
+        self.propagates = engine.propagates  # its calls pass on what callers sent
         self._shapes = tracing.Shapes(tracing.SERVER)  # its spans' shapes, by method and tool
         self._span_fixed = traced.adapter_attributes(
             adapter
