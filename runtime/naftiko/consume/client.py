@@ -173,7 +173,13 @@ class UpstreamClient:
         circuit.succeeded()
         return response
 
-    async def _send(self, request: Outgoing, repeatable: bool) -> UpstreamResponse:
+    def _send(self, request: Outgoing, repeatable: bool) -> Awaitable[UpstreamResponse]:
+        """The call, timed for the access log; an error status raises UpstreamError."""
+        if tracing.tracer is None and self.oauth is None:  # the common case: one coroutine
+            return self._retrying(request, repeatable, tracing.OFF, whole=True)
+        return self._traced(request, repeatable)
+
+    async def _traced(self, request: Outgoing, repeatable: bool) -> UpstreamResponse:
         began = time.perf_counter()
         try:
             tracer = tracing.tracer
@@ -181,20 +187,21 @@ class UpstreamClient:
                 shape = request.shape or span_shape(self.namespace, request.method, request.route)
                 with tracer.client(shape, request.headers) as span:
                     response = await self._authorized(request, repeatable, span)
-            elif self.oauth is not None:
+            else:
                 response = await self._authorized(request, repeatable, tracing.OFF)
-            else:  # no token to fetch: one coroutine fewer
-                response = await self._retrying(request, repeatable, tracing.OFF)
         finally:
             access.upstream_took(time.perf_counter() - began)
         if response.status >= 400:
-            response.data = _maybe_json(response)
-            raise UpstreamError(
-                f"upstream '{self.namespace}' answered {response.status} to "
-                f"{request.method} {said(request)}",
-                response,
-            )
+            raise self._refused(request, response)
         return response
+
+    def _refused(self, request: Outgoing, response: UpstreamResponse) -> UpstreamError:
+        response.data = _maybe_json(response)
+        return UpstreamError(
+            f"upstream '{self.namespace}' answered {response.status} to "
+            f"{request.method} {said(request)}",
+            response,
+        )
 
     async def _authorized(
         self, request: Outgoing, repeatable: bool, span: tracing.Span
@@ -211,70 +218,91 @@ class UpstreamClient:
         return response
 
     async def _retrying(
-        self, request: Outgoing, repeatable: bool, span: tracing.Span
+        self, request: Outgoing, repeatable: bool, span: tracing.Span, whole: bool = False
     ) -> UpstreamResponse:
         """Attempts until one is final: a success, a status not worth retrying, or no
-        retry left (each retry an event on the call's span)."""
-        policy = self.resilience
-        started = time.monotonic()
+        retry left (each retry an event on the call's span). ``whole``: this is the whole
+        call (no span, no token), so it is timed here and an error status raises."""
+        began = time.monotonic()  # the retry budget's clock too
         attempt = 1
         limiter = self._limiter
-        while True:
-            held = None
-            if state.shared() is not None:  # the replicas' limit first, then our own
-                held = await limiter.lease(request.method, request.headers, request.scope)
-                if held is not None and held[2]:
+        try:
+            while True:
+                held = None
+                if state.shared() is not None:  # the replicas' limit first, then our own
+                    held = await limiter.lease(request.method, request.headers, request.scope)
+                    if held is not None and held[2]:
+                        METRICS.limit_waits[self.namespace] += 1
+                        span.event("limit-wait", {"shared": True})
+                ticket = limiter.claim(request.method, request.headers, request.scope)
+                if ticket is None:
                     METRICS.limit_waits[self.namespace] += 1
-                    span.event("limit-wait", {"shared": True})
-            ticket = limiter.claim(request.method, request.headers, request.scope)
-            if ticket is None:
-                METRICS.limit_waits[self.namespace] += 1
-                span.event("limit-wait")
-                ticket = await limiter.wait(request.method, request.headers, request.scope)
-            try:
-                response = await self._attempt(request)
-            finally:
-                limiter.release(ticket)
-                if held is not None:
-                    await limiter.unlease(held)
-            news = limiter.learn(request.method, request.headers, request.scope, response.headers)
-            if news is not None and state.shared() is not None:
-                await limiter.publish(news)
-            if span is not tracing.OFF:
-                span.status(response.status)
-            if not (
-                repeatable
-                and response.status >= 400
-                and policy.retryable(request.method, response.status)
-            ):
-                break
-            delay = policy.delay(attempt, response.headers.get("Retry-After"), started)
-            if delay is None:
-                break
-            span.event(
-                "retry",
-                {
-                    "attempt": attempt + 1,
-                    "http.response.status_code": response.status,
-                    "delay_s": delay,
-                },
-            )
-            log.info(
-                "%s: retrying %s %s in %.1fs (attempt %d)",
-                self.namespace,
-                request.method,
-                public_url(request.url),
-                delay,
-                attempt + 1,
-            )
-            METRICS.retries[self.namespace] += 1
-            await report(
-                f"upstream '{self.namespace}' answered {response.status}; "
-                f"retrying in {delay:.1f}s (attempt {attempt + 1})"
-            )
-            await asyncio.sleep(delay)
-            attempt += 1
+                    span.event("limit-wait")
+                    ticket = await limiter.wait(request.method, request.headers, request.scope)
+                try:
+                    response = await self._attempt(request)
+                finally:
+                    limiter.release(ticket)
+                    if held is not None:
+                        await limiter.unlease(held)
+                news = limiter.learn(
+                    request.method, request.headers, request.scope, response.headers
+                )
+                if news is not None and state.shared() is not None:
+                    await limiter.publish(news)
+                if span is not tracing.OFF:
+                    span.status(response.status)
+                if response.status < 400 or not repeatable:
+                    break
+                if not await self._pause(request, response, attempt, began, span):
+                    break
+                attempt += 1
+        finally:
+            if whole:
+                access.upstream_took(time.monotonic() - began)
+        if whole and response.status >= 400:
+            raise self._refused(request, response)
         return response
+
+    async def _pause(
+        self,
+        request: Outgoing,
+        response: UpstreamResponse,
+        attempt: int,
+        began: float,
+        span: tracing.Span,
+    ) -> bool:
+        """Wait before the next attempt, when the answer is worth one and time is left;
+        False when it is final."""
+        policy = self.resilience
+        if not policy.retryable(request.method, response.status):
+            return False
+        delay = policy.delay(attempt, response.headers.get("Retry-After"), began)
+        if delay is None:
+            return False
+        span.event(
+            "retry",
+            {
+                "attempt": attempt + 1,
+                "http.response.status_code": response.status,
+                "delay_s": delay,
+            },
+        )
+        log.info(
+            "%s: retrying %s %s in %.1fs (attempt %d)",
+            self.namespace,
+            request.method,
+            public_url(request.url),
+            delay,
+            attempt + 1,
+        )
+        METRICS.retries[self.namespace] += 1
+        await report(
+            f"upstream '{self.namespace}' answered {response.status}; "
+            f"retrying in {delay:.1f}s (attempt {attempt + 1})"
+        )
+        await asyncio.sleep(delay)
+        return True
 
     def _redirect(
         self, request: Outgoing, answer: aiohttp.ClientResponse, hop: _Hop, location: str

@@ -85,6 +85,18 @@ def _looks_like_json(result: Result) -> None:
 
 
 _JSON_TYPES = ("application/json", "application/problem+json")
+_SAYS_JSON: dict[str, bool] = {}  # Content-Type values seen, judged once (bounded)
+
+
+def _says_json(content_type: str) -> bool:
+    """Whether a Content-Type value names JSON (`application/json; charset=utf-8`, `+json`)."""
+    found = _SAYS_JSON.get(content_type)
+    if found is None:
+        kind = content_type.split(";")[0].strip().lower()
+        found = kind in _JSON_TYPES or kind.endswith("+json")
+        if len(_SAYS_JSON) < 256:
+            _SAYS_JSON[content_type] = found
+    return found
 
 
 def invoke(plan: Plan, inputs: Mapping[str, Any]) -> Awaitable[Result]:
@@ -134,8 +146,10 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
         return _bytes(call, await call.send(scope))
     response = await call.send(scope)
     if plan.verbatim:
-        kind = response.content_type.split(";")[0].strip().lower()
-        if response.body and (kind in _JSON_TYPES or kind.endswith("+json")):
+        says = _SAYS_JSON.get(response.content_type)  # inline: a dictionary hit, mostly
+        if says is None:
+            says = _says_json(response.content_type)
+        if response.body and says:
             verbatim = Result(None, response.status, response, verbatim=True)
             _looks_like_json(verbatim)
             return verbatim  # decoded only if an adapter reads its data
