@@ -46,6 +46,7 @@ from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.sessions import Sessions
 from naftiko.expose.mcp.stateless import PARAM_HEADER, is_stateless
 from naftiko.expose.oauth import Rejected, is_metadata, metadata_answer
+from naftiko.observe import tracing
 from naftiko.state import StateUnavailable
 
 log = logging.getLogger("naftiko.mcp")
@@ -142,8 +143,11 @@ class McpHttpAdapter:
         if length is not None and length > self.limits.max_body:
             return _plain(413, "Payload Too Large")
         accept = request.headers.get("Accept", "")
-        as_json = not accept or any(
-            kind in accept for kind in ("application/json", "*/*", "application/*")
+        as_json = (
+            not accept
+            or "application/json" in accept
+            or "*/*" in accept
+            or "application/*" in accept
         )
         if not as_json and "text/event-stream" not in accept:
             return _plain(406, "Not Acceptable: accept application/json or text/event-stream")
@@ -177,7 +181,12 @@ class McpHttpAdapter:
             if version is not None and version not in HANDSHAKE_VERSIONS
             else {}
         )
-        trace = {k: headers[k] for k in _TRACE_HEADERS if k in headers}
+        # the caller's trace context: read only when spans are made
+        trace = (
+            {k: headers[k] for k in _TRACE_HEADERS if k in headers}
+            if tracing.tracer is not None
+            else _NO_TRACE
+        )
         wire = Wire(version, headers.get("Mcp-Method"), headers.get("Mcp-Name"), mirrored, trace)
         initialize = isinstance(message, dict) and message.get("method") == "initialize"
         answer_headers: dict[str, str] = {}
@@ -307,7 +316,7 @@ def _stateless(message: Any, wire: Wire) -> bool:
     if not isinstance(message, dict):
         return False
     params = message.get("params")
-    return is_stateless(params if isinstance(params, dict) else {}, Peer(), wire)
+    return is_stateless(params if isinstance(params, dict) else {}, _ANY_PEER, wire)
 
 
 def _frame(body: bytes) -> bytes:
@@ -323,6 +332,8 @@ def _json(status: int, body: Any) -> web.Response:
 
 
 _TRACE_HEADERS = ("traceparent", "tracestate")
+_NO_TRACE: dict[str, str] = {}  # never written to
+_ANY_PEER = Peer()  # a peer that says nothing of its revision (never written to)
 
 
 def _called(message: Any) -> Any:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 # How a transport sends the client a notification before the answer (progress).
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
@@ -50,6 +51,9 @@ LOG_LEVELS = (
 )
 
 
+_NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
 @dataclass
 class Peer:
     """What is known of the client on this session or connection."""
@@ -61,17 +65,17 @@ class Peer:
     calls: dict[Any, asyncio.Task[Any]] | None = None
 
 
-@dataclass(frozen=True)
-class Wire:
-    """The HTTP headers of one request that 2026-07-28 asks to match its body."""
+class Wire(NamedTuple):
+    """The HTTP headers of one request that 2026-07-28 asks to match its body (a tuple:
+    made on every request)."""
 
     protocol_version: str | None = None
     method: str | None = None
     name: str | None = None
     # `Mcp-Param-*` headers by lower-case name, every copy of each (SEP-2243 custom headers)
-    params: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    params: Mapping[str, tuple[str, ...]] = _NOTHING
     # W3C trace context sent as HTTP headers (`traceparent`, `tracestate`)
-    trace: Mapping[str, str] = field(default_factory=dict)
+    trace: Mapping[str, str] = _NOTHING
 
 
 class RpcError(Exception):

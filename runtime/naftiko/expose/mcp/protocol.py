@@ -80,6 +80,7 @@ class McpServer:
             t.name: t for t in compile_tools(adapter.units, engine.plans)
         }
         self._tool_list = list(self.tools.values())
+        self._served = {name: METRICS.served(self.name, name) for name in self.tools}
         # every scope a tool asks for (x-naftiko-scopes), for the protected-resource metadata
         self.scopes = tuple(dict.fromkeys(s for t in self._tool_list for s in t.scopes))
         self.catalog = Catalog(capability, adapter.mcp_resources, adapter.prompts, engine.plans)
@@ -237,6 +238,9 @@ class McpServer:
         token = meta.get("progressToken") if isinstance(meta, dict) else None
         reporter = progress_of(token, emit) if valid_id(token) and emit is not None else None
         calls = peer.calls
+        if calls is None and reporter is None and (meta is None or not self.propagates):
+            # the common case: nothing to cancel, report or pass on
+            return cast(dict[str, Any], await handler(params, version, peer))
         with reporting(reporter) if reporter is not None else nullcontext(), inbound.meta(meta):
             if calls is None:
                 return cast(dict[str, Any], await handler(params, version, peer))
@@ -358,7 +362,7 @@ class McpServer:
         finally:
             METRICS.in_flight[self.name] -= 1
         status = "error" if result.get("isError") else "ok"
-        METRICS.request(self.name, name, status, time.perf_counter() - started)
+        self._served[name].count(status, time.perf_counter() - started)
         return result
 
     # --- resources and prompts -------------------------------------------------------------

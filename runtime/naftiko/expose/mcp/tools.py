@@ -54,7 +54,8 @@ class Tool:
         return found
 
     async def call(self, arguments: Mapping[str, Any], version: str) -> dict[str, Any]:
-        arguments = {k: v for k, v in arguments.items() if v is not None}
+        if None in arguments.values():  # a null argument is an absent one
+            arguments = {k: v for k, v in arguments.items() if v is not None}
         try:
             result = await invoke(self.plan, arguments)
         except UpstreamError as exc:
