@@ -162,7 +162,7 @@ class InputError(NaftikoError):
         return {"errors": fields}
 
 
-@dataclass
+@dataclass(slots=True)
 class UpstreamResponse:
     """What an upstream answered, kept whole so callers can pass it back unchanged."""
 

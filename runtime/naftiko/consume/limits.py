@@ -110,7 +110,11 @@ class Limiter:
     ) -> Ticket | None:
         """A place for one attempt if one is free now, without waiting; else None."""
         everyone = self._all
-        if not everyone.free() or everyone.until:
+        if (
+            everyone.waiters
+            or everyone.until
+            or (everyone.limit is not None and everyone.busy >= everyone.limit)
+        ):  # not free now (Gate.free, inline)
             return None
         if self.policy.per_header is None and not self._learned:
             everyone.busy += 1  # nothing keyed: the namespace's bound alone
@@ -158,8 +162,11 @@ class Limiter:
     ) -> News | None:
         """Believe what an answer says about the upstream's limits for this key; what the
         shared state must hear is returned (``publish`` it)."""
-        limit = _int(answer.get("Concurrency-Limit"))
+        announced = answer.get("Concurrency-Limit")
         remaining = answer.get("RateLimit-Remaining") or answer.get("X-RateLimit-Remaining")
+        if announced is None and remaining is None:
+            return None  # the common case: an answer that says nothing of limits
+        limit = _int(announced)
         if limit is None and remaining is None:
             return None
         key = _key(method, headers, scope)

@@ -42,7 +42,7 @@ def as_template(text: str) -> Template:
     return Template(as_mustache(text))
 
 
-@dataclass
+@dataclass(slots=True)
 class Outgoing:
     method: str
     url: str

@@ -74,14 +74,12 @@ class Result:
 _PENDING: Any = object()
 
 
-def _looks_like_json(result: Result) -> None:
+def _not_json(response: UpstreamResponse) -> UpstreamInvalid:
     """A pass-through body that cannot be the JSON its content type says is a 502."""
-    assert result.upstream is not None
-    if not jsonio.is_json(result.upstream.body):
-        raise UpstreamInvalid(
-            "the upstream answered a body that is not JSON, though its content type says so",
-            result.upstream,
-        )
+    return UpstreamInvalid(
+        "the upstream answered a body that is not JSON, though its content type says so",
+        response,
+    )
 
 
 _JSON_TYPES = ("application/json", "application/problem+json")
@@ -150,9 +148,9 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
         if says is None:
             says = _says_json(response.content_type)
         if response.body and says:
-            verbatim = Result(None, response.status, response, verbatim=True)
-            _looks_like_json(verbatim)
-            return verbatim  # decoded only if an adapter reads its data
+            if not jsonio.is_json(response.body):
+                raise _not_json(response)
+            return Result(None, response.status, response, verbatim=True)  # decoded if read
     answer = Result(call.decode(response), response.status, response)
     if not plan.shapers:
         return answer
