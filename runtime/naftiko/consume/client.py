@@ -430,49 +430,8 @@ class UpstreamClient:
                     f"{said(request)} more than {MAX_REDIRECTS} times",
                     UpstreamResponse(answer.status, answer.headers, b"", ""),
                 )
-        except (TimeoutError, aiohttp.ServerTimeoutError):
-            METRICS.failures[(self.namespace, "timeout")] += 1
-            _FAILURES.warning(
-                f"{self.namespace}:timeout",
-                f"{self.namespace}: {request.method} {public_url(request.url)}: no answer "
-                f"within {self.timeouts.total:g}s",
-            )
-            raise UpstreamUnavailable(
-                f"upstream '{self.namespace}' did not answer within {self.timeouts.total:g}s",
-                timeout=True,
-                hint="the upstream is slow or down; retry later",
-            ) from None
-        except ValueError as exc:  # what aiohttp refuses to write (a bound value, say)
-            _FAILURES.warning(
-                f"{self.namespace}:unwritable",
-                f"{self.namespace}: {request.method} {public_url(request.url)}: the request "
-                f"cannot be written ({type(exc).__name__})",
-            )
-            raise UpstreamUnavailable(
-                f"the request to upstream '{self.namespace}' cannot be written: a header, "
-                "cookie or URL holds a character HTTP forbids",
-                timeout=False,
-                hint="check the values bound or passed to this operation",
-            ) from None
-        except (aiohttp.ClientError, OSError) as exc:
-            METRICS.failures[(self.namespace, "unreachable")] += 1
-            # Callers get a stable reason; the operator's log gets the URL and the detail.
-            if isinstance(exc, aiohttp.ClientConnectorError):
-                reason, hint = "the connection failed", "check that the upstream is running"
-            elif isinstance(exc, aiohttp.ClientPayloadError):
-                reason, hint = "its answer could not be decoded", "the upstream sent a broken body"
-            elif isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
-                reason, hint = "the connection broke", "retry later"
-            else:
-                reason, hint = "it did not answer in HTTP", "check the baseUri (or --base-uri)"
-            _FAILURES.warning(
-                f"{self.namespace}:{reason}",
-                f"{self.namespace}: {request.method} {public_url(request.url)}: {reason} "
-                f"({exc.__class__.__name__}: {exc})",
-            )
-            raise UpstreamUnavailable(
-                f"upstream '{self.namespace}' is unreachable: {reason}", timeout=False, hint=hint
-            ) from None
+        except (TimeoutError, ValueError, aiohttp.ClientError, OSError) as exc:
+            raise self._unavailable(exc, request) from None
         elapsed = time.perf_counter() - started
         self._answers.count(response.status, elapsed)
         if debug:
@@ -484,6 +443,50 @@ class UpstreamClient:
                 elapsed * 1000,
             )
         return response
+
+    def _unavailable(self, exc: Exception, request: Outgoing) -> UpstreamUnavailable:
+        """What a caller gets for an attempt that got no answer; the operator's log gets the
+        URL and the detail (a line per kind every few seconds)."""
+        where = f"{self.namespace}: {request.method} {public_url(request.url)}"
+        if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
+            METRICS.failures[(self.namespace, "timeout")] += 1
+            _FAILURES.warning(
+                f"{self.namespace}:timeout",
+                f"{where}: no answer within {self.timeouts.total:g}s",
+            )
+            return UpstreamUnavailable(
+                f"upstream '{self.namespace}' did not answer within {self.timeouts.total:g}s",
+                timeout=True,
+                hint="the upstream is slow or down; retry later",
+            )
+        if isinstance(exc, ValueError):  # what aiohttp refuses to write (a bound value, say)
+            _FAILURES.warning(
+                f"{self.namespace}:unwritable",
+                f"{where}: the request cannot be written ({type(exc).__name__})",
+            )
+            return UpstreamUnavailable(
+                f"the request to upstream '{self.namespace}' cannot be written: a header, "
+                "cookie or URL holds a character HTTP forbids",
+                timeout=False,
+                hint="check the values bound or passed to this operation",
+            )
+        METRICS.failures[(self.namespace, "unreachable")] += 1
+        # Callers get a stable reason; the operator's log gets the URL and the detail.
+        if isinstance(exc, aiohttp.ClientConnectorError):
+            reason, hint = "the connection failed", "check that the upstream is running"
+        elif isinstance(exc, aiohttp.ClientPayloadError):
+            reason, hint = "its answer could not be decoded", "the upstream sent a broken body"
+        elif isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
+            reason, hint = "the connection broke", "retry later"
+        else:
+            reason, hint = "it did not answer in HTTP", "check the baseUri (or --base-uri)"
+        _FAILURES.warning(
+            f"{self.namespace}:{reason}",
+            f"{where}: {reason} ({exc.__class__.__name__}: {exc})",
+        )
+        return UpstreamUnavailable(
+            f"upstream '{self.namespace}' is unreachable: {reason}", timeout=False, hint=hint
+        )
 
 
 def _maybe_json(response: UpstreamResponse) -> Any:

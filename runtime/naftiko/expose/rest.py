@@ -198,7 +198,12 @@ class RestAdapter:
                 served.count(status, took)
             else:
                 METRICS.request(self.namespace, "-", status, took)
-            size = (response.content_length or 0) if response is not None else 0
+            if response is None:
+                size = 0
+            elif type(response) is web.Response and type(body := response.body) is bytes:
+                size = len(body)  # what content_length says, without its header lookups
+            else:
+                size = response.content_length or 0
             access.line(
                 counting,
                 self.namespace,
