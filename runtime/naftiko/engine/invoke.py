@@ -74,6 +74,19 @@ class Result:
 _PENDING: Any = object()
 
 
+def _verbatim(response: UpstreamResponse) -> Result:
+    """``Result(None, response.status, response, verbatim=True)``, made without the keyword
+    handling of ``__init__`` (it is made on most calls)."""
+    made = Result.__new__(Result)
+    made._data = _PENDING
+    made.binary = False
+    made.fresh_for = response.fresh_for
+    made.status = response.status
+    made.upstream = response
+    made.verbatim = made.passthrough = True
+    return made
+
+
 def _not_json(response: UpstreamResponse) -> UpstreamInvalid:
     """A pass-through body that cannot be the JSON its content type says is a 502."""
     return UpstreamInvalid(
@@ -150,7 +163,7 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
         if response.body and says:
             if not jsonio.is_json(response.body):
                 raise _not_json(response)
-            return Result(None, response.status, response, verbatim=True)  # decoded if read
+            return _verbatim(response)  # decoded if read
     answer = Result(call.decode(response), response.status, response)
     if not plan.shapers:
         return answer
