@@ -2,7 +2,7 @@
 
 Wall-clock ratios on a shared machine drift with its speed; instruction counts do not. In one
 run: nginx as the upstream; then, each alone under valgrind's callgrind (server process
-only), `naftiko run bench/workers.yaml` with its defaults (access log on) and the minimal
+only), `naftiko run bench/peer.yaml` with its defaults (access log on) and the minimal
 aiohttp proxies of bench/rest.py (REST: pass the path on; MCP: read the JSON-RPC call, fetch,
 answer the result), the proxies on uvloop and on the standard asyncio loop. Each serves 300
 keep-alive requests of warm-up, then N counted: REST GETs and MCP `tools/call` POSTs.
@@ -33,6 +33,7 @@ import tracing_instructions as driver  # noqa: E402  (keep-alive REST and MCP re
 import workers  # noqa: E402  (bench/workers.py: nginx, the capability)
 
 BUDGET = HERE / "instructions-budget.json"
+CAPABILITY = HERE / "peer.yaml"  # shaped as the peers' capability: typed input, with, output
 
 
 def naftiko(port: int, upstream: str, mcp: bool) -> list[str]:
@@ -42,7 +43,7 @@ def naftiko(port: int, upstream: str, mcp: bool) -> list[str]:
         "-m",
         "naftiko",
         "run",
-        str(workers.CAPABILITY),
+        str(CAPABILITY),
         "--mcp-stateless",
         f"--port={face}={port}",
         f"--port={'bench-rest' if mcp else 'bench-mcp'}=0",

@@ -56,7 +56,7 @@ def test_what_loads_refuses_is_not_json(document: bytes) -> None:
 
 
 def test_a_large_document_is_checked_whole() -> None:
-    document = b"[" + b",".join([b'{"k": "v"}'] * 200_000) + b"]"
-    assert len(document) > 1 << 20
+    document = b"[" + b",".join([b'{"k": "v"}'] * 20_000) + b"]"
+    assert len(document) > 100_000
     assert jsonio.is_json(document)
     assert not jsonio.is_json(document[:-1])

@@ -22,8 +22,6 @@ with contextlib.suppress(ImportError):
     from simdjson import Parser as _Parser
 
 _checker = _Parser() if _Parser is not None else None
-# larger documents are checked by a parser of their own, so that its buffers are freed after
-_CHECKED_IN_PLACE = 1 << 20
 
 
 def loads(data: bytes) -> Any:
@@ -48,9 +46,8 @@ def is_json(data: bytes) -> bool:
     pass-through answer needs (its bytes go on as they came). simdjson decides what it
     accepts; what it refuses (a number beyond a double, say) ``loads`` decides."""
     if _checker is not None:
-        parser = _checker if len(data) <= _CHECKED_IN_PLACE else _Parser()
         try:
-            parser.parse(data)  # the document is dropped at once: the parser is free again
+            _checker.parse(data)  # the document is dropped at once: the parser is free again
             return True
         except (ValueError, RuntimeError):  # UnicodeDecodeError is a ValueError
             pass
