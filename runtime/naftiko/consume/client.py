@@ -1,8 +1,7 @@
 """One pooled aiohttp ClientSession per consumes namespace, and the one place that sends.
 
-Failures become typed errors: a non-2xx answer is an UpstreamError carrying status, headers
-and body unchanged; a timeout or refused connection is UpstreamUnavailable. URLs in messages
-and logs never carry their query string (it may hold an API key).
+Failures become typed errors (failures.py): a non-2xx answer is an UpstreamError carrying
+status, headers and body unchanged; a timeout or refused connection is UpstreamUnavailable.
 """
 
 from __future__ import annotations
@@ -18,8 +17,16 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from naftiko import inbound, jsonio, state
+from naftiko import inbound, state
 from naftiko.consume.circuit import Circuit, CircuitOpen
+from naftiko.consume.failures import (
+    invalid,
+    public_url,
+    refused,
+    said,
+    too_large,
+    unavailable,
+)
 from naftiko.consume.limits import Limiter
 from naftiko.consume.oauth2 import ClientCredentials
 from naftiko.consume.request import Outgoing, span_shape
@@ -28,7 +35,6 @@ from naftiko.errors import UpstreamError, UpstreamInvalid, UpstreamResponse, Ups
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
 from naftiko.observe.redact import SENSITIVE_HEADERS
-from naftiko.observe.throttle import Throttled
 from naftiko.progress import report
 
 log = logging.getLogger("naftiko.consume")
@@ -44,25 +50,11 @@ DEFAULT_TIMEOUTS = Timeouts()
 
 
 MAX_REDIRECTS = 5
-_FAILURES = Throttled(log)  # an upstream down: a line per kind every few seconds
-_RAISE_LIMIT = "raise maxBody in its x-naftiko-resilience block, or --max-upstream-body"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # where an attempt goes next: URL, method, body, headers, cookies
 _Hop = tuple[
     URL, str, "bytes | aiohttp.FormData | None", "dict[str, str] | None", "dict[str, str] | None"
 ]
-
-
-def said(request: Outgoing) -> str:
-    """The call as a caller may read it: the operation's path template, never the upstream's
-    address (internal topology; the operator's log has it)."""
-    return request.route.replace("{{", "{").replace("}}", "}") or URL(request.url).path
-
-
-def public_url(url: str) -> str:
-    """A URL safe to show: no query string, no user info."""
-    parsed = URL(url, encoded=True)
-    return str(parsed.with_query(None).with_user(None).with_fragment(None))
 
 
 class UpstreamClient:
@@ -192,16 +184,8 @@ class UpstreamClient:
         finally:
             access.upstream_took(time.perf_counter() - began)
         if response.status >= 400:
-            raise self._refused(request, response)
+            raise refused(self.namespace, request, response)
         return response
-
-    def _refused(self, request: Outgoing, response: UpstreamResponse) -> UpstreamError:
-        response.data = _maybe_json(response)
-        return UpstreamError(
-            f"upstream '{self.namespace}' answered {response.status} to "
-            f"{request.method} {said(request)}",
-            response,
-        )
 
     async def _authorized(
         self, request: Outgoing, repeatable: bool, span: tracing.Span
@@ -261,7 +245,7 @@ class UpstreamClient:
             if whole:
                 access.upstream_took(time.monotonic() - began)
         if whole and response.status >= 400:
-            raise self._refused(request, response)
+            raise refused(self.namespace, request, response)
         return response
 
     async def _pause(
@@ -334,37 +318,22 @@ class UpstreamClient:
         or a body past the limit is an invalid answer (502), never passed on."""
         limit = request.max_body or self.resilience.max_body
         if not 100 <= answer.status <= 599:
-            raise self._invalid(answer, request, f"an invalid HTTP status {answer.status}")
+            raise invalid(
+                self.namespace, answer, request, f"an invalid HTTP status {answer.status}"
+            )
         length = answer.content_length
         if length is not None and "Content-Encoding" not in answer.headers:
             if length <= limit:  # the common case, read at once
                 return await answer.read()
-            raise self._too_large(answer, request)
+            raise too_large(self.namespace, answer, request, self.resilience.max_body)
         chunks: list[bytes] = []
         size = 0
         async for chunk in answer.content.iter_chunked(64 * 1024):
             size += len(chunk)
             if size > limit:
-                raise self._too_large(answer, request)
+                raise too_large(self.namespace, answer, request, self.resilience.max_body)
             chunks.append(chunk)
         return b"".join(chunks)
-
-    def _too_large(self, answer: aiohttp.ClientResponse, request: Outgoing) -> UpstreamInvalid:
-        METRICS.failures[(self.namespace, "too large")] += 1
-        limit = request.max_body or self.resilience.max_body
-        return self._invalid(answer, request, f"more than {limit:,} bytes", _RAISE_LIMIT)
-
-    def _invalid(
-        self, answer: aiohttp.ClientResponse, request: Outgoing, what: str, hint: str = ""
-    ) -> UpstreamInvalid:
-        empty = UpstreamResponse(
-            answer.status, answer.headers, b"", answer.headers.get("Content-Type", "")
-        )
-        return UpstreamInvalid(
-            f"upstream '{self.namespace}' answered {request.method} {said(request)} with {what}",
-            empty,
-            hint=hint,
-        )
 
     async def _attempt(self, request: Outgoing) -> UpstreamResponse:
         """One attempt: send, following redirects (`_redirect`), and read the answer; what
@@ -431,7 +400,7 @@ class UpstreamClient:
                     UpstreamResponse(answer.status, answer.headers, b"", ""),
                 )
         except (TimeoutError, ValueError, aiohttp.ClientError, OSError) as exc:
-            raise self._unavailable(exc, request) from None
+            raise unavailable(self.namespace, self.timeouts.total, exc, request) from None
         elapsed = time.perf_counter() - started
         self._answers.count(response.status, elapsed)
         if debug:
@@ -443,59 +412,6 @@ class UpstreamClient:
                 elapsed * 1000,
             )
         return response
-
-    def _unavailable(self, exc: Exception, request: Outgoing) -> UpstreamUnavailable:
-        """What a caller gets for an attempt that got no answer; the operator's log gets the
-        URL and the detail (a line per kind every few seconds)."""
-        where = f"{self.namespace}: {request.method} {public_url(request.url)}"
-        if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
-            METRICS.failures[(self.namespace, "timeout")] += 1
-            _FAILURES.warning(
-                f"{self.namespace}:timeout",
-                f"{where}: no answer within {self.timeouts.total:g}s",
-            )
-            return UpstreamUnavailable(
-                f"upstream '{self.namespace}' did not answer within {self.timeouts.total:g}s",
-                timeout=True,
-                hint="the upstream is slow or down; retry later",
-            )
-        if isinstance(exc, ValueError):  # what aiohttp refuses to write (a bound value, say)
-            _FAILURES.warning(
-                f"{self.namespace}:unwritable",
-                f"{where}: the request cannot be written ({type(exc).__name__})",
-            )
-            return UpstreamUnavailable(
-                f"the request to upstream '{self.namespace}' cannot be written: a header, "
-                "cookie or URL holds a character HTTP forbids",
-                timeout=False,
-                hint="check the values bound or passed to this operation",
-            )
-        METRICS.failures[(self.namespace, "unreachable")] += 1
-        # Callers get a stable reason; the operator's log gets the URL and the detail.
-        if isinstance(exc, aiohttp.ClientConnectorError):
-            reason, hint = "the connection failed", "check that the upstream is running"
-        elif isinstance(exc, aiohttp.ClientPayloadError):
-            reason, hint = "its answer could not be decoded", "the upstream sent a broken body"
-        elif isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientOSError):
-            reason, hint = "the connection broke", "retry later"
-        else:
-            reason, hint = "it did not answer in HTTP", "check the baseUri (or --base-uri)"
-        _FAILURES.warning(
-            f"{self.namespace}:{reason}",
-            f"{where}: {reason} ({exc.__class__.__name__}: {exc})",
-        )
-        return UpstreamUnavailable(
-            f"upstream '{self.namespace}' is unreachable: {reason}", timeout=False, hint=hint
-        )
-
-
-def _maybe_json(response: UpstreamResponse) -> Any:
-    if not response.body:
-        return None
-    try:
-        return jsonio.loads(response.body)
-    except ValueError:
-        return None
 
 
 # the headers that follow a redirect to another allowed origin: none that could authenticate

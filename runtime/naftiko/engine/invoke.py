@@ -100,10 +100,12 @@ def _is_json(body: bytes) -> bool:
     return bool(trimmed) and _ENDS.get(trimmed[0]) == trimmed[-1]
 
 
-def _not_json(response: UpstreamResponse) -> UpstreamInvalid:
+def _not_json(call: ConsumedPlan, response: UpstreamResponse) -> UpstreamInvalid:
     """A pass-through body that cannot be the JSON its content type says is a 502."""
+    recipe = call.recipe
     return UpstreamInvalid(
-        "the upstream answered a body that is not JSON, though its content type says so",
+        f"upstream '{recipe.namespace}' answered {recipe.what} with a body that is not JSON, "
+        "though its content type says so",
         response,
     )
 
@@ -175,7 +177,7 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
             says = _says_json(response.content_type)
         if response.body and says:
             if not _is_json(response.body):
-                raise _not_json(response)
+                raise _not_json(call, response)
             return _verbatim(response)  # decoded if read
     answer = Result(call.decode(response), response.status, response)
     if not plan.shapers:

@@ -20,21 +20,13 @@ from aiohttp import web
 from aiohttp.web_request import BaseRequest
 
 from naftiko import inbound, jsonio
-from naftiko.engine import Engine, ExposedPlan, Forwarder, Result, invoke
-from naftiko.errors import (
-    NaftikoError,
-    TargetError,
-    UpstreamError,
-    UpstreamInvalid,
-    UpstreamResponse,
-)
+from naftiko.engine import Engine, ExposedPlan, Forwarder, invoke
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.cors import Cors
 from naftiko.expose.deadline import Deadlines
 from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.httpserver import (
     DEFAULT_LIMITS,
-    BodyUnreadable,
     Handler,
     Limits,
     low_level_server,
@@ -42,19 +34,16 @@ from naftiko.expose.httpserver import (
 )
 from naftiko.expose.oauth import is_metadata, metadata_answer
 from naftiko.expose.problem import problem
+from naftiko.expose.rest_answers import answer, disabled, failed, passthrough
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS, Served
-from naftiko.observe.redact import scrub_bytes
-from naftiko.observe.throttle import Throttled
 from naftiko.openapi.exporter import export_openapi
 from naftiko.routes import BadPath, Match, Router, openapi_path
 from naftiko.spec.model import Adapter
 
 log = logging.getLogger("naftiko.rest")
-_FAILURES = Throttled(log)  # an upstream outage: a line per kind every few seconds
 
-_NO_BODY_STATUS = frozenset({204, 304})
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -288,10 +277,11 @@ class RestAdapter:
                     )
                 except Exception as exc:
                     return failed(exc, request)
-                answer = _answer(result, method)
+                answered = answer(result, method)
                 if result.fresh_for is not None and method in ("GET", "HEAD"):
-                    answer.headers["Cache-Control"] = f"private, max-age={int(result.fresh_for)}"
-                return answer
+                    fresh = f"private, max-age={int(result.fresh_for)}"
+                    answered.headers["Cache-Control"] = fresh
+                return answered
             if resource.forward is not None:
                 return await self._forward(resource.forward, request, found)
         except asyncio.CancelledError:
@@ -316,7 +306,7 @@ class RestAdapter:
             return web.Response(status=204, headers={"Allow": allow})
         broken = [plan for r in fitting for plan in r.broken]
         if broken:  # the operation meant here did not load: say why, not "not allowed"
-            return _disabled(broken[0], request)
+            return disabled(broken[0], request)
         return problem(
             405,
             "Method Not Allowed",
@@ -366,7 +356,7 @@ class RestAdapter:
     ) -> web.StreamResponse:
         try:
             body = await read_body(request, self.limits.max_body) if request.body_exists else None
-            answer = await forward.send(
+            got = await forward.send(
                 request.method,
                 found.segments,
                 request.rel_url.raw_query_string,
@@ -375,7 +365,7 @@ class RestAdapter:
             )
         except Exception as exc:
             return failed(exc, request)
-        return _passthrough(answer.status, answer, request.method)
+        return passthrough(got.status, got, request.method)
 
 
 def _unanswered() -> int:
@@ -383,26 +373,6 @@ def _unanswered() -> int:
     gets 503), or a failure (500)."""
     task = asyncio.current_task()
     return 503 if task is not None and task.cancelling() else 500
-
-
-def _answer(result: Result, method: str) -> web.Response:
-    upstream = result.upstream
-    if result.passthrough and upstream is not None:
-        return _passthrough(result.status, upstream, method)
-    if result.data is None:
-        return web.Response(status=204 if result.status == 200 else result.status)
-    if result.status in _NO_BODY_STATUS:
-        return web.Response(status=result.status)
-    payload = jsonio.dumps(result.data)
-    return web.Response(status=result.status, body=payload, content_type="application/json")
-
-
-def _disabled(plan: ExposedPlan, request: BaseRequest) -> web.Response:
-    error = TargetError(
-        f"'{plan.target}' cannot run: {plan.disabled}",
-        hint=f"see the load diagnostic at {plan.unit.where}",
-    )
-    return _naftiko_error(error, request)
 
 
 def _allow(fitting: list[_Resource]) -> str:
@@ -437,47 +407,3 @@ async def _json_body(request: BaseRequest, limits: Limits) -> Any:
         return jsonio.loads(raw)
     except ValueError as exc:
         raise web.HTTPBadRequest(text=f"the request body is not valid JSON: {exc}") from None
-
-
-def _passthrough(status: int, upstream: UpstreamResponse, method: str) -> web.Response:
-    headers = {"Content-Type": upstream.content_type} if upstream.content_type else None
-    if status in _NO_BODY_STATUS or method == "HEAD":
-        return web.Response(status=status, headers=headers)
-    return web.Response(status=status, body=scrub_bytes(upstream.body), headers=headers)
-
-
-def failed(exc: Exception, request: BaseRequest) -> web.StreamResponse:
-    """The REST face's one error boundary: every failure of an operation or a forward, as
-    the problem+json (or the upstream's own error answer) a caller gets; a traceback only
-    for what no error class covers (a bug)."""
-    if isinstance(exc, web.HTTPException):
-        return problem(exc.status, exc.reason, exc.text or exc.reason)
-    if isinstance(exc, BodyUnreadable):
-        title = "Unsupported Media Type" if exc.status == 415 else "Bad Request"
-        refused = problem(exc.status, title, str(exc), hint=exc.hint)
-        refused.force_close()
-        return refused
-    if isinstance(exc, UpstreamError):
-        return _upstream_error(exc, request)
-    if isinstance(exc, NaftikoError):
-        return _naftiko_error(exc, request)
-    log.exception("%s %s failed", request.method, request.path)
-    return problem(500, "Internal Server Error", "the request failed unexpectedly")
-
-
-def _upstream_error(exc: UpstreamError, request: BaseRequest) -> web.StreamResponse:
-    """An upstream's error answer passes back as it came; an answer that cannot pass is 502."""
-    if isinstance(exc, UpstreamInvalid) or not 400 <= exc.response.status <= 599:
-        return _naftiko_error(exc, request)
-    log.info("%s %s: %s", request.method, request.path, exc.message)
-    return _passthrough(exc.response.status, exc.response, request.method)
-
-
-def _naftiko_error(exc: NaftikoError, request: BaseRequest) -> web.Response:
-    status = exc.http_status
-    if status >= 500 and not exc.told:
-        _FAILURES.warning(exc.message, f"{request.method} {request.path}: {exc}")
-    extra = {k: v for k, v in exc.details().items() if k != "status"}
-    wait = extra.get("retryAfter")
-    headers = {"Retry-After": str(wait)} if isinstance(wait, int) else None
-    return problem(status, exc.title, exc.message, hint=exc.hint, extra=extra, headers=headers)
