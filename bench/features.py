@@ -23,10 +23,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +36,6 @@ sys.path.insert(0, str(HERE))
 
 import rest  # noqa: E402  (bench/rest.py: ports, readiness)
 import tracing_instructions as counter  # noqa: E402  (callgrind's last dump)
-import workers  # noqa: E402  (bench/workers.py: nginx)
 
 TOKEN = "bench-token-0123456789"
 
@@ -103,13 +100,9 @@ def drive(port: int, headers: dict[str, str], count: int) -> None:
 
 def count(scratch: Path, upstream: str, variant: Variant, requests: int) -> float:
     port = rest.free_port()
-    out = scratch / f"callgrind-{len(list(scratch.glob('callgrind-*')))}.out"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "NAFTIKO_"))}
     env["BENCH_TOKEN"] = TOKEN
     command = [
-        "valgrind",
-        "--tool=callgrind",
-        f"--callgrind-out-file={out}",
         sys.executable,
         "-m",
         "naftiko",
@@ -121,53 +114,41 @@ def count(scratch: Path, upstream: str, variant: Variant, requests: int) -> floa
         f"--base-uri=bench={upstream}",
         *variant.flags,
     ]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    return counter.counted(
+        scratch,
+        command,
+        env,
+        lambda process: ready(process, port, variant),
+        lambda n: drive(port, variant.headers, n),
+        requests,
     )
-    try:
-        deadline = time.monotonic() + 600
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"{variant.name}: naftiko exited {process.returncode}")
-            try:
-                drive(port, variant.headers, 1)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"{variant.name}: naftiko did not answer in time") from None
-                time.sleep(0.5)
-        drive(port, variant.headers, 300)
-        control = ["callgrind_control"]
-        subprocess.run([*control, "--zero", str(process.pid)], check=True, capture_output=True)
-        drive(port, variant.headers, requests)
-        subprocess.run([*control, "--dump", str(process.pid)], check=True, capture_output=True)
-        time.sleep(1)
-    finally:
-        process.kill()
-        process.wait(30)
-    return counter.last_total(scratch, out) / requests
+
+
+def ready(process: subprocess.Popen[bytes], port: int, variant: Variant) -> None:
+    deadline = time.monotonic() + 600
+    while True:
+        if process.poll() is not None:
+            raise SystemExit(f"{variant.name}: naftiko exited {process.returncode}")
+        try:
+            drive(port, variant.headers, 1)
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{variant.name}: naftiko did not answer in time") from None
+            time.sleep(0.5)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=500)
     options = parser.parse_args()
-    if not shutil.which("valgrind") or not shutil.which("nginx"):
-        raise SystemExit("bench/features.py needs valgrind and nginx on PATH")
-    with tempfile.TemporaryDirectory() as scratch:
-        port = rest.free_port()
-        nginx = workers.start_nginx(Path(scratch), port)
-        upstream = f"http://127.0.0.1:{port}"
-        try:
-            rest.wait_ready(f"{upstream}/items/42", nginx)
-            print(f"REST GET, instructions per request, {options.requests} requests, callgrind")
-            base = None
-            for variant in VARIANTS:
-                found = count(Path(scratch), upstream, variant, options.requests)
-                base = base or found
-                print(f"{variant.name:28} {found:>10,.0f}  {(found - base) / base:+.1%}")
-        finally:
-            rest.stop_all([nginx])
+    with counter.nginx_upstream("bench/features.py") as (scratch, upstream):
+        print(f"REST GET, instructions per request, {options.requests} requests, callgrind")
+        base = None
+        for variant in VARIANTS:
+            found = count(scratch, upstream, variant, options.requests)
+            base = base or found
+            print(f"{variant.name:28} {found:>10,.0f}  {(found - base) / base:+.1%}")
 
 
 if __name__ == "__main__":

@@ -17,10 +17,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +28,6 @@ sys.path.insert(0, str(HERE))
 
 import rest  # noqa: E402  (bench/rest.py: ports, readiness, the proxies)
 import tracing_instructions as driver  # noqa: E402  (keep-alive REST and MCP requests)
-import workers  # noqa: E402  (bench/workers.py: nginx, the capability)
 
 BUDGET = HERE / "instructions-budget.json"
 CAPABILITY = HERE / "peer.yaml"  # shaped as the peers' capability: typed input, with, output
@@ -64,30 +61,14 @@ def count(
 ) -> float:
     """Instructions per request of one server process under callgrind."""
     port = rest.free_port()
-    out = scratch / f"callgrind-{len(list(scratch.glob('callgrind-*')))}.out"
-    process = subprocess.Popen(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={out}",
-            *command(port, upstream, mcp),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return driver.counted(
+        scratch,
+        command(port, upstream, mcp),
+        env,
+        lambda process: wait(port, process, mcp),
+        lambda count: driver.drive(port, mcp, count),
+        n,
     )
-    try:
-        wait(port, process, mcp)
-        driver.drive(port, mcp, 300)
-        control = ["callgrind_control"]
-        subprocess.run([*control, "--zero", str(process.pid)], check=True, capture_output=True)
-        driver.drive(port, mcp, n)
-        subprocess.run([*control, "--dump", str(process.pid)], check=True, capture_output=True)
-        time.sleep(1)
-    finally:
-        process.kill()
-        process.wait(30)
-    return driver.last_total(scratch, out) / n
 
 
 def wait(port: int, process: subprocess.Popen[bytes], mcp: bool) -> None:
@@ -109,43 +90,29 @@ def main() -> None:
     parser.add_argument("--check", action="store_true", help="fail above the budget")
     parser.add_argument("--only", choices=("rest", "mcp"), help="one face only")
     options = parser.parse_args()
-    if not shutil.which("valgrind") or not shutil.which("nginx"):
-        raise SystemExit("bench/instructions.py needs valgrind and nginx on PATH")
     budget = json.loads(BUDGET.read_text(encoding="utf-8"))
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "NAFTIKO_"))}
     failed = []
-    with tempfile.TemporaryDirectory() as scratch:
-        port = rest.free_port()
-        nginx = workers.start_nginx(Path(scratch), port)
-        upstream = f"http://127.0.0.1:{port}"
-        try:
-            rest.wait_ready(f"{upstream}/items/42", nginx)
-            print(f"instructions per request, {options.requests} requests each, callgrind")
-            for face, mcp in (("rest", False), ("mcp", True)):
-                if options.only not in (None, face):
-                    continue
-                ours = count(Path(scratch), naftiko, upstream, base, mcp, options.requests)
-                peers = {
-                    loop: count(
-                        Path(scratch),
-                        proxy,
-                        upstream,
-                        {**base, "BENCH_LOOP": loop},
-                        mcp,
-                        options.requests,
-                    )
-                    for loop in ("asyncio", "uvloop")
-                }
-                ratio = ours / peers["asyncio"]
-                print(
-                    f"{face}: naftiko {ours:,.0f}; proxy on asyncio {peers['asyncio']:,.0f} "
-                    f"(naftiko/proxy {ratio:.3f}, budget {budget[face]}), on uvloop "
-                    f"{peers['uvloop']:,.0f} ({ours / peers['uvloop']:.3f})"
+    with driver.nginx_upstream("bench/instructions.py") as (scratch, upstream):
+        print(f"instructions per request, {options.requests} requests each, callgrind")
+        for face, mcp in (("rest", False), ("mcp", True)):
+            if options.only not in (None, face):
+                continue
+            ours = count(scratch, naftiko, upstream, base, mcp, options.requests)
+            peers = {
+                loop: count(
+                    scratch, proxy, upstream, {**base, "BENCH_LOOP": loop}, mcp, options.requests
                 )
-                if ratio > budget[face]:
-                    failed.append(face)
-        finally:
-            rest.stop_all([nginx])
+                for loop in ("asyncio", "uvloop")
+            }
+            ratio = ours / peers["asyncio"]
+            print(
+                f"{face}: naftiko {ours:,.0f}; proxy on asyncio {peers['asyncio']:,.0f} "
+                f"(naftiko/proxy {ratio:.3f}, budget {budget[face]}), on uvloop "
+                f"{peers['uvloop']:,.0f} ({ours / peers['uvloop']:.3f})"
+            )
+            if ratio > budget[face]:
+                failed.append(face)
     if options.check and failed:
         raise SystemExit(f"over the instruction budget: {', '.join(failed)}")
 

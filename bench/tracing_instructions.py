@@ -14,6 +14,7 @@ Options: --requests N (default 2048).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import re
@@ -22,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -59,33 +61,47 @@ def count(scratch: Path, base: str, traced: bool, mcp: bool, requests: int) -> f
     if traced:
         env["OTEL_EXPORTER_OTLP_ENDPOINT"] = base
         env["OTEL_BSP_SCHEDULE_DELAY"] = "600000"  # full batches only, inside the window
-    out = scratch / f"callgrind-{traced}-{mcp}.out"
+    port = ports["mcp" if mcp else "rest"]
+    return counted(
+        scratch,
+        [sys.executable, "-m", "naftiko", *tracing.run_arguments(ports, base)],
+        env,
+        lambda process: rest.wait_ready(
+            f"http://127.0.0.1:{ports['rest']}/items/42", process, limit=600
+        ),
+        lambda n: drive(port, mcp, n),
+        requests,
+        settle=2.0,  # the last full batch is sent
+    )
+
+
+def counted(
+    scratch: Path,
+    command: list[str],
+    env: dict[str, str],
+    ready: Callable[[subprocess.Popen[bytes]], None],
+    load: Callable[[int], None],
+    requests: int,
+    settle: float = 0.0,
+) -> float:
+    """Instructions per request of one server process under callgrind: started with
+    ``command``, awaited by ``ready``, sent 300 requests of warm-up by ``load``, then
+    ``requests`` counted (``settle``: seconds left to its background work before the dump)."""
+    out = scratch / f"callgrind-{len(list(scratch.glob('callgrind-*')))}.out"
     process = subprocess.Popen(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            "-m",
-            "naftiko",
-            *tracing.run_arguments(ports, base),
-        ],
+        ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", *command],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        rest.wait_ready(f"http://127.0.0.1:{ports['rest']}/items/42", process, limit=600)
-        port = ports["mcp" if mcp else "rest"]
-        drive(port, mcp, 300)
-        subprocess.run(
-            ["callgrind_control", "--zero", str(process.pid)], check=True, capture_output=True
-        )
-        drive(port, mcp, requests)
-        time.sleep(2)  # the last full batch is sent
-        subprocess.run(
-            ["callgrind_control", "--dump", str(process.pid)], check=True, capture_output=True
-        )
+        ready(process)
+        load(300)
+        control = ["callgrind_control"]
+        subprocess.run([*control, "--zero", str(process.pid)], check=True, capture_output=True)
+        load(requests)
+        time.sleep(settle)
+        subprocess.run([*control, "--dump", str(process.pid)], check=True, capture_output=True)
         time.sleep(1)
     finally:
         process.kill()
@@ -102,28 +118,36 @@ def last_total(scratch: Path, out: Path) -> int:
     return int(found.group(1))
 
 
+@contextlib.contextmanager
+def nginx_upstream(script: str, extra: str = "") -> Iterator[tuple[Path, str]]:
+    """A scratch directory and nginx answering the bench item (its base URL), for the life of
+    the block; ``script`` exits with a word when valgrind or nginx is missing."""
+    if not shutil.which("valgrind") or not shutil.which("nginx"):
+        raise SystemExit(f"{script} needs valgrind and nginx on PATH")
+    with tempfile.TemporaryDirectory() as scratch:
+        port = rest.free_port()
+        nginx = workers.start_nginx(Path(scratch), port, extra=extra)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            rest.wait_ready(f"{base}/items/42", nginx)
+            yield Path(scratch), base
+        finally:
+            rest.stop_all([nginx])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=2048)
     options = parser.parse_args()
-    if not shutil.which("valgrind") or not shutil.which("nginx"):
-        raise SystemExit("bench/tracing_instructions.py needs valgrind and nginx on PATH")
-    with tempfile.TemporaryDirectory() as scratch:
-        port = rest.free_port()
-        nginx = workers.start_nginx(Path(scratch), port, extra=tracing.NGINX_OTLP)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            rest.wait_ready(f"{base}/items/42", nginx)
-            print(f"tracing instructions: {options.requests} requests per count, callgrind")
-            for kind, mcp in (("REST GET", False), ("MCP tools/call", True)):
-                off = count(Path(scratch), base, False, mcp, options.requests)
-                on = count(Path(scratch), base, True, mcp, options.requests)
-                print(
-                    f"{kind}: off {off:,.0f} instructions/request, on {on:,.0f}; "
-                    f"on/off = {on / off:.3f} (+{(on / off - 1) * 100:.1f}%, target <= +15%)"
-                )
-        finally:
-            rest.stop_all([nginx])
+    with nginx_upstream("bench/tracing_instructions.py", tracing.NGINX_OTLP) as (scratch, base):
+        print(f"tracing instructions: {options.requests} requests per count, callgrind")
+        for kind, mcp in (("REST GET", False), ("MCP tools/call", True)):
+            off = count(scratch, base, False, mcp, options.requests)
+            on = count(scratch, base, True, mcp, options.requests)
+            print(
+                f"{kind}: off {off:,.0f} instructions/request, on {on:,.0f}; "
+                f"on/off = {on / off:.3f} (+{(on / off - 1) * 100:.1f}%, target <= +15%)"
+            )
 
 
 if __name__ == "__main__":

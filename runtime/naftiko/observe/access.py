@@ -58,17 +58,8 @@ def line(
         direct.write(adapter, method, route, status, took, size, waited, trace)
         return
     fields = _fields(adapter, method, route, status, took, size, waited)
-    log.info(
-        "%s %s %s %d %.2fms %dB upstream=%.2fms",
-        adapter,
-        method,
-        route,
-        status,
-        took,
-        size,
-        waited,
-        extra={"fields": fields, "trace_id": trace} if trace else {"fields": fields},
-    )
+    extra = {"fields": fields, "trace_id": trace} if trace else {"fields": fields}
+    log.info(_MESSAGE, adapter, method, route, status, took, size, waited, extra=extra)
 
 
 def _fields(
@@ -85,8 +76,10 @@ def _fields(
     }
 
 
-# the text line, as the `naftiko` handler's format writes it (one %-format: the cheapest)
-_TEXT = "%s,%03d INFO%s naftiko.access: %s %s %s %d %.2fms %dB upstream=%.2fms%s\n"
+# the message, and the text line as the `naftiko` handler's format writes it (one %-format:
+# the cheapest way to make it)
+_MESSAGE = "%s %s %s %d %.2fms %dB upstream=%.2fms"
+_TEXT = "%s,%03d INFO%s naftiko.access: " + _MESSAGE + "%s\n"
 JsonLine = Callable[[float, str, str, str, Any, str], str]
 
 
@@ -122,33 +115,18 @@ class Writer:
         if not method.isprintable():
             method = method.translate(CONTROLS)
         now = time.time()
+        values = (adapter, method, route, status, took, size, waited)
         if self.json_line is not None:
-            message = scrub(
-                f"{adapter} {method} {route} {status} {took:.2f}ms {size}B upstream={waited:.2f}ms"
-            )
-            fields = _fields(adapter, method, route, status, took, size, waited)
+            message = scrub(_MESSAGE % values)
+            fields = _fields(*values)
             text = self.json_line(now, "info", log.name, message, fields, trace) + "\n"
         else:
             second = int(now)
             if second != self._second:  # logging's `%(asctime)s`, its date made once a second
                 self._second = second
                 self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-            text = scrub(  # at once when no secret is bound
-                _TEXT
-                % (
-                    self._stamp,
-                    int((now - second) * 1000),
-                    self.worker,
-                    adapter,
-                    method,
-                    route,
-                    status,
-                    took,
-                    size,
-                    waited,
-                    " trace=" + trace if trace else "",
-                )
-            )
+            stamp = (self._stamp, int((now - second) * 1000), self.worker)
+            text = scrub(_TEXT % (*stamp, *values, " trace=" + trace if trace else ""))
         handler = self.handler
         with handler.lock:  # type: ignore[union-attr]
             stream = handler.stream
