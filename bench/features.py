@@ -102,6 +102,7 @@ def count(scratch: Path, upstream: str, variant: Variant, requests: int) -> floa
     port = rest.free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "NAFTIKO_"))}
     env["BENCH_TOKEN"] = TOKEN
+    env["PYTHONHASHSEED"] = "0"  # the same dictionary layouts in every run: steadier counts
     command = [
         sys.executable,
         "-m",

@@ -92,6 +92,7 @@ def main() -> None:
     options = parser.parse_args()
     budget = json.loads(BUDGET.read_text(encoding="utf-8"))
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "NAFTIKO_"))}
+    base["PYTHONHASHSEED"] = "0"  # the same dictionary layouts in every run: steadier counts
     failed = []
     with driver.nginx_upstream("bench/instructions.py") as (scratch, upstream):
         print(f"instructions per request, {options.requests} requests each, callgrind")

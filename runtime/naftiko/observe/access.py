@@ -115,8 +115,8 @@ class Writer:
         if not method.isprintable():
             method = method.translate(CONTROLS)
         now = time.time()
-        values = (adapter, method, route, status, took, size, waited)
         if self.json_line is not None:
+            values = (adapter, method, route, status, took, size, waited)
             message = scrub(_MESSAGE % values)
             fields = _fields(*values)
             text = self.json_line(now, "info", log.name, message, fields, trace) + "\n"
@@ -125,8 +125,13 @@ class Writer:
             if second != self._second:  # logging's `%(asctime)s`, its date made once a second
                 self._second = second
                 self._stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-            stamp = (self._stamp, int((now - second) * 1000), self.worker)
-            text = scrub(_TEXT % (*stamp, *values, " trace=" + trace if trace else ""))
+            millis = int((now - second) * 1000)
+            tail = " trace=" + trace if trace else ""
+            stamp, worker = self._stamp, self.worker
+            text = scrub(
+                _TEXT
+                % (stamp, millis, worker, adapter, method, route, status, took, size, waited, tail)
+            )
         handler = self.handler
         with handler.lock:  # type: ignore[union-attr]
             stream = handler.stream
