@@ -110,11 +110,7 @@ class Limiter:
     ) -> Ticket | None:
         """A place for one attempt if one is free now, without waiting; else None."""
         everyone = self._all
-        if (
-            everyone.waiters
-            or everyone.until
-            or (everyone.limit is not None and everyone.busy >= everyone.limit)
-        ):  # not free now (Gate.free, inline)
+        if not everyone.free() or everyone.until:
             return None
         if self.policy.per_header is None and not self._learned:
             everyone.busy += 1  # nothing keyed: the namespace's bound alone

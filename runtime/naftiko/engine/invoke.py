@@ -114,14 +114,13 @@ _JSON_TYPES = ("application/json", "application/problem+json")
 _SAYS_JSON: dict[str, bool] = {}  # Content-Type values seen, judged once (bounded)
 
 
-def _says_json(content_type: str) -> bool:
-    """Whether a Content-Type value names JSON (`application/json; charset=utf-8`, `+json`)."""
-    found = _SAYS_JSON.get(content_type)
-    if found is None:
-        kind = content_type.split(";")[0].strip().lower()
-        found = kind in _JSON_TYPES or kind.endswith("+json")
-        if len(_SAYS_JSON) < 256:
-            _SAYS_JSON[content_type] = found
+def _judge_json(content_type: str) -> bool:
+    """Whether a Content-Type value not seen yet names JSON (`application/json;
+    charset=utf-8`, `+json`); kept in _SAYS_JSON, which callers read first."""
+    kind = content_type.split(";")[0].strip().lower()
+    found = kind in _JSON_TYPES or kind.endswith("+json")
+    if len(_SAYS_JSON) < 256:
+        _SAYS_JSON[content_type] = found
     return found
 
 
@@ -172,9 +171,9 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
         return _bytes(call, await call.send(scope))
     response = await call.send(scope)
     if plan.verbatim:
-        says = _SAYS_JSON.get(response.content_type)  # inline: a dictionary hit, mostly
+        says = _SAYS_JSON.get(response.content_type)  # a dictionary hit, mostly
         if says is None:
-            says = _says_json(response.content_type)
+            says = _judge_json(response.content_type)
         if response.body and says:
             if not _is_json(response.body):
                 raise _not_json(call, response)
