@@ -232,6 +232,14 @@ log = logging.getLogger("naftiko.cli")
     help="Reload when a capability file (or a file it reads) changes, as SIGHUP does: new "
     "requests get the new plans if they are valid; else the old ones keep serving.",
 )
+@click.option(
+    "--docs/--no-docs",
+    default=True,
+    show_default=True,
+    envvar="NAFTIKO_DOCS",
+    show_envvar=True,
+    help="Interactive API docs (Swagger UI, served offline) at /docs on every REST adapter.",
+)
 @click.option("--worker-sockets", hidden=True)
 @click.option("--worker-control", hidden=True)
 @click.option(
@@ -274,6 +282,7 @@ def run(
     worker_sockets: str | None,
     worker_control: str | None,
     access_log: bool,
+    docs: bool,
 ) -> None:
     """Serve every adapter of every FILE until SIGTERM or SIGINT.
 
@@ -323,6 +332,7 @@ def run(
         mocks=pairs(mocks, "--mock"),
         control_port=control_port,
         cors_origins=cors_origins,
+        docs=docs,
         state=state_url or None,
     )
     if mcp_stdio is not None:

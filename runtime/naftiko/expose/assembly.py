@@ -54,6 +54,7 @@ class ServeOptions:
     control_port: int | None = None
     environ: Mapping[str, str] | None = None
     cors_origins: tuple[str, ...] = ()
+    docs: bool = True  # /docs on every REST adapter
     # redis://... : state shared with other replicas (state.py); in-process when None
     state: str | None = None
 
@@ -190,7 +191,7 @@ def _build(item: Listener, options: ServeOptions, found: Assembly) -> None:
     guard = HostGuard(item.host, options.mcp.allowed_hosts, origins)
     if adapter.type == "rest":
         cors = Cors(options.cors_origins)
-        served = RestAdapter(adapter, engine, options.limits, auth, guard, cors)
+        served = RestAdapter(adapter, engine, options.limits, auth, guard, cors, options.docs)
     elif adapter.type == "skill":
         served = SkillAdapter(item.capability, adapter, auth, guard, options.limits)
     elif adapter.type == "control":

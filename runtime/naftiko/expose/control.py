@@ -1,10 +1,11 @@
-"""The control port: liveness, readiness, status and Prometheus metrics of the process.
+"""The control port: a console, liveness, readiness, status and Prometheus metrics.
 
 `/health/live` answers while the process runs; `/health/ready` is 200 once every adapter
 listens and 503 before that and while draining; `/status` names the version, capabilities,
 adapters and their URLs, and the uptime; `/metrics` is Prometheus text, unless the adapter's
 `observability` says `enabled: false` or `metrics.local.enabled: false`; `/traces` the last
 spans that ended, when tracing is on (a bounded ring, `/traces/ID` or `?trace=ID` for one).
+`/` is a console for people, one page and one script that read those same routes.
 Nothing here reads a bound value, so no secret can appear.
 """
 
@@ -23,11 +24,14 @@ from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.httpserver import DEFAULT_LIMITS, Handler, Limits, low_level_server
+from naftiko.expose.pages import HERE, Files
 from naftiko.expose.problem import problem
 from naftiko.observe import tracing
 from naftiko.observe.metrics import METRICS
 
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
+_CONSOLE = {"/": HERE / "console.html", "/console.js": HERE / "console.js"}
+CONSOLE = Files(_CONSOLE)
 
 
 @dataclass
@@ -60,7 +64,7 @@ class ControlAdapter:
         # what /metrics and /traces answer: this process's, or (a parent of workers) theirs
         self.collect: Callable[[], Awaitable[bytes]] | None = None
         self.collect_traces: Callable[[str | None], Awaitable[list[Any] | None]] | None = None
-        self.routes = "/health/live, /health/ready, /status, /traces" + (
+        self.routes = "/ (console), /health/live, /health/ready, /status, /traces" + (
             ", /metrics" if metrics else ""
         )
 
@@ -78,8 +82,11 @@ class ControlAdapter:
         if not self.guard.allows(request.headers):
             return forbidden()
         path = request.path.rstrip("/") or "/"
-        if path == "/health/live" and request.method in ("GET", "HEAD"):
-            return _json(200, {"status": "UP"})  # probes need no credentials
+        if request.method in ("GET", "HEAD"):  # neither needs credentials
+            if path == "/health/live":
+                return _json(200, {"status": "UP"})  # probes
+            if path in _CONSOLE:  # the page holds no data: it reads the routes below
+                return await CONSOLE.answer(path, request)
         if self.auth is not None and (rejected := await self.auth.check(request)):
             return self.auth.refusal(request, rejected)
         if request.method not in ("GET", "HEAD"):

@@ -24,6 +24,7 @@ from naftiko.engine import Engine, ExposedPlan, Forwarder, invoke
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.cors import Cors
 from naftiko.expose.deadline import Deadlines
+from naftiko.expose.docs import DOCS, PATH, shadowed
 from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.httpserver import (
     DEFAULT_LIMITS,
@@ -83,6 +84,7 @@ class RestAdapter:
         auth: InboundAuth | None = None,
         guard: HostGuard | None = None,
         cors: Cors | None = None,
+        docs: bool = True,
     ) -> None:
         self.guard = guard or HostGuard("")
         self.cors = cors or Cors()
@@ -118,6 +120,9 @@ class RestAdapter:
                 _Resource(resource.path, operations, forward, allow, tuple(broken), forwarded),
             )
         self.openapi: bytes = b"{}"
+        self.docs = DOCS if docs and not shadowed(adapter) else None
+        self._docs_shadowed = docs and self.docs is None
+        self._docs_served = METRICS.served(self.namespace, "(docs)")
         self.deadlines = Deadlines(limits.deadline)
         # what the request carries is kept for the code it reaches only when read there:
         # the caller a token proves, or headers its calls pass on
@@ -133,9 +138,15 @@ class RestAdapter:
     def listening(self, url: str) -> str:
         """Now that the URL is known, the OpenAPI document can name it."""
         self.set_openapi(export_openapi(self.engine, self.adapter, url))
+        if self.docs is not None:
+            docs = f", docs at {url}{PATH}"
+        elif self._docs_shadowed:
+            docs = f"; no {PATH} page: the capability serves {PATH} itself"
+        else:
+            docs = ""
         return (
             f"rest adapter '{self.namespace}' listening on {url} "
-            f"({len(self.router)} resource(s); OpenAPI at {url}/openapi.json)"
+            f"({len(self.router)} resource(s); OpenAPI at {url}/openapi.json{docs})"
         )
 
     def server(self, handler: Handler | None = None) -> web.Server:
@@ -241,6 +252,10 @@ class RestAdapter:
         if self.auth is not None:
             if self.auth.oauth is not None and is_metadata(raw_path, self.auth.oauth):
                 return metadata_answer(self.auth.oauth, self.scopes)  # before credentials
+            if self.docs is not None and raw_path.startswith(PATH):
+                page = await self._page(raw_path, request, seen)  # no data: no credentials
+                if page is not None:
+                    return page
             rejected = await self.auth.check(request)
             if rejected is not None:
                 return self.auth.refusal(request, rejected)
@@ -251,11 +266,15 @@ class RestAdapter:
         if found is None:
             if raw_path == "/openapi.json" and method in ("GET", "HEAD"):
                 return web.Response(body=self.openapi, content_type="application/json")
+            page = await self._page(raw_path, request, seen) if self.docs is not None else None
+            if page is not None:
+                return page
             return problem(
                 404,
                 "Not Found",
                 f"no resource at {request.path}",
-                hint="GET /openapi.json lists every route",
+                hint="GET /openapi.json lists every route"
+                + (f", and {PATH} shows them" if self.docs is not None else ""),
             )
         resource = found.target
         if operation is not None and self.auth is not None:
@@ -314,6 +333,13 @@ class RestAdapter:
             hint=f"allowed: {allow}",
             headers={"Allow": allow},
         )
+
+    async def _page(self, raw_path: str, request: BaseRequest, seen: _Seen) -> web.Response | None:
+        assert self.docs is not None
+        page = await self.docs.answer(raw_path, request)
+        if page is not None:
+            seen.route, seen.served = PATH, self._docs_served
+        return page
 
     def _preflight(self, request: BaseRequest) -> web.Response | None:
         try:

@@ -32,6 +32,7 @@ from naftiko.expose.problem import problem
 from naftiko.observe import tracing
 from naftiko.openapi.mock import MockApi
 from naftiko.pipeline import Finding
+from naftiko.routes import openapi_path
 from naftiko.spec.model import Adapter, Capability
 from naftiko.state import SharedState, StateUnavailable
 from naftiko.version import __version__
@@ -103,6 +104,17 @@ class Listener:
         return self.served.handle(request)
 
 
+def _surface(adapter: Adapter) -> dict[str, list[str]]:
+    """What an adapter offers by name: a REST adapter's routes, an MCP adapter's tools."""
+    if adapter.type == "rest":
+        routes = [f"{u.method} {openapi_path(r.path)}" for r in adapter.resources for u in r.units]
+        forwards = [f"* {openapi_path(r.path)}" for r in adapter.resources if r.forward]
+        return {"routes": routes + forwards}
+    if adapter.type == "mcp":
+        return {"tools": [u.name for u in adapter.units if u.kind == "tool"]}
+    return {}
+
+
 class Service:
     """Prepared adapters: nothing listens until ``start``."""
 
@@ -146,6 +158,7 @@ class Service:
                     "type": i.adapter.type,
                     "url": i.url or None,
                     "state": "started" if i.url else "stopped",
+                    **_surface(i.adapter),
                 }
                 for i in self._listeners
             ],
