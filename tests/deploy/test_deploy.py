@@ -225,3 +225,10 @@ def test_tls_files_are_mounted_not_baked(tmp_path: Path) -> None:
     volumes = next(iter(service["services"].values()))["volumes"]
     assert "./secrets/ca.pem:/capability/ca.pem:ro" in volumes
     assert not (tmp_path / "out" / "capability" / "ca.pem").exists()
+
+
+@pytest.mark.parametrize("target", ["docker", "compose", "kubernetes"])
+def test_deployments_keep_the_docs_page(target: str, tmp_path: Path) -> None:
+    deploy(KOMBO, target, tmp_path)
+    written = every_text(tmp_path)
+    assert "--no-docs" not in written and "NAFTIKO_DOCS" not in written
