@@ -6,6 +6,7 @@ process only, like bench/instructions.py), the REST GET of bench/peer.yaml with 
 and then with one feature turned on at a time, in one run against one nginx upstream:
 
 - the access log off (`--no-access-log`: what the default line costs);
+- the docs page off (`--no-docs`: what `/docs` costs the capability's routes);
 - CORS for one origin (`--cors-origin`), the request sending that Origin;
 - bearer authentication on the adapter (`authentication` in the file), the request sending
   the token;
@@ -52,6 +53,7 @@ class Variant:
 VARIANTS = [
     Variant("defaults"),
     Variant("access log off", ["--no-access-log"]),
+    Variant("docs page off", ["--no-docs"]),
     Variant(
         "CORS, one origin", ["--cors-origin=https://app.example"], {"Origin": "https://app.example"}
     ),

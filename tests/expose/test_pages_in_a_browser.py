@@ -55,6 +55,7 @@ def kombo_general(serve, serve_capability, monkeypatch) -> dict[str, str]:
     return serve_capability(
         KOMBO / "kombo-general.yaml",
         base_uris={"kombo-general": f"{upstream.url}/v1"},
+        ports={"kombo-general-rest": 0, "kombo-general-mcp": 0},
         control_port=0,
     )
 
@@ -114,6 +115,22 @@ def test_try_it_out_calls_the_adapter_and_the_mock_answers_200(kombo_general, pa
     status.wait_for(timeout=WAIT_MS)
     assert status.inner_text().strip() == "200"
     assert "env-1" in operation.locator(".live-responses-table .microlight").first.inner_text()
+
+
+def test_the_guard_admits_a_post_tried_from_the_page(kombo_general, page) -> None:
+    """A POST from the page carries an Origin header: the page's own, which the guard admits."""
+    page.goto(kombo_general["kombo-general-rest"] + "/docs")
+    operation = page.locator("#operations-default-postforcesync")
+    operation.locator(".opblock-summary").click(timeout=WAIT_MS)
+    operation.get_by_role("button", name="Try it out").click(timeout=WAIT_MS)
+    operation.locator("input[placeholder='X-Integration-Id']").fill("i-7")
+    operation.locator("textarea.body-param__text").fill('{"full": true}')
+    with page.expect_request(lambda request: request.method == "POST") as sent:
+        operation.get_by_role("button", name="Execute").click(timeout=WAIT_MS)
+    status = operation.locator(".live-responses-table tbody .response-col_status")
+    status.wait_for(timeout=WAIT_MS)
+    assert status.inner_text().strip() == "200"
+    assert sent.value.all_headers()["origin"] == kombo_general["kombo-general-rest"]
 
 
 def test_docs_load_with_the_network_off(kombo_general, page) -> None:
