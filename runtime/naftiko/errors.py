@@ -8,7 +8,8 @@
     ├── InputError               exit 1  400                   isError  one entry per field
     ├── UpstreamError            exit 1  upstream's status     isError  status, headers, body kept
     │   └── UpstreamInvalid      exit 1  502                   isError  too big, not JSON, bad code
-    └── UpstreamUnavailable      exit 1  504 timeout, 502      isError  no answer in time, or none
+    ├── UpstreamUnavailable      exit 1  504 timeout, 502      isError  no answer in time, or none
+    └── ScriptError              exit 1  500                   isError  a script failed, a limit met
 
 Each face encodes an error from the same data: ``title``, ``message``, ``hint`` and
 ``details()`` (what a program reads: the fields, the upstream status and body); ``as_dict()``
@@ -218,3 +219,20 @@ class UpstreamUnavailable(NaftikoError):
 
     def details(self) -> dict[str, Any]:
         return {"status": self.http_status}
+
+
+class ScriptError(NaftikoError):
+    """A script step failed, met a limit, or may not run now; names the step, never a value."""
+
+    title = "Script step failed"
+
+    def __init__(self, step: str, message: str, *, limit: str = "", hint: str = "") -> None:
+        super().__init__(f"script step '{step}' {message}", hint=hint)
+        self.step = step
+        self.limit = limit
+
+    def details(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"step": self.step}
+        if self.limit:
+            found["limit"] = self.limit
+        return found

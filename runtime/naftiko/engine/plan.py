@@ -31,6 +31,8 @@ from naftiko.engine.plans import (
     Orchestration,
     Plan,
     Runtime,
+    ScriptStep,
+    script_shape,
     step_shape,
 )
 from naftiko.engine.scope import CallScope
@@ -43,6 +45,8 @@ from naftiko.location import Location
 from naftiko.names import GENERIC_PREFIXES, norm
 from naftiko.observe.redact import SENSITIVE_HEADERS
 from naftiko.routes import variables
+from naftiko.scripting.load import Scripts
+from naftiko.scripting.settings import Governance
 from naftiko.shaping import Shaper, output_check, output_schema
 from naftiko.spec.model import Capability, ConsumedOperation, Consumes, Unit
 from naftiko.template import TemplateSyntaxError
@@ -91,6 +95,8 @@ def compile_capability(
             )
         )
     runtime = Runtime(binds=binds)
+    if any(s.type == "script" for u in _units(capability) for s in u.steps):
+        runtime.scripts = Scripts(capability, Governance.of(capability.scripting, env))
     plans: dict[str, Plan] = {}
     label = _slug(capability.label or capability.path.stem)
     for consumes in capability.consumes:
@@ -269,7 +275,7 @@ def _compile_unit(
         return replace(ready, function=function, inputs=inputs)
     if unit.steps:
         try:
-            orchestration = _orchestration(unit, aliases, plans)
+            orchestration = _orchestration(unit, aliases, plans, runtime.scripts, problems)
         except (TemplateSyntaxError, JsonPathSyntaxError) as exc:
             problems.append(_located(unit.where, f"{unit.target}: {exc}", "template"))
             return None
@@ -291,13 +297,24 @@ def _compile_unit(
 
 
 def _orchestration(
-    unit: Unit, aliases: frozenset[str], plans: Mapping[str, Plan]
+    unit: Unit,
+    aliases: frozenset[str],
+    plans: Mapping[str, Plan],
+    scripts: Scripts | None,
+    problems: list[Diagnostic],
 ) -> Orchestration | str:
-    """The compiled steps, or why the unit cannot run."""
-    steps: list[CallStep | LookupStep] = []
+    """The compiled steps, or why the unit cannot run (a script's problems are errors)."""
+    steps: list[CallStep | LookupStep | ScriptStep] = []
     for step in unit.steps:
         if step.type == "lookup":
             steps.append(compile_lookup(step))
+            continue
+        if step.type == "script" and scripts is not None:
+            script = scripts.add(step, unit.target, problems)
+            if script is None:
+                return f"script step '{step.name}' of '{unit.target}' did not load"
+            withs = compile_with(step.with_, aliases)
+            steps.append(ScriptStep(step.name, script, scripts, withs, script_shape(script)))
             continue
         if step.type != "call":
             return f"'{unit.target}' has a {step.type} step, which naftiko does not run"
@@ -312,3 +329,7 @@ def _orchestration(
         withs = compile_with(step.with_, aliases)
         steps.append(CallStep(step.name, call, withs, projection, step_shape(step.name, "call")))
     return Orchestration(tuple(steps), compile_mappings(unit.mappings))
+
+
+def _units(capability: Capability) -> list[Unit]:
+    return [*capability.functions, *(u for a in capability.exposes for u in a.units)]

@@ -24,6 +24,7 @@ from naftiko.engine.withs import WithEntry
 from naftiko.errors import UpstreamResponse
 from naftiko.jsonpath import CompiledPath
 from naftiko.observe.span import INTERNAL, Shape
+from naftiko.scripting.load import Script, Scripts
 from naftiko.shaping import Check, Shaper
 from naftiko.spec.model import ConsumedOperation, Consumes, ExposedParam, Unit
 from naftiko.template import Params, Template
@@ -48,14 +49,34 @@ class LookupStep:
     shape: Shape
 
 
+@dataclass(frozen=True)
+class ScriptStep:
+    name: str
+    script: Script
+    scripts: Scripts  # the capability's, which runs it
+    withs: tuple[WithEntry, ...]
+    shape: Shape
+
+
 def step_shape(name: str, kind: str) -> Shape:
     """A step's span: named for the step, below the request's span, above its call's."""
     return Shape(f"step {name}", INTERNAL, {"naftiko.step.name": name, "naftiko.step.type": kind})
 
 
+def script_shape(script: Script) -> Shape:
+    """A script step's span: as any step's, with its language and file."""
+    found = step_shape(script.step, "script")
+    attributes = {
+        **found.attributes,
+        "naftiko.script.language": script.language,
+        "naftiko.script.file": script.files[-1].name if script.files else "",
+    }
+    return Shape(found.name, found.kind, attributes)
+
+
 @dataclass(frozen=True)
 class Orchestration:
-    steps: tuple[CallStep | LookupStep, ...]
+    steps: tuple[CallStep | LookupStep | ScriptStep, ...]
     mappings: tuple[tuple[tuple[str, ...], CompiledPath], ...]
 
 
@@ -67,10 +88,13 @@ class Runtime:
     clients: dict[str, UpstreamClient] = field(default_factory=dict)
     consumes: dict[str, Consumes] = field(default_factory=dict)
     bases: dict[str, str] = field(default_factory=dict)
+    scripts: Scripts | None = None
 
     async def close(self) -> None:
         for client in self.clients.values():
             await client.close()
+        if self.scripts is not None:
+            await self.scripts.close()
 
 
 @dataclass(frozen=True)

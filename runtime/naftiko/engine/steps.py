@@ -1,12 +1,13 @@
-"""Orchestrated units: `call` and `lookup` steps in order, then `mappings`.
+"""Orchestrated units: `call`, `lookup` and `script` steps in order, then `mappings`.
 
 A call step sends its consumed operation with the running parameters plus its own `with`
 (templates and `$.step.field` paths over earlier outputs); its answer, projected through the
 consumed operation's named outputs, is stored under the step name for `$.step...` paths and
 `{{step.field}}` templates. A failing call stops the run with its error (the reference engine
 carried on). A lookup matches a value, or each of a list of values, against a field of an
-earlier step's array and keeps the listed fields. Mappings build the result; dotted target
-names nest (`route.from`).
+earlier step's array and keeps the listed fields. A script step runs its files with one
+`context` (inputs, earlier outputs, its `with`) and keeps the `result` they set. Mappings
+build the result; dotted target names nest (`route.from`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from naftiko.engine.plans import CallStep, LookupStep, Orchestration, step_shape
+from naftiko.engine.plans import CallStep, LookupStep, Orchestration, ScriptStep, step_shape
 from naftiko.engine.scope import CallScope
 from naftiko.engine.withs import apply_with
 from naftiko.jsonpath import CompiledPath, compile_path
@@ -78,7 +79,7 @@ async def run_steps(
 
 
 async def _step(
-    step: CallStep | LookupStep,
+    step: CallStep | LookupStep | ScriptStep,
     running: dict[str, Any],
     outputs: dict[str, Any],
     outcome: StepsOutcome,
@@ -94,10 +95,31 @@ async def _step(
         running[step.name] = output
         outcome.last, outcome.last_status, outcome.last_response = data, response.status, response
         return
+    if isinstance(step, ScriptStep):
+        await _script(step, running, outputs, scope_of)
+        return
     found = _lookup(step, outputs, scope_of(running))
     if found is not None:
         outputs[step.name] = found
         running[step.name] = found
+
+
+async def _script(
+    step: ScriptStep,
+    running: dict[str, Any],
+    outputs: dict[str, Any],
+    scope_of: Callable[[Mapping[str, Any]], CallScope],
+) -> None:
+    """The script sees one `context`: the inputs, every earlier step's output by its raw
+    name, then its own `with`; a `result` it sets is its output (none when null)."""
+    context = {**running, **outputs}
+    if step.withs:
+        given = apply_with(step.withs, {}, scope_of(running), outputs)
+        context.update(given)
+    found, value = await step.scripts.run(step.script, context)
+    if found and value is not None:
+        outputs[step.name] = value
+        running[step.name] = value
 
 
 def _project(projection: tuple[Shaper, ...], data: Any) -> Any:

@@ -7,28 +7,13 @@ the directory (symlinks included): nothing outside what the capability declared 
 from __future__ import annotations
 
 import mimetypes
-import re
-from collections.abc import Sequence
 from pathlib import Path
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9._-]+$")
+from naftiko.contained import UnsafePath, inside
+
+__all__ = ["UnsafePath", "inside", "listing", "media_type"]
+
 _KNOWN_TYPES = {".md": "text/markdown", ".yaml": "application/yaml", ".yml": "application/yaml"}
-
-
-class UnsafePath(ValueError):
-    """A segment that is not a plain name, or a path that leaves its directory."""
-
-
-def inside(root: Path, segments: Sequence[str]) -> Path:
-    """The file ``root/segments...``, checked; it may not exist."""
-    for segment in segments:
-        if not _SEGMENT.match(segment) or segment in (".", ".."):
-            raise UnsafePath(f"invalid path segment {segment!r}")
-    base = root.resolve()
-    target = base.joinpath(*segments).resolve() if segments else base
-    if target != base and base not in target.parents:
-        raise UnsafePath("the path leaves its directory")
-    return target
 
 
 def listing(root: Path) -> list[Path]:

@@ -81,6 +81,9 @@ class Metrics:
         self.cache: defaultdict[tuple[str, str], int] = defaultdict(int)
         # (output, JSONPath) -> upstream answers it matched nothing in
         self.mapping_misses: defaultdict[tuple[str, str], int] = defaultdict(int)
+        # script steps run, by step, language and outcome (ok, none, error), and their time
+        self.scripts: defaultdict[tuple[str, str, str], int] = defaultdict(int)
+        self.script_latency: defaultdict[str, Latency] = defaultdict(Latency)
         # namespace -> its circuit breaker (anything with a `state`), while it lives
         self.circuits: weakref.WeakValueDictionary[str, Any] = weakref.WeakValueDictionary()
         self.registry = CollectorRegistry(auto_describe=False)
@@ -179,11 +182,20 @@ class Metrics:
             ("naftiko_upstream_cache",
              "Upstream GETs by what the response cache did: hit, miss or revalidated (a 304).",
              ["namespace", "outcome"], self.cache),
+            ("naftiko_script_executions",
+             "Script steps run, by step, language and outcome: ok, none (no result) or error.",
+             ["step", "language", "outcome"], self.scripts),
             ("naftiko_output_mapping_misses",
              "Upstream answers in which an output's mapping matched nothing (the output is null).",
              ["output", "mapping"], self.mapping_misses),
         ):  # fmt: skip
             yield _counter(name, text, labels, series)
+        yield _histograms(
+            "naftiko_script_duration_seconds",
+            "Time a script step took, by language.",
+            ["language"],
+            {(k,): v for k, v in list(self.script_latency.items())},
+        )
         circuits = GaugeMetricFamily(
             "naftiko_upstream_circuit_open",
             "1 while a namespace's circuit is open or half-open (calls fail fast), else 0.",

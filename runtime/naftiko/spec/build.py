@@ -1,17 +1,17 @@
 """Validated data -> frozen model: defaults applied, dialect normalised, units marked.
-
-Runs only on documents without errors, so it trusts the shape the schema promised and
-reads optional fields defensively.
+Runs only on documents without errors: it trusts the schema's shape, reads optionals warily.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from naftiko.formats import size
 from naftiko.location import Location
 from naftiko.spec.document import Document
 from naftiko.spec.imports import location_path
+from naftiko.spec.management import scripting, text
 from naftiko.spec.model import (
     Adapter,
     Auth,
@@ -77,6 +77,7 @@ def build(doc: Document) -> Capability:
             for p, f in _indexed(g.get("functions"), (*gp, "functions"))
         ),
         warnings=tuple(doc.warnings),
+        scripting=scripting(capability.get("exposes"), builder.where),
     )
 
 
@@ -334,7 +335,11 @@ class _Builder:
             call=data.get("call"),
             with_=dict(data.get("with") or {}),
             ref=data.get("ref"),
-            steps=tuple(_step(s) for s in data.get("steps") or [] if isinstance(s, dict)),
+            steps=tuple(
+                _step(s, (*path, "steps", i), self.where)
+                for i, s in enumerate(data.get("steps") or [])
+                if isinstance(s, dict)
+            ),
             mappings=tuple(
                 (str(m["targetName"]), str(m["value"]))
                 for m in data.get("mappings") or []
@@ -418,8 +423,9 @@ def _output(data: dict[str, Any], path: JsonPath, builder: _Builder) -> OutputPa
     )
 
 
-def _step(data: dict[str, Any]) -> Step:
+def _step(data: dict[str, Any], path: JsonPath, where: Callable[[JsonPath], Location]) -> Step:
     fields = data.get("outputParameters") or []
+    dependencies = data.get("dependencies")
     return Step(
         name=str(data.get("name")),
         type=str(data.get("type") or "call"),
@@ -429,6 +435,12 @@ def _step(data: dict[str, Any]) -> Step:
         match=data.get("match"),
         lookup_value=data.get("lookupValue"),
         fields=tuple(str(f) for f in fields if isinstance(f, str)),
+        where=where(path),
+        file=text(data.get("file")),
+        language=text(data.get("language")),
+        location=text(data.get("location")),
+        dependencies=tuple(str(d) for d in dependencies) if isinstance(dependencies, list) else (),
+        key_where={str(k): where((*path, k)) for k in data},
     )
 
 

@@ -234,16 +234,12 @@ def _unit(
         if namespaces is not None and isinstance(step_call, str) and "." in step_call:
             _operation(doc, step_call, (*path, "steps", s_index, "call"), label, namespaces)
         kind = step.get("type", "call")
-        if kind not in ("call", "lookup"):
+        if kind not in ("call", "lookup", "script"):
             doc.diag(
                 "warning",
                 (*path, "steps", s_index, "type"),
-                f"'{label}' has a script step, which naftiko does not run; it is disabled"
-                if kind == "script"
-                else f"step type {kind!r} is not supported; '{label}' is disabled",
-                hint="orchestrate with call and lookup steps"
-                if kind == "script"
-                else "steps are call, lookup or script",
+                f"step type {kind!r} is not supported; '{label}' is disabled",
+                hint="steps are call, lookup or script",
                 code="unsupported-step",
             )
     if (

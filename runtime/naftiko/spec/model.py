@@ -124,6 +124,26 @@ class Step:
     lookup_value: str | None = None
     fields: tuple[str, ...] = ()
     where: Location = field(default_factory=Location)
+    # a script step's: the file, its language and directory, files evaluated before it
+    file: str | None = None
+    language: str | None = None
+    location: str | None = None
+    dependencies: tuple[str, ...] = ()
+    # where each of its keys was written, to say an error on the key's own line
+    key_where: Mapping[str, Location] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scripting:
+    """The control adapter's `management.scripting`: what script steps may do."""
+
+    enabled: bool | None = None  # None: not written (NAFTIKO_SCRIPTING then decides)
+    default_location: str | None = None
+    default_language: str | None = None
+    timeout_ms: int = 60_000
+    statement_limit: int = 100_000
+    allowed_languages: tuple[str, ...] = ()
+    where: Location = field(default_factory=Location)
 
 
 @dataclass(frozen=True)
@@ -240,6 +260,7 @@ class Capability:
     exposes: tuple[Adapter, ...] = ()
     functions: tuple[Unit, ...] = ()
     warnings: tuple[Any, ...] = ()
+    scripting: Scripting | None = None
 
     @property
     def base_dir(self) -> Path:

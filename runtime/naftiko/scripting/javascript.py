@@ -1,0 +1,311 @@
+"""JavaScript steps in V8, through mini-racer: a real isolate with no host objects.
+
+An isolate takes about 15 ms to make, so each process keeps a few (`POOL`) and runs every
+script in one of them as a fresh function: the step's files are its body, `context` its one
+argument. What a run could leave for the next is taken away:
+
+- the builtins (everything reachable from the global object, and the generator, async and
+  iterator prototypes) are frozen when the isolate is made, so no run changes them;
+- globals a run creates are deleted when it ends; one it made undeletable, or a run that
+  was stopped (timeout, memory), retires the isolate and a new one is made;
+- mini-racer's timers (`setTimeout`), `WebAssembly`, `SharedArrayBuffer` and `Atomics` are
+  removed; V8 itself offers no IO, network, process or environment.
+
+An isolate is freed on a thread of its own: freed on the thread of the loop it answers,
+it takes the process down.
+
+V8 enforces the limits: a run past its time is terminated, and an isolate past its heap
+limit (`MEMORY_LIMIT`) is stopped. V8 counts no statements, so the statement limit does not
+apply to JavaScript: a loop that never ends meets the time limit instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+MEMORY_LIMIT = 128 * 1024 * 1024  # bytes of V8 heap per isolate
+POOL = 2  # isolates per process: scripts that run at once
+
+# What a run may not change is frozen: everything reachable from the global object (values,
+# accessors, prototypes), and the generator, async and iterator prototypes besides.
+_SETUP = r"""
+(function () {
+  // mini-racer's timers are `var`s: they cannot be deleted, only emptied
+  globalThis.setTimeout = globalThis.clearTimeout = undefined;
+  for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics"]) delete globalThis[name];
+  const seen = new Set();
+  const harden = (value) => {
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) return;
+    if (seen.has(value)) return;
+    seen.add(value);
+    Object.freeze(value);
+    for (const key of Reflect.ownKeys(value)) {
+      const found = Object.getOwnPropertyDescriptor(value, key);
+      if (!found) continue;
+      if ("value" in found) harden(found.value);
+      if (found.get) harden(found.get);
+      if (found.set) harden(found.set);
+    }
+    harden(Object.getPrototypeOf(value));
+  };
+  const names = Object.getOwnPropertyNames(globalThis);
+  for (const name of names) {
+    if (name !== "globalThis") harden(globalThis[name]);
+  }
+  for (const hidden of [
+    function* () {}, async function () {}, async function* () {}, (function* () {})(),
+    [][Symbol.iterator](), new Map()[Symbol.iterator](), new Set()[Symbol.iterator](),
+    ""[Symbol.iterator](), /x/[Symbol.matchAll](""),
+  ]) {
+    harden(Object.getPrototypeOf(hidden));
+  }
+  for (const name of names) {
+    const found = Object.getOwnPropertyDescriptor(globalThis, name);
+    if (found && found.configurable) {
+      Object.defineProperty(globalThis, name, "value" in found
+        ? { value: found.value, writable: false, enumerable: found.enumerable, configurable: false }
+        : { get: found.get, set: found.set, enumerable: found.enumerable, configurable: false });
+    }
+  }
+  const base = new Set(Reflect.ownKeys(globalThis));
+  let known = base.size + 1;  // and __naftiko_clean
+  base.add("__naftiko_clean");
+  Object.defineProperty(globalThis, "__naftiko_clean", {
+    value: function () {
+      const keys = Reflect.ownKeys(globalThis);
+      if (keys.length === known) return false;  // nothing added: the usual case
+      let kept = false;
+      for (const name of keys) {
+        if (base.has(name)) continue;
+        if (!delete globalThis[name]) kept = true;
+      }
+      known = Reflect.ownKeys(globalThis).length;
+      return kept;
+    },
+  });
+})();
+"""
+
+# one script: its files as the body of a function of `context`; what the run answers is the
+# JSON text of `result`, or undefined (no result); `tainted` says the isolate must retire
+_RUNNER = """Object.defineProperty(globalThis, "__naftiko_run_{n}", {{ value: function (text) {{
+  let out, tainted = false;
+  try {{
+    out = (function (context) {{
+{body}
+;return typeof result === "undefined" ? undefined : result;
+    }}).call(globalThis, JSON.parse(text));
+  }} finally {{
+    tainted = __naftiko_clean();
+  }}
+  if (out === undefined || out === null) return JSON.stringify([tainted]);
+  if (typeof out === "function" || typeof out === "symbol" || typeof out === "bigint") {{
+    throw new TypeError("result cannot be serialised as JSON: it is a " + typeof out);
+  }}
+  return JSON.stringify([tainted, out]);
+}} }});
+"""
+_AT_LINE = re.compile(r"<anonymous>:(\d+)")
+_HEAD = 4  # lines of _RUNNER before the body
+
+
+@dataclass(frozen=True)
+class Source:
+    """A script's files in evaluation order (dependencies, then the file), as one body."""
+
+    files: tuple[tuple[str, str], ...]  # (name, text)
+    body: str = field(init=False)
+    starts: tuple[int, ...] = field(init=False)  # the body line each file starts at
+
+    def __post_init__(self) -> None:
+        starts, lines = [], 0
+        for _, text in self.files:
+            starts.append(lines + 1)
+            lines += text.count("\n") + 1
+        object.__setattr__(self, "body", "\n".join(text for _, text in self.files))
+        object.__setattr__(self, "starts", tuple(starts))
+
+    def where(self, message: str) -> str:
+        """``message`` with V8's line in the runner turned into the file and line it is in."""
+        found = _AT_LINE.search(message)
+        if found is None:
+            return message
+        line = int(found[1]) - _HEAD
+        if not 1 <= line <= self.starts[-1] + self.files[-1][1].count("\n"):
+            return _AT_LINE.sub("script", message, 1)  # the runner's own line: not the files'
+        for index in range(len(self.starts) - 1, -1, -1):
+            if line >= self.starts[index]:
+                name = self.files[index][0]
+                return _AT_LINE.sub(f"{name}:{line - self.starts[index] + 1}", message, 1)
+        return message
+
+
+def first_line(message: str) -> str:
+    """The first line of a V8 error (the rest repeats the source and a stack)."""
+    lines = [line for line in message.splitlines() if line.strip()]
+    for line in lines:
+        if "Error" in line:
+            return line.strip()
+    return lines[0].strip() if lines else message
+
+
+class _Checker:
+    """Checks scripts while a file loads, from any thread (the event loop's too), each in an
+    isolate of its own on a thread of its own, freed when the check is done: an isolate
+    kept alive beside the serving ones makes this V8 fail when the next is made."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def check(self, source: Source) -> str | None:
+        """Why ``source`` does not compile, or None."""
+        from py_mini_racer import JSEvalException, mini_racer
+
+        with self._lock:
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="naftiko-js-check")
+            thread.start()
+            try:
+                with mini_racer(loop) as racer:
+                    try:
+                        racer.eval(f"(function (context) {{\n{source.body}\n}});")
+                    except JSEvalException as exc:
+                        return first_line(source.where(_shift(str(exc), _HEAD - 1)))
+                    return None
+            finally:
+                loop.call_soon_threadsafe(loop.stop)
+                thread.join(5)
+                loop.close()
+
+
+def _shift(message: str, by: int) -> str:
+    """Line numbers of a check (one wrapper line) as a run's (the runner's head)."""
+    return _AT_LINE.sub(lambda m: f"<anonymous>:{int(m[1]) + by}", message, 1)
+
+
+CHECKER = _Checker()
+
+
+class Isolate:
+    """One V8 isolate bound to the serving loop, every script of the capability defined in
+    it before any ran (so that what a run adds is told from what was there)."""
+
+    def __init__(self, racer: object, stack: contextlib.ExitStack) -> None:
+        self.racer = racer
+        self.stack = stack
+
+    def close(self) -> None:
+        """Free the isolate: never on the thread of the loop it answers."""
+        with contextlib.suppress(Exception):
+            self.stack.close()
+
+
+class Pool:
+    """The isolates of one capability in one process; a run waits for a free one. Script
+    ``n`` is ``scripts[n]``."""
+
+    def __init__(self, scripts: Sequence[Source], size: int = POOL) -> None:
+        self._scripts = tuple(scripts)
+        self._size = size
+        self._made = 0
+        self._free: asyncio.Queue[Isolate] | None = None
+        self._freeing: set[asyncio.Future[None]] = set()
+
+    async def take(self) -> Isolate:
+        if self._free is None:
+            self._free = asyncio.Queue()
+        if self._free.empty() and self._made < self._size:
+            self._made += 1
+            try:
+                return await _make_isolate(self._scripts)
+            except BaseException:
+                self._made -= 1
+                raise
+        return await self._free.get()
+
+    def source(self, number: int) -> Source:
+        return self._scripts[number]
+
+    def give(self, isolate: Isolate) -> None:
+        assert self._free is not None
+        self._free.put_nowait(isolate)
+
+    def retire(self, isolate: Isolate) -> None:
+        """Drop a spoiled isolate (freed off the loop); the next run makes one anew."""
+        self._made -= 1
+        freeing = asyncio.get_running_loop().run_in_executor(None, isolate.close)
+        self._freeing.add(freeing)
+        freeing.add_done_callback(self._freeing.discard)
+
+    async def close(self) -> None:
+        spare = []
+        while self._free is not None and not self._free.empty():
+            spare.append(self._free.get_nowait())
+        for isolate in spare:
+            await asyncio.to_thread(isolate.close)
+        if self._freeing:
+            await asyncio.gather(*self._freeing, return_exceptions=True)
+        self._made = 0
+
+
+async def _make_isolate(scripts: Sequence[Source]) -> Isolate:
+    """An isolate made on a thread (it takes ~15 ms), bound to this loop, with every script
+    defined, then hardened (evaluated from the loop: from the thread, this fails)."""
+    from py_mini_racer import mini_racer
+
+    loop = asyncio.get_running_loop()
+
+    def make() -> Isolate:
+        stack = contextlib.ExitStack()
+        racer = stack.enter_context(mini_racer(loop))
+        racer.set_hard_memory_limit(MEMORY_LIMIT)
+        return Isolate(racer, stack)
+
+    isolate = await asyncio.to_thread(make)
+    try:
+        for number, source in enumerate(scripts):
+            await isolate.racer.eval_cancelable(_RUNNER.format(n=number, body=source.body))  # type: ignore[attr-defined]
+        await isolate.racer.eval_cancelable(_SETUP)  # type: ignore[attr-defined]
+    except BaseException:
+        await asyncio.to_thread(isolate.close)
+        raise
+    return isolate
+
+
+async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tuple[bool, object]:
+    """Run script ``number``: (True, result) or (False, None) when it sets none. Raises
+    TimeoutError, MemoryError, or JSEvalException with the file and line named."""
+    from py_mini_racer import JSEvalException, JSOOMException
+
+    isolate = await pool.take()
+    racer = isolate.racer
+    healthy = False
+    try:
+        call = f"__naftiko_run_{number}({json.dumps(context_json)})"
+        try:
+            text = await asyncio.wait_for(racer.eval_cancelable(call), timeout)  # type: ignore[attr-defined]
+        except JSOOMException:
+            raise MemoryError from None
+        except JSEvalException as exc:
+            healthy = not racer.was_hard_memory_limit_reached()  # type: ignore[attr-defined]
+            if not healthy:
+                raise MemoryError from None
+            raise JSEvalException(pool.source(number).where(str(exc))) from None
+        tainted, *value = json.loads(str(text))
+        healthy = not tainted
+        return (True, value[0]) if value else (False, None)
+    finally:
+        if healthy:
+            pool.give(isolate)
+        else:
+            pool.retire(isolate)
+
+
+def sources(files: Sequence[tuple[str, str]]) -> Source:
+    return Source(tuple(files))

@@ -1,0 +1,155 @@
+"""Python steps in sandboxed worker processes (`sandbox.py` says why they hold).
+
+A pool of workers per capability, started on first use with an empty environment. A run
+waits for a free worker, sends the script the first time that worker sees it, then the
+context; a worker that does not answer within the time limit (plus a grace for the
+interval timer to act) is killed, and the next run starts another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import struct
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+MEMORY_LIMIT = 512 * 1024 * 1024  # bytes of address space per worker
+POOL = 2  # workers per capability: Python scripts that run at once
+GRACE = 1.0  # seconds past the time limit before the parent kills the worker
+MESSAGE_LIMIT = 64 * 1024 * 1024  # bytes of one answer
+_FRAME = struct.Struct(">I")
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding `naftiko`
+
+
+class WorkerFailed(Exception):
+    """The run did not finish: ``kind`` is statements, timeout, memory, failed or result."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+@dataclass
+class _Worker:
+    process: asyncio.subprocess.Process
+    known: set[int] = field(default_factory=set)  # scripts it has compiled
+
+
+class Pool:
+    """The workers of one capability in one process; script ``n`` is ``scripts[n]``."""
+
+    def __init__(self, scripts: Sequence[Sequence[tuple[str, str]]], size: int = POOL) -> None:
+        self._scripts = [list(files) for files in scripts]
+        self._size = size
+        self._made = 0
+        self._free: asyncio.Queue[_Worker] | None = None
+
+    async def run(
+        self, number: int, context: Any, statements: int, timeout: float
+    ) -> tuple[bool, Any]:
+        """(True, result) or (False, None) when the script sets none; WorkerFailed else."""
+        worker = await self._take()
+        healthy = False
+        try:
+            message: dict[str, Any] = {
+                "script": number,
+                "context": context,
+                "statements": statements,
+                "timeout": timeout,
+            }
+            if number not in worker.known:
+                message["files"] = self._scripts[number]
+            try:
+                answer = await asyncio.wait_for(_ask(worker, message), timeout + GRACE)
+            except TimeoutError:
+                raise WorkerFailed(
+                    "timeout", f"exceeded the timeout limit ({int(timeout * 1000)} ms)"
+                ) from None
+            except (OSError, EOFError, asyncio.IncompleteReadError, ValueError):
+                raise WorkerFailed("memory", "the worker stopped (its memory limit?)") from None
+            healthy = answer.get("kind") not in ("memory", "timeout")
+            worker.known.add(number)
+            if "error" in answer:
+                raise WorkerFailed(str(answer.get("kind")), str(answer["error"]))
+            if "json" in answer:
+                return True, json.loads(answer["json"])
+            return False, None
+        finally:
+            if healthy:
+                self._give(worker)
+            else:
+                await self._retire(worker)
+
+    async def _take(self) -> _Worker:
+        if self._free is None:
+            self._free = asyncio.Queue()
+        if self._free.empty() and self._made < self._size:
+            self._made += 1
+            try:
+                return await _start()
+            except BaseException:
+                self._made -= 1
+                raise
+        return await self._free.get()
+
+    def _give(self, worker: _Worker) -> None:
+        assert self._free is not None
+        self._free.put_nowait(worker)
+
+    async def _retire(self, worker: _Worker) -> None:
+        self._made -= 1
+        await _stop(worker)
+
+    async def close(self) -> None:
+        while self._free is not None and not self._free.empty():
+            await _stop(self._free.get_nowait())
+        self._made = 0
+
+
+async def _start() -> _Worker:
+    """A worker, with nothing of this process's environment, ready for scripts."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "naftiko.scripting.sandbox",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={"PYTHONPATH": _PACKAGE_ROOT, "PYTHONDONTWRITEBYTECODE": "1"},
+        cwd="/",
+        close_fds=True,
+        limit=MESSAGE_LIMIT,
+    )
+    worker = _Worker(process)
+    hello = await asyncio.wait_for(_ask(worker, {"memory": MEMORY_LIMIT}), 30)
+    if not hello.get("ready"):
+        await _stop(worker)
+        raise WorkerFailed("failed", "the Python sandbox did not start")
+    return worker
+
+
+async def _ask(worker: _Worker, message: dict[str, Any]) -> dict[str, Any]:
+    stdin, stdout = worker.process.stdin, worker.process.stdout
+    assert stdin is not None and stdout is not None
+    data = json.dumps(message).encode()
+    stdin.write(_FRAME.pack(len(data)) + data)
+    await stdin.drain()
+    size = _FRAME.unpack(await stdout.readexactly(_FRAME.size))[0]
+    if size > MESSAGE_LIMIT:
+        raise ValueError("answer too large")
+    answer: dict[str, Any] = json.loads(await stdout.readexactly(size))
+    return answer
+
+
+async def _stop(worker: _Worker) -> None:
+    process = worker.process
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(process.wait(), 5)

@@ -1,0 +1,71 @@
+"""Script steps served: a JavaScript filter and Python statistics over upstream answers,
+called over MCP and REST, with the context, results, errors and statistics they promise."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from aiohttp import web
+
+from conftest import FIXTURES
+from mcp_client import wire, with_client
+
+SCRIPTING = FIXTURES / "scripting" / "scripting.yaml"
+MEMBERS = [
+    {"login": "ada", "id": 1, "state": "active", "site_admin": False},
+    {"login": "bob", "id": 2, "state": "inactive", "site_admin": False},
+    {"login": "cyd", "id": 3, "site_admin": True},
+]
+READINGS = {"device": "d-1", "readings": [{"value": 1.5}, {"value": 2.5}, {"value": 5.0}]}
+
+
+async def upstream(request: web.Request) -> web.Response:
+    if request.path.startswith("/orgs/"):
+        return web.json_response(MEMBERS)
+    if request.path.startswith("/devices/"):
+        return web.json_response(READINGS)
+    return web.json_response({"message": "not here"}, status=404)
+
+
+@pytest.fixture
+def reporting(serve, serve_capability) -> dict[str, str]:
+    mock = serve(upstream)
+    return serve_capability(SCRIPTING, base_uris={"github": mock.url, "sensors": mock.url})
+
+
+def test_a_javascript_step_filters_a_call_over_rest(reporting) -> None:
+    answer = httpx.get(reporting["reports"] + "/orgs/naftiko/active-members")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"active-members": [{"login": "ada", "id": 1}, {"login": "cyd", "id": 3}]}
+
+
+def test_a_python_step_computes_statistics_over_rest(reporting) -> None:
+    answer = httpx.get(reporting["reports"] + "/devices/d-1/summary")
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"average": 3.0, "count": 3}
+
+
+def test_both_tools_answer_over_mcp(reporting) -> None:
+    async def work(client):
+        members = await client.call_tool("active-members", {"org": "naftiko"})
+        summary = await client.call_tool("readings-summary", {"device-id": "d-1"})
+        return wire(members), wire(summary)
+
+    members, summary = with_client(reporting["reporting"] + "/mcp", work)
+    assert members.get("isError") is not True, members
+    assert members["structuredContent"] == {
+        "active-members": [{"login": "ada", "id": 1}, {"login": "cyd", "id": 3}]
+    }
+    assert summary["structuredContent"] == {"average": 3.0, "min": 1.5, "max": 5.0, "count": 3}
+
+
+def test_the_control_port_counts_the_runs(reporting) -> None:
+    httpx.get(reporting["reports"] + "/devices/d-1/summary")
+    view = httpx.get(reporting["control"] + "/scripting").json()
+    assert view["enabled"] is True
+    assert view["defaultLanguage"] == "javascript"
+    assert view["timeout"] == 3000 and view["statementLimit"] == 50000
+    assert view["allowedLanguages"] == ["javascript", "python"]
+    assert view["stats"]["totalExecutions"] >= 1
+    assert view["stats"]["totalErrors"] == 0
+    assert "lastExecutionAt" in view["stats"]
