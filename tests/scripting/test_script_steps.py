@@ -36,7 +36,9 @@ def reporting(serve, serve_capability) -> dict[str, str]:
 def test_a_javascript_step_filters_a_call_over_rest(reporting) -> None:
     answer = httpx.get(reporting["reports"] + "/orgs/naftiko/active-members")
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"active-members": [{"login": "ada", "id": 1}, {"login": "cyd", "id": 3}]}
+    assert answer.json() == {
+        "active-members": [{"login": "ada", "id": 1}, {"login": "cyd", "id": 3}]
+    }
 
 
 def test_a_python_step_computes_statistics_over_rest(reporting) -> None:
@@ -69,3 +71,41 @@ def test_the_control_port_counts_the_runs(reporting) -> None:
     assert view["stats"]["totalExecutions"] >= 1
     assert view["stats"]["totalErrors"] == 0
     assert "lastExecutionAt" in view["stats"]
+
+
+def test_a_put_changes_the_settings_for_the_next_run(reporting) -> None:
+    changed = httpx.put(reporting["control"] + "/scripting", json={"allowedLanguages": ["python"]})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["allowedLanguages"] == ["python"]
+    refused = httpx.get(reporting["reports"] + "/orgs/naftiko/active-members")
+    assert refused.status_code == 500
+    problem = refused.json()
+    assert problem["step"] == "filter-active"
+    assert "not among the allowed languages" in problem["detail"]
+    assert httpx.get(reporting["reports"] + "/devices/d-1/summary").status_code == 200
+
+
+def test_a_bad_put_is_refused_whole(reporting) -> None:
+    answer = httpx.put(
+        reporting["control"] + "/scripting",
+        json={"timeout": 0, "defaultLanguage": "groovy", "enabled": False, "colour": "red"},
+    )
+    assert answer.status_code == 400
+    errors = answer.json()["errors"]
+    assert any("timeout" in e for e in errors) and any("defaultLanguage" in e for e in errors)
+    assert any("colour" in e for e in errors)
+    assert httpx.get(reporting["control"] + "/scripting").json()["enabled"] is True
+
+
+def test_scripting_disabled_at_run_time_refuses_the_step_by_name(reporting) -> None:
+    assert (
+        httpx.put(reporting["control"] + "/scripting", json={"enabled": False}).status_code == 200
+    )
+
+    async def work(client):
+        return wire(await client.call_tool("readings-summary", {"device-id": "d-1"}))
+
+    result = with_client(reporting["reporting"] + "/mcp", work)
+    assert result["isError"] is True
+    assert "analyze" in result["content"][0]["text"]
+    assert "disabled" in result["content"][0]["text"]

@@ -112,6 +112,8 @@ def compile_capability(
             found = _compile_unit(unit, runtime, plans, functions, problems)
             if found is not None:
                 plans.setdefault(unit.target, _contract(found))
+    if runtime.scripts is not None:
+        runtime.scripts.check(problems)
     if any(p.severity == "error" for p in problems):
         raise SpecError(problems)
     return plans, runtime

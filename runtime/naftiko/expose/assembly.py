@@ -30,6 +30,7 @@ from naftiko.expose.server import Listener, Mock, Served, Service
 from naftiko.expose.skill import SkillAdapter
 from naftiko.openapi.mock import MockApi, read_document
 from naftiko.pipeline import Compiled, compile_plans, finding, load, tell
+from naftiko.scripting.settings import Governance
 from naftiko.spec.model import Adapter, Capability, pick_adapter
 from naftiko.spec.verdict import Mode, judged
 
@@ -179,6 +180,16 @@ def _host(adapter: Adapter, options: ServeOptions) -> str:
     return options.host or adapter.address or DEFAULT_HOST
 
 
+def _governance(item: Listener) -> Governance | None:
+    """What `/scripting` shows and changes: the file's scripting, when it declares one."""
+    scripts = item.engine.runtime.scripts
+    if item.capability.scripting is None:
+        return None
+    if scripts is None:  # declared, though no step runs a script: settings alone
+        return Governance.of(item.capability.scripting)
+    return scripts.governance
+
+
 def _build(item: Listener, options: ServeOptions, found: Assembly) -> None:
     adapter, engine = item.adapter, item.engine
     auth = (
@@ -207,6 +218,7 @@ def _build(item: Listener, options: ServeOptions, found: Assembly) -> None:
             guard,
             _metrics_on(adapter),
             options.limits,
+            _governance(item),
         )
     elif adapter.type == "mcp":
         server = McpServer(item.capability, adapter, engine)

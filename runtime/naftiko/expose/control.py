@@ -23,11 +23,18 @@ from aiohttp.web_request import BaseRequest
 from naftiko import jsonio
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.guard import HostGuard, forbidden
-from naftiko.expose.httpserver import DEFAULT_LIMITS, Handler, Limits, low_level_server
+from naftiko.expose.httpserver import (
+    DEFAULT_LIMITS,
+    Handler,
+    Limits,
+    low_level_server,
+    read_body,
+)
 from naftiko.expose.pages import HERE, Files
 from naftiko.expose.problem import problem
 from naftiko.observe import tracing
 from naftiko.observe.metrics import METRICS
+from naftiko.scripting.settings import Governance
 
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 _CONSOLE = {"/": HERE / "console.html", "/console.js": HERE / "console.js"}
@@ -53,6 +60,7 @@ class ControlAdapter:
         guard: HostGuard | None = None,
         metrics: bool = True,
         limits: Limits = DEFAULT_LIMITS,
+        scripting: Governance | None = None,
     ) -> None:
         self.namespace = namespace
         self.limits = limits
@@ -61,11 +69,14 @@ class ControlAdapter:
         self.status = status
         self.auth = auth
         self.metrics = metrics
+        self.scripting = scripting  # GET and PUT /scripting, when the file declares it
         # what /metrics and /traces answer: this process's, or (a parent of workers) theirs
         self.collect: Callable[[], Awaitable[bytes]] | None = None
         self.collect_traces: Callable[[str | None], Awaitable[list[Any] | None]] | None = None
-        self.routes = "/ (console), /health/live, /health/ready, /status, /traces" + (
-            ", /metrics" if metrics else ""
+        self.routes = (
+            "/ (console), /health/live, /health/ready, /status, /traces"
+            + (", /metrics" if metrics else "")
+            + (", /scripting" if scripting is not None else "")
         )
 
     def server(self, handler: Handler | None = None) -> web.Server:
@@ -89,6 +100,8 @@ class ControlAdapter:
                 return await CONSOLE.answer(path, request)
         if self.auth is not None and (rejected := await self.auth.check(request)):
             return self.auth.refusal(request, rejected)
+        if path == "/scripting" and self.scripting is not None:
+            return await self._scripting(request, self.scripting)
         if request.method not in ("GET", "HEAD"):
             return problem(405, "Method Not Allowed", "the control port is read-only")
         if path == "/health/ready":
@@ -137,6 +150,28 @@ class ControlAdapter:
                 hint="set OTEL_EXPORTER_OTLP_ENDPOINT (and install the otel extra)",
             )
         return _json(200, {"spans": found})
+
+    async def _scripting(self, request: BaseRequest, governance: Governance) -> web.Response:
+        """The scripting settings and statistics; PUT changes them from the next run on."""
+        if request.method in ("GET", "HEAD"):
+            return _json(200, governance.view())
+        if request.method != "PUT":
+            return problem(
+                405,
+                "Method Not Allowed",
+                "/scripting takes GET or PUT",
+                headers={"Allow": "GET, PUT"},
+            )
+        try:
+            body = jsonio.loads(await read_body(request, 64 * 1024))
+        except web.HTTPException as exc:
+            return problem(exc.status, exc.reason, "the body is larger than 64 KiB")
+        except ValueError:
+            return problem(400, "Bad Request", "the body is not JSON", hint="send a JSON object")
+        problems = governance.update(body)
+        if problems:
+            return problem(400, "Bad Request", "; ".join(problems), extra={"errors": problems})
+        return _json(200, governance.view())
 
     def _is_ready(self) -> bool:
         return self.health.ready and not self.health.draining

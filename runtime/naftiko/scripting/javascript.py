@@ -24,13 +24,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 MEMORY_LIMIT = 128 * 1024 * 1024  # bytes of V8 heap per isolate
+# isolates are made and freed one at a time, process-wide: this V8 fails when one is made
+# while another is freed; held only off the serving loop's thread
+_LIFECYCLE = threading.Lock()
 POOL = 2  # isolates per process: scripts that run at once
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding `naftiko`
 
 # What a run may not change is frozen: everything reachable from the global object (values,
 # accessors, prototypes), and the generator, async and iterator prototypes besides.
@@ -155,41 +163,47 @@ def first_line(message: str) -> str:
     return lines[0].strip() if lines else message
 
 
-class _Checker:
-    """Checks scripts while a file loads, from any thread (the event loop's too), each in an
-    isolate of its own on a thread of its own, freed when the check is done: an isolate
-    kept alive beside the serving ones makes this V8 fail when the next is made."""
+def check(sources: Sequence[Source]) -> list[str | None]:
+    """Why each of ``sources`` does not compile (None: it does), checked in a process of its
+    own: this V8 fails when an isolate is made beside one that serves another loop."""
+    if not sources:
+        return []
+    payload = json.dumps([list(map(list, source.files)) for source in sources])
+    done = subprocess.run(
+        [sys.executable, "-m", "naftiko.scripting.javascript"],
+        input=payload,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": _PACKAGE_ROOT},
+        check=False,
+    )
+    if done.returncode != 0 or not done.stdout.strip():
+        reason = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+        return [f"the JavaScript check did not run: {reason[0]}"] * len(sources)
+    found: list[str | None] = json.loads(done.stdout)
+    return found
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
 
-    def check(self, source: Source) -> str | None:
-        """Why ``source`` does not compile, or None."""
-        from py_mini_racer import JSEvalException, mini_racer
+def _check_here(payload: str) -> list[str | None]:
+    """What `check` asks of its process: one isolate, each script compiled, not run."""
+    from py_mini_racer import JSEvalException, MiniRacer
 
-        with self._lock:
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, name="naftiko-js-check")
-            thread.start()
-            try:
-                with mini_racer(loop) as racer:
-                    try:
-                        racer.eval(f"(function (context) {{\n{source.body}\n}});")
-                    except JSEvalException as exc:
-                        return first_line(source.where(_shift(str(exc), _HEAD - 1)))
-                    return None
-            finally:
-                loop.call_soon_threadsafe(loop.stop)
-                thread.join(5)
-                loop.close()
+    racer = MiniRacer()
+    found: list[str | None] = []
+    for files in json.loads(payload):
+        source = Source(tuple((str(n), str(t)) for n, t in files))
+        try:
+            racer.eval(f"(function (context) {{\n{source.body}\n}});")
+            found.append(None)
+        except JSEvalException as exc:
+            found.append(first_line(source.where(_shift(str(exc), _HEAD - 1))))
+    return found
 
 
 def _shift(message: str, by: int) -> str:
     """Line numbers of a check (one wrapper line) as a run's (the runner's head)."""
     return _AT_LINE.sub(lambda m: f"<anonymous>:{int(m[1]) + by}", message, 1)
-
-
-CHECKER = _Checker()
 
 
 class Isolate:
@@ -202,7 +216,7 @@ class Isolate:
 
     def close(self) -> None:
         """Free the isolate: never on the thread of the loop it answers."""
-        with contextlib.suppress(Exception):
+        with _LIFECYCLE, contextlib.suppress(Exception):
             self.stack.close()
 
 
@@ -262,10 +276,11 @@ async def _make_isolate(scripts: Sequence[Source]) -> Isolate:
     loop = asyncio.get_running_loop()
 
     def make() -> Isolate:
-        stack = contextlib.ExitStack()
-        racer = stack.enter_context(mini_racer(loop))
-        racer.set_hard_memory_limit(MEMORY_LIMIT)
-        return Isolate(racer, stack)
+        with _LIFECYCLE:
+            stack = contextlib.ExitStack()
+            racer = stack.enter_context(mini_racer(loop))
+            racer.set_hard_memory_limit(MEMORY_LIMIT)
+            return Isolate(racer, stack)
 
     isolate = await asyncio.to_thread(make)
     try:
@@ -309,3 +324,9 @@ async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tup
 
 def sources(files: Sequence[tuple[str, str]]) -> Source:
     return Source(tuple(files))
+
+
+if __name__ == "__main__":  # `check`'s process: sources on stdin, findings on stdout
+    sys.stdout.write(json.dumps(_check_here(sys.stdin.read())))
+    sys.stdout.flush()
+    os._exit(0)  # no isolate teardown: nothing is left to free

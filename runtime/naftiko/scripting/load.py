@@ -49,6 +49,7 @@ class Scripts:
         self._js_pool: javascript.Pool | None = None
         self._py_pool: python.Pool | None = None
         self.files: list[Path] = []  # every file read, for a watch to follow
+        self._unchecked: list[tuple[Step, Any]] = []  # JavaScript steps, by number
 
     def add(self, step: Step, target: str, problems: list[Diagnostic]) -> Script | None:
         """The step compiled, or None with each problem added (at its key's line)."""
@@ -84,12 +85,11 @@ class Scripts:
         files = self._read(step, root, names, at, problems) if root is not None else []
         if len(problems) > before or language is None:
             return None
-        if language == "javascript":
-            source = javascript.sources(files)
-            failed = javascript.CHECKER.check(source)
+        if language == "javascript":  # checked with every other, in `check`
             number = len(self._javascript)
-            if not failed:
-                self._javascript.append(source)
+            self._javascript.append(javascript.sources(files))
+            self._unchecked.append((step, at))
+            failed = None
         else:
             from naftiko.scripting.sandbox import compile_files
 
@@ -107,6 +107,18 @@ class Scripts:
         paths = tuple(inside(root, n.split("/")) for n in names) if root else ()
         self.files += paths
         return Script(step.name, language, number, paths)
+
+    def check(self, problems: list[Diagnostic]) -> None:
+        """Compile every JavaScript script (in one process) and add what does not."""
+        for (step, at), failed in zip(
+            self._unchecked, javascript.check(self._javascript), strict=True
+        ):
+            if failed:
+                key = "file" if step.file and failed.startswith(step.file) else "dependencies"
+                problems.append(
+                    _error(at(key), f"script step '{step.name}' does not compile: {failed}")
+                )
+        self._unchecked = []
 
     def _root(
         self, step: Step, location: str | None, at: Any, problems: list[Diagnostic]

@@ -1,0 +1,123 @@
+"""The JavaScript sandbox holds: no host object, IO, network, timer or environment; limits
+end a run; and nothing one run does is seen by the next."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from py_mini_racer import JSEvalException
+
+from naftiko.scripting import javascript
+
+# (name, source, what the error says)
+ESCAPES: list[tuple[str, str, str]] = [
+    ("require", "result = require('fs').readFileSync('/etc/passwd')", "require is not defined"),
+    ("process", "result = process.env", "process is not defined"),
+    ("fetch", "fetch('http://127.0.0.1:9')", "fetch is not defined"),
+    ("XMLHttpRequest", "new XMLHttpRequest()", "XMLHttpRequest is not defined"),
+    ("a timer", "setTimeout(() => 1, 1)", "setTimeout is not a function"),
+    ("GraalVM's Java", "Java.type('java.lang.Runtime')", "Java is not defined"),
+    ("the Function constructor to the host", "result = Function('return process')()",
+     "process is not defined"),
+    ("WebAssembly", "new WebAssembly.Module(new Uint8Array([0]))", "WebAssembly is not defined"),
+    ("Atomics.wait", "Atomics.wait(new Int32Array(4), 0, 0, 1000)", "Atomics is not defined"),
+    ("recursion", "function f() { return f(); } f();", "Maximum call stack size exceeded"),
+    ("a BigInt result", "result = 10n", "cannot be serialised"),
+    ("a cyclic result", "var a = {}; a.a = a; result = a", "circular"),
+    ("a function result", "result = function () {}", "cannot be serialised"),
+]  # fmt: skip
+FIXED = [
+    ("loop", "while (true) {}"),
+    ("bomb", "var kept = []; while (true) kept.push(new Array(1e6).fill(1));"),
+    ("huge", "var s = 'a'; while (true) s = s + s;"),
+    ("pollute", "Array.prototype.evil = 1; Object.prototype.evil = 2; leaked = 3;"
+     "globalThis.also = 4; JSON.parse = null;"),
+    ("sticky", "Object.defineProperty(globalThis, 'sticky', {value: 5});"),
+    ("look", "result = [typeof [].evil, typeof ({}).evil, typeof leaked, typeof also,"
+     " typeof JSON.parse, typeof sticky]"),
+    ("context", "result = {got: context.a, sum: context.list.reduce((x, y) => x + y, 0)}"),
+    ("nothing", "var x = 1;"),
+]  # fmt: skip
+NUMBER = {name: len(ESCAPES) + i for i, (name, _) in enumerate(FIXED)}
+
+
+@pytest.fixture(scope="module")
+def v8() -> Iterator[Any]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    sources = [javascript.sources([(f"s{i}.js", s)]) for i, (_, s, _) in enumerate(ESCAPES)]
+    sources += [javascript.sources([(f"{name}.js", s)]) for name, s in FIXED]
+    pool = javascript.Pool(sources, size=1)
+
+    def run(number: int, context: str = "{}", timeout: float = 5.0) -> Any:
+        work = javascript.run(pool, number, context, timeout)
+        return asyncio.run_coroutine_threadsafe(work, loop).result(30)
+
+    yield run
+    asyncio.run_coroutine_threadsafe(pool.close(), loop).result(30)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    loop.close()
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [(i, e) for i, (_, _, e) in enumerate(ESCAPES)],
+    ids=[name for name, _, _ in ESCAPES],
+)
+def test_the_attempt_is_refused_with_a_clear_error(v8, number: int, expected: str) -> None:
+    with pytest.raises((JSEvalException, TypeError)) as refused:
+        v8(number)
+    assert expected in javascript.first_line(str(refused.value))
+
+
+def test_an_endless_loop_meets_the_time_limit(v8) -> None:
+    with pytest.raises(TimeoutError):
+        v8(NUMBER["loop"], timeout=0.3)
+    assert v8(NUMBER["nothing"]) == (False, None)  # a new isolate took its place
+
+
+def test_a_memory_bomb_meets_the_heap_limit(v8) -> None:
+    with pytest.raises(MemoryError):
+        v8(NUMBER["bomb"], timeout=30)
+    assert v8(NUMBER["nothing"]) == (False, None)
+
+
+def test_a_huge_string_is_refused(v8) -> None:
+    with pytest.raises((JSEvalException, MemoryError)) as refused:
+        v8(NUMBER["huge"], timeout=30)
+    if isinstance(refused.value, JSEvalException):
+        assert "Invalid string length" in str(refused.value)
+
+
+def test_no_run_sees_what_another_changed(v8) -> None:
+    v8(NUMBER["pollute"])
+    v8(NUMBER["sticky"])  # an undeletable global: its isolate retires
+    assert v8(NUMBER["look"]) == (
+        True,
+        ["undefined", "undefined", "undefined", "undefined", "function", "undefined"],
+    )
+
+
+def test_the_script_reads_its_context(v8) -> None:
+    assert v8(NUMBER["context"], '{"a": "x", "list": [1, 2, 3]}') == (True, {"got": "x", "sum": 6})
+
+
+def test_a_script_that_sets_no_result_stores_nothing(v8) -> None:
+    assert v8(NUMBER["nothing"]) == (False, None)
+
+
+def test_a_syntax_error_is_found_at_load_with_its_file_and_line() -> None:
+    lib = ("lib.js", "// helpers\nfunction ok() {}\n")
+    (found,) = javascript.check([javascript.sources([lib, ("main.js", "var x = 1;\nvar = ;\n")])])
+    assert found is not None and found.startswith("main.js:2: SyntaxError")
+
+
+def test_a_module_import_is_refused_at_load() -> None:
+    (found,) = javascript.check([javascript.sources([("main.js", "import fs from 'fs';\n")])])
+    assert found is not None and "SyntaxError" in found and "import" in found

@@ -1,0 +1,120 @@
+"""The Python sandbox holds: every escape attempt ends the run with a clear error, and the
+worker stays usable (or is replaced) for the next run."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from naftiko.scripting import python
+
+# (name, source, what the error says)
+ESCAPES: list[tuple[str, str, str]] = [
+    ("read /etc/passwd", "result = open('/etc/passwd').read()", "name 'open' is not defined"),
+    ("import os", "import os\nresult = os.getcwd()", "import of 'os' is not allowed"),
+    ("os.system", "import os\nos.system('id')", "import of 'os' is not allowed"),
+    ("subprocess", "import subprocess\nsubprocess.run(['id'])", "import of 'subprocess'"),
+    ("socket", "import socket\nsocket.socket()", "import of 'socket' is not allowed"),
+    ("ctypes", "import ctypes\nctypes.CDLL(None)", "import of 'ctypes' is not allowed"),
+    ("importlib", "import importlib\nimportlib.import_module('os')", "import of 'importlib'"),
+    ("sys.modules", "import sys\nresult = list(sys.modules)", "import of 'sys' is not allowed"),
+    ("builtins", "import builtins\nbuiltins.open", "\"builtins\" is a reserved name"),
+    ("__import__", "m = __import__('os')", "starts with \"_\""),
+    ("subclass walk", "x = ().__class__.__bases__[0].__subclasses__()", "starts with \"_\""),
+    ("getattr to a dunder", "x = getattr((), '__class__')", "starts with \"_\""),
+    ("__builtins__ tampering", "__builtins__['open'] = None", "starts with \"_\""),
+    ("__globals__ of a function", "def f():\n    pass\nx = f.__globals__", "starts with \"_\""),
+    ("generator frame", "g = (i for i in [1])\nx = g.gi_frame", "gi_frame"),
+    ("frame via getattr", "g = (i for i in [1])\nx = getattr(g, 'gi_frame')", "gi_frame"),
+    ("format-string attribute", "x = '{0.__class__}'.format(1)", "format"),
+    ("format_map", "x = '{a}'.format_map({'a': 1})", "format"),
+    ("a module reached through an allowed one", "import statistics\nx = statistics.sys",
+     "has no attribute 'sys'"),
+    ("relative import", "from . import sandbox", "not allowed"),
+    ("exec", "exec('import os')", "Exec calls are not allowed"),
+    ("eval", "x = eval('1')", "Eval calls are not allowed"),
+    ("compile", "x = compile('1', 'x', 'eval')", "name 'compile' is not defined"),
+    ("globals()", "x = globals()", "name 'globals' is not defined"),
+    ("vars()", "x = vars()", "name 'vars' is not defined"),
+    ("type()", "x = type(1)", "name 'type' is not defined"),
+    ("an infinite loop", "while True:\n    pass", "statement limit"),
+    ("a loop that swallows the limit", "while True:\n    try:\n        pass\n    except:\n"
+     "        pass", "statement limit"),
+    ("a memory bomb", "x = [0] * (10 ** 10)", "memory limit"),
+    ("a huge string", "x = 'a' * (10 ** 10)", "memory limit"),
+    ("recursion", "def f(n):\n    return f(n + 1)\nresult = f(0)", "recursion"),
+    ("a result that is not JSON", "result = lambda: 1", "cannot be serialised"),
+    ("a result that is NaN", "result = float('nan')", "cannot be serialised"),
+    ("a result too deep", "x = []\ny = x\nfor i in range(500):\n    z = []\n    y.append(z)\n"
+     "    y = z\nresult = x", "cannot be serialised"),
+]  # fmt: skip
+FINE = ("fine", "import math, json, re, datetime, statistics\nresult = math.floor(2.5)")
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Any]:
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    scripts = [[(f"s{i}.py", source)] for i, (_, source, _) in enumerate(ESCAPES)]
+    scripts.append([("fine.py", FINE[1])])
+    pool = python.Pool(scripts)
+
+    def run(number: int, statements: int = 10_000, timeout: float = 5.0) -> Any:
+        work = pool.run(number, {}, statements, timeout)
+        return asyncio.run_coroutine_threadsafe(work, loop).result(30)
+
+    yield run
+    asyncio.run_coroutine_threadsafe(pool.close(), loop).result(30)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+    loop.close()
+
+
+def test_there_are_at_least_25_escape_attempts() -> None:
+    assert len(ESCAPES) >= 25
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [(i, e) for i, (_, _, e) in enumerate(ESCAPES)],
+    ids=[name for name, _, _ in ESCAPES],
+)
+def test_the_attempt_is_refused_with_a_clear_error(sandbox, number: int, expected: str) -> None:
+    with pytest.raises(python.WorkerFailed) as refused:
+        sandbox(number)
+    assert expected in str(refused.value)
+    assert "Traceback" not in str(refused.value)
+    # and the next script runs as if nothing happened
+    assert sandbox(len(ESCAPES)) == (True, 2)
+
+
+def test_a_run_past_its_time_is_stopped(sandbox) -> None:
+    with pytest.raises(python.WorkerFailed) as refused:
+        sandbox(26, statements=10**9, timeout=0.3)
+    assert refused.value.kind == "timeout"
+    assert "timeout limit (300 ms)" in str(refused.value)
+
+
+def test_the_worker_sees_no_environment(monkeypatch) -> None:
+    monkeypatch.setenv("SANDBOX_SECRET_PROBE", "s3cr3t")
+
+    async def probe() -> Any:
+        pool = python.Pool([[("env.py", "result = str(context)")]])
+        try:
+            worker = await pool._take()
+            answer = await python._ask(
+                worker,
+                {"script": 0, "context": {}, "statements": 100, "timeout": 5,
+                 "files": [["env.py", "import os"]]},
+            )  # fmt: skip
+            return answer
+        finally:
+            await pool.close()
+
+    answer = asyncio.run(probe())
+    assert "not allowed" in answer["error"]
