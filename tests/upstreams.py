@@ -232,3 +232,20 @@ class CountingKombo:
             return response
         finally:
             self.now[integration] -= 1
+
+
+MEMBERS = [
+    {"login": "ada", "id": 1, "state": "active", "site_admin": False},
+    {"login": "bob", "id": 2, "state": "inactive", "site_admin": False},
+    {"login": "cyd", "id": 3, "site_admin": True},
+]
+READINGS = {"device": "d-1", "readings": [{"value": 1.5}, {"value": 2.5}, {"value": 5.0}]}
+
+
+async def members_and_readings(request: web.Request) -> web.Response:
+    """GitHub members and a sensor's readings, for the script-step examples."""
+    if request.path.startswith("/orgs/"):
+        return web.json_response(MEMBERS)
+    if request.path.startswith("/devices/"):
+        return web.json_response(READINGS)
+    return web.json_response({"message": "not here"}, status=404)

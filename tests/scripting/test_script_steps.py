@@ -5,26 +5,12 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from aiohttp import web
 
 from conftest import FIXTURES
 from mcp_client import wire, with_client
+from upstreams import members_and_readings as upstream
 
 SCRIPTING = FIXTURES / "scripting" / "scripting.yaml"
-MEMBERS = [
-    {"login": "ada", "id": 1, "state": "active", "site_admin": False},
-    {"login": "bob", "id": 2, "state": "inactive", "site_admin": False},
-    {"login": "cyd", "id": 3, "site_admin": True},
-]
-READINGS = {"device": "d-1", "readings": [{"value": 1.5}, {"value": 2.5}, {"value": 5.0}]}
-
-
-async def upstream(request: web.Request) -> web.Response:
-    if request.path.startswith("/orgs/"):
-        return web.json_response(MEMBERS)
-    if request.path.startswith("/devices/"):
-        return web.json_response(READINGS)
-    return web.json_response({"message": "not here"}, status=404)
 
 
 @pytest.fixture

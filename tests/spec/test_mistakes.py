@@ -180,11 +180,12 @@ MISTAKES = [
     ),
     ("misspelled adapter type", "type: mcp", "type: mpc", "mpc", "unsupported-type"),
     (
-        "a tool with a script step",
+        "a script step in groovy",
         "          call: shop.get-item\n          with:\n            id: shop-mcp.id\n",
-        "          steps:\n            - type: script\n              name: compute\n",
-        "type: script",
-        "unsupported-step",
+        "          steps:\n            - type: script\n              name: compute\n"
+        "              language: groovy\n              file: compute.groovy\n",
+        "language: groovy",
+        "script",
     ),
 ]
 

@@ -11,8 +11,9 @@ argument. What a run could leave for the next is taken away:
 - mini-racer's timers (`setTimeout`), `WebAssembly`, `SharedArrayBuffer` and `Atomics` are
   removed; V8 itself offers no IO, network, process or environment.
 
-An isolate is freed on a thread of its own: freed on the thread of the loop it answers,
-it takes the process down.
+Isolates are never freed: this V8 takes the process down when one that served is freed
+(from any thread). A spoiled one (a run stopped, or a global it could not take back) is
+cleaned and kept when it can be, else put aside, its heap collected.
 
 V8 enforces the limits: a run past its time is terminated, and an isolate past its heap
 limit (`MEMORY_LIMIT`) is stopped. V8 counts no statements, so the statement limit does not
@@ -23,22 +24,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
-import os
 import re
-import subprocess
-import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 MEMORY_LIMIT = 128 * 1024 * 1024  # bytes of V8 heap per isolate
-# isolates are made and freed one at a time, process-wide: this V8 fails when one is made
-# while another is freed; held only off the serving loop's thread
-_LIFECYCLE = threading.Lock()
+
 POOL = 2  # isolates per process: scripts that run at once
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # the directory holding `naftiko`
 
 # What a run may not change is frozen: everything reachable from the global object (values,
 # accessors, prototypes), and the generator, async and iterator prototypes besides.
@@ -83,18 +81,18 @@ _SETUP = r"""
   }
   const base = new Set(Reflect.ownKeys(globalThis));
   let known = base.size + 1;  // and __naftiko_clean
+  let spoiled = false;  // once a global could not be taken back, for good
   base.add("__naftiko_clean");
   Object.defineProperty(globalThis, "__naftiko_clean", {
     value: function () {
       const keys = Reflect.ownKeys(globalThis);
-      if (keys.length === known) return false;  // nothing added: the usual case
-      let kept = false;
+      if (keys.length === known) return spoiled;  // nothing added: the usual case
       for (const name of keys) {
         if (base.has(name)) continue;
-        if (!delete globalThis[name]) kept = true;
+        if (!delete globalThis[name]) spoiled = true;
       }
       known = Reflect.ownKeys(globalThis).length;
-      return kept;
+      return spoiled;
     },
   });
 })();
@@ -163,42 +161,75 @@ def first_line(message: str) -> str:
     return lines[0].strip() if lines else message
 
 
+class _V8:
+    """The process's one thread for V8: every isolate is made on its loop, answers to it
+    and is never freed. (This V8 takes the process down when isolates are made from
+    several threads, or when one that served is freed.) Runs cross to it from the serving
+    loop and back."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._checker: Any = None
+        self.kept: list[contextlib.ExitStack] = []
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                name = "naftiko-v8"
+                threading.Thread(target=loop.run_forever, name=name, daemon=True).start()
+                self._loop = loop
+            return self._loop
+
+    def make(self) -> Any:
+        """A new isolate, made on the V8 loop's thread (from any other)."""
+        return asyncio.run_coroutine_threadsafe(self._make(), self.loop).result(60)
+
+    async def _make(self) -> Any:
+        from py_mini_racer import mini_racer
+
+        stack = contextlib.ExitStack()
+        racer = stack.enter_context(mini_racer(asyncio.get_running_loop()))
+        racer.set_hard_memory_limit(MEMORY_LIMIT)
+        self.kept.append(stack)
+        # never freed, not even at exit: the interpreter's teardown would free it
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(stack))
+        return racer
+
+    def check(self, sources: Sequence[Source]) -> list[str | None]:
+        """Why each of ``sources`` does not compile (None: it does); from any thread but
+        the V8 loop's."""
+        if not sources:
+            return []
+        return asyncio.run_coroutine_threadsafe(self._check(sources), self.loop).result(120)
+
+    async def _check(self, sources: Sequence[Source]) -> list[str | None]:
+        from py_mini_racer import JSEvalException
+
+        if self._checker is None:
+            self._checker = await self._make()
+        found: list[str | None] = []
+        for source in sources:
+            try:
+                await self._checker.eval_cancelable(f"(function (context) {{\n{source.body}\n}});")
+                found.append(None)
+            except JSEvalException as exc:
+                found.append(first_line(source.where(_shift(str(exc), _HEAD - 1))))
+        return found
+
+    async def call(self, work: Coroutine[Any, Any, T]) -> T:
+        """``work`` run on the V8 loop, awaited from this one (cancelled with it)."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self.loop))
+
+
+V8 = _V8()
+
+
 def check(sources: Sequence[Source]) -> list[str | None]:
-    """Why each of ``sources`` does not compile (None: it does), checked in a process of its
-    own: this V8 fails when an isolate is made beside one that serves another loop."""
-    if not sources:
-        return []
-    payload = json.dumps([list(map(list, source.files)) for source in sources])
-    done = subprocess.run(
-        [sys.executable, "-m", "naftiko.scripting.javascript"],
-        input=payload,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={"PYTHONPATH": _PACKAGE_ROOT},
-        check=False,
-    )
-    if done.returncode != 0 or not done.stdout.strip():
-        reason = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
-        return [f"the JavaScript check did not run: {reason[0]}"] * len(sources)
-    found: list[str | None] = json.loads(done.stdout)
-    return found
-
-
-def _check_here(payload: str) -> list[str | None]:
-    """What `check` asks of its process: one isolate, each script compiled, not run."""
-    from py_mini_racer import JSEvalException, MiniRacer
-
-    racer = MiniRacer()
-    found: list[str | None] = []
-    for files in json.loads(payload):
-        source = Source(tuple((str(n), str(t)) for n, t in files))
-        try:
-            racer.eval(f"(function (context) {{\n{source.body}\n}});")
-            found.append(None)
-        except JSEvalException as exc:
-            found.append(first_line(source.where(_shift(str(exc), _HEAD - 1))))
-    return found
+    """Why each of ``sources`` does not compile (None: it does)."""
+    return V8.check(sources)
 
 
 def _shift(message: str, by: int) -> str:
@@ -207,17 +238,11 @@ def _shift(message: str, by: int) -> str:
 
 
 class Isolate:
-    """One V8 isolate bound to the serving loop, every script of the capability defined in
-    it before any ran (so that what a run adds is told from what was there)."""
+    """One V8 isolate with every script of a capability defined in it before any ran (so
+    that what a run adds is told from what was there)."""
 
-    def __init__(self, racer: object, stack: contextlib.ExitStack) -> None:
+    def __init__(self, racer: Any) -> None:
         self.racer = racer
-        self.stack = stack
-
-    def close(self) -> None:
-        """Free the isolate: never on the thread of the loop it answers."""
-        with _LIFECYCLE, contextlib.suppress(Exception):
-            self.stack.close()
 
 
 class Pool:
@@ -229,7 +254,6 @@ class Pool:
         self._size = size
         self._made = 0
         self._free: asyncio.Queue[Isolate] | None = None
-        self._freeing: set[asyncio.Future[None]] = set()
 
     async def take(self) -> Isolate:
         if self._free is None:
@@ -251,68 +275,48 @@ class Pool:
         self._free.put_nowait(isolate)
 
     def retire(self, isolate: Isolate) -> None:
-        """Drop a spoiled isolate (freed off the loop); the next run makes one anew."""
+        """Put a spoiled isolate aside, its heap collected; the next run makes one anew."""
         self._made -= 1
-        freeing = asyncio.get_running_loop().run_in_executor(None, isolate.close)
-        self._freeing.add(freeing)
-        freeing.add_done_callback(self._freeing.discard)
+        V8.loop.call_soon_threadsafe(_collect, isolate.racer)
 
     async def close(self) -> None:
-        spare = []
+        """The isolates are put aside (never freed), their heaps collected."""
         while self._free is not None and not self._free.empty():
-            spare.append(self._free.get_nowait())
-        for isolate in spare:
-            await asyncio.to_thread(isolate.close)
-        if self._freeing:
-            await asyncio.gather(*self._freeing, return_exceptions=True)
+            V8.loop.call_soon_threadsafe(_collect, self._free.get_nowait().racer)
         self._made = 0
 
 
+def _collect(racer: Any) -> None:
+    with contextlib.suppress(Exception):
+        racer.low_memory_notification()
+
+
 async def _make_isolate(scripts: Sequence[Source]) -> Isolate:
-    """An isolate made on a thread (it takes ~15 ms), bound to this loop, with every script
-    defined, then hardened (evaluated from the loop: from the thread, this fails)."""
-    from py_mini_racer import mini_racer
+    """An isolate made on the V8 thread (it takes ~15 ms), every script defined in it,
+    then hardened."""
 
-    loop = asyncio.get_running_loop()
-
-    def make() -> Isolate:
-        with _LIFECYCLE:
-            stack = contextlib.ExitStack()
-            racer = stack.enter_context(mini_racer(loop))
-            racer.set_hard_memory_limit(MEMORY_LIMIT)
-            return Isolate(racer, stack)
-
-    isolate = await asyncio.to_thread(make)
-    try:
+    async def prepare() -> Any:
+        racer = await V8._make()
         for number, source in enumerate(scripts):
-            await isolate.racer.eval_cancelable(_RUNNER.format(n=number, body=source.body))  # type: ignore[attr-defined]
-        await isolate.racer.eval_cancelable(_SETUP)  # type: ignore[attr-defined]
-    except BaseException:
-        await asyncio.to_thread(isolate.close)
-        raise
-    return isolate
+            await racer.eval_cancelable(_RUNNER.format(n=number, body=source.body))
+        await racer.eval_cancelable(_SETUP)
+        return racer
+
+    return Isolate(await V8.call(prepare()))
 
 
 async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tuple[bool, object]:
     """Run script ``number``: (True, result) or (False, None) when it sets none. Raises
     TimeoutError, MemoryError, or JSEvalException with the file and line named."""
-    from py_mini_racer import JSEvalException, JSOOMException
-
     isolate = await pool.take()
-    racer = isolate.racer
     healthy = False
     try:
-        call = f"__naftiko_run_{number}({json.dumps(context_json)})"
-        try:
-            text = await asyncio.wait_for(racer.eval_cancelable(call), timeout)  # type: ignore[attr-defined]
-        except JSOOMException:
-            raise MemoryError from None
-        except JSEvalException as exc:
-            healthy = not racer.was_hard_memory_limit_reached()  # type: ignore[attr-defined]
-            if not healthy:
-                raise MemoryError from None
-            raise JSEvalException(pool.source(number).where(str(exc))) from None
-        tainted, *value = json.loads(str(text))
+        healthy, found = await V8.call(_run(isolate.racer, number, context_json, timeout))
+        if isinstance(found, BaseException):
+            if isinstance(found, Exception) and not isinstance(found, (TimeoutError, MemoryError)):
+                raise type(found)(pool.source(number).where(str(found))) from None
+            raise found
+        tainted, *value = json.loads(str(found))
         healthy = not tainted
         return (True, value[0]) if value else (False, None)
     finally:
@@ -322,11 +326,31 @@ async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tup
             pool.retire(isolate)
 
 
+async def _run(racer: Any, number: int, context_json: str, timeout: float) -> tuple[bool, Any]:
+    """On the V8 loop: (whether the isolate is still clean, the JSON text or the error)."""
+    from py_mini_racer import JSEvalException, JSOOMException
+
+    call = f"__naftiko_run_{number}({json.dumps(context_json)})"
+    try:
+        return True, await asyncio.wait_for(racer.eval_cancelable(call), timeout)
+    except TimeoutError as exc:
+        return await _reclaim(racer), exc
+    except JSOOMException:
+        return False, MemoryError()
+    except JSEvalException as exc:
+        if racer.was_hard_memory_limit_reached():
+            return False, MemoryError()
+        return await _reclaim(racer), exc
+
+
+async def _reclaim(racer: Any) -> bool:
+    """After a run that stopped short: whether the isolate is clean again."""
+    try:
+        spoiled = await asyncio.wait_for(racer.eval_cancelable("__naftiko_clean()"), 1.0)
+    except Exception:
+        return False
+    return spoiled is False
+
+
 def sources(files: Sequence[tuple[str, str]]) -> Source:
     return Source(tuple(files))
-
-
-if __name__ == "__main__":  # `check`'s process: sources on stdin, findings on stdout
-    sys.stdout.write(json.dumps(_check_here(sys.stdin.read())))
-    sys.stdout.flush()
-    os._exit(0)  # no isolate teardown: nothing is left to free

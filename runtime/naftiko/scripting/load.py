@@ -75,6 +75,7 @@ class Scripts:
                     "rewrite the script in javascript or python",
                 )
             )
+            return None  # its files are for an engine that is not here: nothing more to say
         elif refused := self.governance.refuses(language):
             problems.append(_error(at("type"), f"script step '{step.name}': {refused}", _why(self)))
         location = step.location or (declared.default_location if declared else None)
