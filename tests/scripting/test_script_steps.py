@@ -95,3 +95,35 @@ def test_scripting_disabled_at_run_time_refuses_the_step_by_name(reporting) -> N
     assert result["isError"] is True
     assert "analyze" in result["content"][0]["text"]
     assert "disabled" in result["content"][0]["text"]
+
+
+def test_a_script_that_throws_is_a_500_naming_the_step(reporting) -> None:
+    answer = httpx.get(reporting["reports"] + "/failing/js")
+    assert answer.status_code == 500
+    assert answer.headers["Content-Type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["step"] == "boom"
+    assert "script step 'boom' failed" in problem["detail"]
+    assert "boom.js:2" in problem["detail"] and "the device is offline" in problem["detail"]
+    assert "Traceback" not in answer.text
+
+
+def test_a_python_script_past_its_statement_limit_is_stopped(reporting) -> None:
+    answer = httpx.post(reporting["reports"] + "/failing/py")
+    assert answer.status_code == 500
+    problem = answer.json()
+    assert problem["step"] == "spin" and problem["limit"] == "statements"
+    assert "exceeded the statement limit (50000)" in problem["detail"]
+
+
+def test_runs_are_counted_in_metrics(reporting) -> None:
+    httpx.get(reporting["reports"] + "/devices/d-1/summary")
+    httpx.get(reporting["reports"] + "/failing/js")
+    metrics = httpx.get(reporting["control"] + "/metrics").text
+    assert (
+        'naftiko_script_executions_total{language="python",outcome="ok",step="analyze"}' in metrics
+    )
+    assert 'naftiko_script_executions_total{language="javascript",outcome="error",step="boom"}' in (
+        metrics
+    )
+    assert 'naftiko_script_duration_seconds_count{language="python"}' in metrics

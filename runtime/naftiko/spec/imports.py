@@ -147,7 +147,8 @@ def _load_entry(
 
 
 def files_read(capability: Capability) -> tuple[list[Path], list[Path]]:
-    """Files the capability reads besides itself: imports, and file binds."""
+    """Files the capability reads besides itself: imports and script files, and file binds
+    (the secrets among them)."""
     base = capability.path.parent
     source = read(capability.path)
     data = beta5.translate(source).source.data if beta5.is_beta(source.data) else source.data
@@ -167,4 +168,19 @@ def files_read(capability: Capability) -> tuple[list[Path], list[Path]]:
     ]
     binds = [location_path(b.location, base) for b in capability.binds if b.location]
     binds += [Path(f) for c in capability.consumes for f in c.tls.values()]  # keys and certs
-    return list(dict.fromkeys(imports)), list(dict.fromkeys(binds))
+    return list(dict.fromkeys([*imports, *_scripts(capability)])), list(dict.fromkeys(binds))
+
+
+def _scripts(capability: Capability) -> list[Path]:
+    """Every script step's files (dependencies, then the file), where they would be read."""
+    declared = capability.scripting
+    found = []
+    units = [*capability.functions, *(u for a in capability.exposes for u in a.units)]
+    for step in (s for u in units for s in u.steps if s.type == "script"):
+        location = step.location or (declared.default_location if declared else None)
+        if location is None:
+            continue
+        root = location_path(location, capability.base_dir)
+        names = [*step.dependencies, *([step.file] if step.file else [])]
+        found += [root.joinpath(*name.split("/")) for name in names if ".." not in name]
+    return found
