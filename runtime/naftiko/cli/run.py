@@ -412,7 +412,12 @@ async def _worker(service: Any, sockets: str, control: str, reloading: Reloading
     await service.start()
     reloading.start(service, stop)
     status = lambda: {**service.status(), "ready": service.ready()}  # noqa: E731
-    runner = await serve_worker_control(control, status)
+
+    def scripting() -> Any:
+        found = [e.runtime.scripts for e in service.engines if e.runtime.scripts is not None]
+        return found[0].governance if found else None
+
+    runner = await serve_worker_control(control, status, scripting)
     try:
         await stop.wait()
     finally:

@@ -73,6 +73,10 @@ class ControlAdapter:
         # what /metrics and /traces answer: this process's, or (a parent of workers) theirs
         self.collect: Callable[[], Awaitable[bytes]] | None = None
         self.collect_traces: Callable[[str | None], Awaitable[list[Any] | None]] | None = None
+        # a parent of workers: `/scripting` relayed to them (method, body) -> (status, JSON)
+        self.relay_scripting: (
+            Callable[[str, bytes], Awaitable[tuple[int, dict[str, Any]]]] | None
+        ) = None
         self.routes = (
             "/ (console), /health/live, /health/ready, /status, /traces"
             + (", /metrics" if metrics else "")
@@ -154,6 +158,9 @@ class ControlAdapter:
     async def _scripting(self, request: BaseRequest, governance: Governance) -> web.Response:
         """The scripting settings and statistics; PUT changes them from the next run on."""
         if request.method in ("GET", "HEAD"):
+            if self.relay_scripting is not None:
+                status, found = await self.relay_scripting("GET", b"")
+                return _json(status, found)
             return _json(200, governance.view())
         if request.method != "PUT":
             return problem(
@@ -163,11 +170,18 @@ class ControlAdapter:
                 headers={"Allow": "GET, PUT"},
             )
         try:
-            body = jsonio.loads(await read_body(request, 64 * 1024))
+            raw = await read_body(request, 64 * 1024)
+            body = jsonio.loads(raw)
         except web.HTTPException as exc:
             return problem(exc.status, exc.reason, "the body is larger than 64 KiB")
         except ValueError:
             return problem(400, "Bad Request", "the body is not JSON", hint="send a JSON object")
+        if self.relay_scripting is not None:  # every worker's settings change, or none
+            status, found = await self.relay_scripting("PUT", raw)
+            if status != 200:
+                errors = found.get("errors") or ["the workers refused the change"]
+                return problem(status, "Bad Request", "; ".join(errors), extra={"errors": errors})
+            return _json(200, found)
         problems = governance.update(body)
         if problems:
             return problem(400, "Bad Request", "; ".join(problems), extra={"errors": problems})

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from naftiko.expose.control import ControlAdapter
 from naftiko.expose.httpserver import DEFAULT_LIMITS, low_level_server
 from naftiko.observe import tracing
 from naftiko.observe.metrics import METRICS
+from naftiko.scripting.settings import Governance
 
 log = logging.getLogger("naftiko.workers")
 
@@ -81,6 +82,7 @@ class Group:
             control.status = self.status
             control.collect = self.metrics
             control.collect_traces = self.traces
+            control.relay_scripting = self.scripting
 
     def spawn(self, worker: Worker) -> None:
         fds = {name: sock.fileno() for name, sock in self.sockets.items()}
@@ -211,6 +213,48 @@ class Group:
         texts = [await self._ask_text(w, "/metrics") for w in self.workers if w.alive()]
         return merge_metrics([t for t in texts if t])
 
+    async def scripting(self, method: str, body: bytes) -> tuple[int, dict[str, Any]]:
+        """`/scripting` for the group: a PUT goes to every worker; the view sums their
+        statistics (the average weighted by each one's executions)."""
+        views: list[dict[str, Any]] = []
+        for worker in self.workers:
+            if not worker.alive():
+                continue
+            status, found = await self._send(worker, method, "/scripting", body)
+            if status != 200:
+                return status, found
+            views.append(found)
+        if not views:
+            return 503, {"errors": ["no worker is running"]}
+        merged = dict(views[0])
+        stats = [v.get("stats", {}) for v in views]
+        runs = sum(int(s.get("totalExecutions", 0)) for s in stats)
+        weighted = sum(s.get("averageDurationMs", 0) * s.get("totalExecutions", 0) for s in stats)
+        merged["stats"] = {
+            "totalExecutions": runs,
+            "totalErrors": sum(int(s.get("totalErrors", 0)) for s in stats),
+            "averageDurationMs": round(weighted / runs, 2) if runs else 0.0,
+        }
+        last = [s["lastExecutionAt"] for s in stats if "lastExecutionAt" in s]
+        if last:
+            merged["stats"]["lastExecutionAt"] = max(last)
+        return 200, merged
+
+    async def _send(
+        self, worker: Worker, method: str, path: str, body: bytes
+    ) -> tuple[int, dict[str, Any]]:
+        try:
+            connector = aiohttp.UnixConnector(path=str(worker.path))
+            timeout = aiohttp.ClientTimeout(total=5)
+            async with (
+                aiohttp.ClientSession(connector=connector, timeout=timeout) as session,
+                session.request(method, f"http://worker{path}", data=body) as answer,
+            ):
+                found = jsonio.loads(await answer.read())
+                return answer.status, found if isinstance(found, dict) else {}
+        except (aiohttp.ClientError, OSError, TimeoutError, ValueError):
+            return 503, {"errors": [f"worker {worker.index} did not answer"]}
+
     async def _ask(self, worker: Worker, path: str) -> dict[str, Any] | None:
         text = await self._ask_text(worker, path)
         try:
@@ -259,10 +303,23 @@ def _escaped(value: str) -> str:
     return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
 
 
-async def serve_worker_control(path: str, status: Any) -> web.ServerRunner:
+async def serve_worker_control(
+    path: str, status: Any, scripting: Callable[[], Governance | None] = lambda: None
+) -> web.ServerRunner:
     """A worker's private control endpoint, for its parent only (a Unix socket)."""
 
     async def handle(request: BaseRequest) -> web.StreamResponse:
+        governance = scripting() if request.path == "/scripting" else None
+        if governance is not None:
+            problems = []
+            if request.method == "PUT":
+                problems = governance.update(jsonio.loads(await request.read()))
+            body = {"errors": problems} if problems else governance.view()
+            return web.Response(
+                status=400 if problems else 200,
+                body=jsonio.dumps(body),
+                content_type="application/json",
+            )
         if request.path == "/metrics":
             return web.Response(body=METRICS.render(), content_type="text/plain")
         if request.path == "/traces":
