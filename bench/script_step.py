@@ -1,0 +1,94 @@
+"""What a trivial script step adds per call at one client: `python bench/script_step.py`.
+
+In one run, against bench/rest.py's upstream (about 1 KB of JSON), `naftiko run
+bench/script_step.yaml` answers the same GET three ways: a call step alone, the call then a
+trivial JavaScript step, the call then a trivial Python step (each script returns the call's
+answer with one field added). Sequential requests on one keep-alive connection; interleaved
+rounds; medians. Prints the median latency of each and what each script step adds (target:
+at most 0.3 ms).
+
+Options: --requests N per round (default 2000), --rounds N (default 5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import rest  # noqa: E402  (bench/rest.py: the upstream, ports, readiness)
+
+ROUTES = ("plain", "javascript", "python")
+
+
+def timed(port: int, route: str, requests: int) -> float:
+    """Median milliseconds of ``requests`` sequential GETs on one connection."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    took = []
+    for n in range(requests):
+        started = time.perf_counter()
+        connection.request("GET", f"/{route}/{n % 100}")
+        answer = connection.getresponse()
+        answer.read()
+        took.append(time.perf_counter() - started)
+        if answer.status != 200:
+            raise SystemExit(f"/{route}: {answer.status}")
+    connection.close()
+    return statistics.median(took) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=5)
+    options = parser.parse_args()
+    ports = {"upstream": rest.free_port(), "naftiko": rest.free_port()}
+    upstream = f"http://127.0.0.1:{ports['upstream']}"
+    processes = [
+        rest.start(
+            [sys.executable, str(HERE / "rest.py"), "--serve-upstream", str(ports["upstream"])]
+        ),
+        rest.start(
+            [
+                *rest.naftiko_command(),
+                "--log-level",
+                "warning",
+                "run",
+                str(HERE / "script_step.yaml"),
+                "--port",
+                f"bench-rest={ports['naftiko']}",
+                "--base-uri",
+                f"bench={upstream}",
+                "--no-access-log",
+            ]
+        ),
+    ]
+    try:
+        rest.wait_ready(f"{upstream}/items/1", processes[0])
+        rest.wait_ready(f"http://127.0.0.1:{ports['naftiko']}/plain/1", processes[1])
+        for route in ROUTES:
+            timed(ports["naftiko"], route, 300)  # warm-up: isolates and workers made
+        medians: dict[str, list[float]] = {route: [] for route in ROUTES}
+        for _ in range(options.rounds):
+            for route in ROUTES:
+                medians[route].append(timed(ports["naftiko"], route, options.requests))
+    finally:
+        rest.stop_all(processes)
+    found = {route: statistics.median(values) for route, values in medians.items()}
+    print(f"median latency at c=1, {options.rounds} rounds of {options.requests} requests")
+    for route in ROUTES:
+        print(f"  {route:<11} {found[route]:.3f} ms")
+    for route in ("javascript", "python"):
+        added = found[route] - found["plain"]
+        verdict = "within" if added <= 0.3 else "over"
+        print(f"a trivial {route} step adds {added:.3f} ms ({verdict} the 0.3 ms target)")
+
+
+if __name__ == "__main__":
+    main()
