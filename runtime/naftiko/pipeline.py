@@ -120,6 +120,7 @@ def compile_plans(
         )
         return None
     compiled.engine = engine
+    compiled.add(list(engine.runtime.findings))  # the script steps that cannot run
     compiled.add(_unexplained(compiled))
     if not compiled.shared:
         compiled.add(_serves_nothing(compiled))

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import ROOT
 from mcp_client import wire, with_client
 from upstreams import members_and_readings as upstream
 
-SCRIPTS = FIXTURES / "scripting" / "scripts"
+SCRIPTS = ROOT / "examples" / "script-steps" / "scripts"
 
 
 @pytest.fixture

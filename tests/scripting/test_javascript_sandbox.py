@@ -3,8 +3,6 @@ end a run; and nothing one run does is seen by the next."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -46,23 +44,16 @@ NUMBER = {name: len(ESCAPES) + i for i, (name, _) in enumerate(FIXED)}
 
 
 @pytest.fixture(scope="module")
-def v8() -> Iterator[Any]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
+def v8(on_loop) -> Iterator[Any]:
     sources = [javascript.sources([(f"s{i}.js", s)]) for i, (_, s, _) in enumerate(ESCAPES)]
     sources += [javascript.sources([(f"{name}.js", s)]) for name, s in FIXED]
     pool = javascript.Pool(sources, size=1)
 
     def run(number: int, context: str = "{}", timeout: float = 5.0) -> Any:
-        work = javascript.run(pool, number, context, timeout)
-        return asyncio.run_coroutine_threadsafe(work, loop).result(30)
+        return on_loop(javascript.run(pool, number, context, timeout))
 
     yield run
-    asyncio.run_coroutine_threadsafe(pool.close(), loop).result(30)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
+    on_loop(pool.close())
 
 
 @pytest.mark.parametrize(

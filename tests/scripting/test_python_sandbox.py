@@ -4,7 +4,6 @@ worker stays usable (or is replaced) for the next run."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -56,23 +55,16 @@ FINE = ("fine", "import math, json, re, datetime, statistics\nresult = math.floo
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[Any]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
+def sandbox(on_loop) -> Iterator[Any]:
     scripts = [[(f"s{i}.py", source)] for i, (_, source, _) in enumerate(ESCAPES)]
     scripts.append([("fine.py", FINE[1])])
     pool = python.Pool(scripts)
 
     def run(number: int, statements: int = 10_000, timeout: float = 5.0) -> Any:
-        work = pool.run(number, {}, statements, timeout)
-        return asyncio.run_coroutine_threadsafe(work, loop).result(30)
+        return on_loop(pool.run(number, {}, statements, timeout))
 
     yield run
-    asyncio.run_coroutine_threadsafe(pool.close(), loop).result(30)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
+    on_loop(pool.close())
 
 
 def test_there_are_at_least_25_escape_attempts() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, naftiko_cli
+from conftest import ROOT, naftiko_cli
 from naftiko.expose.assembly import check
 
-SCRIPTS = FIXTURES / "scripting" / "scripts"
+SCRIPTS = ROOT / "examples" / "script-steps" / "scripts"
 HEAD = """\
 naftiko: "1.0.0-alpha2"
 info:

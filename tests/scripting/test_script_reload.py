@@ -7,15 +7,19 @@ import time
 
 import httpx
 
-from conftest import FIXTURES, clean_env
+from conftest import ROOT, clean_env
 from upstreams import members_and_readings
+
+EXAMPLE = ROOT / "examples" / "script-steps" / "script-steps.yaml"
+FREE = ("--port=reports=0", "--port=reporting=0", "--control-port=0")
 
 
 def test_watch_reloads_when_a_script_changes(serve, naftiko_run, tmp_path) -> None:
-    shutil.copytree(FIXTURES / "scripting", tmp_path / "scripting")
+    shutil.copytree(EXAMPLE.parent, tmp_path / "scripting")
     upstream = serve(members_and_readings)
     running = naftiko_run(
-        str(tmp_path / "scripting" / "scripting.yaml"),
+        str(tmp_path / "scripting" / EXAMPLE.name),
+        *FREE,
         f"--base-uri=github={upstream.url}",
         f"--base-uri=sensors={upstream.url}",
         "--watch",
@@ -35,7 +39,8 @@ def test_watch_reloads_when_a_script_changes(serve, naftiko_run, tmp_path) -> No
 def test_scripting_speaks_for_every_worker(serve, naftiko_run) -> None:
     upstream = serve(members_and_readings)
     running = naftiko_run(
-        str(FIXTURES / "scripting" / "scripting.yaml"),
+        str(EXAMPLE),
+        *FREE,
         f"--base-uri=github={upstream.url}",
         f"--base-uri=sensors={upstream.url}",
         "--workers=2",

@@ -112,10 +112,9 @@ def compile_capability(
             found = _compile_unit(unit, runtime, plans, functions, problems)
             if found is not None:
                 plans.setdefault(unit.target, _contract(found))
-    if runtime.scripts is not None:
-        runtime.scripts.check(problems)
     if any(p.severity == "error" for p in problems):
         raise SpecError(problems)
+    runtime.findings = [p for p in problems if p.severity == "warning"]
     return plans, runtime
 
 

@@ -21,7 +21,7 @@ from naftiko.engine.inputs import InputCheck
 from naftiko.engine.pages import Pagination, follow
 from naftiko.engine.signature import Input, Source
 from naftiko.engine.withs import WithEntry
-from naftiko.errors import UpstreamResponse
+from naftiko.errors import Diagnostic, UpstreamResponse
 from naftiko.jsonpath import CompiledPath
 from naftiko.observe.span import INTERNAL, Shape
 from naftiko.scripting.load import Script, Scripts
@@ -89,6 +89,7 @@ class Runtime:
     consumes: dict[str, Consumes] = field(default_factory=dict)
     bases: dict[str, str] = field(default_factory=dict)
     scripts: Scripts | None = None
+    findings: list[Diagnostic] = field(default_factory=list)  # warnings made while compiling
 
     async def close(self) -> None:
         for client in self.clients.values():

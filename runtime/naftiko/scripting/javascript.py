@@ -11,9 +11,10 @@ argument. What a run could leave for the next is taken away:
 - mini-racer's timers (`setTimeout`), `WebAssembly`, `SharedArrayBuffer` and `Atomics` are
   removed; V8 itself offers no IO, network, process or environment.
 
-Isolates are never freed: this V8 takes the process down when one that served is freed
-(from any thread). A spoiled one (a run stopped, or a global it could not take back) is
-cleaned and kept when it can be, else put aside, its heap collected.
+Isolates are made on one thread and never freed: this V8 takes the process down when
+isolates are made from several threads, or one that served is freed. A spoiled one (a run
+stopped, or a global it could not take back) is cleaned and kept when it can be, else put
+aside, its heap collected.
 
 V8 enforces the limits: a run past its time is terminated, and an isolate past its heap
 limit (`MEMORY_LIMIT`) is stopped. V8 counts no statements, so the statement limit does not
@@ -23,12 +24,13 @@ apply to JavaScript: a loop that never ends meets the time limit instead.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import ctypes
 import json
 import re
 import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -162,45 +164,49 @@ def first_line(message: str) -> str:
 
 
 class _V8:
-    """The process's one thread for V8: every isolate is made on its loop, answers to it
-    and is never freed. (This V8 takes the process down when isolates are made from
-    several threads, or when one that served is freed.) Runs cross to it from the serving
-    loop and back."""
+    """Where isolates are made: one thread for the whole process, each isolate bound to the
+    loop it answers (the serving loop, or this module's own for load-time checks) and never
+    freed. (This V8 takes the process down when isolates are made from several threads, or
+    when one that served is freed.)"""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._maker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="naftiko-v8")
         self._checker: Any = None
         self.kept: list[contextlib.ExitStack] = []
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop load-time checks answer to, on a thread of its own."""
         with self._lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
-                name = "naftiko-v8"
+                name = "naftiko-v8-check"
                 threading.Thread(target=loop.run_forever, name=name, daemon=True).start()
                 self._loop = loop
             return self._loop
 
-    def make(self) -> Any:
-        """A new isolate, made on the V8 loop's thread (from any other)."""
-        return asyncio.run_coroutine_threadsafe(self._make(), self.loop).result(60)
-
-    async def _make(self) -> Any:
+    def _make(self, loop: asyncio.AbstractEventLoop) -> Any:
+        """On the maker thread: an isolate bound to ``loop`` (which must be running)."""
         from py_mini_racer import mini_racer
 
         stack = contextlib.ExitStack()
-        racer = stack.enter_context(mini_racer(asyncio.get_running_loop()))
+        racer = stack.enter_context(mini_racer(loop))
         racer.set_hard_memory_limit(MEMORY_LIMIT)
         self.kept.append(stack)
         # never freed, not even at exit: the interpreter's teardown would free it
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(stack))
         return racer
 
+    async def make(self) -> Any:
+        """An isolate bound to the running loop, made on the maker thread (~15 ms)."""
+        loop = asyncio.get_running_loop()
+        return await asyncio.wrap_future(self._maker.submit(self._make, loop))
+
     def check(self, sources: Sequence[Source]) -> list[str | None]:
         """Why each of ``sources`` does not compile (None: it does); from any thread but
-        the V8 loop's."""
+        the check loop's."""
         if not sources:
             return []
         return asyncio.run_coroutine_threadsafe(self._check(sources), self.loop).result(120)
@@ -209,7 +215,7 @@ class _V8:
         from py_mini_racer import JSEvalException
 
         if self._checker is None:
-            self._checker = await self._make()
+            self._checker = await self.make()
         found: list[str | None] = []
         for source in sources:
             try:
@@ -218,10 +224,6 @@ class _V8:
             except JSEvalException as exc:
                 found.append(first_line(source.where(_shift(str(exc), _HEAD - 1))))
         return found
-
-    async def call(self, work: Coroutine[Any, Any, T]) -> T:
-        """``work`` run on the V8 loop, awaited from this one (cancelled with it)."""
-        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work, self.loop))
 
 
 V8 = _V8()
@@ -277,12 +279,12 @@ class Pool:
     def retire(self, isolate: Isolate) -> None:
         """Put a spoiled isolate aside, its heap collected; the next run makes one anew."""
         self._made -= 1
-        V8.loop.call_soon_threadsafe(_collect, isolate.racer)
+        _collect(isolate.racer)
 
     async def close(self) -> None:
         """The isolates are put aside (never freed), their heaps collected."""
         while self._free is not None and not self._free.empty():
-            V8.loop.call_soon_threadsafe(_collect, self._free.get_nowait().racer)
+            _collect(self._free.get_nowait().racer)
         self._made = 0
 
 
@@ -292,31 +294,38 @@ def _collect(racer: Any) -> None:
 
 
 async def _make_isolate(scripts: Sequence[Source]) -> Isolate:
-    """An isolate made on the V8 thread (it takes ~15 ms), every script defined in it,
-    then hardened."""
-
-    async def prepare() -> Any:
-        racer = await V8._make()
-        for number, source in enumerate(scripts):
-            await racer.eval_cancelable(_RUNNER.format(n=number, body=source.body))
-        await racer.eval_cancelable(_SETUP)
-        return racer
-
-    return Isolate(await V8.call(prepare()))
+    """An isolate bound to this loop (made on the maker thread, ~15 ms), every script
+    defined in it, then hardened."""
+    racer = await V8.make()
+    for number, source in enumerate(scripts):
+        await racer.eval_cancelable(_RUNNER.format(n=number, body=source.body))
+    await racer.eval_cancelable(_SETUP)
+    return Isolate(racer)
 
 
 async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tuple[bool, object]:
     """Run script ``number``: (True, result) or (False, None) when it sets none. Raises
     TimeoutError, MemoryError, or JSEvalException with the file and line named."""
+    from py_mini_racer import JSEvalException, JSOOMException
+
     isolate = await pool.take()
+    racer = isolate.racer
     healthy = False
     try:
-        healthy, found = await V8.call(_run(isolate.racer, number, context_json, timeout))
-        if isinstance(found, BaseException):
-            if isinstance(found, Exception) and not isinstance(found, (TimeoutError, MemoryError)):
-                raise type(found)(pool.source(number).where(str(found))) from None
-            raise found
-        tainted, *value = json.loads(str(found))
+        call = f"__naftiko_run_{number}({json.dumps(context_json)})"
+        try:
+            text = await asyncio.wait_for(racer.eval_cancelable(call), timeout)
+        except TimeoutError:
+            healthy = await _reclaim(racer)
+            raise
+        except JSOOMException:
+            raise MemoryError from None
+        except JSEvalException as exc:
+            if racer.was_hard_memory_limit_reached():
+                raise MemoryError from None
+            healthy = await _reclaim(racer)
+            raise JSEvalException(pool.source(number).where(str(exc))) from None
+        tainted, *value = json.loads(str(text))
         healthy = not tainted
         return (True, value[0]) if value else (False, None)
     finally:
@@ -324,23 +333,6 @@ async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tup
             pool.give(isolate)
         else:
             pool.retire(isolate)
-
-
-async def _run(racer: Any, number: int, context_json: str, timeout: float) -> tuple[bool, Any]:
-    """On the V8 loop: (whether the isolate is still clean, the JSON text or the error)."""
-    from py_mini_racer import JSEvalException, JSOOMException
-
-    call = f"__naftiko_run_{number}({json.dumps(context_json)})"
-    try:
-        return True, await asyncio.wait_for(racer.eval_cancelable(call), timeout)
-    except TimeoutError as exc:
-        return await _reclaim(racer), exc
-    except JSOOMException:
-        return False, MemoryError()
-    except JSEvalException as exc:
-        if racer.was_hard_memory_limit_reached():
-            return False, MemoryError()
-        return await _reclaim(racer), exc
 
 
 async def _reclaim(racer: Any) -> bool:

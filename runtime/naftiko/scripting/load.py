@@ -1,7 +1,8 @@
 """A capability's scripts: each step's files found, read, checked and compiled at load, and
 run through the engine of its language.
 
-What `validate` says about a script step, each on the line of the key at fault: a language
+What `validate` says about a script step (its unit disabled), each on the line of the key at
+fault: a language
 that is missing, not allowed, or groovy (refused: no JVM here); scripting disabled while the
 step needs it; a location that is not a `file:` directory; a file or dependency outside it
 or missing; a file that does not compile.
@@ -49,7 +50,6 @@ class Scripts:
         self._js_pool: javascript.Pool | None = None
         self._py_pool: python.Pool | None = None
         self.files: list[Path] = []  # every file read, for a watch to follow
-        self._unchecked: list[tuple[Step, Any]] = []  # JavaScript steps, by number
 
     def add(self, step: Step, target: str, problems: list[Diagnostic]) -> Script | None:
         """The step compiled, or None with each problem added (at its key's line)."""
@@ -86,11 +86,12 @@ class Scripts:
         files = self._read(step, root, names, at, problems) if root is not None else []
         if len(problems) > before or language is None:
             return None
-        if language == "javascript":  # checked with every other, in `check`
+        if language == "javascript":
+            source = javascript.sources(files)
+            (failed,) = javascript.check([source])
             number = len(self._javascript)
-            self._javascript.append(javascript.sources(files))
-            self._unchecked.append((step, at))
-            failed = None
+            if not failed:
+                self._javascript.append(source)
         else:
             from naftiko.scripting.sandbox import compile_files
 
@@ -108,18 +109,6 @@ class Scripts:
         paths = tuple(inside(root, n.split("/")) for n in names) if root else ()
         self.files += paths
         return Script(step.name, language, number, paths)
-
-    def check(self, problems: list[Diagnostic]) -> None:
-        """Compile every JavaScript script (in one process) and add what does not."""
-        for (step, at), failed in zip(
-            self._unchecked, javascript.check(self._javascript), strict=True
-        ):
-            if failed:
-                key = "file" if step.file and failed.startswith(step.file) else "dependencies"
-                problems.append(
-                    _error(at(key), f"script step '{step.name}' does not compile: {failed}")
-                )
-        self._unchecked = []
 
     def _root(
         self, step: Step, location: str | None, at: Any, problems: list[Diagnostic]
@@ -257,4 +246,6 @@ def _why(scripts: Scripts) -> str:
 
 
 def _error(where: Location, message: str, hint: str = "") -> Diagnostic:
-    return Diagnostic.at(where, "error", message, hint=hint, code="script")
+    """A step that cannot run: its unit is disabled (`validate` says error; `--lenient`, a
+    warning, as `run` does when it serves the rest)."""
+    return Diagnostic.at(where, "warning", message, hint=hint, code="script")

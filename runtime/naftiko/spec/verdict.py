@@ -26,6 +26,7 @@ DEAD = frozenset(
         "base-uri",
         "duplicate-name",
         "port-clash",
+        "script",
         "skill-tool",
         "undecoded-format",
         "undefined-variable",
