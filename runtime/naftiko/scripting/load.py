@@ -1,11 +1,10 @@
 """A capability's scripts: each step's files found, read, checked and compiled at load, and
 run through the engine of its language.
 
-What `validate` says about a script step (its unit disabled), each on the line of the key at
-fault: a language
-that is missing, not allowed, or groovy (refused: no JVM here); scripting disabled while the
-step needs it; a location that is not a `file:` directory; a file or dependency outside it
-or missing; a file that does not compile.
+What `validate` says about a script step (its unit disabled), each on the line of the key
+at fault: a language that is missing, not allowed, or groovy (refused: no JVM here);
+scripting disabled while the step needs it; a location that is not a `file:` directory; a
+file or dependency outside it or missing; a file that does not compile.
 """
 
 from __future__ import annotations
@@ -49,7 +48,6 @@ class Scripts:
         self._python: list[list[tuple[str, str]]] = []
         self._js_pool: javascript.Pool | None = None
         self._py_pool: python.Pool | None = None
-        self.files: list[Path] = []  # every file read, for a watch to follow
 
     def add(self, step: Step, target: str, problems: list[Diagnostic]) -> Script | None:
         """The step compiled, or None with each problem added (at its key's line)."""
@@ -107,7 +105,6 @@ class Scripts:
             )
             return None
         paths = tuple(inside(root, n.split("/")) for n in names) if root else ()
-        self.files += paths
         return Script(step.name, language, number, paths)
 
     def _root(

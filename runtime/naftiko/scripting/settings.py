@@ -1,7 +1,9 @@
 """What governs script steps at run time: the switch, defaults, limits and the statistics.
 
-Built from `management.scripting` when the capability loads; `PUT /scripting` changes it
-and the next execution reads the change. The statistics are this process's.
+Built from `management.scripting` when the capability loads; `PUT /scripting` changes it:
+the switch, the limits and the allowed languages from the next execution. The defaults are
+recorded, but steps keep the files they resolved when the capability loaded. The
+statistics are this process's.
 """
 
 from __future__ import annotations
