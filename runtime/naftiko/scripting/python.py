@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import struct
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from naftiko import jsonio
 
 MEMORY_LIMIT = 512 * 1024 * 1024  # bytes of address space per worker
 POOL = 2  # workers per capability: Python scripts that run at once
@@ -77,7 +78,7 @@ class Pool:
             if "error" in answer:
                 raise WorkerFailed(str(answer.get("kind")), str(answer["error"]))
             if "json" in answer:
-                return True, json.loads(answer["json"])
+                return True, jsonio.loads(answer["json"].encode())
             return False, None
         finally:
             if healthy:
@@ -136,13 +137,13 @@ async def _start() -> _Worker:
 async def _ask(worker: _Worker, message: dict[str, Any]) -> dict[str, Any]:
     stdin, stdout = worker.process.stdin, worker.process.stdout
     assert stdin is not None and stdout is not None
-    data = json.dumps(message).encode()
+    data = jsonio.dumps(message)
     stdin.write(_FRAME.pack(len(data)) + data)
     await stdin.drain()
     size = _FRAME.unpack(await stdout.readexactly(_FRAME.size))[0]
     if size > MESSAGE_LIMIT:
         raise ValueError("answer too large")
-    answer: dict[str, Any] = json.loads(await stdout.readexactly(size))
+    answer: dict[str, Any] = jsonio.loads(await stdout.readexactly(size))
     return answer
 
 

@@ -37,6 +37,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 from RestrictedPython.compile import compile_restricted_exec
 from RestrictedPython.Guards import (
     full_write_guard,
@@ -240,11 +241,11 @@ def _read(stream: Any) -> Any:
     head = stream.read(_FRAME.size)
     if len(head) < _FRAME.size:
         return None
-    return json.loads(stream.read(_FRAME.unpack(head)[0]))
+    return orjson.loads(stream.read(_FRAME.unpack(head)[0]))
 
 
 def _write(stream: Any, message: dict[str, Any]) -> None:
-    data = json.dumps(message).encode()
+    data = orjson.dumps(message)
     stream.write(_FRAME.pack(len(data)) + data)
     stream.flush()
 
