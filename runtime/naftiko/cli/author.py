@@ -3,7 +3,6 @@ mcp-config, deploy and mock."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import signal
@@ -15,7 +14,6 @@ from typing import Any
 import click
 
 from naftiko.cli.group import base_uri_option, main, pairs
-from naftiko.cli.loop import event_loop_runner
 
 log = logging.getLogger("naftiko.cli")
 
@@ -182,6 +180,9 @@ def mock(spec: str, host: str, port: int) -> None:
 
     Prints `listening PORT` on stdout once it accepts requests; runs until SIGTERM/SIGINT.
     """
+    import asyncio
+
+    from naftiko.cli.loop import event_loop_runner
     from naftiko.openapi.mock import MockApi, read_document
 
     api = MockApi(read_document(spec))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -99,6 +98,8 @@ def call(
             await engine.close()
             for mock in opened:
                 await mock.stop()
+
+    import asyncio
 
     result = asyncio.run(run())
     # as the servers do: an upstream that echoes the credential it was sent shows no secret

@@ -12,12 +12,14 @@ import logging
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from naftiko.cli.group import base_uri_option, main, pairs, ports_of
-from naftiko.cli.loop import Reloading, event_loop_runner, stop_on_signals
+
+if TYPE_CHECKING:
+    pass
 
 log = logging.getLogger("naftiko.dev")
 
@@ -44,6 +46,7 @@ def dev(
     control_port: int | None,
 ) -> None:
     """Serve FILE, reload it on every change, mock what OpenAPI documents beside it describe."""
+    from naftiko.cli.loop import Reloading, event_loop_runner, stop_on_signals
     from naftiko.errors import SpecError
     from naftiko.expose.assembly import ServeOptions, prepare
     from naftiko.expose.server import serve

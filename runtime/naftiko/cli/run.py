@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from naftiko.cli.group import base_uri_option, main, once, pairs, ports_of, timeout_option
-from naftiko.cli.loop import Reloading, event_loop_runner, stop_on_signals
+
+if TYPE_CHECKING:
+    from naftiko.cli.loop import Reloading
 
 log = logging.getLogger("naftiko.cli")
 
@@ -291,6 +293,7 @@ def run(
 
     One base URI also comes from NAFTIKO_BASE_URI_<NS>.
     """
+    from naftiko.cli.loop import Reloading, event_loop_runner, stop_on_signals
     from naftiko.engine import Timeouts
     from naftiko.expose.assembly import ServeOptions, prepare, stdio_adapter
     from naftiko.expose.httpserver import Limits
@@ -378,6 +381,7 @@ def _sessions_shared(service: Any, workers: int, options: Any) -> None:
 def _parent(service: Any, workers: int, grace: float, reloading: Reloading) -> None:
     """Bind the ports, start the workers, keep the control ports; exit as the group does.
     A reload reaches every worker, and the parent's own control ports."""
+    from naftiko.cli.loop import event_loop_runner, stop_on_signals
     from naftiko.expose.workers import Group
 
     sockets = service.bind()
@@ -405,6 +409,7 @@ async def _worker(service: Any, sockets: str, control: str, reloading: Reloading
     import json
     import socket
 
+    from naftiko.cli.loop import stop_on_signals
     from naftiko.expose.workers import serve_worker_control
 
     service.adopt({name: socket.socket(fileno=fd) for name, fd in json.loads(sockets).items()})
