@@ -80,3 +80,32 @@ def test_missing_file_is_reported(tmp_path: Path) -> None:
 def test_secrets_redact_themselves(tmp_path: Path) -> None:
     secret = resolve(load(capability(tmp_path, None)), {"api-token": "t0k3n-env"})["TOKEN"]
     assert "t0k3n" not in f"{secret} {secret!r} {[secret]}"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("api-token=t0k3n # the staging token\n", "t0k3n"),
+        ('api-token="line one\\nline two"\n', "line one\nline two"),
+        ('api-token="say \\"hi\\""\n', 'say "hi"'),
+        ("api-token='kept # as written'\n", "kept # as written"),
+        ("export api-token=${HOME}\n", "${HOME}"),  # no interpolation
+    ],
+    ids=["inline comment", "escaped newline", "escaped quote", "single quotes", "no expansion"],
+)
+def test_dotenv_files_read_as_python_dotenv_reads_them(
+    tmp_path: Path, content: str, expected: str
+) -> None:
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "s.env").write_text(content, encoding="utf-8")
+    path = capability(tmp_path, "file:///./s.env")
+    assert resolve(load(path), {})["TOKEN"].reveal() == expected
+
+
+@pytest.mark.parametrize("content", ["api-token\n", "= no key\n"], ids=["no value", "no key"])
+def test_a_dotenv_line_that_cannot_be_read_is_named(tmp_path: Path, content: str) -> None:
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "s.env").write_text("# first\n" + content, encoding="utf-8")
+    path = capability(tmp_path, "file:///./s.env")
+    with pytest.raises(BindError, match=r"not valid \.env: line 2 "):
+        resolve(load(path), {})

@@ -1,10 +1,12 @@
 """Where bound values come from: the environment, or a file:// location relative to the
-capability file (YAML, JSON, .env, or a directory with one file per key, as Kubernetes
-mounts secrets). Every missing value is reported at once, by name, never by value.
+capability file (YAML, JSON, .env as python-dotenv reads it, or a directory with one file per
+key, as Kubernetes mounts secrets). Every missing value is reported at once, by name, never
+by value.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Mapping
@@ -120,8 +122,10 @@ def _source(bind: Bind, base: Path, env: Mapping[str, str]) -> Mapping[str, Any]
         raise BindError(f"{where}: cannot read {path}: {exc.__class__.__name__}") from None
     try:
         data = _parse(path, text)
-    except (ValueError, yaml.YAMLError):
-        raise BindError(f"{where}: {path} is not valid {_kind(path)}") from None
+    except (ValueError, yaml.YAMLError) as exc:
+        # a .env finding names a line and a key, never a value; the others may quote one
+        said = f": {exc}" if _kind(path) == ".env" else ""
+        raise BindError(f"{where}: {path} is not valid {_kind(path)}{said}") from None
     if not isinstance(data, dict):
         raise BindError(f"{where}: {path} must hold a mapping of keys to values")
     return data
@@ -146,21 +150,20 @@ def _parse(path: Path, text: str) -> Any:
 
 
 def _dotenv(text: str) -> dict[str, str]:
-    """KEY=VALUE lines; '#' comments, 'export ' prefixes and matching quotes allowed."""
+    """KEY=VALUE lines as python-dotenv reads them (comments, `export`, quotes, escapes,
+    inline comments), with no interpolation; a line it cannot read, or a key without a
+    value, is an error naming the line."""
+    from dotenv.parser import parse_stream
+
     values: dict[str, str] = {}
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :].lstrip()
-        key, sep, value = line.partition("=")
-        if not sep or not key.strip():
-            raise ValueError(f"line {number} is not KEY=VALUE")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        values[key.strip()] = value
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            raise ValueError(f"line {binding.original.line} is not KEY=VALUE")
+        if binding.key is None:
+            continue  # a comment or a blank line
+        if binding.value is None:
+            raise ValueError(f"line {binding.original.line} has no '=' after {binding.key}")
+        values[binding.key] = binding.value
     return values
 
 
