@@ -24,6 +24,7 @@ from aiohttp.web_request import BaseRequest
 
 from naftiko import jsonio, yamlio
 from naftiko.errors import NaftikoError
+from naftiko.openapi.refs import inlined
 from naftiko.routes import BadPath, Router
 
 log = logging.getLogger("naftiko.mock")
@@ -33,7 +34,8 @@ _MAX_DEPTH = 8
 
 
 def read_document(path: str | Path) -> dict[str, Any]:
-    """An OpenAPI (or Swagger 2.0) document from JSON or YAML."""
+    """An OpenAPI (or Swagger 2.0) document from JSON or YAML, its refs to other files
+    inlined."""
     text = Path(path).read_text(encoding="utf-8")
     try:
         document = json.loads(text) if text.lstrip().startswith("{") else yamlio.loads(text)
@@ -41,7 +43,7 @@ def read_document(path: str | Path) -> dict[str, Any]:
         raise NaftikoError(f"{path}: not JSON or YAML: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("paths"), dict):
         raise NaftikoError(f"{path}: not an OpenAPI document (no `paths`)")
-    return document
+    return inlined(document, Path(path))
 
 
 class Resolver:
