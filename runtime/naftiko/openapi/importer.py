@@ -20,8 +20,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from naftiko.openapi.mock import METHODS, Resolver
+from naftiko.openapi.mock import METHODS
 from naftiko.openapi.paging import answer_schema, pagination
+from naftiko.openapi.resolver import Resolver
 from naftiko.openapi.schemas import PARAM_KEYWORDS, json_schema, unwrapped
 
 _STOPWORDS = frozenset(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from naftiko.openapi.mock import Resolver
+from naftiko.openapi.resolver import Resolver
 
 _CURSOR_PARAMS = ("cursor", "page_token", "pageToken", "next_token", "after")
 _NEXT_FIELDS = ("next", "next_cursor", "nextCursor", "next_page_token", "nextPageToken")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from naftiko.openapi.mock import Resolver
+from naftiko.openapi.resolver import Resolver
 from naftiko.spec.params import CONSTRAINTS
 
 PARAM_KEYWORDS = frozenset(CONSTRAINTS)
