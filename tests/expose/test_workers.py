@@ -70,6 +70,11 @@ def test_the_control_port_speaks_for_every_worker(group) -> None:
         metrics,
     )
     assert found is not None and float(found.group(1)) == 20.0
+    # a gauge is each worker's own: in flight now, labelled by worker, never summed
+    flying = re.findall(
+        r'naftiko_requests_in_flight\{adapter="workers-rest",worker="(\d)"\}', metrics
+    )
+    assert sorted(flying) == ["0", "1"]
 
 
 def test_sigterm_drains_every_worker_and_loses_nothing(group) -> None:

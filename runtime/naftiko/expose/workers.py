@@ -210,8 +210,8 @@ class Group:
         return found[: tracing.RECENT] if answered else None
 
     async def metrics(self) -> bytes:
-        texts = [await self._ask_text(w, "/metrics") for w in self.workers if w.alive()]
-        return merge_metrics([t for t in texts if t])
+        texts = [(w.index, await self._ask_text(w, "/metrics")) for w in self.workers if w.alive()]
+        return merge_metrics([(index, text) for index, text in texts if text])
 
     async def scripting(self, method: str, body: bytes) -> tuple[int, dict[str, Any]]:
         """`/scripting` for the group: a PUT goes to every worker; the view sums their
@@ -276,18 +276,23 @@ class Group:
             return ""
 
 
-def merge_metrics(texts: Sequence[str]) -> bytes:
-    """Prometheus texts of several processes as one: every sample summed over them."""
+def merge_metrics(texts: Sequence[tuple[int, str]]) -> bytes:
+    """Prometheus texts of several processes (by worker index) as one: counters and
+    histograms summed over them; a gauge (what is in flight now, an open circuit) kept per
+    process with a `worker` label, since a sum of states is none of them."""
     from prometheus_client.parser import text_string_to_metric_families
 
     families: dict[str, tuple[str, str]] = {}
     samples: dict[str, dict[tuple[str, tuple[tuple[str, str], ...]], float]] = {}
-    for text in texts:
+    for index, text in texts:
         for family in text_string_to_metric_families(text):
             families.setdefault(family.name, (family.type, family.documentation))
             found = samples.setdefault(family.name, {})
             for sample in family.samples:
-                key = (sample.name, tuple(sorted(sample.labels.items())))
+                named = dict(sample.labels)
+                if family.type == "gauge":
+                    named["worker"] = str(index)
+                key = (sample.name, tuple(sorted(named.items())))
                 found[key] = found.get(key, 0.0) + sample.value
     lines: list[str] = []
     for name, (kind, documentation) in families.items():
