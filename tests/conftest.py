@@ -363,3 +363,18 @@ def on_loop() -> Iterator[Callable[[Coroutine[Any, Any, Any]], Any]]:
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
     loop.close()
+
+
+SHOP_TOKEN = "shop-upstream-secret-9d2e"
+
+
+@pytest.fixture
+def shop(serve: Any, serve_capability: Any, monkeypatch: Any) -> tuple[str, Upstream]:
+    """fixtures/shop.yaml served in this process, in front of an echoing upstream: the REST
+    adapter's URL and the upstream (modules that need another shop define their own)."""
+    from upstreams import echo
+
+    monkeypatch.setenv("SHOP_UPSTREAM_TOKEN", SHOP_TOKEN)
+    upstream = serve(echo)
+    urls = serve_capability(FIXTURES / "shop.yaml", base_uris={"echo": upstream.url})
+    return urls["shop"], upstream

@@ -5,21 +5,12 @@ from __future__ import annotations
 import gzip
 
 import httpx
-import pytest
 
-from conftest import FIXTURES, Upstream, clean_env
+from conftest import FIXTURES, clean_env
 from upstreams import echo
 
 SHOP = FIXTURES / "shop.yaml"
 TOKEN = "shop-upstream-secret-5b7d"
-
-
-@pytest.fixture
-def shop(serve, serve_capability, monkeypatch) -> tuple[str, Upstream]:
-    monkeypatch.setenv("SHOP_UPSTREAM_TOKEN", TOKEN)
-    upstream = serve(echo)
-    urls = serve_capability(SHOP, base_uris={"echo": upstream.url})
-    return urls["shop"], upstream
 
 
 def test_the_page_is_html_that_runs_only_scripts_of_its_own_origin(shop) -> None:

@@ -7,20 +7,12 @@ import json
 import httpx
 import pytest
 
-from conftest import FIXTURES, Upstream, raw_request
+from conftest import FIXTURES, SHOP_TOKEN, raw_request
 from naftiko.expose.httpserver import Limits
 from upstreams import echo
 
 SHOP = FIXTURES / "shop.yaml"
-TOKEN = "shop-upstream-secret-9d2e"
-
-
-@pytest.fixture
-def shop(serve, serve_capability, monkeypatch) -> tuple[str, Upstream]:
-    monkeypatch.setenv("SHOP_UPSTREAM_TOKEN", TOKEN)
-    upstream = serve(echo)
-    urls = serve_capability(SHOP, base_uris={"echo": upstream.url})
-    return urls["shop"], upstream
+TOKEN = SHOP_TOKEN  # what the shared `shop` fixture binds
 
 
 def test_declared_inputs_are_typed_and_routed_where_with_says(shop) -> None:
