@@ -32,12 +32,9 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
-
-T = TypeVar("T")
+from typing import Any
 
 MEMORY_LIMIT = 128 * 1024 * 1024  # bytes of V8 heap per isolate
-
 POOL = 2  # isolates per process: scripts that run at once
 
 # What a run may not change is frozen: everything reachable from the global object (values,
