@@ -54,9 +54,9 @@ class Docs:
             return await self.page.answer("docs", request)
         if rest == "/":  # the page's relative links need /docs, not /docs/
             return web.Response(status=308, headers={"Location": "../docs"})
-        name = rest[1:]
         if rest[0] != "/":
             return None  # /docsomething: not ours
+        name = rest[1:]
         if name == "docs.js":
             return await self.page.answer(name, request)
         if name in self.files:

@@ -122,7 +122,10 @@ class RestAdapter:
         self.openapi: bytes = b"{}"
         self.docs = DOCS if docs and not shadowed(adapter) else None
         self._docs_shadowed = docs and self.docs is None
-        self._docs_served = METRICS.served(self.namespace, "(docs)")
+        # the page's own metrics, bound only where there is a page
+        self._docs_served = (
+            METRICS.served(self.namespace, "(docs)") if self.docs is not None else None
+        )
         self.deadlines = Deadlines(limits.deadline)
         # what the request carries is kept for the code it reaches only when read there:
         # the caller a token proves, or headers its calls pass on

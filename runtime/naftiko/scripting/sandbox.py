@@ -23,6 +23,7 @@ Messages are length-prefixed JSON on stdin and stdout.
 
 from __future__ import annotations
 
+import builtins
 import datetime
 import json
 import math
@@ -121,7 +122,7 @@ _BUILTINS: dict[str, Any] = {
     "getattr": _getattr,
     "print": _print,
     **{
-        name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
+        name: getattr(builtins, name)
         for name in (
             "all", "any", "dict", "enumerate", "filter", "frozenset", "iter", "list", "map",
             "max", "min", "next", "reversed", "set", "sorted", "sum", "tuple", "zip",
