@@ -311,7 +311,8 @@ async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tup
     try:
         call = f"__naftiko_run_{number}({json.dumps(context_json)})"
         try:
-            text = await asyncio.wait_for(racer.eval_cancelable(call), timeout)
+            async with asyncio.timeout(timeout):
+                text = await racer.eval_cancelable(call)
         except TimeoutError:
             healthy = await _reclaim(racer)
             raise
@@ -335,7 +336,8 @@ async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tup
 async def _reclaim(racer: Any) -> bool:
     """After a run that stopped short: whether the isolate is clean again."""
     try:
-        spoiled = await asyncio.wait_for(racer.eval_cancelable("__naftiko_clean()"), 1.0)
+        async with asyncio.timeout(1.0):
+            spoiled = await racer.eval_cancelable("__naftiko_clean()")
     except Exception:
         return False
     return spoiled is False

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -35,9 +36,61 @@ class WorkerFailed(Exception):
         self.kind = kind
 
 
+class _Channel(asyncio.SubprocessProtocol):
+    """A worker's pipes: length-prefixed frames out of its stdout, one question at a time
+    (a worker answers each before it reads the next)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._buffer = bytearray()
+        self._waiter: asyncio.Future[bytes] | None = None
+        self._closed: BaseException | None = None
+        self.exited: asyncio.Future[None] = loop.create_future()
+
+    def pipe_data_received(self, fd: int, data: bytes | str) -> None:
+        if fd == 1 and isinstance(data, bytes):
+            self._buffer += data
+            self._deliver()
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        if fd == 1:
+            self._closed = EOFError("the worker closed its output")
+            self._deliver()
+
+    def process_exited(self) -> None:
+        if not self.exited.done():
+            self.exited.set_result(None)
+
+    def answer(self) -> asyncio.Future[bytes]:
+        """The next frame, when it has come in whole."""
+        self._waiter = self._loop.create_future()
+        self._deliver()
+        return self._waiter
+
+    def _deliver(self) -> None:
+        waiter = self._waiter
+        if waiter is None or waiter.done():
+            return
+        buffer = self._buffer
+        if len(buffer) >= _FRAME.size:
+            size = _FRAME.unpack_from(buffer)[0]
+            if size > MESSAGE_LIMIT:
+                waiter.set_exception(ValueError("answer too large"))
+                return
+            end = _FRAME.size + size
+            if len(buffer) >= end:
+                frame = bytes(buffer[_FRAME.size : end])
+                del buffer[:end]
+                waiter.set_result(frame)
+                return
+        if self._closed is not None:
+            waiter.set_exception(self._closed)
+
+
 @dataclass
 class _Worker:
-    process: asyncio.subprocess.Process
+    transport: asyncio.SubprocessTransport
+    channel: _Channel
     known: set[int] = field(default_factory=set)  # scripts it has compiled
 
 
@@ -66,7 +119,8 @@ class Pool:
             if number not in worker.known:
                 message["files"] = self._scripts[number]
             try:
-                answer = await asyncio.wait_for(_ask(worker, message), timeout + GRACE)
+                async with asyncio.timeout(timeout + GRACE):
+                    answer = await _ask(worker, message)
             except TimeoutError:
                 raise WorkerFailed(
                     "timeout", f"exceeded the timeout limit ({int(timeout * 1000)} ms)"
@@ -114,20 +168,26 @@ class Pool:
 
 async def _start() -> _Worker:
     """A worker, with nothing of this process's environment, ready for scripts."""
-    process = await asyncio.create_subprocess_exec(
+    loop = asyncio.get_running_loop()
+    transport, channel = await loop.subprocess_exec(
+        lambda: _Channel(loop),
         sys.executable,
         "-m",
         "naftiko.scripting.sandbox",
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         env={"PYTHONPATH": _PACKAGE_ROOT, "PYTHONDONTWRITEBYTECODE": "1"},
         cwd="/",
         close_fds=True,
-        limit=MESSAGE_LIMIT,
     )
-    worker = _Worker(process)
-    hello = await asyncio.wait_for(_ask(worker, {"memory": MEMORY_LIMIT}), 30)
+    worker = _Worker(transport, channel)
+    try:
+        async with asyncio.timeout(30):
+            hello = await _ask(worker, {"memory": MEMORY_LIMIT})
+    except BaseException:
+        await _stop(worker)
+        raise
     if not hello.get("ready"):
         await _stop(worker)
         raise WorkerFailed("failed", "the Python sandbox did not start")
@@ -135,22 +195,21 @@ async def _start() -> _Worker:
 
 
 async def _ask(worker: _Worker, message: dict[str, Any]) -> dict[str, Any]:
-    stdin, stdout = worker.process.stdin, worker.process.stdout
-    assert stdin is not None and stdout is not None
+    pipe = worker.transport.get_pipe_transport(0)
+    if pipe is None or pipe.is_closing():
+        raise EOFError("the worker's input is closed")
     data = jsonio.dumps(message)
-    stdin.write(_FRAME.pack(len(data)) + data)
-    await stdin.drain()
-    size = _FRAME.unpack(await stdout.readexactly(_FRAME.size))[0]
-    if size > MESSAGE_LIMIT:
-        raise ValueError("answer too large")
-    answer: dict[str, Any] = jsonio.loads(await stdout.readexactly(size))
-    return answer
+    answer = worker.channel.answer()
+    pipe.write(_FRAME.pack(len(data)) + data)  # type: ignore[attr-defined]
+    found: dict[str, Any] = jsonio.loads(await answer)
+    return found
 
 
 async def _stop(worker: _Worker) -> None:
-    process = worker.process
-    if process.returncode is None:
+    if worker.transport.get_returncode() is None:
         with contextlib.suppress(ProcessLookupError):
-            process.kill()
+            worker.transport.kill()
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(process.wait(), 5)
+        async with asyncio.timeout(5):
+            await worker.channel.exited
+    worker.transport.close()
