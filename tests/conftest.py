@@ -221,8 +221,8 @@ def naftiko_run(tmp_path: Path) -> Iterator[Callable[..., Running]]:
 @pytest.fixture
 def serve_capability() -> Iterator[Callable[..., dict[str, str]]]:
     """Serve capability files in this process (real sockets, a background loop)."""
-    from naftiko.expose.assembly import ServeOptions, prepare
-    from naftiko.expose.server import Service
+    from naftiko.serve.assembly import ServeOptions, prepare
+    from naftiko.serve.server import Service
 
     server = _ServerThread()
     services: list[Service] = []

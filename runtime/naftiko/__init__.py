@@ -55,7 +55,7 @@ def check(*files: str, lenient: bool = False, strict: bool = False) -> list["Dia
     serve as written is an error; ``lenient`` keeps disabled units and unknown keys as
     warnings (files written for other engines); ``strict`` makes every warning an error.
     """
-    from naftiko.expose.assembly import check as assembled
+    from naftiko.serve.assembly import check as assembled
     from naftiko.spec.verdict import mode_of
 
     found = assembled(files, mode_of(lenient=lenient, strict=strict))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, naftiko_cli
-from naftiko.expose.assembly import check
+from naftiko.serve.assembly import check
 
 SCRIPTS = ROOT / "examples" / "script-steps" / "scripts"
 HEAD = """\

@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from naftiko.errors import Diagnostic
-from naftiko.expose.assembly import check
 from naftiko.pipeline import load
+from naftiko.serve.assembly import check
 from naftiko.spec.document import Document
 from naftiko.spec.sections import items
 from naftiko.spec.yaml import JsonPath

@@ -182,8 +182,8 @@ def mock(spec: str, host: str, port: int) -> None:
     """
     import asyncio
 
-    from naftiko.cli.loop import event_loop_runner
     from naftiko.openapi.mock import MockApi, read_document
+    from naftiko.serve.loop import event_loop_runner
 
     api = MockApi(read_document(spec))
 

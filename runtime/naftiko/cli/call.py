@@ -51,8 +51,8 @@ def call(
     operation (ADAPTER-NAMESPACE.NAME).
     """
     from naftiko.engine import Timeouts
-    from naftiko.expose.assembly import ServeOptions, open_mocks
     from naftiko.pipeline import compile_plans, finding, load, tell
+    from naftiko.serve.assembly import ServeOptions, open_mocks
 
     if target is None:
         _list_targets(file)

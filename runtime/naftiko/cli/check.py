@@ -52,7 +52,7 @@ def validate(files: tuple[str, ...], lenient: bool, strict: bool, fmt: str) -> N
     key, a variable nothing defines) is an error. Files are checked together, as `run`
     serves them. Exit status is 0 when every file is valid, 1 otherwise.
     """
-    from naftiko.expose.assembly import check
+    from naftiko.serve.assembly import check
     from naftiko.spec.verdict import mode_of
 
     if lenient and strict:

@@ -46,12 +46,12 @@ def dev(
     control_port: int | None,
 ) -> None:
     """Serve FILE, reload it on every change, mock what OpenAPI documents beside it describe."""
-    from naftiko.cli.loop import Reloading, event_loop_runner, stop_on_signals
     from naftiko.errors import SpecError
-    from naftiko.expose.assembly import ServeOptions, prepare
-    from naftiko.expose.server import serve
     from naftiko.observe import access
     from naftiko.pipeline import tell
+    from naftiko.serve.assembly import ServeOptions, prepare
+    from naftiko.serve.loop import Reloading, event_loop_runner, stop_on_signals
+    from naftiko.serve.server import serve
 
     access.enabled = True
     chosen = pairs(mocks, "--mock")

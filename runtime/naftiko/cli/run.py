@@ -12,7 +12,7 @@ import click
 from naftiko.cli.group import base_uri_option, main, once, pairs, ports_of, timeout_option
 
 if TYPE_CHECKING:
-    from naftiko.cli.loop import Reloading
+    from naftiko.serve.loop import Reloading
 
 log = logging.getLogger("naftiko.cli")
 
@@ -293,14 +293,14 @@ def run(
 
     One base URI also comes from NAFTIKO_BASE_URI_<NS>.
     """
-    from naftiko.cli.loop import Reloading, event_loop_runner, stop_on_signals
     from naftiko.engine import Timeouts
-    from naftiko.expose.assembly import ServeOptions, prepare, stdio_adapter
     from naftiko.expose.httpserver import Limits
     from naftiko.expose.mcp.http import McpOptions
-    from naftiko.expose.server import serve, serve_mcp_stdio
     from naftiko.observe import access
     from naftiko.pipeline import tell
+    from naftiko.serve.assembly import ServeOptions, prepare, stdio_adapter
+    from naftiko.serve.loop import Reloading, event_loop_runner, stop_on_signals
+    from naftiko.serve.server import serve, serve_mcp_stdio
 
     access.enabled = access_log
     files, mcp_stdio = _files(files, mcp_stdio)
@@ -381,8 +381,8 @@ def _sessions_shared(service: Any, workers: int, options: Any) -> None:
 def _parent(service: Any, workers: int, grace: float, reloading: Reloading) -> None:
     """Bind the ports, start the workers, keep the control ports; exit as the group does.
     A reload reaches every worker, and the parent's own control ports."""
-    from naftiko.cli.loop import event_loop_runner, stop_on_signals
-    from naftiko.expose.workers import Group
+    from naftiko.serve.loop import event_loop_runner, stop_on_signals
+    from naftiko.serve.workers import Group
 
     sockets = service.bind()
     controls = service.controls_only()
@@ -409,8 +409,8 @@ async def _worker(service: Any, sockets: str, control: str, reloading: Reloading
     import json
     import socket
 
-    from naftiko.cli.loop import stop_on_signals
-    from naftiko.expose.workers import serve_worker_control
+    from naftiko.serve.loop import stop_on_signals
+    from naftiko.serve.workers import serve_worker_control
 
     service.adopt({name: socket.socket(fileno=fd) for name, fd in json.loads(sockets).items()})
     stop = stop_on_signals()

@@ -1,4 +1,4 @@
 """Servers that expose a capability: the REST, MCP (HTTP and stdio), skill and control
-adapters, the HTTP kit they share (guard, CORS, auth, OAuth, limits, deadlines, problems,
-pages), and the assembly, serving, reload and worker orchestration that starts them. Each
-adapter reads the plan and calls only the engine."""
+adapters, the pages, and the HTTP kit they share (guard, CORS, auth, OAuth, digest, limits,
+deadlines, problems). Each adapter reads the plan and calls only the engine; `serve/`
+assembles and starts them."""

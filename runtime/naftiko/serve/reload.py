@@ -21,12 +21,12 @@ from typing import Any
 
 from naftiko.engine import Engine
 from naftiko.errors import NaftikoError, SpecError
-from naftiko.expose.assembly import ServeOptions, prepare
 from naftiko.expose.control import ControlAdapter
 from naftiko.expose.mcp.http import McpHttpAdapter
 from naftiko.expose.mcp.jsonrpc import LATEST
-from naftiko.expose.server import Listener, Service
 from naftiko.pipeline import tell
+from naftiko.serve.assembly import ServeOptions, prepare
+from naftiko.serve.server import Listener, Service
 from naftiko.spec.imports import files_read
 
 log = logging.getLogger("naftiko.reload")

@@ -23,7 +23,7 @@ class Reloading:
         self, service: Any, stop: asyncio.Event, hangup: Callable[[], None] | None = None
     ) -> None:
         """``hangup``: what else SIGHUP does (a parent passes it on to its workers)."""
-        from naftiko.expose.reload import Reloader
+        from naftiko.serve.reload import Reloader
 
         reloader = Reloader(service, self.files, self.options)
 

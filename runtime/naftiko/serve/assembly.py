@@ -26,11 +26,11 @@ from naftiko.expose.httpserver import Limits
 from naftiko.expose.mcp.http import McpHttpAdapter, McpOptions
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.rest import RestAdapter
-from naftiko.expose.server import Listener, Mock, Served, Service
 from naftiko.expose.skill import SkillAdapter
 from naftiko.openapi.mock import MockApi, read_document
 from naftiko.pipeline import Compiled, compile_plans, finding, load, tell
 from naftiko.scripting.settings import Governance
+from naftiko.serve.server import Listener, Mock, Served, Service
 from naftiko.spec.model import Adapter, Capability, pick_adapter
 from naftiko.spec.verdict import Mode, judged
 
