@@ -89,6 +89,16 @@ def test_adapters_read_the_plan_not_what_builds_it() -> None:
     assert {k: v for k, v in reached.items() if v} == {}
 
 
+def test_no_adapter_imports_the_composition_root() -> None:
+    """`serve/` assembles and starts the adapters; they never reach back into it."""
+    reached = {
+        name: sorted(t for t in targets if t.startswith("naftiko.serve"))
+        for name, targets in graph().items()
+        if name.startswith("naftiko.expose")
+    }
+    assert {k: v for k, v in reached.items() if v} == {}
+
+
 def test_no_module_is_longer_than_the_limit() -> None:
     lengths = {
         name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()

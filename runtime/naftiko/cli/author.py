@@ -122,7 +122,7 @@ def mcp_config(
     import os
     import platform
 
-    from naftiko.expose.mcp import client_config as config
+    from naftiko.authoring import client_config as config
     from naftiko.spec import load
 
     capability = load(file)

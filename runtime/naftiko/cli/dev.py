@@ -50,8 +50,7 @@ def dev(
     from naftiko.observe import access
     from naftiko.pipeline import tell
     from naftiko.serve.assembly import ServeOptions, prepare
-    from naftiko.serve.loop import Reloading, event_loop_runner, stop_on_signals
-    from naftiko.serve.server import serve
+    from naftiko.serve.run import serve_here
 
     access.enabled = True
     chosen = pairs(mocks, "--mock")
@@ -80,14 +79,7 @@ def dev(
         break
     tell(service.findings)
     _say_upstreams(service, options)
-    reloading = Reloading((file,), options, watch=True)
-
-    async def main_task() -> None:
-        stop = stop_on_signals()
-        reloading.start(service, stop)
-        await serve(service, stop)
-
-    event_loop_runner(main_task)
+    serve_here(service, [file], options, watch=True)
 
 
 def _say_upstreams(service: Any, options: Any) -> None:

@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from naftiko.cli.group import base_uri_option, main, once, pairs, ports_of, timeout_option
-
-if TYPE_CHECKING:
-    from naftiko.serve.loop import Reloading
-
-log = logging.getLogger("naftiko.cli")
 
 
 @main.command()
@@ -298,9 +290,8 @@ def run(
     from naftiko.expose.mcp.http import McpOptions
     from naftiko.observe import access
     from naftiko.pipeline import tell
-    from naftiko.serve.assembly import ServeOptions, prepare, stdio_adapter
-    from naftiko.serve.loop import Reloading, event_loop_runner, stop_on_signals
-    from naftiko.serve.server import serve, serve_mcp_stdio
+    from naftiko.serve import run as serving
+    from naftiko.serve.assembly import ServeOptions, prepare
 
     access.enabled = access_log
     files, mcp_stdio = _files(files, mcp_stdio)
@@ -339,97 +330,22 @@ def run(
         state=state_url or None,
     )
     if mcp_stdio is not None:
-        engine, server, opened = stdio_adapter(
-            files, options, None if mcp_stdio == "*" else mcp_stdio
-        )
-        event_loop_runner(lambda: serve_mcp_stdio(engine, server, options.grace, opened))
+        serving.serve_stdio(files, options, None if mcp_stdio == "*" else mcp_stdio)
+        return
+    if worker_sockets is not None and worker_control is not None:
+        serving.serve_as_worker(files, options, watch, worker_sockets, worker_control)
         return
     service = prepare(files, options)
-    if worker_sockets is not None and worker_control is not None:
-        reloading = Reloading(files, options, watch)
-        event_loop_runner(lambda: _worker(service, worker_sockets, worker_control, reloading))
-        return
     tell(service.findings)
     if workers > 1:
-        _sessions_shared(service, workers, options)
-        _parent(service, workers, options.grace, Reloading(files, options, watch))
+        refusal = serving.shared_sessions_refusal(service, workers, options)
+        if refusal is not None:
+            raise click.UsageError(refusal)
+        code = serving.serve_group(service, workers, files, options, watch)
+        if code:
+            raise SystemExit(code)
         return
-    reloading = Reloading(files, options, watch)
-
-    async def main_task() -> None:
-        stop = stop_on_signals()
-        reloading.start(service, stop)
-        await serve(service, stop)
-
-    event_loop_runner(main_task)
-
-
-def _sessions_shared(service: Any, workers: int, options: Any) -> None:
-    """Workers need sessions any of them can serve: shared, or none at all."""
-    if options.state or options.mcp.stateless:
-        return
-    sessions = [n for n, kind in service.adapter_types().items() if kind == "mcp"]
-    if sessions:
-        raise click.UsageError(
-            f"--workers {workers}: MCP adapter '{sessions[0]}' keeps its 2025-11-25 sessions in "
-            "one process, and a session's next request may reach another worker. Share them "
-            "with --state redis://HOST:6379/0, or serve without sessions with --mcp-stateless "
-            "(clients of either revision then need none)"
-        )
-
-
-def _parent(service: Any, workers: int, grace: float, reloading: Reloading) -> None:
-    """Bind the ports, start the workers, keep the control ports; exit as the group does.
-    A reload reaches every worker, and the parent's own control ports."""
-    from naftiko.serve.loop import event_loop_runner, stop_on_signals
-    from naftiko.serve.workers import Group
-
-    sockets = service.bind()
-    controls = service.controls_only()
-    group = Group(workers, sockets, sys.argv[1:], controls, grace)
-    code = 0
-
-    async def main_task() -> None:
-        nonlocal code
-        stop = stop_on_signals()
-        reloading.start(service, stop, group.hangup)
-        await service.start()
-        try:
-            code = await group.run(stop)
-        finally:
-            await service.stop()
-
-    event_loop_runner(main_task)
-    if code:
-        raise SystemExit(code)
-
-
-async def _worker(service: Any, sockets: str, control: str, reloading: Reloading) -> None:
-    """One worker: serve the parent's sockets until it says stop."""
-    import json
-    import socket
-
-    from naftiko.serve.loop import stop_on_signals
-    from naftiko.serve.workers import serve_worker_control
-
-    service.adopt({name: socket.socket(fileno=fd) for name, fd in json.loads(sockets).items()})
-    stop = stop_on_signals()
-    await service.start()
-    reloading.start(service, stop)
-    status = lambda: {**service.status(), "ready": service.ready()}  # noqa: E731
-
-    def scripting() -> Any:
-        found = [e.runtime.scripts for e in service.engines if e.runtime.scripts is not None]
-        return found[0].governance if found else None
-
-    runner = await serve_worker_control(control, status, scripting)
-    try:
-        await stop.wait()
-    finally:
-        log.info("stopping")
-        await service.stop()
-        await runner.cleanup()
-        log.info("stopped")
+    serving.serve_here(service, files, options, watch)
 
 
 def _files(files: tuple[str, ...], mcp_stdio: str | None) -> tuple[tuple[str, ...], str | None]:
