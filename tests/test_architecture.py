@@ -99,6 +99,20 @@ def test_no_adapter_imports_the_composition_root() -> None:
     assert {k: v for k, v in reached.items() if v} == {}
 
 
+def test_adapters_read_the_model_never_raw_yaml() -> None:
+    """Every adapter kind is modelled (spec/model.py): nothing that serves reads a `.raw`."""
+    found = []
+    for folder in ("expose", "serve"):
+        for path in sorted((PACKAGE / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            found += [
+                f"{path.relative_to(PACKAGE)}:{node.lineno}"
+                for node in ast.walk(tree)
+                if isinstance(node, ast.Attribute) and node.attr == "raw"
+            ]
+    assert found == []
+
+
 def test_no_module_is_longer_than_the_limit() -> None:
     lengths = {
         name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()

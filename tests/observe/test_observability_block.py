@@ -14,6 +14,7 @@ from aiohttp import web
 
 from conftest import FIXTURES, clean_env
 from naftiko.observe import tracing
+from naftiko.spec.management import observability
 
 pytest.importorskip("opentelemetry.sdk.trace", reason="tracing needs the otel extra")
 
@@ -49,8 +50,15 @@ def echo(request: web.Request) -> web.Response:
     return web.json_response({"id": "1"})
 
 
+def settings(block: dict[str, Any]) -> tracing.Settings:
+    """The trace settings a written ``block`` gives."""
+    modelled = observability(block)
+    assert modelled is not None
+    return tracing.settings(modelled)
+
+
 def test_a_full_block_is_read() -> None:
-    found = tracing.settings(
+    found = settings(
         {
             "enabled": True,
             "traces": {"sampling": 0.25, "propagation": "b3", "local": {"buffer-size": 50}},
@@ -61,10 +69,10 @@ def test_a_full_block_is_read() -> None:
 
 
 def test_odd_values_keep_their_defaults() -> None:
-    found = tracing.settings({"traces": {"sampling": 7, "local": {"buffer-size": True}}})
+    found = settings({"traces": {"sampling": 7, "local": {"buffer-size": True}}})
     assert found == tracing.Settings()
-    assert tracing.settings({"traces": {"local": {"enabled": False}}}).kept == 0
-    assert tracing.settings({"traces": {"local": {"buffer-size": 10**9}}}).kept == 10_000
+    assert settings({"traces": {"local": {"enabled": False}}}).kept == 0
+    assert settings({"traces": {"local": {"buffer-size": 10**9}}}).kept == 10_000
 
 
 def test_the_blocks_endpoint_turns_tracing_on(tmp_path, serve, naftiko_run) -> None:

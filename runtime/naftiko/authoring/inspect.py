@@ -99,8 +99,7 @@ def _adapter(adapter: Adapter, engine: Engine) -> dict[str, Any]:
         found["resources"] = [r.uri for r in adapter.mcp_resources]
         found["prompts"] = [p.name for p in adapter.prompts]
     if adapter.type == "skill":
-        skills = adapter.raw.get("skills") or []
-        found["skills"] = [s["name"] for s in skills if isinstance(s, dict) and "name" in s]
+        found["skills"] = [skill.name for skill in adapter.skills]
     return found
 
 

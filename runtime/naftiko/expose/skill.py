@@ -27,17 +27,7 @@ from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.httpserver import DEFAULT_LIMITS, Handler, Limits, low_level_server
 from naftiko.expose.problem import problem
 from naftiko.spec.imports import location_path
-from naftiko.spec.model import Adapter, Capability
-
-_DETAIL_KEYS = (
-    "license",
-    "compatibility",
-    "argument-hint",
-    "allowed-tools",
-    "user-invocable",
-    "disable-model-invocation",
-    "metadata",
-)
+from naftiko.spec.model import Adapter, Capability, Skill
 
 
 @dataclass(frozen=True)
@@ -62,10 +52,8 @@ class SkillAdapter:
         self.guard = guard or HostGuard("")
         modes = {a.namespace: a.type for a in capability.exposes if a.type in ("rest", "mcp")}
         self.skills: dict[str, _Skill] = {}
-        for raw in adapter.raw.get("skills") or []:
-            if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-                skill = _compile(raw, modes, capability.base_dir)
-                self.skills.setdefault(raw["name"], skill)
+        for declared in adapter.skills:
+            self.skills[declared.name] = _compile(declared, modes, capability.base_dir)
         catalog = [s.summary for s in self.skills.values()]
         self._catalog = jsonio.dumps({"count": len(catalog), "skills": catalog})
 
@@ -132,37 +120,30 @@ class SkillAdapter:
         return web.Response(body=data, content_type=media_type(target))
 
 
-def _compile(raw: dict[str, Any], modes: dict[str, str], base: Path) -> _Skill:
+def _compile(declared: Skill, modes: dict[str, str], base: Path) -> _Skill:
     tools = []
-    for tool in raw.get("tools") or []:
-        if not isinstance(tool, dict) or ("from" not in tool and "instruction" not in tool):
-            continue  # a load warning said so
-        entry: dict[str, Any] = {
-            "name": tool.get("name"),
-            "description": tool.get("description", ""),
-        }
-        source = tool.get("from")
-        if isinstance(source, dict):
-            target = str(source.get("sourceNamespace"))
+    for tool in declared.tools:
+        entry: dict[str, Any] = {"name": tool.name, "description": tool.description}
+        if tool.derived:
             entry["type"] = "derived"
             entry["invocationRef"] = {
-                "targetNamespace": target,
-                "action": source.get("action"),
-                "mode": modes.get(target, "mcp"),
+                "targetNamespace": tool.source,
+                "action": tool.action,
+                "mode": modes.get(tool.source, "mcp"),
             }
         else:
             entry["type"] = "instruction"
-            entry["instruction"] = tool.get("instruction")
+            entry["instruction"] = tool.instruction
         tools.append(entry)
-    summary: dict[str, Any] = {"name": raw["name"], "description": raw.get("description", "")}
-    if raw.get("license"):
-        summary["license"] = raw["license"]
+    summary: dict[str, Any] = {"name": declared.name, "description": declared.description}
+    if declared.details.get("license"):
+        summary["license"] = declared.details["license"]
     summary["tools"] = [t["name"] for t in tools]
-    detail: dict[str, Any] = {"name": raw["name"], "description": raw.get("description", "")}
-    detail.update({k: raw[k] for k in _DETAIL_KEYS if k in raw})
+    detail: dict[str, Any] = {"name": declared.name, "description": declared.description}
+    detail.update(declared.details)
     detail["tools"] = tools
-    location = raw.get("location")
-    root = location_path(str(location), base) if location else None
+    location = declared.location
+    root = location_path(location, base) if location else None
     return _Skill(summary, detail, root)
 
 

@@ -18,7 +18,7 @@ import os
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any
 
 from naftiko.observe.span import CLIENT as CLIENT
 from naftiko.observe.span import OFF as OFF  # re-exported: the span of a request not traced
@@ -27,6 +27,9 @@ from naftiko.observe.span import Shape as Shape
 from naftiko.observe.span import Shapes as Shapes
 from naftiko.observe.span import Span as Span
 from naftiko.observe.span import Tracer
+
+if TYPE_CHECKING:
+    from naftiko.spec.model import Observability
 
 log = logging.getLogger("naftiko.tracing")
 
@@ -55,34 +58,16 @@ class Settings:
     propagation: str = "w3c"  # traces.propagation
 
 
-def settings(block: Any) -> Settings:
-    """The trace settings of an `observability` block (validation has checked its fields;
-    what is still odd is left at its default)."""
-    if not isinstance(block, dict):
-        return Settings()
-    otlp = _part(_part(block, "exporters"), "otlp")
-    endpoint = otlp.get("endpoint")
-    traces = _part(block, "traces")
-    local = _part(traces, "local")
-    sampling, size = traces.get("sampling"), local.get("buffer-size")
-    propagation = traces.get("propagation")
-    kept = min(int(size), MOST_KEPT) if _number(size) and size >= 1 else RECENT
+def settings(block: Observability) -> Settings:
+    """The trace settings of an `observability` block."""
+    kept = min(block.buffer_size, MOST_KEPT) if block.buffer_size else RECENT
     return Settings(
-        endpoint=endpoint if isinstance(endpoint, str) and endpoint.strip() else None,
-        enabled=block.get("enabled") is not False,
-        ratio=float(sampling) if _number(sampling) and 0 <= sampling <= 1 else None,
-        kept=0 if local.get("enabled") is False else kept,
-        propagation=propagation if isinstance(propagation, str) else "w3c",
+        endpoint=block.endpoint,
+        enabled=block.enabled,
+        ratio=block.sampling,
+        kept=kept if block.local_traces else 0,
+        propagation=block.propagation,
     )
-
-
-def _part(block: dict[str, Any], key: str) -> dict[str, Any]:
-    found = block.get(key)
-    return found if isinstance(found, dict) else {}
-
-
-def _number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def active() -> bool:

@@ -230,14 +230,8 @@ def _build(item: Listener, options: ServeOptions, found: Assembly) -> None:
 
 def _metrics_on(adapter: Adapter) -> bool:
     """A control adapter serves /metrics unless its `observability` turns them off."""
-    block = adapter.raw.get("observability")
-    if not isinstance(block, dict):
-        return True
-    metrics = block.get("metrics")
-    local = metrics.get("local") if isinstance(metrics, dict) else None
-    return block.get("enabled") is not False and not (
-        isinstance(local, dict) and local.get("enabled") is False
-    )
+    block = adapter.observability
+    return block is None or (block.enabled and block.metrics)
 
 
 def open_mocks(options: ServeOptions) -> tuple[list[Mock], dict[str, str], list[Diagnostic]]:

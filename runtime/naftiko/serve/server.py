@@ -323,9 +323,8 @@ class Service:
         label = self.engines[0].capability.label if self.engines else ""
         name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "naftiko"
         for item in self._listeners:
-            block = item.adapter.raw.get("observability")
-            if isinstance(block, dict):
-                return name, tracing.settings(block)
+            if item.adapter.observability is not None:
+                return name, tracing.settings(item.adapter.observability)
         return name, tracing.Settings()
 
     async def _drain(self, trackers: list[InFlight]) -> None:

@@ -11,7 +11,7 @@ from naftiko.formats import size
 from naftiko.location import Location
 from naftiko.spec.document import Document
 from naftiko.spec.imports import location_path
-from naftiko.spec.management import scripting, text
+from naftiko.spec.management import observability, scripting, text
 from naftiko.spec.model import (
     Adapter,
     Auth,
@@ -30,8 +30,9 @@ from naftiko.spec.model import (
     Step,
     Unit,
 )
-from naftiko.spec.params import consumed_params
+from naftiko.spec.params import consumed_params, exposed_params
 from naftiko.spec.paths import absolute_paths, operation_path
+from naftiko.spec.skills import skills
 from naftiko.spec.yaml import JsonPath
 
 _DISABLING = {
@@ -228,7 +229,10 @@ class _Builder:
             resources=tuple(resources),
             mcp_resources=tuple(mcp_resources),
             prompts=tuple(prompts),
-            raw=data,
+            skills=skills(data.get("skills")),
+            observability=observability(data.get("observability")),
+            cache_scope=str(data.get("x-naftiko-cacheScope") or "public"),
+            ttl_ms=int(data.get("x-naftiko-ttlMs") or 0),
             where=self.where(path),
         )
 
@@ -271,7 +275,7 @@ class _Builder:
         )
 
     def resource(self, data: dict[str, Any], path: JsonPath, namespace: str) -> Resource:
-        shared = _exposed_params(data.get("inputParameters"), rest=True) or ()
+        shared = exposed_params(data.get("inputParameters"), rest=True) or ()
         units = tuple(
             self.unit(
                 op,
@@ -320,7 +324,7 @@ class _Builder:
             or data.get("ref", "").partition(".")[2]
             or (f"{fallback}-{str(method).lower()}" if fallback else str(method or "unit").lower())
         )
-        declared = _exposed_params(data.get("inputParameters"), rest=adapter_type == "rest")
+        declared = exposed_params(data.get("inputParameters"), rest=adapter_type == "rest")
         inputs = shared + declared if declared is not None else (shared or None)
         return Unit(
             kind=kind,
@@ -352,29 +356,6 @@ class _Builder:
             where=self.where(path),
             scopes=tuple(str(x) for x in data.get("x-naftiko-scopes") or ()),
         )
-
-
-_KNOWN_EXPOSED = {"name", "type", "in", "required", "description", "value"}
-
-
-def _exposed_params(values: Any, *, rest: bool = False) -> tuple[ExposedParam, ...] | None:
-    """REST parameters are optional unless in the path or marked `required` (the alpha2
-    schema forbids `required` there, so files could not say otherwise); tool ones required."""
-    if not isinstance(values, list):
-        return None
-    return tuple(
-        ExposedParam(
-            name=str(p["name"]),
-            type=str(p.get("type") or "string"),
-            in_=p.get("in"),
-            required=bool(p.get("required", p.get("in") == "path" if rest else True)),
-            description=str(p.get("description") or ""),
-            value=p.get("value"),
-            extra={k: v for k, v in p.items() if k not in _KNOWN_EXPOSED},
-        )
-        for p in values
-        if isinstance(p, dict) and "name" in p
-    )
 
 
 def _body(data: Any) -> Body | None:

@@ -1,12 +1,13 @@
-"""The control adapter's `management` block, as far as the engine reads it: `scripting`."""
+"""The control adapter's blocks, as far as the runtime reads them: `management.scripting`
+and `observability`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 from naftiko.location import Location
-from naftiko.spec.model import Scripting
+from naftiko.spec.model import Observability, Scripting
 from naftiko.spec.yaml import JsonPath
 
 
@@ -33,6 +34,36 @@ def scripting(exposes: Any, where: Callable[[JsonPath], Location]) -> Scripting 
             where=where(("capability", "exposes", index, "management", "scripting")),
         )
     return None
+
+
+def observability(block: Any) -> Observability | None:
+    """An `observability` block (validation has checked its fields; what is still odd is
+    left at its default)."""
+    if not isinstance(block, dict):
+        return None
+    metrics, traces = _part(block, "metrics"), _part(block, "traces")
+    local = _part(traces, "local")
+    endpoint = _part(_part(block, "exporters"), "otlp").get("endpoint")
+    sampling, size = traces.get("sampling"), local.get("buffer-size")
+    propagation = traces.get("propagation")
+    return Observability(
+        enabled=block.get("enabled") is not False,
+        metrics=_part(metrics, "local").get("enabled") is not False,
+        endpoint=endpoint if isinstance(endpoint, str) and endpoint.strip() else None,
+        sampling=float(sampling) if _number(sampling) and 0 <= sampling <= 1 else None,
+        buffer_size=int(size) if _number(size) and size >= 1 else None,
+        local_traces=local.get("enabled") is not False,
+        propagation=propagation if isinstance(propagation, str) else "w3c",
+    )
+
+
+def _part(block: dict[str, Any], key: str) -> dict[str, Any]:
+    found = block.get(key)
+    return found if isinstance(found, dict) else {}
+
+
+def _number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def text(value: Any) -> str | None:

@@ -233,6 +233,42 @@ class McpPrompt:
 
 
 @dataclass(frozen=True)
+class SkillTool:
+    """A tool a skill lists: derived from an adapter's tool or operation, or an instruction."""
+
+    name: str | None
+    description: str = ""
+    derived: bool = False  # `from` is written: the tool is `source`'s `action`
+    source: str = ""  # from.sourceNamespace
+    action: Any = None  # from.action
+    instruction: Any = None  # instruction (a tool that is not derived)
+
+
+@dataclass(frozen=True)
+class Skill:
+    """One skill of a skill adapter: what its catalog entry and detail page say."""
+
+    name: str
+    description: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)  # license, metadata... as written
+    location: str | None = None  # file:/// directory of its files
+    tools: tuple[SkillTool, ...] = ()
+
+
+@dataclass(frozen=True)
+class Observability:
+    """A control adapter's `observability` block, as far as the runtime reads it."""
+
+    enabled: bool = True
+    metrics: bool = True  # metrics.local.enabled
+    endpoint: str | None = None  # exporters.otlp.endpoint
+    sampling: float | None = None  # traces.sampling: the share of new traces recorded
+    buffer_size: int | None = None  # traces.local.buffer-size
+    local_traces: bool = True  # traces.local.enabled
+    propagation: str = "w3c"  # traces.propagation
+
+
+@dataclass(frozen=True)
 class Adapter:
     type: str
     namespace: str
@@ -245,7 +281,10 @@ class Adapter:
     resources: tuple[Resource, ...] = ()
     mcp_resources: tuple[McpResource, ...] = ()
     prompts: tuple[McpPrompt, ...] = ()
-    raw: Mapping[str, Any] = field(default_factory=dict)
+    skills: tuple[Skill, ...] = ()  # a skill adapter's
+    observability: Observability | None = None  # a control adapter's, when written
+    cache_scope: str = "public"  # an MCP adapter's x-naftiko-cacheScope
+    ttl_ms: int = 0  # an MCP adapter's x-naftiko-ttlMs
     where: Location = field(default_factory=Location)
 
 

@@ -87,11 +87,7 @@ class McpServer:
         # a reload may change every list: clients hear of it (listen.py)
         self.bus = Bus()
         # 2026-07-28 caching hints of lists and reads (x-naftiko-ttlMs / -cacheScope)
-        raw = adapter.raw
-        self.hints: dict[str, Any] = {
-            "cacheScope": str(raw.get("x-naftiko-cacheScope") or "public"),
-            "ttlMs": int(raw.get("x-naftiko-ttlMs") or 0),
-        }
+        self.hints: dict[str, Any] = {"cacheScope": adapter.cache_scope, "ttlMs": adapter.ttl_ms}
         self.capabilities: dict[str, Any] = {"tools": {"listChanged": True}, "logging": {}}
         if adapter.mcp_resources:
             self.capabilities["resources"] = {"listChanged": True}
