@@ -15,10 +15,10 @@ from typing import Any
 from naftiko.bind import resolve
 from naftiko.bind.secret import Secret
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts
+from naftiko.engine.compiled import ConsumedPlan, ExposedPlan, Plan
+from naftiko.engine.compiler import compile_capability
 from naftiko.engine.forward import Forwarder
 from naftiko.engine.invoke import Result, invoke
-from naftiko.engine.plan import compile_capability
-from naftiko.engine.plans import ConsumedPlan, ExposedPlan, Plan
 from naftiko.errors import TargetError
 from naftiko.spec.model import Capability
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from naftiko.consume.client import UpstreamClient
 from naftiko.consume.request import RequestRecipe
-from naftiko.engine.plans import Runtime
+from naftiko.engine.compiled import Runtime
 from naftiko.engine.scope import CallScope
 from naftiko.errors import FieldProblem, InputError, TargetError, UpstreamError, UpstreamResponse
 from naftiko.spec.model import ConsumedOperation

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from naftiko import jsonio
-from naftiko.engine.plans import ConsumedPlan, ExposedPlan, Plan
+from naftiko.engine.compiled import ConsumedPlan, ExposedPlan, Plan
 from naftiko.engine.scope import CallScope
 from naftiko.engine.steps import run_steps
 from naftiko.engine.withs import apply_with

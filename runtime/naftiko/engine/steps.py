@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from naftiko.engine.plans import CallStep, LookupStep, Orchestration, ScriptStep, step_shape
+from naftiko.engine.compiled import CallStep, LookupStep, Orchestration, ScriptStep, step_shape
 from naftiko.engine.scope import CallScope
 from naftiko.engine.withs import apply_with
 from naftiko.jsonpath import CompiledPath, compile_path

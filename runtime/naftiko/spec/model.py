@@ -1,4 +1,4 @@
-"""The capability as immutable data: what build() makes and engine.plan() compiles.
+"""The capability as immutable data: what build() makes and engine/compiler.py compiles.
 
 Only what the runtime executes is modelled; documentation-only fields stay in the file.
 Names follow the spec; every object keeps ``where`` (a Location) for later messages.

@@ -21,9 +21,7 @@ from naftiko.consume.oauth2 import ClientCredentials
 from naftiko.consume.request import RequestRecipe
 from naftiko.consume.resilience import Resilience, from_block
 from naftiko.consume.tls import tls_context
-from naftiko.engine.inputs import InputCheck
-from naftiko.engine.pages import Pagination, PaginationError
-from naftiko.engine.plans import (
+from naftiko.engine.compiled import (
     CallStep,
     ConsumedPlan,
     ExposedPlan,
@@ -35,6 +33,8 @@ from naftiko.engine.plans import (
     script_shape,
     step_shape,
 )
+from naftiko.engine.inputs import InputCheck
+from naftiko.engine.pages import Pagination, PaginationError
 from naftiko.engine.scope import CallScope
 from naftiko.engine.signature import Input, signature, sources
 from naftiko.engine.steps import compile_lookup, compile_mappings
