@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from naftiko.formats import size
+from naftiko.bytesize import size
 from naftiko.location import Location
 from naftiko.spec.document import Document
 from naftiko.spec.imports import location_path
