@@ -13,6 +13,7 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "runtime" / "naftiko"
 MAX_LINES = 450
+MAX_FUNCTION_LINES = 100
 # What adapters must not reach past the plan for.
 BELOW_THE_PLAN = ("naftiko.consume", "naftiko.jsonpath", "naftiko.convert", "naftiko.shaping")
 
@@ -118,6 +119,17 @@ def test_no_module_is_longer_than_the_limit() -> None:
         name: len(path.read_text(encoding="utf-8").splitlines()) for name, path in modules().items()
     }
     assert {k: v for k, v in lengths.items() if v > MAX_LINES} == {}
+
+
+def test_no_function_is_longer_than_the_limit() -> None:
+    found = {}
+    for name, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    found[f"{name}.{node.name}"] = length
+    assert found == {}
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:

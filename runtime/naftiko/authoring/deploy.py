@@ -228,12 +228,70 @@ def compose(found: Plan) -> dict[str, Any]:
 
 
 def kubernetes(found: Plan, replicas: int) -> list[dict[str, Any]]:
+    """Secrets (bound files, then variables), the Deployment, scaling when ``replicas`` > 1,
+    and one Service per adapter port."""
     labels = {"app.kubernetes.io/name": found.name}
-    env: list[dict[str, Any]] = [
+    files_secret = f"{found.name}-files"
+    documents: list[dict[str, Any]] = []
+    if found.secret_files:
+        documents.append(
+            _secret(files_secret, labels, {path.name: "" for path in found.secret_files})
+        )
+    secret_keys = [*found.variables, *(["NAFTIKO_STATE"] if found.state else [])]
+    if secret_keys:
+        documents.append(_secret(found.name, labels, dict.fromkeys(secret_keys, "")))
+    pod: dict[str, Any] = {
+        "terminationGracePeriodSeconds": 35,
+        "securityContext": {"runAsNonRoot": True},
+        "containers": [_container(found)],
+    }
+    if found.secret_files:
+        pod["volumes"] = [{"name": "bound-files", "secret": {"secretName": files_secret}}]
+    documents.append(
         {
-            "name": v,
-            "valueFrom": {"secretKeyRef": {"name": found.name, "key": v}},
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": found.name, "labels": labels},
+            "spec": {
+                "replicas": replicas,
+                "selector": {"matchLabels": labels},
+                "template": {"metadata": {"labels": labels}, "spec": pod},
+            },
         }
+    )
+    if replicas > 1:
+        documents.extend(_scaling(found.name, labels, replicas))
+    for namespace, (port_name, port) in found.ports.items():
+        documents.append(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": f"{found.name}-{slug(namespace)}"[:63], "labels": labels},
+                "spec": {
+                    "selector": labels,
+                    "ports": [{"name": "http", "port": port, "targetPort": port_name}],
+                },
+            }
+        )
+    return documents
+
+
+def _secret(name: str, labels: dict[str, str], keys: dict[str, str]) -> dict[str, Any]:
+    """A Secret with every key empty: the operator fills them in."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "labels": labels},
+        "type": "Opaque",
+        "stringData": keys,
+    }
+
+
+def _container(found: Plan) -> dict[str, Any]:
+    """The one container: its ports, probes on the control port, a locked-down context,
+    secrets as variables, bound files mounted read-only."""
+    env: list[dict[str, Any]] = [
+        {"name": v, "valueFrom": {"secretKeyRef": {"name": found.name, "key": v}}}
         for v in found.variables
     ]
     if found.stateless:
@@ -264,7 +322,6 @@ def kubernetes(found: Plan, replicas: int) -> list[dict[str, Any]]:
     }
     if env:
         container["env"] = env
-    files_secret = f"{found.name}-files"
     if found.secret_files:
         container["volumeMounts"] = [
             {
@@ -275,71 +332,7 @@ def kubernetes(found: Plan, replicas: int) -> list[dict[str, Any]]:
             }
             for path in found.secret_files
         ]
-    documents: list[dict[str, Any]] = []
-    if found.secret_files:
-        documents.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "metadata": {"name": files_secret, "labels": labels},
-                "type": "Opaque",
-                "stringData": {path.name: "" for path in found.secret_files},
-            }
-        )
-    secret_keys = [*found.variables, *(["NAFTIKO_STATE"] if found.state else [])]
-    if secret_keys:
-        documents.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "metadata": {"name": found.name, "labels": labels},
-                "type": "Opaque",
-                "stringData": dict.fromkeys(secret_keys, ""),
-            }
-        )
-    documents.append(
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {"name": found.name, "labels": labels},
-            "spec": {
-                "replicas": replicas,
-                "selector": {"matchLabels": labels},
-                "template": {
-                    "metadata": {"labels": labels},
-                    "spec": {
-                        "terminationGracePeriodSeconds": 35,
-                        "securityContext": {"runAsNonRoot": True},
-                        "containers": [container],
-                        **(
-                            {
-                                "volumes": [
-                                    {"name": "bound-files", "secret": {"secretName": files_secret}}
-                                ]
-                            }
-                            if found.secret_files
-                            else {}
-                        ),
-                    },
-                },
-            },
-        }
-    )
-    if replicas > 1:
-        documents.extend(_scaling(found.name, labels, replicas))
-    for namespace, (port_name, port) in found.ports.items():
-        documents.append(
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {"name": f"{found.name}-{slug(namespace)}"[:63], "labels": labels},
-                "spec": {
-                    "selector": labels,
-                    "ports": [{"name": "http", "port": port, "targetPort": port_name}],
-                },
-            }
-        )
-    return documents
+    return container
 
 
 def _scaling(name: str, labels: dict[str, str], replicas: int) -> list[dict[str, Any]]:

@@ -21,10 +21,10 @@ Findings carry file:line:col and a rule id; errors only for the safety rules.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from naftiko.errors import Diagnostic
+from naftiko.errors import Diagnostic, Severity
 from naftiko.pipeline import load
 from naftiko.serve.assembly import check
 from naftiko.spec.document import Document
@@ -32,6 +32,8 @@ from naftiko.spec.sections import items
 from naftiko.spec.yaml import JsonPath
 from naftiko.template import TemplateSyntaxError, variables_of
 
+# how a rule reports: add(severity, path, rule, message, hint="")
+Add = Callable[..., None]
 _STEP_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 _SECRET_FIELDS = ("token", "password", "value")
 
@@ -50,7 +52,7 @@ def lint(doc: Document) -> list[Diagnostic]:
     capability: dict[str, Any] = _mapping(data.get("capability"))
     found: list[Diagnostic] = []
 
-    def add(severity: Any, path: JsonPath, rule: str, message: str, hint: str = "") -> None:
+    def add(severity: Severity, path: JsonPath, rule: str, message: str, hint: str = "") -> None:
         file, line, col = doc.where(path)
         found.append(
             Diagnostic(
@@ -73,6 +75,21 @@ def lint(doc: Document) -> list[Diagnostic]:
         for variable in _mapping(bind.get("keys"))
     }
     consumes = list(_entries(data, capability, "consumes"))
+    _consumed(consumes, add, bound)
+    _adapters(capability, add, bound)
+    _functions(capability, add)
+    _steps(capability, add)
+    _contradictions(capability, consumes, add)
+    _unused_binds(data, capability, add)
+    _unreachable(consumes, capability, add)
+    for field in ("description", "label"):
+        if _unsafe(info.get(field)):
+            add("error", ("info", field), "unsafe-markup", "description holds <script or eval(")
+    return found
+
+
+def _consumed(consumes: list[tuple[JsonPath, dict[str, Any]]], add: Add, bound: set[str]) -> None:
+    """Consumed namespaces: base URIs, secrets, query strings in paths, caches off GET."""
     for path, entry in consumes:
         base = str(entry.get("baseUri") or "")
         if base.endswith("/"):
@@ -104,6 +121,10 @@ def lint(doc: Document) -> list[Diagnostic]:
                         f"x-naftiko-cache on a {method} operation: only GET answers are kept",
                         "remove the block from this operation",
                     )
+
+
+def _adapters(capability: dict[str, Any], add: Add, bound: set[str]) -> None:
+    """Exposed adapters: addresses, auth, descriptions, safety; one control adapter."""
     for a_index, adapter in items(capability, "exposes"):
         path = ("capability", "exposes", a_index)
         kind = adapter.get("type")
@@ -135,6 +156,10 @@ def lint(doc: Document) -> list[Diagnostic]:
             "control-singleton",
             "more than one control adapter",
         )
+
+
+def _functions(capability: dict[str, Any], add: Add) -> None:
+    """Aggregate functions say what they do."""
     for g_index, group in items(capability, "aggregates"):
         for f_index, function in items(group, "functions"):
             if not function.get("description"):
@@ -144,14 +169,6 @@ def lint(doc: Document) -> list[Diagnostic]:
                     "function-description",
                     f"function '{function.get('name')}' has no description",
                 )
-    _steps(capability, add)
-    _contradictions(capability, consumes, add)
-    _unused_binds(data, capability, add)
-    _unreachable(consumes, capability, add)
-    for field in ("description", "label"):
-        if _unsafe(info.get(field)):
-            add("error", ("info", field), "unsafe-markup", "description holds <script or eval(")
-    return found
 
 
 def _entries(
@@ -167,7 +184,7 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _secrets(auth: Any, path: JsonPath, add: Any, bound: set[str]) -> None:
+def _secrets(auth: Any, path: JsonPath, add: Add, bound: set[str]) -> None:
     if not isinstance(auth, dict):
         return
     for field in _SECRET_FIELDS:
@@ -182,7 +199,7 @@ def _secrets(auth: Any, path: JsonPath, add: Any, bound: set[str]) -> None:
             )
 
 
-def _oauth(auth: Any, path: JsonPath, add: Any) -> None:
+def _oauth(auth: Any, path: JsonPath, add: Add) -> None:
     """An exposed oauth2 resource server: its URLs in https, and scopes that say something."""
     if not isinstance(auth, dict) or auth.get("type") != "oauth2":
         return
@@ -207,7 +224,7 @@ def _oauth(auth: Any, path: JsonPath, add: Any) -> None:
         )
 
 
-def _descriptions(adapter: dict[str, Any], path: JsonPath, add: Any) -> None:
+def _descriptions(adapter: dict[str, Any], path: JsonPath, add: Add) -> None:
     if adapter.get("type") == "rest":
         for r_index, resource in items(adapter, "resources"):
             r_path = (*path, "resources", r_index)
@@ -228,7 +245,7 @@ def _descriptions(adapter: dict[str, Any], path: JsonPath, add: Any) -> None:
                 )
 
 
-def _safety(adapter: dict[str, Any], path: JsonPath, add: Any) -> None:
+def _safety(adapter: dict[str, Any], path: JsonPath, add: Add) -> None:
     if _unsafe(adapter.get("description")):
         add("error", (*path, "description"), "unsafe-markup", "description holds <script or eval(")
     for key in ("tools", "resources", "skills"):
@@ -246,7 +263,7 @@ def _unsafe(text: Any) -> bool:
     return isinstance(text, str) and ("<script" in text.lower() or "eval(" in text)
 
 
-def _steps(capability: dict[str, Any], add: Any) -> None:
+def _steps(capability: dict[str, Any], add: Add) -> None:
     for path, unit in _units(capability):
         for s_index, step in items(unit, "steps"):
             name = str(step.get("name", ""))
@@ -277,7 +294,7 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _contradictions(
-    capability: dict[str, Any], consumes: list[tuple[JsonPath, dict[str, Any]]], add: Any
+    capability: dict[str, Any], consumes: list[tuple[JsonPath, dict[str, Any]]], add: Add
 ) -> None:
     """Hints and methods that say the opposite of what the unit does or refers to."""
     safe = {
@@ -329,7 +346,7 @@ def _contradictions(
             )
 
 
-def _unused_binds(data: dict[str, Any], capability: dict[str, Any], add: Any) -> None:
+def _unused_binds(data: dict[str, Any], capability: dict[str, Any], add: Add) -> None:
     rest = {k: v for k, v in data.items() if k != "binds"}
     rest["capability"] = {k: v for k, v in capability.items() if k != "binds"}
     text = _all_text(rest)
@@ -346,7 +363,7 @@ def _unused_binds(data: dict[str, Any], capability: dict[str, Any], add: Any) ->
 
 
 def _unreachable(
-    consumes: list[tuple[JsonPath, dict[str, Any]]], capability: dict[str, Any], add: Any
+    consumes: list[tuple[JsonPath, dict[str, Any]]], capability: dict[str, Any], add: Add
 ) -> None:
     calls, forwarded = _calls(capability)
     for path, entry in consumes:

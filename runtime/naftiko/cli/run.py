@@ -310,19 +310,15 @@ def run(
         ),
         grace=grace_period,
         mcp=McpOptions(stateless=mcp_stateless, allowed_hosts=mcp_allowed_hosts),
-        resilience={
-            k: v
-            for k, v in (
-                ("retries", retries),
-                ("max_in_flight", max_in_flight),
-                ("max_body", max_upstream_body),
-                ("max_pages", max_pages),
-                ("max_paged_items", max_paged_items),
-                ("max_paged_bytes", max_paged_bytes),
-                ("max_paging_seconds", max_paging_seconds),
-            )
-            if v is not None
-        },
+        resilience=_given(
+            retries=retries,
+            max_in_flight=max_in_flight,
+            max_body=max_upstream_body,
+            max_pages=max_pages,
+            max_paged_items=max_paged_items,
+            max_paged_bytes=max_paged_bytes,
+            max_paging_seconds=max_paging_seconds,
+        ),
         mocks=pairs(mocks, "--mock"),
         control_port=control_port,
         cors_origins=cors_origins,
@@ -346,6 +342,11 @@ def run(
             raise SystemExit(code)
         return
     serving.serve_here(service, files, options, watch)
+
+
+def _given(**flags: float | None) -> dict[str, float]:
+    """The flags given: what is not given keeps each namespace's own setting."""
+    return {name: value for name, value in flags.items() if value is not None}
 
 
 def _files(files: tuple[str, ...], mcp_stdio: str | None) -> tuple[tuple[str, ...], str | None]:

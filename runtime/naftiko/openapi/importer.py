@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -64,7 +65,6 @@ def import_openapi(
     style: str = "openapi",
 ) -> dict[str, Any]:
     """The capability for one tag (or every operation when ``tag`` is None)."""
-    resolver = Resolver(document)
     title = str((document.get("info") or {}).get("title") or "API")
     # the namespace is the whole title, kebab-cased (`Complex API` is complex-api), as the
     # reference engine names it; API Evangelist's files drop a trailing " API", and so do
@@ -83,79 +83,15 @@ def import_openapi(
     lead = next((op.get("summary") for _, _, op in selected if op.get("summary")), "")
     base_uri, base_path = _server(document)
     auth, binds = _auth(document, slug(provider))
-
-    resources: list[dict[str, Any]] = []
-    rest_resources: list[dict[str, Any]] = []
-    tools: list[dict[str, Any]] = []
-    by_path: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
-    tool_names: set[str] = set()
-    operation_names: set[str] = set()
+    surfaces = _Surfaces(Resolver(document), document, namespace, base_path, style, typed_outputs)
     for path, method, operation in selected:
-        summary = str(operation.get("summary") or "").strip()
-        own = kebab(str(operation.get("operationId") or ""))
-        fallback = method + re.sub(r"[^a-z0-9]", "", path.lower())
-        name = _unique(own if style == "openapi" and own else fallback, operation_names)
-        params = _parameters(resolver, document, path, operation)
-        consumed: dict[str, Any] = {
-            "name": name,
-            "method": method.upper(),
-            "description": summary or name,
-            "outputRawFormat": "json",
-            "outputParameters": [{"name": "result", "type": "object", "value": "$."}],
-        }
-        if params:
-            consumed["inputParameters"] = params
-        paged = pagination(resolver, operation, params) if method.upper() == "GET" else None
-        if paged is not None:
-            consumed["x-naftiko-pagination"] = paged
-        if path not in by_path:
-            resource_name = path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
-            resource: dict[str, Any] = {"name": resource_name, "path": path, "operations": []}
-            rest_path = base_path + path.replace("_", "-")
-            rest: dict[str, Any] = {
-                "path": rest_path,
-                "name": resource_name.replace("_", "-"),
-                "description": f"REST surface for {resource_name}.",
-                "operations": [],
-            }
-            by_path[path] = (resource, rest)
-            resources.append(resource)
-            rest_resources.append(rest)
-        resource, rest = by_path[path]
-        resource["operations"].append(consumed)
-        call = f"{namespace}.{name}"
-        rest_op: dict[str, Any] = {
-            "method": method.upper(),
-            "name": name,
-            "description": summary or name,
-            "call": call,
-        }
-        if params:
-            rest_op["with"] = {p["name"]: f"rest.{p['name']}" for p in params}
-        rest_op["outputParameters"] = [{"type": "object", "mapping": "$."}]
-        rest["operations"].append(rest_op)
-        if style == "openapi" and own:
-            tool_name = _unique(own, tool_names)
-        else:
-            tool_name = _tool_name(summary, name, tool_names)
-        tool: dict[str, Any] = {
-            "name": tool_name,
-            "description": summary or name,
-            "hints": dict(_HINTS.get(method.upper(), _WRITE_HINTS)),
-            "call": call,
-        }
-        if params:
-            tool["with"] = {p["name"]: f"tools.{p['name']}" for p in params}
-        typed = _typed_output(resolver, operation) if typed_outputs else None
-        tool["outputParameters"] = [typed or {"type": "object", "mapping": "$."}]
-        tools.append(tool)
-
+        surfaces.add(path, method, operation)
     consumes: dict[str, Any] = {
         "type": "http",
         "namespace": namespace,
         "baseUri": base_uri,
         "description": f"{label} business capability. Self-contained, no shared references.",
-        "resources": resources,
+        "resources": surfaces.resources,
     }
     if auth:
         consumes["authentication"] = auth
@@ -176,27 +112,123 @@ def import_openapi(
         capability["binds"] = binds
     capability["capability"] = {
         "consumes": [consumes],
-        "exposes": [
+        "exposes": surfaces.exposes(label),
+    }
+    return capability
+
+
+@dataclass
+class _Surfaces:
+    """What the chosen operations become, one at a time: consumed resources, the REST
+    adapter's resources, the MCP adapter's tools."""
+
+    resolver: Resolver
+    document: Mapping[str, Any]
+    namespace: str
+    base_path: str
+    style: str
+    typed_outputs: bool
+    resources: list[dict[str, Any]] = field(default_factory=list)
+    rest_resources: list[dict[str, Any]] = field(default_factory=list)
+    tools: list[dict[str, Any]] = field(default_factory=list)
+    by_path: dict[str, tuple[dict[str, Any], dict[str, Any]]] = field(default_factory=dict)
+    tool_names: set[str] = field(default_factory=set)
+    operation_names: set[str] = field(default_factory=set)
+
+    def add(self, path: str, method: str, operation: dict[str, Any]) -> None:
+        summary = str(operation.get("summary") or "").strip()
+        own = kebab(str(operation.get("operationId") or ""))
+        fallback = method + re.sub(r"[^a-z0-9]", "", path.lower())
+        name = _unique(own if self.style == "openapi" and own else fallback, self.operation_names)
+        params = _parameters(self.resolver, self.document, path, operation)
+        consumed: dict[str, Any] = {
+            "name": name,
+            "method": method.upper(),
+            "description": summary or name,
+            "outputRawFormat": "json",
+            "outputParameters": [{"name": "result", "type": "object", "value": "$."}],
+        }
+        if params:
+            consumed["inputParameters"] = params
+        paged = pagination(self.resolver, operation, params) if method.upper() == "GET" else None
+        if paged is not None:
+            consumed["x-naftiko-pagination"] = paged
+        resource, rest = self._resources(path)
+        resource["operations"].append(consumed)
+        call = f"{self.namespace}.{name}"
+        rest_op: dict[str, Any] = {
+            "method": method.upper(),
+            "name": name,
+            "description": summary or name,
+            "call": call,
+        }
+        if params:
+            rest_op["with"] = {p["name"]: f"rest.{p['name']}" for p in params}
+        rest_op["outputParameters"] = [{"type": "object", "mapping": "$."}]
+        rest["operations"].append(rest_op)
+        self.tools.append(self._tool(method, operation, summary, name, own, params))
+
+    def _resources(self, path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The consumed and the REST resource of ``path``, made on its first operation."""
+        if path not in self.by_path:
+            resource_name = path.strip("/").replace("/", "-").replace("{", "").replace("}", "")
+            resource: dict[str, Any] = {"name": resource_name, "path": path, "operations": []}
+            rest: dict[str, Any] = {
+                "path": self.base_path + path.replace("_", "-"),
+                "name": resource_name.replace("_", "-"),
+                "description": f"REST surface for {resource_name}.",
+                "operations": [],
+            }
+            self.by_path[path] = (resource, rest)
+            self.resources.append(resource)
+            self.rest_resources.append(rest)
+        return self.by_path[path]
+
+    def _tool(
+        self,
+        method: str,
+        operation: dict[str, Any],
+        summary: str,
+        name: str,
+        own: str,
+        params: list[dict[str, Any]],
+    ) -> dict[str, Any]:
+        if self.style == "openapi" and own:
+            tool_name = _unique(own, self.tool_names)
+        else:
+            tool_name = _tool_name(summary, name, self.tool_names)
+        tool: dict[str, Any] = {
+            "name": tool_name,
+            "description": summary or name,
+            "hints": dict(_HINTS.get(method.upper(), _WRITE_HINTS)),
+            "call": f"{self.namespace}.{name}",
+        }
+        if params:
+            tool["with"] = {p["name"]: f"tools.{p['name']}" for p in params}
+        typed = _typed_output(self.resolver, operation) if self.typed_outputs else None
+        tool["outputParameters"] = [typed or {"type": "object", "mapping": "$."}]
+        return tool
+
+    def exposes(self, label: str) -> list[dict[str, Any]]:
+        return [
             {
                 "type": "rest",
-                "namespace": f"{namespace}-rest",
+                "namespace": f"{self.namespace}-rest",
                 "port": 8080,
                 "description": f"REST adapter for {label}. One Spectral-compliant resource per "
-                f"consumed operation, prefixed with {base_path or '/'}.",
-                "resources": rest_resources,
+                f"consumed operation, prefixed with {self.base_path or '/'}.",
+                "resources": self.rest_resources,
             },
             {
                 "type": "mcp",
-                "namespace": f"{namespace}-mcp",
+                "namespace": f"{self.namespace}-mcp",
                 "port": 9090,
                 "transport": "http",
                 "description": f"MCP adapter for {label}. One tool per consumed operation, "
                 "routed inline through this capability's consumes block.",
-                "tools": tools,
+                "tools": self.tools,
             },
-        ],
-    }
-    return capability
+        ]
 
 
 def _operations(document: Mapping[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:

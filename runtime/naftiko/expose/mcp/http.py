@@ -151,43 +151,14 @@ class McpHttpAdapter:
         )
         if not as_json and "text/event-stream" not in accept:
             return _plain(406, "Not Acceptable: accept application/json or text/event-stream")
-        try:
-            raw = await read_body(request, self.limits.max_body)
-        except web.HTTPRequestEntityTooLarge:
-            return _plain(413, "Payload Too Large")
-        except BodyUnreadable as exc:
-            refused = _json(exc.status, error(None, PARSE_ERROR, f"Parse error: {exc}"))
-            refused.force_close()
+        message, refused = await self._message(request)
+        if refused is not None:
             return refused
-        try:
-            message = jsonio.loads(raw) if raw else None
-        except ValueError:
-            return _json(400, error(None, PARSE_ERROR, "Parse error: the body is not JSON"))
-        if message is None:
-            return _json(400, error(None, PARSE_ERROR, "Parse error: empty body"))
         if self.auth is not None and self.protocol.scopes:
             lacking = self.auth.lacks(self.protocol.tool_scopes(_called(message)))
             if lacking is not None:
                 return self._refused(request, lacking)
-        headers = request.headers
-        version = headers.get("MCP-Protocol-Version")
-        # `Mcp-Param-*` headers matter on the stateless wire only: read them only there.
-        mirrored = (
-            {
-                key.lower(): tuple(headers.getall(key))
-                for key in headers
-                if key.lower().startswith(PARAM_HEADER)
-            }
-            if version is not None and version not in HANDSHAKE_VERSIONS
-            else {}
-        )
-        # the caller's trace context: read only when spans are made
-        trace = (
-            {k: headers[k] for k in _TRACE_HEADERS if k in headers}
-            if tracing.tracer is not None
-            else _NO_TRACE
-        )
-        wire = Wire(version, headers.get("Mcp-Method"), headers.get("Mcp-Name"), mirrored, trace)
+        wire = _wire(request.headers)
         initialize = isinstance(message, dict) and message.get("method") == "initialize"
         answer_headers: dict[str, str] = {}
         if _stateless(message, wire):
@@ -243,16 +214,25 @@ class McpHttpAdapter:
                 answer_headers["Mcp-Session-Id"] = await self.sessions.create(peer)
             except StateUnavailable as exc:
                 return _plain(503, f"Service Unavailable: {exc}")
-        if answer is None:
-            return web.Response(status=202, headers=answer_headers)
-        body = jsonio.dumps(answer)
-        if as_json or status != 200:
-            return web.Response(
-                status=status, body=body, content_type="application/json", headers=answer_headers
-            )
-        return web.Response(
-            body=_frame(body), content_type="text/event-stream", headers=answer_headers
-        )
+        return _answered(status, answer, as_json, answer_headers)
+
+    async def _message(self, request: BaseRequest) -> tuple[Any, web.Response | None]:
+        """The JSON-RPC message (or batch) of the body, or the answer refusing it."""
+        try:
+            raw = await read_body(request, self.limits.max_body)
+        except web.HTTPRequestEntityTooLarge:
+            return None, _plain(413, "Payload Too Large")
+        except BodyUnreadable as exc:
+            refused = _json(exc.status, error(None, PARSE_ERROR, f"Parse error: {exc}"))
+            refused.force_close()
+            return None, refused
+        try:
+            message = jsonio.loads(raw) if raw else None
+        except ValueError:
+            return None, _json(400, error(None, PARSE_ERROR, "Parse error: the body is not JSON"))
+        if message is None:
+            return None, _json(400, error(None, PARSE_ERROR, "Parse error: empty body"))
+        return message, None
 
     async def _batch(self, messages: list[Any], peer: Peer) -> Any:
         answers = await asyncio.gather(*(self.protocol.handle(m, peer) for m in messages))
@@ -342,3 +322,38 @@ def _called(message: Any) -> Any:
         return None
     params = message.get("params")
     return params.get("name") if isinstance(params, dict) else None
+
+
+def _wire(headers: Any) -> Wire:
+    """What the request's headers say beside the body."""
+    version = headers.get("MCP-Protocol-Version")
+    # `Mcp-Param-*` headers matter on the stateless wire only: read them only there.
+    mirrored = (
+        {
+            key.lower(): tuple(headers.getall(key))
+            for key in headers
+            if key.lower().startswith(PARAM_HEADER)
+        }
+        if version is not None and version not in HANDSHAKE_VERSIONS
+        else {}
+    )
+    # the caller's trace context: read only when spans are made
+    trace = (
+        {k: headers[k] for k in _TRACE_HEADERS if k in headers}
+        if tracing.tracer is not None
+        else _NO_TRACE
+    )
+    return Wire(version, headers.get("Mcp-Method"), headers.get("Mcp-Name"), mirrored, trace)
+
+
+def _answered(status: int, answer: Any, as_json: bool, headers: dict[str, str]) -> web.Response:
+    """The answer as JSON, or as one SSE event when the client accepts only a stream; 202
+    when there is none (a notification)."""
+    if answer is None:
+        return web.Response(status=202, headers=headers)
+    body = jsonio.dumps(answer)
+    if as_json or status != 200:
+        return web.Response(
+            status=status, body=body, content_type="application/json", headers=headers
+        )
+    return web.Response(body=_frame(body), content_type="text/event-stream", headers=headers)
