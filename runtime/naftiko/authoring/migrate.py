@@ -5,14 +5,15 @@ between the dialects changes. Lists of named entries become maps keyed by the na
 `label` and `display`, `location` and `from` (imports), `targetName` and `target` (step
 mappings), `functions` and `flows` (aggregates) swap; the version key changes. What the other
 dialect cannot say is dropped and listed (beta-only fields going to alpha2), or kept and
-listed (naftiko-py `x-naftiko-*` blocks going to beta5, which Ikanos does not know).
+listed (naftiko-py `x-naftiko-*` blocks going to beta5, which Ikanos does not know). What
+differs is read from the dialect table (`spec/dialect.py`), as the loader reads it.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,26 +21,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from naftiko.errors import NaftikoError
-
-BETA = "1.0.0-beta5"
-ALPHA = "1.0.0-alpha2"
-BETA_ONLY = (
-    "tags",
-    "outputMediaType",
-    "maxBinarySize",
-    "responses",
-    "responseBinary",
-    "binary",
-    "ttlMs",
-    "cacheScope",
-    "tunnel",
-)
-_INFO_BETA_ONLY = ("version",)
-_HINTS = (("ttlMs", "x-naftiko-ttlMs"), ("cacheScope", "x-naftiko-cacheScope"))
-_BINARY = (
-    ("outputMediaType", "x-naftiko-outputMediaType"),
-    ("maxBinarySize", "x-naftiko-maxBinarySize"),
-)
+from naftiko.spec.dialect import ALPHA2 as ALPHA
+from naftiko.spec.dialect import BETA, of
 
 
 @dataclass
@@ -93,7 +76,7 @@ class _Walk:
         self.info(data.get("info"))
         for section in (data, data.get("capability")):
             if isinstance(section, CommentedMap):
-                self.sections(section, "capability" if section is not data else "")
+                self.sections(section)
         capability = data.get("capability")
         if not self.to_beta and isinstance(capability, CommentedMap) and "binds" in capability:
             moved = capability.pop("binds")  # alpha2 binds live at the root
@@ -102,16 +85,16 @@ class _Walk:
             else:
                 data.insert(list(data).index("capability"), "binds", moved)
 
-    def sections(self, section: CommentedMap, where: str) -> None:
+    def sections(self, section: CommentedMap) -> None:
         for entry in _items(section.get("consumes")):
-            self.consumes(entry, f"{where}.consumes".lstrip("."))
+            self.consumes(entry)
         for entry in _items(section.get("exposes")):
-            self.exposes(entry, f"{where}.exposes".lstrip("."))
+            self.exposes(entry)
         for entry in _items(section.get("aggregates")):
-            self.display(entry, "aggregate")
-            _rename(entry, *(("functions", "flows") if self.to_beta else ("flows", "functions")))
-            key = "flows" if self.to_beta else "functions"
-            self.named(entry, key, self.unit)
+            if not self.imported(entry):
+                self.shape(
+                    entry, "Aggregate", "aggregate", {"functions": self.unit("AggregateFunction")}
+                )
         for entry in _items(section.get("binds")):
             self.imported(entry)
 
@@ -120,73 +103,57 @@ class _Walk:
             return
         if self.to_beta and "label" not in info:
             self.notes.append("info has no label: Ikanos requires info.display; add one")
-        self.display(info, "info")
-        if not self.to_beta:
-            self.drop(info, _INFO_BETA_ONLY, "info")
+        self.shape(info, "Info", "info")
 
-    def consumes(self, entry: CommentedMap, where: str) -> None:
+    def consumes(self, entry: CommentedMap) -> None:
         if self.imported(entry):
             return
-        if not self.to_beta:
-            self.drop(entry, BETA_ONLY, f"consumes '{entry.get('namespace')}'")
-        self.extensions(entry, f"consumes '{entry.get('namespace')}'")
-        self.named(entry, "inputParameters")
-        self.named(entry, "resources", self.consumed_resource)
+        what = f"consumes '{entry.get('namespace')}'"
+        self.shape(entry, "ConsumesHttp", what, {"resources": self.consumed_resource})
 
     def consumed_resource(self, entry: CommentedMap) -> None:
-        self.display(entry, "resource")
-        self.drop_beta(entry, "consumed resource")
-        self.named(entry, "inputParameters")
-        self.named(entry, "operations", self.consumed_operation)
+        self.shape(entry, "ConsumedResource", "resource", {"operations": self.consumed_operation})
 
     def consumed_operation(self, entry: CommentedMap) -> None:
-        self.display(entry, "operation")
-        for beta, ours in _BINARY:  # alpha2 says these through naftiko-py extensions
-            _rename(entry, *((ours, beta) if self.to_beta else (beta, ours)))
-        self.drop_beta(entry, "consumed operation")
-        self.extensions(entry, f"operation '{entry.get('name')}'")
-        self.named(entry, "inputParameters")
+        self.shape(entry, "ConsumedOperation", f"operation '{entry.get('name')}'")
         self.outputs(entry)
 
-    def exposes(self, entry: CommentedMap, where: str) -> None:
+    def exposes(self, entry: CommentedMap) -> None:
         if self.imported(entry):
             return
+        what = f"adapter '{entry.get('namespace')}'"
         kind = entry.get("type")
-        if kind == "mcp":  # alpha2 says the caching hints through naftiko-py extensions
-            for beta, ours in _HINTS:
-                _rename(entry, *((ours, beta) if self.to_beta else (beta, ours)))
-        self.drop_beta(entry, f"adapter '{entry.get('namespace')}'")
         if kind == "rest":
-            self.named(entry, "resources", self.rest_resource, self._resource_key)
+            resources = {"resources": self.rest_resource}
+            self.shape(entry, "ExposesRest", what, resources, {"resources": self._resource_key})
         elif kind == "mcp":
-            self.named(entry, "tools", self.unit)
-            self.named(entry, "resources", self.unit)
-            self.named(entry, "prompts", self.prompt)
+            arguments = {"arguments": lambda e: self.shape(e, "McpPrompt.arguments", "argument")}
+            children = {
+                "tools": self.unit("McpTool"),
+                "resources": self.unit("McpResource"),
+                "prompts": lambda e: self.shape(e, "McpPrompt", "prompt", arguments),
+            }
+            self.shape(entry, "ExposesMcp", what, children)
         elif kind == "skill":
-            self.named(entry, "skills", lambda skill: self.named(skill, "tools"))
+            skills = {"skills": lambda e: self.shape(e, "Skill", "skill")}
+            self.shape(entry, "ExposesSkill", what, skills)
 
     def rest_resource(self, entry: CommentedMap) -> None:
-        self.display(entry, "resource")
-        self.drop_beta(entry, "REST resource")
-        self.named(entry, "inputParameters")
         resource = str(entry.get("name") or "")
-        self.named(entry, "operations", self.unit, _operation_key(resource))
+        operations = {"operations": self.unit("ExposedOperation")}
+        keys = {"operations": _operation_key(resource)}
+        self.shape(entry, "ExposedResource", "REST resource", operations, keys)
 
-    def unit(self, entry: CommentedMap) -> None:
-        self.display(entry, "unit")
-        self.drop_beta(entry, f"'{entry.get('name', '')}'")
-        self.extensions(entry, f"'{entry.get('name', '')}'")
-        self.named(entry, "inputParameters")
-        self.named(entry, "steps")
-        for mapping in _items(entry.get("mappings")):
-            _rename(
-                mapping, *(("targetName", "target") if self.to_beta else ("target", "targetName"))
-            )
-        self.outputs(entry)
+    def unit(self, kind: str) -> Callable[[CommentedMap], None]:
+        """A tool, REST operation, call-backed resource or aggregate flow of ``kind``."""
 
-    def prompt(self, entry: CommentedMap) -> None:
-        self.display(entry, "prompt")
-        self.named(entry, "arguments", lambda argument: self.display(argument, "argument"))
+        def unit(entry: CommentedMap) -> None:
+            self.shape(entry, kind, f"'{entry.get('name', '')}'")
+            for mapping in _items(entry.get("mappings")):
+                self.shape(mapping, "StepMapping", "mapping")
+            self.outputs(entry)
+
+        return unit
 
     def outputs(self, entry: CommentedMap) -> None:
         """Named outputs are a map in beta; unnamed (mapped) ones stay a list."""
@@ -204,6 +171,7 @@ class _Walk:
                 self.output(item)
 
     def output(self, entry: CommentedMap) -> None:
+        self.shape(entry, "OutputParameter", f"output '{entry.get('name', '')}'")
         items = entry.get("items")
         named_list = isinstance(items, list) and bool(items) and all(_has_name(i) for i in items)
         named_map = isinstance(items, CommentedMap) and not _is_parameter(items)
@@ -214,6 +182,31 @@ class _Walk:
         for child in (entry.get("properties") or {}).values():
             if isinstance(child, CommentedMap):
                 self.output(child)
+
+    def shape(
+        self,
+        entry: CommentedMap,
+        kind: str,
+        what: str,
+        children: Mapping[str, Callable[[CommentedMap], None]] | None = None,
+        keys: Mapping[str, Callable[[CommentedMap], str]] | None = None,
+    ) -> None:
+        """``entry``, of definition ``kind``, as the dialect table has it in the other
+        dialect: fields renamed, beta-only ones dropped (going to alpha2), named entries
+        keyed or listed (each then shaped by ``children``, keyed by ``keys`` when unnamed);
+        output parameters are shaped apart, since beta lets them stay a list."""
+        difference = of(kind)
+        if not self.to_beta:
+            for old, new in difference.to_alpha2().items():
+                _rename(entry, old, new)
+            self.drop(entry, difference.dropped(), what)
+        for name in difference.named:
+            if name != "outputParameters":
+                self.named(entry, name, (children or {}).get(name), (keys or {}).get(name))
+        if self.to_beta:
+            for old, new in difference.to_beta().items():
+                _rename(entry, old, new)
+            self.extensions(entry, what)
 
     # --- the moves -------------------------------------------------------------------------
 
@@ -238,22 +231,12 @@ class _Walk:
                     each(item)
             entry[key] = listed
 
-    def display(self, entry: Any, what: str) -> None:
-        if isinstance(entry, CommentedMap):
-            _rename(entry, *(("label", "display") if self.to_beta else ("display", "label")))
-
     def imported(self, entry: CommentedMap) -> bool:
-        if self.to_beta and "location" in entry and "import" in entry:
-            _rename(entry, "location", "from")
-            return True
-        if not self.to_beta and "from" in entry and "import" in entry:
-            _rename(entry, "from", "location")
-            return True
-        return False
-
-    def drop_beta(self, entry: CommentedMap, what: str) -> None:
-        if not self.to_beta:
-            self.drop(entry, BETA_ONLY, what)
+        """An imported entry (of any section): its `location` is beta's `from`."""
+        if "import" not in entry or ("location" if self.to_beta else "from") not in entry:
+            return False
+        self.shape(entry, "ImportedConsumes", "import")
+        return True
 
     def drop(self, entry: CommentedMap, keys: tuple[str, ...], what: str) -> None:
         for key in keys:

@@ -7,7 +7,8 @@ and maps step outputs with `target` instead of `targetName`. `translate` rewrite
 file into the alpha2 shape every later stage reads, and moves every source mark along with
 its node, so that each error still names the line and column as written in the beta file.
 What alpha2 cannot say is listed (`Translated.dropped`) and reported as warnings; a ziti
-tunnel is refused.
+tunnel is refused. What differs is read from the dialect table (`dialect.py`), which the
+editor schema and `naftiko migrate` read too; this module only walks the file.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from naftiko.spec.dialect import ALPHA2, VERSIONS, of
 from naftiko.spec.yaml import JsonPath, Source
 
-VERSIONS = tuple(f"1.0.0-beta{n}" for n in range(1, 6))
-ALPHA2 = "1.0.0-alpha2"
+__all__ = ["ALPHA2", "VERSIONS", "Translated", "is_beta", "translate"]
 
 Rule = Callable[["_Walk", Any, JsonPath, JsonPath], Any]
+Rules = dict[str, Rule]
 
 
 @dataclass
@@ -67,29 +69,32 @@ class _Walk:
         return value
 
     def fields(
-        self,
-        value: Any,
-        new: JsonPath,
-        old: JsonPath,
-        rules: dict[str, Rule] | None = None,
-        renamed: dict[str, str] | None = None,
-        dropped: tuple[str, ...] = (),
+        self, value: Any, new: JsonPath, old: JsonPath, kind: str, rules: Rules | None = None
     ) -> Any:
-        """An object: some fields renamed, some translated by their own rule, some dropped."""
+        """An object of definition ``kind``, as the dialect table has it: fields renamed or
+        dropped, named entries (a map) listed. ``rules`` translate a field (by its alpha2
+        name), or each entry of a named one."""
         self.mark(new, old)
         if not isinstance(value, dict):
             return self.copy(value, new, old)
+        difference = of(kind)
+        renamed, dropped = difference.to_alpha2(), difference.dropped()
         found: dict[str, Any] = {}
         for key, item in value.items():
             if key in dropped:
                 self.dropped.append(((*new, key), f"'{key}' (alpha2 has no such field)"))
                 continue
-            name = str(renamed.get(key, key)) if renamed else str(key)
-            rule = rules.get(key) if rules else None
+            name = str(renamed.get(key, key))
+            rule = rules.get(name) if rules else None
             target, origin = (*new, name), (*old, key)
-            found[name] = (
-                rule(self, item, target, origin) if rule else self.copy(item, target, origin)
-            )
+            if name in difference.named and isinstance(item, dict):
+                found[name] = self.named(item, target, origin, rule or _copy)
+            elif name in difference.named and isinstance(item, list):
+                found[name] = self.listed(item, target, origin, rule or _copy)
+            else:
+                found[name] = (
+                    rule(self, item, target, origin) if rule else self.copy(item, target, origin)
+                )
             self.mark(target, origin)
         return found
 
@@ -139,93 +144,40 @@ class _Walk:
         return found
 
 
-def _params(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    return walk.named(value, new, old, _display)
+def _copy(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
+    return walk.copy(value, new, old)
 
 
-def _display(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    return walk.fields(value, new, old, renamed={"display": "label"}, dropped=("tags",))
-
-
-def _info(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    return walk.fields(value, new, old, renamed={"display": "label"}, dropped=("version",))
+def _as(kind: str, rules: Rules | None = None) -> Rule:
+    """The rule for an object of definition ``kind``."""
+    return lambda walk, value, new, old: walk.fields(value, new, old, kind, rules)
 
 
 def _import(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    return walk.fields(value, new, old, renamed={"from": "location"})
+    """An imported entry (of any section): `from` is alpha2's `location`."""
+    return walk.fields(value, new, old, "ImportedConsumes")
+
+
+def _imported_or(rule: Rule) -> Rule:
+    def either(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
+        if isinstance(value, dict) and "from" in value:
+            return _import(walk, value, new, old)
+        return rule(walk, value, new, old)
+
+    return either
 
 
 def _consumes(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    if isinstance(value, dict) and "from" in value:
-        return _import(walk, value, new, old)
     if isinstance(value, dict) and "tunnel" in value:
         walk.mark((*new, "tunnel"), (*old, "tunnel"))
         walk.refused.append(((*new, "tunnel"), "a ziti tunnel"))
         value = {k: v for k, v in value.items() if k != "tunnel"}
-    return walk.fields(
-        value, new, old, rules={"inputParameters": _params, "resources": _consumed_resources}
-    )
+    return walk.fields(value, new, old, "ConsumesHttp", _CONSUMES)
 
 
-def _consumed_resources(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    def resource(w: _Walk, item: Any, n: JsonPath, o: JsonPath) -> Any:
-        return w.fields(
-            item,
-            n,
-            o,
-            rules={"inputParameters": _params, "operations": _consumed_operations},
-            renamed={"display": "label"},
-            dropped=("tags",),
-        )
-
-    return walk.named(value, new, old, resource)
-
-
-def _consumed_operations(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    def operation(w: _Walk, item: Any, n: JsonPath, o: JsonPath) -> Any:
-        return w.fields(
-            item,
-            n,
-            o,
-            rules={"inputParameters": _params, "outputParameters": _params},
-            renamed={
-                "display": "label",
-                "outputMediaType": "x-naftiko-outputMediaType",
-                "maxBinarySize": "x-naftiko-maxBinarySize",
-            },
-            dropped=("tags",),
-        )
-
-    return walk.named(value, new, old, operation)
-
-
-def _unit(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    """A tool, REST operation, call-backed resource or aggregate flow."""
-    return walk.fields(
-        value,
-        new,
-        old,
-        rules={
-            "inputParameters": _params,
-            "steps": _steps,
-            "mappings": _mappings,
-            "outputParameters": _outputs,
-        },
-        renamed={"display": "label"},
-        dropped=("tags", "outputMediaType", "responses", "responseBinary", "binary"),
-    )
-
-
-def _outputs(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    """Named outputs (mock values, orchestrated results) are a map in beta; mapped ones a
-    list, as in alpha2. Either way their `items` may name fields by key too."""
-    if isinstance(value, dict):
-        return walk.named(value, new, old, _output)
-    return walk.listed(value, new, old, _output)
-
-
-def _output(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    return walk.fields(value, new, old, rules={"items": _items, "properties": _properties})
+def _outputs(kind: str) -> Rule:
+    """Output parameters: their `items` may name fields by key too (recursively)."""
+    return _as(kind, {"items": _items, "properties": _properties})
 
 
 def _items(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
@@ -249,106 +201,59 @@ def _is_parameter(value: dict[str, Any]) -> bool:
 
 
 _PARAMETER_KEYS = ("type", "mapping", "value", "const")
+_output = _outputs("OutputParameter")
 
 
-def _steps(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    return walk.named(value, new, old, lambda w, i, n, o: w.copy(i, n, o))
-
-
-def _mappings(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    return walk.listed(
-        value, new, old, lambda w, i, n, o: w.fields(i, n, o, renamed={"target": "targetName"})
+def _unit(kind: str) -> Rule:
+    """A tool, REST operation, call-backed resource or aggregate flow."""
+    return _as(
+        kind,
+        {
+            "steps": _copy,
+            "mappings": lambda w, i, n, o: w.listed(i, n, o, _as("StepMapping")),
+            "outputParameters": _output,
+        },
     )
 
 
 def _exposes(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
     if not isinstance(value, dict):
         return walk.copy(value, new, old)
-    if "from" in value:
-        return _import(walk, value, new, old)
-    kind = value.get("type")
-    if kind == "rest":
-        return walk.fields(value, new, old, rules={"resources": _rest}, dropped=("maxBinarySize",))
-    if kind == "mcp":
-        rules: dict[str, Rule] = {
-            "tools": lambda w, i, n, o: w.named(i, n, o, _unit),
-            "resources": lambda w, i, n, o: w.named(i, n, o, _unit),
-            "prompts": lambda w, i, n, o: w.named(i, n, o, _prompt),
-        }
-        hints = {"ttlMs": "x-naftiko-ttlMs", "cacheScope": "x-naftiko-cacheScope"}
-        return walk.fields(value, new, old, rules=rules, renamed=hints, dropped=("maxBinarySize",))
-    if kind == "skill":
-        return walk.fields(value, new, old, rules={"skills": _skills})
-    return walk.copy(value, new, old)
-
-
-def _rest(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    def resource(w: _Walk, item: Any, n: JsonPath, o: JsonPath) -> Any:
-        return w.fields(
-            item,
-            n,
-            o,
-            rules={
-                "inputParameters": _params,
-                "operations": lambda w2, i2, n2, o2: w2.named(i2, n2, o2, _unit),
-            },
-            renamed={"display": "label"},
-            dropped=("tags",),
-        )
-
-    return walk.named(value, new, old, resource)
-
-
-def _prompt(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    return walk.fields(value, new, old, rules={"arguments": _params}, renamed={"display": "label"})
-
-
-def _skills(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    def skill(w: _Walk, item: Any, n: JsonPath, o: JsonPath) -> Any:
-        return w.fields(
-            item,
-            n,
-            o,
-            rules={
-                "tools": lambda w2, i2, n2, o2: w2.named(
-                    i2, n2, o2, lambda w3, i3, n3, o3: w3.copy(i3, n3, o3)
-                )
-            },
-        )
-
-    return walk.named(value, new, old, skill)
-
-
-def _aggregate(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    if isinstance(value, dict) and "from" in value:
-        return _import(walk, value, new, old)
-    return walk.fields(
-        value,
-        new,
-        old,
-        rules={"flows": lambda w, i, n, o: w.named(i, n, o, _unit)},
-        renamed={"display": "label", "flows": "functions"},
+    kind = {"rest": "ExposesRest", "mcp": "ExposesMcp", "skill": "ExposesSkill"}.get(
+        str(value.get("type"))
     )
+    if kind is None:
+        return walk.copy(value, new, old)
+    return walk.fields(value, new, old, kind, _ADAPTERS.get(kind))
 
 
-def _capability(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    return walk.fields(value, new, old, rules=_SECTIONS)
+_CONSUMES: Rules = {
+    "resources": _as(
+        "ConsumedResource",
+        {"operations": _as("ConsumedOperation", {"outputParameters": _as("OutputParameter")})},
+    )
+}
+_ADAPTERS: dict[str, Rules] = {
+    "ExposesRest": {"resources": _as("ExposedResource", {"operations": _unit("ExposedOperation")})},
+    "ExposesMcp": {
+        "tools": _unit("McpTool"),
+        "resources": _unit("McpResource"),
+        "prompts": _as("McpPrompt", {"arguments": _as("McpPrompt.arguments")}),
+    },
+    "ExposesSkill": {"skills": _as("Skill")},
+}
 
 
 def _list_of(each: Rule) -> Rule:
     return lambda walk, value, new, old: walk.listed(value, new, old, each)
 
 
-def _bind(walk: _Walk, value: Any, new: JsonPath, old: JsonPath) -> Any:
-    if isinstance(value, dict) and "from" in value:
-        return _import(walk, value, new, old)
-    return walk.copy(value, new, old)
-
-
-_SECTIONS: dict[str, Rule] = {
-    "consumes": _list_of(_consumes),
-    "exposes": _list_of(_exposes),
-    "aggregates": _list_of(_aggregate),
-    "binds": _list_of(_bind),
+_SECTIONS: Rules = {
+    "consumes": _list_of(_imported_or(_consumes)),
+    "exposes": _list_of(_imported_or(_exposes)),
+    "aggregates": _list_of(
+        _imported_or(_as("Aggregate", {"functions": _unit("AggregateFunction")}))
+    ),
+    "binds": _list_of(_imported_or(_copy)),
 }
-_ROOT: dict[str, Rule] = {"info": _info, "capability": _capability, **_SECTIONS}
+_ROOT: Rules = {"info": _as("Info"), "capability": _as("Capability", _SECTIONS), **_SECTIONS}

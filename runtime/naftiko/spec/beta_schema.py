@@ -14,54 +14,8 @@ import json
 from functools import cache
 from typing import Any
 
-from naftiko.spec.beta5 import VERSIONS
+from naftiko.spec.dialect import DIALECT, VERSIONS, of
 from naftiko.spec.schema import schema
-
-# definition -> its fields that hold named entries (a list in alpha2, a map in beta)
-NAMED: dict[str, tuple[str, ...]] = {
-    "ConsumesHttp": ("inputParameters", "resources"),
-    "ConsumedResource": ("inputParameters", "operations"),
-    "ConsumedOperation": ("inputParameters", "outputParameters"),
-    "ExposesRest": ("resources",),
-    "ExposedResource": ("inputParameters", "operations"),
-    "ExposedOperation": ("inputParameters", "steps", "outputParameters"),
-    "ExposesMcp": ("tools", "resources", "prompts"),
-    "McpTool": ("inputParameters", "steps", "outputParameters"),
-    "McpResource": ("steps", "outputParameters"),
-    "McpPrompt": ("arguments",),
-    "ExposesSkill": ("skills",),
-    "Skill": ("tools",),
-    "Aggregate": ("functions",),
-    "AggregateFunction": ("inputParameters", "steps", "outputParameters"),
-}
-# beta-only fields, accepted (the loader reports that they have no effect yet)
-_TAGS = {"type": "array", "items": {"type": "string"}}
-_SIZE = {"type": ["integer", "string"], "description": "Bytes, or a size such as 25MiB."}
-BETA_ONLY: dict[str, dict[str, Any]] = {
-    "Info": {"version": {"type": "string"}},
-    "ConsumesHttp": {"tunnel": {"type": "object"}},
-    "ConsumedResource": {"tags": _TAGS},
-    "ConsumedOperation": {
-        "tags": _TAGS,
-        "outputMediaType": {"type": "string"},
-        "maxBinarySize": _SIZE,
-    },
-    "ExposedResource": {"tags": _TAGS},
-    "ExposedOperation": {
-        "tags": _TAGS,
-        "responses": {"type": "object"},
-        "responseBinary": {"type": "object"},
-    },
-    "McpTool": {"tags": _TAGS},
-    "McpResource": {"binary": {"type": "boolean"}},
-    "AggregateFunction": {"tags": _TAGS, "outputMediaType": {"type": "string"}},
-    "ExposesRest": {"maxBinarySize": _SIZE},
-    "ExposesMcp": {
-        "maxBinarySize": _SIZE,
-        "ttlMs": {"type": "integer", "minimum": 0},
-        "cacheScope": {"enum": ["public", "private"]},
-    },
-}
 
 
 @cache
@@ -85,14 +39,7 @@ def beta_schema() -> dict[str, Any]:
         {"type": "object", "additionalProperties": {"$ref": "#/$defs/OutputParameter"}}
     )
     for name, definition in defs.items():
-        _rename(definition, "label", "display")
-        for field, kind in BETA_ONLY.get(name, {}).items():
-            definition.setdefault("properties", {})[field] = kind
-        for field in NAMED.get(name, ()):
-            _as_map(definition, field)
-    _rename(defs["ImportedConsumes"], "location", "from")
-    _rename(defs["StepMapping"], "targetName", "target")
-    _rename(defs["Aggregate"], "functions", "flows")
+        _differ(definition, name)
     defs["ConsumesEntry"]["if"] = {"required": ["from"]}
     return found
 
@@ -101,11 +48,30 @@ def beta_schema_text() -> str:
     return json.dumps(beta_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
+def _differ(definition: dict[str, Any], name: str) -> None:
+    """One definition as beta writes it: beta-only fields added, fields renamed, lists of
+    named entries made maps (the entries of inline ones rewritten first)."""
+    difference = of(name)
+    for field, kind in difference.beta_only.items():
+        definition.setdefault("properties", {})[field] = dict(kind)
+    for field in difference.named:
+        entry = ((definition.get("properties") or {}).get(field) or {}).get("items")
+        if isinstance(entry, dict) and "$ref" not in entry:
+            _differ(entry, f"{name}.{field}")
+    for field in difference.named:
+        _as_map(definition, field)
+    for old, new in difference.to_beta().items():
+        if old not in difference.extended.values():  # those are beta-only fields above
+            _rename(definition, old, new)
+
+
 def _entries(defs: dict[str, Any]) -> set[str]:
     """The definitions named entries refer to; inline entries are made unnamed in place."""
     found: set[str] = set()
-    for name, fields in NAMED.items():
-        for field in fields:
+    for name, difference in DIALECT.items():
+        if name not in defs:
+            continue  # an inline definition
+        for field in difference.named:
             listed = (defs[name].get("properties") or {}).get(field) or {}
             entry = listed.get("items") if isinstance(listed, dict) else None
             if isinstance(entry, dict) and "$ref" in entry:
