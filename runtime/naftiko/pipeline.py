@@ -13,10 +13,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from naftiko.bind import placeholders, resolve
-from naftiko.engine import DEFAULT_TIMEOUTS, Engine, ExposedPlan, Timeouts
+from naftiko.engine import DEFAULT_TIMEOUTS, Engine, ExposedPlan, Overrides, Timeouts
 from naftiko.errors import Diagnostic, NaftikoError, Severity, SpecError, of_severity
 from naftiko.location import Location
 from naftiko.spec import check
@@ -94,7 +93,7 @@ def compile_plans(
     environ: Mapping[str, str] | None = None,
     base_uris: Mapping[str, str] | None = None,
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
-    resilience: Mapping[str, Any] | None = None,
+    resilience: Overrides | None = None,
 ) -> Engine | None:
     """Bind and compile the plans of a loaded file; problems join its diagnostics."""
     capability = compiled.capability

@@ -12,14 +12,15 @@ import logging
 import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 from naftiko.cli.group import base_uri_option, main, pairs, ports_of
 
 if TYPE_CHECKING:
-    pass
+    from naftiko.serve.assembly import ServeOptions
+    from naftiko.serve.server import Service
 
 log = logging.getLogger("naftiko.dev")
 
@@ -82,7 +83,7 @@ def dev(
     serve_here(service, [file], options, watch=True)
 
 
-def _say_upstreams(service: Any, options: Any) -> None:
+def _say_upstreams(service: Service, options: ServeOptions) -> None:
     """Which namespaces answer from a mock and which call the real upstream."""
     for engine in service.engines:
         for consumes in engine.capability.consumes:

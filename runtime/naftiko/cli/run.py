@@ -285,7 +285,7 @@ def run(
 
     One base URI also comes from NAFTIKO_BASE_URI_<NS>.
     """
-    from naftiko.engine import Timeouts
+    from naftiko.engine import Timeouts, overrides
     from naftiko.expose.httpserver import Limits
     from naftiko.expose.mcp.http import McpOptions
     from naftiko.observe import access
@@ -310,7 +310,7 @@ def run(
         ),
         grace=grace_period,
         mcp=McpOptions(stateless=mcp_stateless, allowed_hosts=mcp_allowed_hosts),
-        resilience=_given(
+        resilience=overrides(
             retries=retries,
             max_in_flight=max_in_flight,
             max_body=max_upstream_body,
@@ -342,11 +342,6 @@ def run(
             raise SystemExit(code)
         return
     serving.serve_here(service, files, options, watch)
-
-
-def _given(**flags: float | None) -> dict[str, float]:
-    """The flags given: what is not given keeps each namespace's own setting."""
-    return {name: value for name, value in flags.items() if value is not None}
 
 
 def _files(files: tuple[str, ...], mcp_stdio: str | None) -> tuple[tuple[str, ...], str | None]:

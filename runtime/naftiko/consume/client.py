@@ -12,7 +12,7 @@ import ssl
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import aiohttp
 from yarl import URL
@@ -38,6 +38,14 @@ from naftiko.observe.redact import SENSITIVE_HEADERS
 from naftiko.progress import report
 
 log = logging.getLogger("naftiko.consume")
+
+
+class UpstreamStatus(TypedDict, total=False):
+    """One upstream in `/status`: no URL, no credential."""
+
+    namespace: str
+    circuit: str  # closed, open or half-open, when a circuit is declared
+    announcedLimits: dict[str, int]  # limits the upstream announced, by key
 
 
 @dataclass(frozen=True)
@@ -105,9 +113,9 @@ class UpstreamClient:
             )
         return self._session
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> UpstreamStatus:
         """What /status shows of this upstream: its circuit and the limits it announced."""
-        found: dict[str, Any] = {"namespace": self.namespace}
+        found: UpstreamStatus = {"namespace": self.namespace}
         if self.circuit is not None:
             found["circuit"] = self.circuit.state
         learned = self._limiter.learned()

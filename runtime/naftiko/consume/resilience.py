@@ -23,7 +23,7 @@ import email.utils
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypedDict, cast
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 ALWAYS_RETRIED = frozenset({429, 503})
@@ -35,6 +35,41 @@ class PerHeader:
     header: str
     limit: int
     methods: frozenset[str] = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class Overrides(TypedDict, total=False):
+    """Resilience fields an operator sets with `naftiko run` flags: they win over the file's."""
+
+    retries: int
+    max_in_flight: int
+    max_body: int
+    max_pages: int
+    max_paged_items: int
+    max_paged_bytes: int
+    max_paging_seconds: float
+
+
+def overrides(
+    *,
+    retries: int | None = None,
+    max_in_flight: int | None = None,
+    max_body: int | None = None,
+    max_pages: int | None = None,
+    max_paged_items: int | None = None,
+    max_paged_bytes: int | None = None,
+    max_paging_seconds: float | None = None,
+) -> Overrides:
+    """The flags given (None: not given, so the file's setting stands)."""
+    given = {
+        "retries": retries,
+        "max_in_flight": max_in_flight,
+        "max_body": max_body,
+        "max_pages": max_pages,
+        "max_paged_items": max_paged_items,
+        "max_paged_bytes": max_paged_bytes,
+        "max_paging_seconds": max_paging_seconds,
+    }
+    return cast(Overrides, {name: value for name, value in given.items() if value is not None})
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from typing import Any
 
 from naftiko.bind import resolve
 from naftiko.bind.secret import Secret
-from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts
+from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamStatus
+from naftiko.consume.resilience import Overrides, overrides
 from naftiko.engine.compiled import ConsumedPlan, ExposedPlan, Plan
 from naftiko.engine.compiler import compile_capability
 from naftiko.engine.forward import Forwarder
@@ -28,10 +29,12 @@ __all__ = [
     "Engine",
     "ExposedPlan",
     "Forwarder",
+    "Overrides",
     "Plan",
     "Result",
     "Timeouts",
     "invoke",
+    "overrides",
 ]
 
 
@@ -46,7 +49,7 @@ class Engine:
         environ: Mapping[str, str] | None = None,
         timeouts: Timeouts = DEFAULT_TIMEOUTS,
         binds: Mapping[str, Secret] | None = None,
-        resilience: Mapping[str, Any] | None = None,
+        resilience: Overrides | None = None,
     ) -> None:
         self.capability = capability
         bound = resolve(capability, environ) if binds is None else binds
@@ -71,7 +74,7 @@ class Engine:
             raise TargetError(f"unknown target '{target}'", hint=hint)
         return found
 
-    def upstreams(self) -> list[dict[str, Any]]:
+    def upstreams(self) -> list[UpstreamStatus]:
         """Each consumes namespace's state, for /status (no URL, no credential)."""
         return [client.status() for client in self.runtime.clients.values()]
 

@@ -10,7 +10,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
 
 from naftiko.bind.secret import Secret
 from naftiko.consume.auth import CompiledAuth
@@ -19,7 +18,7 @@ from naftiko.consume.circuit import Circuit
 from naftiko.consume.client import DEFAULT_TIMEOUTS, Timeouts, UpstreamClient
 from naftiko.consume.oauth2 import ClientCredentials
 from naftiko.consume.request import RequestRecipe
-from naftiko.consume.resilience import Resilience, from_block
+from naftiko.consume.resilience import Overrides, Resilience, from_block
 from naftiko.consume.tls import tls_context
 from naftiko.engine.compiled import (
     CallStep,
@@ -73,7 +72,7 @@ def compile_capability(
     base_uris: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
     timeouts: Timeouts = DEFAULT_TIMEOUTS,
-    resilience: Mapping[str, Any] | None = None,
+    resilience: Overrides | None = None,
 ) -> tuple[dict[str, Plan], Runtime]:
     """Every target of the capability, keyed ``namespace.name``, and the runtime they share
     (which holds every consumes namespace, those without operations included: forward

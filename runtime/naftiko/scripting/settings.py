@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 from naftiko.spec.model import Scripting
 
@@ -35,6 +35,25 @@ def enabled(declared: Scripting | None, environ: Mapping[str, str] | None = None
         return declared.enabled
     value = (environ if environ is not None else os.environ).get("NAFTIKO_SCRIPTING", "")
     return value.strip().lower() not in ("false", "0", "no", "off")
+
+
+class StatsView(TypedDict, total=False):
+    totalExecutions: int
+    totalErrors: int
+    averageDurationMs: float
+    lastExecutionAt: str  # UTC, when a script has run
+
+
+class View(TypedDict, total=False):
+    """What `GET /scripting` answers (and `PUT /scripting` after a change)."""
+
+    enabled: bool
+    defaultLocation: str
+    defaultLanguage: str
+    timeout: int  # ms
+    statementLimit: int
+    allowedLanguages: list[str]
+    stats: StatsView
 
 
 @dataclass
@@ -87,9 +106,9 @@ class Governance:
             return f"language '{language}' is not among the allowed languages ({allowed})"
         return None
 
-    def view(self) -> dict[str, Any]:
+    def view(self) -> View:
         """What `GET /scripting` answers."""
-        found: dict[str, Any] = {"enabled": self.enabled}
+        found: View = {"enabled": self.enabled}
         if self.default_location:
             found["defaultLocation"] = self.default_location
         if self.default_language:
@@ -100,7 +119,7 @@ class Governance:
             found["allowedLanguages"] = list(self.allowed_languages)
         stats = self.stats
         average = stats.total_ms / stats.executions if stats.executions else 0.0
-        shown: dict[str, Any] = {
+        shown: StatsView = {
             "totalExecutions": stats.executions,
             "totalErrors": stats.errors,
             "averageDurationMs": round(average, 2),

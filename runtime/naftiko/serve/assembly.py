@@ -14,9 +14,8 @@ import socket
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from naftiko.engine import DEFAULT_TIMEOUTS, Engine, Timeouts
+from naftiko.engine import DEFAULT_TIMEOUTS, Engine, Overrides, Timeouts
 from naftiko.errors import Diagnostic, NaftikoError, SpecError
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.control import ControlAdapter, Health
@@ -50,7 +49,7 @@ class ServeOptions:
     limits: Limits = field(default_factory=Limits)
     grace: float = 30.0
     mcp: McpOptions = field(default_factory=McpOptions)
-    resilience: Mapping[str, Any] = field(default_factory=dict)
+    resilience: Overrides = field(default_factory=lambda: Overrides())
     mocks: Mapping[str, str] = field(default_factory=dict)
     control_port: int | None = None
     environ: Mapping[str, str] | None = None

@@ -7,7 +7,11 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from naftiko.serve.assembly import ServeOptions
+    from naftiko.serve.server import Service
 
 log = logging.getLogger("naftiko.cli")
 
@@ -15,12 +19,12 @@ log = logging.getLogger("naftiko.cli")
 class Reloading:
     """SIGHUP (and with --watch, a changed file) loads the files again."""
 
-    def __init__(self, files: tuple[str, ...], options: Any, watch: bool) -> None:
+    def __init__(self, files: tuple[str, ...], options: ServeOptions, watch: bool) -> None:
         self.files, self.options, self.watch = files, options, watch
         self.tasks: set[asyncio.Task[Any]] = set()
 
     def start(
-        self, service: Any, stop: asyncio.Event, hangup: Callable[[], None] | None = None
+        self, service: Service, stop: asyncio.Event, hangup: Callable[[], None] | None = None
     ) -> None:
         """``hangup``: what else SIGHUP does (a parent passes it on to its workers)."""
         from naftiko.serve.reload import Reloader

@@ -9,8 +9,8 @@ import logging
 import socket
 import sys
 from collections.abc import Sequence
-from typing import Any
 
+from naftiko.scripting.settings import Governance
 from naftiko.serve.assembly import ServeOptions, prepare, stdio_adapter
 from naftiko.serve.loop import Reloading, event_loop_runner, stop_on_signals
 from naftiko.serve.server import Service, serve, serve_mcp_stdio
@@ -96,7 +96,7 @@ async def _worker(service: Service, sockets: str, control: str, reloading: Reloa
     reloading.start(service, stop)
     status = lambda: {**service.status(), "ready": service.ready()}  # noqa: E731
 
-    def scripting() -> Any:
+    def scripting() -> Governance | None:
         found = [e.runtime.scripts for e in service.engines if e.runtime.scripts is not None]
         return found[0].governance if found else None
 

@@ -24,7 +24,7 @@ from aiohttp.web_request import BaseRequest
 from naftiko import state
 from naftiko.engine import Engine
 from naftiko.errors import NaftikoError
-from naftiko.expose.control import Health
+from naftiko.expose.control import ControlAdapter, Health
 from naftiko.expose.httpserver import Handler
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.stdio import serve_stdio
@@ -194,7 +194,7 @@ class Service:
         for item in self._listeners:
             item.sock = sockets.get(item.adapter.namespace)
 
-    def controls_only(self) -> list[Any]:
+    def controls_only(self) -> list[ControlAdapter]:
         """As the parent of workers: serve the control ports alone (returned, for the group
         to answer through), with no upstream, mock or shared state of its own."""
         self._listeners = [i for i in self._listeners if i.is_control]
@@ -203,7 +203,7 @@ class Service:
             mock.sock.close()
         self._mocks = []
         self._state_url = None
-        return [i.served for i in self._listeners]
+        return [i.served for i in self._listeners if isinstance(i.served, ControlAdapter)]
 
     @property
     def listeners(self) -> list[Listener]:

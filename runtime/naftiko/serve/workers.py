@@ -309,7 +309,9 @@ def _escaped(value: str) -> str:
 
 
 async def serve_worker_control(
-    path: str, status: Any, scripting: Callable[[], Governance | None] = lambda: None
+    path: str,
+    status: Callable[[], dict[str, Any]],
+    scripting: Callable[[], Governance | None] = lambda: None,
 ) -> web.ServerRunner:
     """A worker's private control endpoint, for its parent only (a Unix socket)."""
 
