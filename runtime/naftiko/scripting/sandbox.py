@@ -177,7 +177,7 @@ def run(
     def call(frame: types.FrameType, event: str, arg: Any) -> Any:
         return line if frame.f_code.co_filename in names else None
 
-    def alarm(signum: int, frame: Any) -> None:
+    def alarm(signum: int, frame: types.FrameType | None) -> None:
         raise Stopped("timeout", f"exceeded the timeout limit ({int(timeout * 1000)} ms)")
 
     scope = _globals(context)

@@ -19,6 +19,7 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.web_request import BaseRequest
+from multidict import CIMultiDictProxy
 
 from naftiko import inbound, jsonio
 from naftiko.expose.auth import InboundAuth
@@ -316,15 +317,16 @@ _NO_TRACE: dict[str, str] = {}  # never written to
 _ANY_PEER = Peer()  # a peer that says nothing of its revision (never written to)
 
 
-def _called(message: Any) -> Any:
+def _called(message: Any) -> str | None:
     """The tool a tools/call message names, if it is one."""
     if not isinstance(message, dict) or message.get("method") != "tools/call":
         return None
     params = message.get("params")
-    return params.get("name") if isinstance(params, dict) else None
+    name = params.get("name") if isinstance(params, dict) else None
+    return name if isinstance(name, str) else None
 
 
-def _wire(headers: Any) -> Wire:
+def _wire(headers: CIMultiDictProxy[str]) -> Wire:
     """What the request's headers say beside the body."""
     version = headers.get("MCP-Protocol-Version")
     # `Mcp-Param-*` headers matter on the stateless wire only: read them only there.

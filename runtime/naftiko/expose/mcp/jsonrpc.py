@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeGuard
 
 # How a transport sends the client a notification before the answer (progress).
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
@@ -17,6 +17,8 @@ STATELESS_VERSION = "2026-07-28"
 VERSIONS = (*HANDSHAKE_VERSIONS, STATELESS_VERSION)
 LATEST = "2025-11-25"
 DEFAULT_VERSION = "2025-03-26"
+# a JSON-RPC request id; None when it is unknown (a parse error) or there is none
+RequestId = str | int | None
 VERSION_META = "io.modelcontextprotocol/protocolVersion"
 CLIENT_CAPABILITIES_META = "io.modelcontextprotocol/clientCapabilities"
 META_PREFIX = "io.modelcontextprotocol/"
@@ -89,16 +91,16 @@ class RpcError(Exception):
         self.status = status
 
 
-def error(id_: Any, code: int, message: str, data: Any = None) -> dict[str, Any]:
+def error(id_: RequestId, code: int, message: str, data: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if data is not None:
         body["data"] = data
     return {"jsonrpc": "2.0", "id": id_, "error": body}
 
 
-def valid_id(value: Any) -> bool:
+def valid_id(value: object) -> TypeGuard[str | int]:
     return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
-def safe_id(value: Any) -> Any:
+def safe_id(value: object) -> RequestId:
     return value if valid_id(value) else None

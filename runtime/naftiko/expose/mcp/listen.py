@@ -14,7 +14,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from naftiko.expose.mcp.jsonrpc import INTERNAL_ERROR, INVALID_REQUEST, RpcError
+from naftiko.expose.mcp.jsonrpc import INTERNAL_ERROR, INVALID_REQUEST, RequestId, RpcError
 from naftiko.progress import Reporter
 
 SUBSCRIPTION_ID = "io.modelcontextprotocol/subscriptionId"
@@ -72,7 +72,7 @@ Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 async def listen(
-    bus: Bus, params: Mapping[str, Any], request_id: Any, emit: Emit
+    bus: Bus, params: Mapping[str, Any], request_id: RequestId, emit: Emit
 ) -> dict[str, Any]:
     """Serve one `subscriptions/listen` request until the server stops or the client goes."""
     wanted = params.get("notifications")
@@ -106,7 +106,7 @@ async def follow(bus: Bus, send: Emit) -> None:
 
 
 async def subscribe(
-    bus: Bus, params: Mapping[str, Any], request_id: Any, emit: Emit | None
+    bus: Bus, params: Mapping[str, Any], request_id: RequestId, emit: Emit | None
 ) -> dict[str, Any]:
     """`subscriptions/listen` as a JSON-RPC method: it needs a stream to answer on."""
     if emit is None:
@@ -126,7 +126,7 @@ def _notification(method: str, params: dict[str, Any] | None) -> dict[str, Any]:
     return found
 
 
-def progress_of(token: Any, emit: Emit) -> Reporter:
+def progress_of(token: str | int, emit: Emit) -> Reporter:
     """A reporter that sends `notifications/progress` for ``token``, counting up."""
     sent = 0
 

@@ -335,8 +335,8 @@ class McpServer:
             listed["cacheScope"] = "private"  # what this token sees, not what others do
         return listed
 
-    def tool_scopes(self, name: Any) -> tuple[str, ...]:
-        tool = self.tools.get(name) if isinstance(name, str) else None
+    def tool_scopes(self, name: str | None) -> tuple[str, ...]:
+        tool = self.tools.get(name) if name is not None else None
         return tool.scopes if tool is not None else ()
 
     async def _tools_call(
