@@ -114,3 +114,80 @@ def test_a_tool_name_with_control_characters_is_escaped(naftiko_run) -> None:
     running.stop()
     (line,) = [line for line in access_lines(running.log()) if "tools/call" in line]
     assert "evil\\nINFO forged line\\x1b[2J" in line
+
+
+class _Writes:
+    """A log stream that keeps each write apart."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def _burst(stream: _Writes, count: int) -> None:
+    """``count`` access lines written in one turn of a running event loop."""
+    import asyncio
+    import logging
+
+    from naftiko.observe import access
+
+    writer = access.Writer(logging.StreamHandler(stream), None, "")  # type: ignore[arg-type]
+
+    async def serve() -> None:
+        for n in range(count):
+            writer.write("shop", "GET", f"/items/{n}", 200, 1.0, 12, 0.5, "")
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+
+    asyncio.run(serve())
+
+
+def test_the_lines_of_one_loop_turn_go_out_in_one_write() -> None:
+    stream = _Writes()
+    _burst(stream, 20)
+    (batch,) = stream.writes
+    assert batch.count("\n") == 20
+    assert batch.index("/items/0 ") < batch.index("/items/19 ")
+
+
+def test_no_write_is_longer_than_a_pipe_takes_at_once() -> None:
+    import re
+
+    stream = _Writes()
+    _burst(stream, 200)
+    assert len(stream.writes) > 1
+    assert all(len(text.encode()) <= 4096 and text.endswith("\n") for text in stream.writes)
+    routes = re.findall(r"/items/(\d+) ", "".join(stream.writes))
+    assert routes == [str(n) for n in range(200)]
+
+
+def test_a_logged_record_comes_after_the_access_lines_before_it(monkeypatch) -> None:
+    import asyncio
+    import io
+    import logging
+    import sys
+    import time
+
+    from naftiko.observe import access
+    from naftiko.observe import logging as naftiko_logging
+
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    monkeypatch.setattr(access, "enabled", True)
+    naftiko_logging.configure("info", "text")
+
+    async def serve() -> None:
+        token = access.begin()
+        access.line(token, "shop", "GET", "/items/{id}", 200, time.perf_counter(), 12)
+        logging.getLogger("naftiko.cli").warning("after the request")
+
+    asyncio.run(serve())
+    naftiko_logging.configure("warning", "text")  # as the other tests expect
+    first, second = stream.getvalue().splitlines()
+    assert "naftiko.access" in first and "after the request" in second

@@ -8,6 +8,8 @@ fields of the JSON line with `--log-format json`. On by default at info level on
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import logging
 import time
 from collections.abc import Callable
@@ -87,7 +89,15 @@ class Writer:
     """The access line written straight to the log's stream, as the `naftiko` handler would
     write it (same text or JSON), without a LogRecord, a filter pass and a formatter per
     request. Set by `logging.configure` when the access log is on at info level; what no
-    file can hold is escaped, and a route a caller named (an MCP tool) is scrubbed."""
+    file can hold is escaped, and a route a caller named (an MCP tool) is scrubbed.
+
+    The lines of one turn of the event loop go out in one write, at the start of the next
+    turn: under load a turn answers many requests, and a write to a file costs more than the
+    line. A batch never exceeds PIPE_BUF, so the workers of `--workers N` sharing one pipe
+    never split each other's lines; a record through `logging` writes the pending lines
+    first (the order holds), and so does the process's exit."""
+
+    BATCH = 4096  # PIPE_BUF on Linux: one write of at most this much is atomic on a pipe
 
     def __init__(
         self, handler: logging.StreamHandler[Any], json_line: JsonLine | None, worker: str
@@ -98,6 +108,9 @@ class Writer:
         self.worker = f" [worker {worker}]" if worker else ""
         self._second = -1
         self._stamp = ""
+        self._pending: list[str] = []
+        self._size = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def write(
         self,
@@ -132,6 +145,35 @@ class Writer:
                 _TEXT
                 % (stamp, millis, worker, adapter, method, route, status, took, size, waited, tail)
             )
+        length = len(text) if text.isascii() else len(text.encode())
+        if self._size + length > self.BATCH:
+            self.flush()
+        pending = self._pending
+        if pending and self._loop is not None and self._loop.is_closed():
+            self.flush()  # the loop that was to write them is gone
+        pending.append(text)
+        self._size += length
+        if len(pending) == 1 and not self._later():
+            self.flush()
+
+    def _later(self) -> bool:
+        """Write the pending lines at the next turn of the loop (False: no loop runs)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            try:
+                loop = self._loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return False
+        loop.call_soon(self.flush)
+        return True
+
+    def flush(self) -> None:
+        """Write the pending lines in one write."""
+        if not self._pending:
+            return
+        text = "".join(self._pending)
+        self._pending.clear()
+        self._size = 0
         handler = self.handler
         with handler.lock:  # type: ignore[union-attr]
             stream = handler.stream
@@ -140,3 +182,12 @@ class Writer:
 
 
 writer: Writer | None = None
+
+
+def flush() -> None:
+    """Write the access lines still pending (before other output, and at exit)."""
+    if writer is not None:
+        writer.flush()
+
+
+atexit.register(flush)

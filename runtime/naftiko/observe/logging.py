@@ -32,6 +32,15 @@ class _Redacting(logging.Filter):
         return True
 
 
+class _Ordered(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes the access lines still pending before its own record, so that lines keep
+    the order in which they happened."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        access.flush()
+        super().emit(record)
+
+
 class _TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
@@ -84,9 +93,10 @@ class _JsonFormatter(logging.Formatter):
 def configure(level: str = "info", fmt: str = "text") -> None:
     """Send the ``naftiko`` loggers to stderr; results and protocol data own stdout."""
     logger = logging.getLogger("naftiko")
+    access.flush()  # what the writer being replaced still holds
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _Ordered(sys.stderr)
     handler.addFilter(_Redacting())
     if fmt == "json":
         handler.setFormatter(_JsonFormatter())
