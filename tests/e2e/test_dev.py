@@ -64,7 +64,7 @@ def test_dev_mocks_the_described_upstream_and_reloads_on_save(dev, quickstart: P
     rest = running.urls["quickstart-rest"]
     answer = httpx.get(f"{rest}/ships/IMO-9321483")
     assert answer.status_code == 200
-    assert "naftiko.access" in running.log()  # the access log is on
+    wait_for(running, "naftiko.access")  # the access log is on
     text = quickstart.read_text(encoding="utf-8")
     quickstart.write_text(text.replace('"/hello/{name}"', '"/hi/{name}"'), encoding="utf-8")
     wait_for(running, "reloaded (a file changed)")

@@ -91,13 +91,17 @@ class Writer:
     request. Set by `logging.configure` when the access log is on at info level; what no
     file can hold is escaped, and a route a caller named (an MCP tool) is scrubbed.
 
-    The lines of one turn of the event loop go out in one write, at the start of the next
-    turn: under load a turn answers many requests, and a write to a file costs more than the
-    line. A batch never exceeds PIPE_BUF, so the workers of `--workers N` sharing one pipe
-    never split each other's lines; a record through `logging` writes the pending lines
-    first (the order holds), and so does the process's exit."""
+    Lines are written in batches: the first line of a batch sets a timer of DELAY seconds,
+    and the batch goes out in one write when it fires, or at once when the next line would
+    take it past PIPE_BUF. A write to a file costs more than making the line, and a batch
+    holds many (as nginx's `access_log ... buffer= flush=` does). So that the workers of
+    `--workers N` sharing one pipe never split each other's lines, a batch never exceeds
+    PIPE_BUF; a record through `logging` writes the pending lines first (the order holds),
+    and so do reconfiguring and the process's exit.
+    """
 
     BATCH = 4096  # PIPE_BUF on Linux: one write of at most this much is atomic on a pipe
+    DELAY = 0.05  # seconds a line may wait for others: unseen by a reader, many lines a write
 
     def __init__(
         self, handler: logging.StreamHandler[Any], json_line: JsonLine | None, worker: str
@@ -157,14 +161,14 @@ class Writer:
             self.flush()
 
     def _later(self) -> bool:
-        """Write the pending lines at the next turn of the loop (False: no loop runs)."""
+        """Write the pending lines in DELAY seconds (False: no loop runs)."""
         loop = self._loop
         if loop is None or loop.is_closed():
             try:
                 loop = self._loop = asyncio.get_running_loop()
             except RuntimeError:
                 return False
-        loop.call_soon(self.flush)
+        loop.call_later(self.DELAY, self.flush)
         return True
 
     def flush(self) -> None:
