@@ -5,7 +5,10 @@ run: nginx as the upstream; then, each alone under valgrind's callgrind (server 
 only), `naftiko run bench/peer.yaml` with its defaults (access log on) and the minimal
 aiohttp proxies of bench/rest.py (REST: pass the path on; MCP: read the JSON-RPC call, fetch,
 answer the result), the proxies on uvloop and on the standard asyncio loop. Each serves 300
-keep-alive requests of warm-up, then N counted: REST GETs and MCP `tools/call` POSTs.
+keep-alive requests of warm-up, then N counted: REST GETs and MCP `tools/call` POSTs, one at
+a time; then REST GETs from 50 connections at once (`rest-50`: naftiko and the asyncio proxy),
+where what a request costs also depends on the others in flight (the garbage collector walks
+their objects).
 
 Prints instructions per request and naftiko's ratio to each proxy. With --check, exits 1 when
 a ratio to the asyncio proxy is above its budget in bench/instructions-budget.json (the guard
@@ -15,8 +18,10 @@ CI runs). Needs valgrind and nginx; about 4 minutes.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -71,6 +76,49 @@ def count(
     )
 
 
+CLIENTS = 50  # the connections of the rest-50 face
+
+
+def drive_many(port: int, count: int) -> None:
+    """``count`` REST GETs over CLIENTS keep-alive connections at once, each waiting for
+    its answer before the next (what wrk does, with an exact count)."""
+
+    async def client(requests: int) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        ask = b"GET /items/42 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+        for _ in range(requests):
+            writer.write(ask)
+            head = await reader.readuntil(b"\r\n\r\n")
+            if not head.startswith(b"HTTP/1.1 200"):
+                raise SystemExit(f"a server answered {head[:40]!r}")
+            length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+            if length is None:
+                raise SystemExit("an answer without a Content-Length")
+            await reader.readexactly(int(length.group(1)))
+        writer.close()
+
+    async def clients() -> None:
+        share, extra = divmod(count, CLIENTS)
+        await asyncio.gather(*(client(share + (i < extra)) for i in range(CLIENTS)))
+
+    asyncio.run(clients())
+
+
+def count_many(
+    scratch: Path, command: Command, upstream: str, env: dict[str, str], n: int
+) -> float:
+    """Instructions per request of one server process under callgrind, CLIENTS at once."""
+    port = rest.free_port()
+    return driver.counted(
+        scratch,
+        command(port, upstream, False),
+        env,
+        lambda process: wait(port, process, False),
+        lambda count: drive_many(port, count),
+        n,
+    )
+
+
 def wait(port: int, process: subprocess.Popen[bytes], mcp: bool) -> None:
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
@@ -88,7 +136,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--check", action="store_true", help="fail above the budget")
-    parser.add_argument("--only", choices=("rest", "mcp"), help="one face only")
+    parser.add_argument("--only", choices=("rest", "mcp", "rest-50"), help="one face only")
     options = parser.parse_args()
     budget = json.loads(BUDGET.read_text(encoding="utf-8"))
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "NAFTIKO_"))}
@@ -114,6 +162,18 @@ def main() -> None:
             )
             if ratio > budget[face]:
                 failed.append(face)
+        if options.only in (None, "rest-50"):
+            ours = count_many(scratch, naftiko, upstream, base, 2 * options.requests)
+            peer = count_many(
+                scratch, proxy, upstream, {**base, "BENCH_LOOP": "asyncio"}, 2 * options.requests
+            )
+            ratio = ours / peer
+            print(
+                f"rest-50: naftiko {ours:,.0f}; proxy on asyncio {peer:,.0f} "
+                f"(naftiko/proxy {ratio:.3f}, budget {budget['rest-50']})"
+            )
+            if ratio > budget["rest-50"]:
+                failed.append("rest-50")
     if options.check and failed:
         raise SystemExit(f"over the instruction budget: {', '.join(failed)}")
 
