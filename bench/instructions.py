@@ -62,16 +62,30 @@ Command = Callable[[int, str, bool], list[str]]
 
 
 def count(
-    scratch: Path, command: Command, upstream: str, env: dict[str, str], mcp: bool, n: int
+    scratch: Path,
+    command: Command,
+    upstream: str,
+    env: dict[str, str],
+    mcp: bool,
+    n: int,
+    many: bool = False,
 ) -> float:
-    """Instructions per request of one server process under callgrind."""
+    """Instructions per request of one server process under callgrind (``many``: REST GETs
+    from CLIENTS connections at once)."""
     port = rest.free_port()
+
+    def load(count: int) -> None:
+        if many:
+            drive_many(port, count)
+        else:
+            driver.drive(port, mcp, count)
+
     return driver.counted(
         scratch,
         command(port, upstream, mcp),
         env,
         lambda process: wait(port, process, mcp),
-        lambda count: driver.drive(port, mcp, count),
+        load,
         n,
     )
 
@@ -102,21 +116,6 @@ def drive_many(port: int, count: int) -> None:
         await asyncio.gather(*(client(share + (i < extra)) for i in range(CLIENTS)))
 
     asyncio.run(clients())
-
-
-def count_many(
-    scratch: Path, command: Command, upstream: str, env: dict[str, str], n: int
-) -> float:
-    """Instructions per request of one server process under callgrind, CLIENTS at once."""
-    port = rest.free_port()
-    return driver.counted(
-        scratch,
-        command(port, upstream, False),
-        env,
-        lambda process: wait(port, process, False),
-        lambda count: drive_many(port, count),
-        n,
-    )
 
 
 def wait(port: int, process: subprocess.Popen[bytes], mcp: bool) -> None:
@@ -163,10 +162,10 @@ def main() -> None:
             if ratio > budget[face]:
                 failed.append(face)
         if options.only in (None, "rest-50"):
-            ours = count_many(scratch, naftiko, upstream, base, 2 * options.requests)
-            peer = count_many(
-                scratch, proxy, upstream, {**base, "BENCH_LOOP": "asyncio"}, 2 * options.requests
-            )
+            asyncio_loop = {**base, "BENCH_LOOP": "asyncio"}
+            n = 2 * options.requests
+            ours = count(scratch, naftiko, upstream, base, False, n, many=True)
+            peer = count(scratch, proxy, upstream, asyncio_loop, False, n, many=True)
             ratio = ours / peer
             print(
                 f"rest-50: naftiko {ours:,.0f}; proxy on asyncio {peer:,.0f} "
