@@ -8,16 +8,18 @@ fields of the JSON line with `--log-format json`. On by default at info level on
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import logging
 import time
 from collections.abc import Callable
 from contextvars import ContextVar, Token
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from naftiko.observe.redact import CONTROLS, scrub
 from naftiko.observe.span import OFF, Span
+
+if TYPE_CHECKING:
+    import asyncio
 
 log = logging.getLogger("naftiko.access")
 enabled = True
@@ -164,6 +166,8 @@ class Writer:
         """Write the pending lines in DELAY seconds (False: no loop runs)."""
         loop = self._loop
         if loop is None or loop.is_closed():
+            import asyncio  # here: `naftiko --version` loads this module, and no event loop
+
             try:
                 loop = self._loop = asyncio.get_running_loop()
             except RuntimeError:
