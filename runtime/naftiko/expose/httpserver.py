@@ -185,6 +185,13 @@ class InFlight:
         self.turned_away = 0
 
 
+def track(server: web.Server, in_flight: InFlight) -> None:
+    """Have ``server`` (one of `low_level_server`) keep its requests in ``in_flight``."""
+    if not isinstance(server, _Server):
+        raise TypeError(f"{server!r} was not made by low_level_server: it cannot be tracked")
+    server.in_flight = in_flight
+
+
 def stopping(why: str = "the server is stopping") -> web.Response:
     return problem(
         503,
@@ -331,8 +338,8 @@ def low_level_server(
         finally:
             if ours is not None:
                 ours.finished()
-            if task is not None:
-                tracker.tasks.discard(task)  # type: ignore[union-attr]
+            if tracker is not None and task is not None:
+                tracker.tasks.discard(task)
         response.headers.setdefault("Server", SERVER)  # not Python's and aiohttp's versions
         return response
 

@@ -25,7 +25,7 @@ from naftiko import state
 from naftiko.engine import Engine
 from naftiko.errors import NaftikoError
 from naftiko.expose.control import ControlAdapter, Health
-from naftiko.expose.httpserver import Handler, InFlight
+from naftiko.expose.httpserver import Handler, InFlight, track
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.stdio import serve_stdio
 from naftiko.observe import tracing
@@ -258,7 +258,7 @@ class Service:
         assert item.served is not None
         server = item.served.server(item.dispatch)
         if not item.is_control:
-            server.in_flight = item.in_flight  # type: ignore[attr-defined]
+            track(server, item.in_flight)
         # The drain is ours (stop); what aiohttp waits for afterwards is already answered.
         runner = web.ServerRunner(server, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
