@@ -3,6 +3,7 @@ end a run; and nothing one run does is seen by the next."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,6 +40,10 @@ FIXED = [
      " typeof JSON.parse, typeof sticky]"),
     ("context", "result = {got: context.a, sum: context.list.reduce((x, y) => x + y, 0)}"),
     ("nothing", "var x = 1;"),
+    ("fresh", "result = typeof result === 'undefined' ? 'fresh' : 'stale'"),
+    ("strict", "'use strict'; result = 5;"),
+    ("declared", "let result = 'mine';"),
+    ("throws", "result = 1; throw new Error('no');"),
 ]  # fmt: skip
 NUMBER = {name: len(ESCAPES) + i for i, (name, _) in enumerate(FIXED)}
 
@@ -101,6 +106,35 @@ def test_the_script_reads_its_context(v8) -> None:
 
 def test_a_script_that_sets_no_result_stores_nothing(v8) -> None:
     assert v8(NUMBER["nothing"]) == (False, None)
+
+
+def test_each_run_starts_with_no_result(v8) -> None:
+    assert v8(NUMBER["fresh"]) == (True, "fresh")
+    with pytest.raises(JSEvalException):
+        v8(NUMBER["throws"])  # a result set before a throw is not kept either
+    assert v8(NUMBER["fresh"]) == (True, "fresh")
+
+
+@pytest.mark.parametrize(("name", "expected"), [("strict", 5), ("declared", "mine")])
+def test_result_is_read_however_the_script_sets_it(v8, name: str, expected: object) -> None:
+    assert v8(NUMBER[name]) == (True, expected)
+
+
+def test_the_context_reaches_the_script_as_written(v8) -> None:
+    text = '{"a": "caf\u00e9 \u2028 \\"quoted\\" \\u0000", "list": []}'
+    assert v8(NUMBER["context"], text) == (
+        True,
+        {"got": 'caf\u00e9 \u2028 "quoted" \u0000', "sum": 0},
+    )
+
+
+def test_v8_threads_keep_one_python_thread_state(v8) -> None:
+    for _ in range(5):
+        v8(NUMBER["nothing"])
+    # each V8 thread that answered made its thread state once, at its first answer, and
+    # keeps it: not one per answer (an mmap and a TLB-flushing munmap each)
+    assert javascript.PINNED
+    assert threading.get_ident() not in javascript.PINNED
 
 
 def test_a_syntax_error_is_found_at_load_with_its_file_and_line() -> None:

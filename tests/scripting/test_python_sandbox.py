@@ -110,3 +110,44 @@ def test_the_worker_sees_no_environment(monkeypatch) -> None:
 
     answer = asyncio.run(probe())
     assert "not allowed" in answer["error"]
+
+
+# (name, source, what the caller gets): results read as `json.dumps` would write them
+RESULTS: list[tuple[str, str, Any]] = [
+    ("a map with nulls", "result = {'a': None, 'b': [1, None]}", {"a": None, "b": [1, None]}),
+    ("keys that are numbers", "result = {1: 'one', 2.5: 'x'}", {"1": "one", "2.5": "x"}),
+    ("an integer past 64 bits", "result = 2 ** 70", 2**70),
+    ("a tuple", "result = (1, 'two')", [1, "two"]),
+    ("a string past the basic plane", "result = 'caf\\u00e9 \\U0001f600'", "caf\u00e9 \U0001f600"),
+    ("an int flag", "import re\nresult = {'flag': re.IGNORECASE}", {"flag": 2}),
+]  # fmt: skip
+REFUSED: list[tuple[str, str]] = [
+    ("a date", "import datetime\nresult = datetime.date(2026, 1, 2)"),
+    ("infinity beside a null", "result = [None, float('inf')]"),
+    ("a lone surrogate", "result = 'a\\ud800'"),
+]
+
+
+@pytest.fixture(scope="module")
+def results(on_loop) -> Iterator[Any]:
+    sources = [source for _, source, _ in RESULTS] + [source for _, source in REFUSED]
+    pool = python.Pool([[(f"r{i}.py", source)] for i, source in enumerate(sources)])
+    yield lambda number: on_loop(pool.run(number, {}, 10_000, 5.0))
+    on_loop(pool.close())
+
+
+@pytest.mark.parametrize(
+    ("number", "expected"),
+    [(i, e) for i, (_, _, e) in enumerate(RESULTS)],
+    ids=[name for name, _, _ in RESULTS],
+)
+def test_a_result_reads_as_the_standard_library_writes_it(results, number, expected) -> None:
+    assert results(number) == (True, expected)
+
+
+@pytest.mark.parametrize("number", range(len(REFUSED)), ids=[name for name, _ in REFUSED])
+def test_a_result_json_cannot_carry_is_refused(results, number: int) -> None:
+    with pytest.raises(python.WorkerFailed) as refused:
+        results(len(RESULTS) + number)
+    assert refused.value.kind == "result"
+    assert "result cannot be serialised as JSON" in str(refused.value)

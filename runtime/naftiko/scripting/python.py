@@ -131,8 +131,8 @@ class Pool:
             worker.known.add(number)
             if "error" in answer:
                 raise WorkerFailed(str(answer.get("kind")), str(answer["error"]))
-            if "json" in answer:
-                return True, jsonio.loads(answer["json"].encode())
+            if "result" in answer:
+                return True, answer["result"]
             return False, None
         finally:
             if healthy:
