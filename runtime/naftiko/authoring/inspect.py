@@ -11,15 +11,86 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Literal, TypedDict
 
 from naftiko.engine import ConsumedPlan, Engine, ExposedPlan
 from naftiko.pipeline import Compiled
 from naftiko.spec.imports import location_path
 from naftiko.spec.model import Adapter, Capability
 
+# `in`: path, query, header, cookie or body for REST and consumed; argument for a tool
+Input = TypedDict("Input", {"name": str, "type": str, "required": bool, "in": str})
 
-def describe(compiled: Compiled, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+
+class Target(TypedDict, total=False):
+    """A `naftiko call` target; ``disabled`` only when it cannot run."""
+
+    target: str
+    kind: str  # tool, operation, function, consumed...
+    inputs: list[Input]
+    disabled: str
+
+
+class Route(TypedDict, total=False):
+    method: str
+    path: str
+    target: str  # an operation's, or
+    forward: str  # the namespace a forwarding resource passes on to
+
+
+class Tool(TypedDict, total=False):
+    name: str
+    description: str
+    inputs: list[Input]
+    hints: dict[str, bool]
+    disabled: str
+
+
+class AdapterSummary(TypedDict, total=False):
+    namespace: str
+    type: str
+    transport: Literal["stdio"]
+    run: str  # the command that serves a stdio adapter
+    address: str
+    port: int | None  # None: a free port, chosen at start
+    url: str
+    authentication: str
+    routes: list[Route]
+    tools: list[Tool]
+    resources: list[str]
+    prompts: list[str]
+    skills: list[str]
+
+
+class Bind(TypedDict, total=False):
+    namespace: str
+    source: str  # "environment" or the file's location
+    variables: list[str]  # from the environment: the names read,
+    missing: list[str]  # and those not set
+    keys: list[str]  # from a file: the keys read,
+    present: bool  # and whether it exists
+
+
+class Disabled(TypedDict):
+    target: str
+    reason: str
+
+
+class Description(TypedDict):
+    """What `naftiko inspect --format json` prints."""
+
+    file: str
+    label: str
+    description: str
+    specVersion: str
+    adapters: list[AdapterSummary]
+    targets: list[Target]
+    binds: list[Bind]
+    disabled: list[Disabled]
+    warnings: list[str]
+
+
+def describe(compiled: Compiled, environ: Mapping[str, str] | None = None) -> Description:
     """The capability as plain data (what `--format json` prints)."""
     capability, engine = compiled.capability, compiled.engine
     assert capability is not None and engine is not None
@@ -37,9 +108,9 @@ def describe(compiled: Compiled, environ: Mapping[str, str] | None = None) -> di
     }
 
 
-def targets(engine: Engine) -> list[dict[str, Any]]:
+def targets(engine: Engine) -> list[Target]:
     """Every `naftiko call` target with the inputs it takes."""
-    found = []
+    found: list[Target] = []
     for name, plan in engine.plans.items():
         if isinstance(plan, ExposedPlan):
             if plan.unit.kind == "resource":
@@ -53,20 +124,24 @@ def targets(engine: Engine) -> list[dict[str, Any]]:
                 if p.value is None
             ]
             kind = "consumed"
-        found.append({"target": name, "kind": kind, "inputs": inputs, **_off(plan)})
+        target: Target = {"target": name, "kind": kind, "inputs": inputs}
+        if _off(plan):
+            target["disabled"] = _off(plan)
+        found.append(target)
     return found
 
 
-def _off(plan: ConsumedPlan | ExposedPlan) -> dict[str, str]:
-    return {"disabled": plan.disabled} if isinstance(plan, ExposedPlan) and plan.disabled else {}
+def _off(plan: ConsumedPlan | ExposedPlan) -> str:
+    """Why the target cannot run ("" when it can)."""
+    return plan.disabled if isinstance(plan, ExposedPlan) and plan.disabled else ""
 
 
-def _input(name: str, type_: str, required: bool, where: str) -> dict[str, Any]:
+def _input(name: str, type_: str, required: bool, where: str) -> Input:
     return {"name": name, "type": type_, "required": required, "in": where}
 
 
-def _adapter(adapter: Adapter, engine: Engine) -> dict[str, Any]:
-    found: dict[str, Any] = {"namespace": adapter.namespace, "type": adapter.type}
+def _adapter(adapter: Adapter, engine: Engine) -> AdapterSummary:
+    found: AdapterSummary = {"namespace": adapter.namespace, "type": adapter.type}
     if adapter.transport == "stdio":
         found["transport"] = "stdio"
         found["run"] = f"naftiko run FILE --mcp-stdio {adapter.namespace}"
@@ -81,7 +156,7 @@ def _adapter(adapter: Adapter, engine: Engine) -> dict[str, Any]:
     if adapter.auth is not None:
         found["authentication"] = adapter.auth.type
     if adapter.type == "rest":
-        found["routes"] = [
+        routes: list[Route] = [
             {
                 "method": unit.method or "GET",
                 "path": resource.path,
@@ -89,11 +164,13 @@ def _adapter(adapter: Adapter, engine: Engine) -> dict[str, Any]:
             }
             for resource in adapter.resources
             for unit in resource.units
-        ] + [
+        ]
+        routes += [
             {"method": "*", "path": resource.path, "forward": resource.forward.namespace}
             for resource in adapter.resources
             if resource.forward is not None
         ]
+        found["routes"] = routes
     if adapter.type == "mcp":
         found["tools"] = [_tool(engine, adapter, unit.name) for unit in adapter.units]
         found["resources"] = [r.uri for r in adapter.mcp_resources]
@@ -103,22 +180,24 @@ def _adapter(adapter: Adapter, engine: Engine) -> dict[str, Any]:
     return found
 
 
-def _tool(engine: Engine, adapter: Adapter, name: str) -> dict[str, Any]:
+def _tool(engine: Engine, adapter: Adapter, name: str) -> Tool:
     plan = engine.plans.get(f"{adapter.namespace}.{name}")
     if not isinstance(plan, ExposedPlan):
         return {"name": name}
-    found: dict[str, Any] = {
+    found: Tool = {
         "name": name,
         "description": plan.description.strip().splitlines()[0] if plan.description.strip() else "",
         "inputs": [_input(i.name, i.type, i.required, "argument") for i in plan.signature],
     }
     if plan.unit.hints:
         found["hints"] = dict(plan.unit.hints)
-    return {**found, **_off(plan)}
+    if _off(plan):
+        found["disabled"] = _off(plan)
+    return found
 
 
-def _binds(capability: Capability, environ: Mapping[str, str]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
+def _binds(capability: Capability, environ: Mapping[str, str]) -> list[Bind]:
+    found: list[Bind] = []
     for bind in capability.binds:
         if bind.location is None:
             variables = sorted(set(bind.keys.values()))
@@ -150,7 +229,7 @@ def _bind_file(location: str, base: Path) -> Path | None:
         return None
 
 
-def as_text(described: Mapping[str, Any]) -> str:
+def as_text(described: Description) -> str:
     """The description for a terminal: one section per part, one line per item."""
     lines = [
         f"{described['file']}: {described['label'] or '(no label)'} "
@@ -189,7 +268,7 @@ def as_text(described: Mapping[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _adapter_lines(adapter: Mapping[str, Any]) -> list[str]:
+def _adapter_lines(adapter: AdapterSummary) -> list[str]:
     where = (
         "stdio (" + adapter["run"] + ")"
         if adapter.get("transport") == "stdio"
@@ -217,7 +296,7 @@ def _adapter_lines(adapter: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def target_lines(found: Sequence[Mapping[str, Any]]) -> list[str]:
+def target_lines(found: Sequence[Target]) -> list[str]:
     """One line per call target with its inputs (`name*` is required)."""
     if not found:
         return ["  none"]
@@ -229,5 +308,5 @@ def target_lines(found: Sequence[Mapping[str, Any]]) -> list[str]:
     ]
 
 
-def _inputs_text(inputs: Sequence[Mapping[str, Any]]) -> str:
+def _inputs_text(inputs: Sequence[Input]) -> str:
     return ", ".join(f"{i['name']}{'*' if i['required'] else ''}: {i['type']}" for i in inputs)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from naftiko.errors import TargetError
+from naftiko.errors import Diagnostic, TargetError
 from naftiko.location import Location
 
 
@@ -298,7 +298,7 @@ class Capability:
     consumes: tuple[Consumes, ...] = ()
     exposes: tuple[Adapter, ...] = ()
     functions: tuple[Unit, ...] = ()
-    warnings: tuple[Any, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
     scripting: Scripting | None = None
 
     @property

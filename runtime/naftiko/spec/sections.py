@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 
-def items(parent: Any, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+def items(parent: object, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
     """(index, entry) of each mapping in ``parent[key]``; nothing when it is not a list."""
     values = parent.get(key) if isinstance(parent, dict) else None
     if isinstance(values, list):
