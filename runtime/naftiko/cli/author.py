@@ -9,11 +9,14 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from naftiko.cli.group import base_uri_option, main, pairs
+
+if TYPE_CHECKING:
+    from naftiko.spec.model import Capability
 
 log = logging.getLogger("naftiko.cli")
 
@@ -155,7 +158,7 @@ def mcp_config(
 
 
 def _launch_arguments(
-    capability: Any, mocks: dict[str, str], base_uris: dict[str, str]
+    capability: Capability, mocks: dict[str, str], base_uris: dict[str, str]
 ) -> list[str]:
     """`run` arguments for the launched server: namespaces checked, documents absolute."""
     known = {c.namespace for c in capability.consumes}

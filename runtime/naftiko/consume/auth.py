@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import aiohttp
 
@@ -62,7 +61,7 @@ class CompiledAuth:
                 else:
                     into.headers[key] = value
 
-    def digest(self, scope: Scope) -> Any:
+    def digest(self, scope: Scope) -> aiohttp.ClientMiddlewareType | None:
         """The digest middleware for the session (the handshake needs the server's nonce)."""
         if self.type != "digest":
             return None

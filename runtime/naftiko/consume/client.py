@@ -12,7 +12,7 @@ import ssl
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import aiohttp
 from yarl import URL
@@ -72,7 +72,7 @@ class UpstreamClient:
         self,
         namespace: str,
         timeouts: Timeouts,
-        middleware: Any = None,
+        middleware: aiohttp.ClientMiddlewareType | None = None,
         resilience: Resilience = DEFAULT_RESILIENCE,
         oauth: ClientCredentials | None = None,
         tls: ssl.SSLContext | None = None,

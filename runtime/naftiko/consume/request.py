@@ -228,7 +228,9 @@ def _value(param: _Param, scope: Params) -> Any:
     return scope.get(param.name)
 
 
-def _compile_body(body: Body | None) -> tuple[str, Any] | None:
+def _compile_body(
+    body: Body | None,
+) -> tuple[str, Template | JsonTemplate | DataTemplate] | None:
     if body is None:
         return None
     if body.type == "raw":
@@ -259,7 +261,9 @@ def _content_type(body: Body | None) -> str:
     return _CONTENT_TYPES.get(body.type, "")
 
 
-def _encode_body(kind: str, compiled: Any, scope: Params) -> bytes | aiohttp.FormData:
+def _encode_body(
+    kind: str, compiled: Template | JsonTemplate | DataTemplate, scope: Params
+) -> bytes | aiohttp.FormData:
     if kind == "raw":
         return str(compiled.render(scope)).encode()
     if kind == "json":
@@ -268,7 +272,8 @@ def _encode_body(kind: str, compiled: Any, scope: Params) -> bytes | aiohttp.For
         return str(compiled.render(scope)).encode()
     if kind == "form":
         data = compiled.render(scope)
-        pairs = [(str(k), text_of(v)) for k, v in (data or {}).items() if v is not None]
+        fields = data.items() if isinstance(data, dict) else ()  # a DataTemplate of a mapping
+        pairs = [(str(k), text_of(v)) for k, v in fields if v is not None]
         return urlencode(pairs).encode()
     parts = compiled.render(scope)
     form = aiohttp.FormData(default_to_multipart=True)

@@ -19,12 +19,14 @@ from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
-from aiohttp import web
+from aiohttp import StreamReader, web
+from aiohttp.abc import AbstractStreamWriter
 from aiohttp.http_exceptions import (
     BadHttpMessage,
     HttpProcessingError,
     LineTooLong,
 )
+from aiohttp.http_parser import RawRequestMessage
 from aiohttp.web_protocol import RequestHandler, RequestPayloadError
 from aiohttp.web_request import BaseRequest
 
@@ -303,7 +305,11 @@ def low_level_server(
     total, fits = limits.max_header_total, limits.max_header_total // limits.max_header
 
     def request_factory(
-        message: Any, payload: Any, protocol: Any, writer: Any, task: Any
+        message: RawRequestMessage,
+        payload: StreamReader,
+        protocol: RequestHandler,
+        writer: AbstractStreamWriter,
+        task: asyncio.Task[None],
     ) -> BaseRequest:
         return BaseRequest(
             message, payload, protocol, writer, task, loop, client_max_size=limits.max_body

@@ -135,7 +135,7 @@ def configure(service: str, given: Settings = Settings()) -> bool:
     return True
 
 
-def _forget(span: Any) -> None:
+def _forget(span: object) -> None:
     return None
 
 

@@ -33,9 +33,12 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
+
+if TYPE_CHECKING:
+    from py_mini_racer import MiniRacer
 
 MEMORY_LIMIT = 128 * 1024 * 1024  # bytes of V8 heap per isolate
 POOL = 2  # isolates per process: scripts that run at once
@@ -183,7 +186,7 @@ class _V8:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._maker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="naftiko-v8")
-        self._checker: Any = None
+        self._checker: MiniRacer | None = None
         self.kept: list[contextlib.ExitStack] = []
 
     @property
@@ -197,7 +200,7 @@ class _V8:
                 self._loop = loop
             return self._loop
 
-    def _make(self, loop: asyncio.AbstractEventLoop) -> Any:
+    def _make(self, loop: asyncio.AbstractEventLoop) -> MiniRacer:
         """On the maker thread: an isolate bound to ``loop`` (which must be running)."""
         from py_mini_racer import mini_racer
 
@@ -210,7 +213,7 @@ class _V8:
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(stack))
         return racer
 
-    async def make(self) -> Any:
+    async def make(self) -> MiniRacer:
         """An isolate bound to the running loop, made on the maker thread (~15 ms)."""
         loop = asyncio.get_running_loop()
         return await asyncio.wrap_future(self._maker.submit(self._make, loop))
@@ -259,10 +262,11 @@ def _pin_thread_state() -> None:
         PINNED.add(threading.get_ident())
 
 
-def _keep_thread_state(racer: Any) -> None:
+def _keep_thread_state(racer: MiniRacer) -> None:
     """Pin the thread state of ``racer``'s V8 thread at its first callback (mini-racer
     calls one method of its context for each; nothing else changes)."""
     context = racer._ctx
+    assert context is not None  # an open racer has one
     answer = context.handle_callback_from_v8
 
     def pinned(callback_id: int, raw: Any) -> None:
@@ -286,7 +290,7 @@ class Isolate:
     """One V8 isolate with every script of a capability defined in it before any ran (so
     that what a run adds is told from what was there)."""
 
-    def __init__(self, racer: Any) -> None:
+    def __init__(self, racer: MiniRacer) -> None:
         self.racer = racer
 
 
@@ -331,7 +335,7 @@ class Pool:
         self._made = 0
 
 
-def _collect(racer: Any) -> None:
+def _collect(racer: MiniRacer) -> None:
     with contextlib.suppress(Exception):
         racer.low_memory_notification()
 
@@ -388,7 +392,7 @@ def _parse(text: str) -> Any:
         return json.loads(text)
 
 
-async def _reclaim(racer: Any) -> bool:
+async def _reclaim(racer: MiniRacer) -> bool:
     """After a run that stopped short: whether the isolate is clean again."""
     try:
         async with asyncio.timeout(1.0):

@@ -10,7 +10,7 @@ file or dependency outside it or missing; a file that does not compile.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -222,7 +222,7 @@ class Scripts:
             await self._py_pool.close()
 
 
-def _at(step: Step, declared: Scripting | None) -> Any:
+def _at(step: Step, declared: Scripting | None) -> Callable[[str], Location]:
     def at(key: str) -> Location:
         if key in step.key_where:
             return step.key_where[key]

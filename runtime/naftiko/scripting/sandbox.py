@@ -36,7 +36,7 @@ import struct
 import sys
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from RestrictedPython.compile import compile_restricted_exec
@@ -261,14 +261,14 @@ def _limit(memory: int) -> None:
     sys.setrecursionlimit(RECURSION)
 
 
-def _read(stream: Any) -> Any:
+def _read(stream: BinaryIO) -> Any:
     head = stream.read(_FRAME.size)
     if len(head) < _FRAME.size:
         return None
     return orjson.loads(stream.read(_FRAME.unpack(head)[0]))
 
 
-def _write(stream: Any, message: dict[str, Any]) -> None:
+def _write(stream: BinaryIO, message: dict[str, Any]) -> None:
     data = orjson.dumps(message)
     stream.write(_FRAME.pack(len(data)) + data)
     stream.flush()

@@ -24,6 +24,7 @@ from naftiko.errors import NaftikoError, SpecError
 from naftiko.expose.control import ControlAdapter
 from naftiko.expose.mcp.http import McpHttpAdapter
 from naftiko.expose.mcp.jsonrpc import LATEST
+from naftiko.expose.mcp.protocol import McpServer
 from naftiko.pipeline import tell
 from naftiko.serve.assembly import ServeOptions, prepare
 from naftiko.serve.server import Listener, Service
@@ -172,11 +173,11 @@ def _changed(before: McpHttpAdapter, after: McpHttpAdapter) -> list[str]:
     return found
 
 
-def _tools(server: Any) -> list[Any]:
+def _tools(server: McpServer) -> list[dict[str, Any]]:
     return [tool.describe(LATEST) for tool in server.tools.values()]
 
 
-def _resources(server: Any) -> list[Any]:
+def _resources(server: McpServer) -> list[list[dict[str, Any]]]:
     return [server.catalog.listed, server.catalog.templates]
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from naftiko.engine import ExposedPlan, invoke
+from naftiko.engine import ExposedPlan, Plan, invoke
 from naftiko.expose.files import UnsafePath, inside, listing, media_type
 from naftiko.expose.mcp.tools import result_text
 from naftiko.routes import pattern_of, variables
@@ -48,7 +48,7 @@ class Catalog:
         capability: Capability,
         resources: tuple[McpResource, ...],
         prompts: tuple[McpPrompt, ...],
-        plans: Mapping[str, Any],
+        plans: Mapping[str, Plan],
     ) -> None:
         self._capability = capability
         self._entries: list[_Entry] = []

@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, NamedTuple, TypeGuard
+from typing import Any, NamedTuple, TypedDict, TypeGuard
 
 # How a transport sends the client a notification before the answer (progress).
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
@@ -104,3 +104,22 @@ def valid_id(value: object) -> TypeGuard[str | int]:
 
 def safe_id(value: object) -> RequestId:
     return value if valid_id(value) else None
+
+
+Params = Mapping[str, Any]  # a request's params: a JSON object
+Result = dict[str, Any]  # a method's result: a JSON object
+# a method: its params, the revision in force for the request, the peer
+Handler = Callable[[Params, str, Peer], Awaitable[Result]]
+
+
+class ServerInfo(TypedDict, total=False):
+    name: str
+    version: str
+    title: str  # the capability's label, when it has one
+
+
+class CacheHints(TypedDict):
+    """2026-07-28 caching hints of lists and reads."""
+
+    cacheScope: str
+    ttlMs: int

@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Mapping
 from contextlib import nullcontext
-from typing import Any, cast
+from typing import Any
 
 from naftiko import inbound
 from naftiko.engine import Engine
@@ -38,9 +38,14 @@ from naftiko.expose.mcp.jsonrpc import (
     SERVER_INFO_META,
     STATELESS_VERSION,
     VERSIONS,
+    CacheHints,
     Emit,
+    Handler,
+    Params,
     Peer,
+    Result,
     RpcError,
+    ServerInfo,
     Wire,
     error,
     safe_id,
@@ -87,21 +92,24 @@ class McpServer:
         # a reload may change every list: clients hear of it (listen.py)
         self.bus = Bus()
         # 2026-07-28 caching hints of lists and reads (x-naftiko-ttlMs / -cacheScope)
-        self.hints: dict[str, Any] = {"cacheScope": adapter.cache_scope, "ttlMs": adapter.ttl_ms}
-        self.capabilities: dict[str, Any] = {"tools": {"listChanged": True}, "logging": {}}
+        self.hints: CacheHints = {"cacheScope": adapter.cache_scope, "ttlMs": adapter.ttl_ms}
+        self.capabilities: dict[str, dict[str, bool]] = {
+            "tools": {"listChanged": True},
+            "logging": {},
+        }
         if adapter.mcp_resources:
             self.capabilities["resources"] = {"listChanged": True}
         if adapter.prompts:
             self.capabilities["prompts"] = {"listChanged": True}
         # 2026-07-28 clients list prompts and resources whatever is declared (caching hints):
         # the stateless revision serves them, empty when the file has none, and says so.
-        self.stateless_capabilities: dict[str, Any] = {
+        self.stateless_capabilities: dict[str, dict[str, bool]] = {
             k: {"listChanged": True} for k in ("tools", "resources", "prompts")
         }
-        self.server_info: dict[str, Any] = {"name": adapter.namespace, "version": __version__}
+        self.server_info: ServerInfo = {"name": adapter.namespace, "version": __version__}
         if capability.label:
             self.server_info["title"] = capability.label
-        self._methods = {
+        self._methods: dict[str, Handler] = {
             "ping": self._ping,
             "tools/list": self._tools_list,
             "tools/call": self._tools_call,
@@ -131,12 +139,12 @@ class McpServer:
             }
         )
 
-    async def handle(self, message: Any, peer: Peer) -> dict[str, Any] | None:
+    async def handle(self, message: object, peer: Peer) -> dict[str, Any] | None:
         """The answer to one JSON-RPC message; None for notifications and responses."""
         return (await self.answer(message, peer))[1]
 
     async def answer(
-        self, message: Any, peer: Peer, wire: Wire | None = None, emit: Emit | None = None
+        self, message: object, peer: Peer, wire: Wire | None = None, emit: Emit | None = None
     ) -> tuple[int, dict[str, Any] | None]:
         """The HTTP status and answer for one message (None: no answer is due); `wire` holds
         the request's headers, `emit` sends notifications ahead of the answer."""
@@ -184,7 +192,7 @@ class McpServer:
     async def _answer(
         self,
         method: str,
-        id_: Any,
+        id_: str | int,
         params: dict[str, Any],
         peer: Peer,
         wire: Wire | None,
@@ -216,39 +224,39 @@ class McpServer:
 
     async def _run(
         self,
-        handler: Any,
+        handler: Handler,
         method: str,
-        params: Mapping[str, Any],
+        params: Params,
         version: str,
         peer: Peer,
-        id_: Any,
+        id_: str | int,
         emit: Emit | None,
-    ) -> dict[str, Any]:
+    ) -> Result:
         """Run a handler; a tool call runs as a task its peer can cancel, and reports
         progress when the request asked for it and the transport can send it."""
         if method == "subscriptions/listen":
             return await subscribe(self.bus, params, id_, emit)
         if method != "tools/call":
-            return cast(dict[str, Any], await handler(params, version, peer))
+            return await handler(params, version, peer)
         meta = params.get("_meta")
         token = meta.get("progressToken") if isinstance(meta, dict) else None
         reporter = progress_of(token, emit) if valid_id(token) and emit is not None else None
         calls = peer.calls
         if calls is None and reporter is None and (meta is None or not self.propagates):
             # the common case: nothing to cancel, report or pass on
-            return cast(dict[str, Any], await handler(params, version, peer))
+            return await handler(params, version, peer)
         with reporting(reporter) if reporter is not None else nullcontext(), inbound.meta(meta):
             if calls is None:
-                return cast(dict[str, Any], await handler(params, version, peer))
+                return await handler(params, version, peer)
             work = asyncio.ensure_future(handler(params, version, peer))
             calls[id_] = work
             try:
-                return cast(dict[str, Any], await work)
+                return await work
             finally:
                 if calls.get(id_) is work:
                     del calls[id_]
 
-    def _handler(self, method: str) -> Any:
+    def _handler(self, method: str) -> Handler:
         if method == "initialize":
             return self._initialize
         handler = self._methods.get(method)
@@ -256,7 +264,7 @@ class McpServer:
             raise RpcError(METHOD_NOT_FOUND, f"Method not found: {method}")
         return handler
 
-    def _stateless_handler(self, method: str, params: Mapping[str, Any], wire: Wire | None) -> Any:
+    def _stateless_handler(self, method: str, params: Params, wire: Wire | None) -> Handler:
         """A 2026-07-28 request checked against its revision's rules; its method's handler."""
         check_stateless(method, params, wire)
         name = params.get("name") if method == "tools/call" else None
@@ -285,7 +293,7 @@ class McpServer:
             result["instructions"] = self.adapter.description
         return result
 
-    def _notification(self, method: str, params: Any, peer: Peer) -> None:
+    def _notification(self, method: str, params: object, peer: Peer) -> None:
         """Notifications need no answer; nothing of the client is kept (sessions stay small).
         `notifications/cancelled` stops the named call of this session or connection."""
         if method != "notifications/cancelled" or not isinstance(params, dict):

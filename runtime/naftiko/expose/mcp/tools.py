@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from naftiko import jsonio
-from naftiko.engine import ExposedPlan, Result, invoke
+from naftiko.engine import ExposedPlan, Plan, Result, invoke
 from naftiko.engine.signature import Input
 from naftiko.errors import NaftikoError, UpstreamError
 from naftiko.observe.redact import scrub, scrub_data
@@ -68,7 +68,7 @@ class Tool:
         return success(result, version, self.plan if self.output_schema else None)
 
 
-def compile_tools(units: tuple[Unit, ...], plans: Mapping[str, Any]) -> list[Tool]:
+def compile_tools(units: tuple[Unit, ...], plans: Mapping[str, Plan]) -> list[Tool]:
     tools = []
     seen: set[str] = set()
     for unit in units:
