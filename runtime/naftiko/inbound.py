@@ -24,7 +24,7 @@ class Caller:
     subject: str
     client_id: str = ""
     scopes: frozenset[str] = frozenset()
-    claims: Mapping[str, Any] = field(default_factory=dict)
+    claims: Mapping[str, object] = field(default_factory=dict)
 
     def lookup(self, name: str) -> Any:
         """A field by its template name (`subject`, `clientId`, `scopes`, `claims.X`)."""
