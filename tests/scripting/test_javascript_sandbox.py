@@ -44,6 +44,12 @@ FIXED = [
     ("strict", "'use strict'; result = 5;"),
     ("declared", "let result = 'mine';"),
     ("throws", "result = 1; throw new Error('no');"),
+    ("tag", "const d = Object.getOwnPropertyDescriptor(globalThis, 'result');"
+     "d.get.tag = 1; d.set.tag = 2; Object.getPrototypeOf(d.get).tag = 3;"
+     "__naftiko_clean.tag = 4;"),
+    ("tagged", "const d = Object.getOwnPropertyDescriptor(globalThis, 'result');"
+     "result = [typeof d.get.tag, typeof d.set.tag, typeof Object.getPrototypeOf(d.get).tag,"
+     " typeof __naftiko_clean.tag]"),
 ]  # fmt: skip
 NUMBER = {name: len(ESCAPES) + i for i, (name, _) in enumerate(FIXED)}
 
@@ -113,6 +119,11 @@ def test_each_run_starts_with_no_result(v8) -> None:
     with pytest.raises(JSEvalException):
         v8(NUMBER["throws"])  # a result set before a throw is not kept either
     assert v8(NUMBER["fresh"]) == (True, "fresh")
+
+
+def test_no_run_marks_the_functions_every_run_shares(v8) -> None:
+    v8(NUMBER["tag"])
+    assert v8(NUMBER["tagged"]) == (True, ["undefined"] * 4)
 
 
 @pytest.mark.parametrize(("name", "expected"), [("strict", 5), ("declared", "mine")])

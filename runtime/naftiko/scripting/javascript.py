@@ -87,18 +87,17 @@ _SETUP = r"""
   // `result = ...` (no declaration) sets this accessor's slot, not a new global: no global
   // to delete after each run, and the global object keeps its shape
   let slot;
+  const read = Object.freeze(function () { return slot; });  // frozen: no run tags them
+  const write = Object.freeze(function (value) { slot = value; });
   Object.defineProperty(globalThis, "result", {
-    get() { return slot; },
-    set(value) { slot = value; },
-    enumerable: false,
-    configurable: false,
+    get: read, set: write, enumerable: false, configurable: false,
   });
   const base = new Set(Reflect.ownKeys(globalThis));
   let known = base.size + 1;  // and __naftiko_clean
   let spoiled = false;  // once a global could not be taken back, for good
   base.add("__naftiko_clean");
   Object.defineProperty(globalThis, "__naftiko_clean", {
-    value: function () {
+    value: Object.freeze(function () {
       slot = undefined;
       const keys = Reflect.ownKeys(globalThis);
       if (keys.length === known) return spoiled;  // nothing added: the usual case
@@ -108,7 +107,7 @@ _SETUP = r"""
       }
       known = Reflect.ownKeys(globalThis).length;
       return spoiled;
-    },
+    }),
   });
 })();
 """
