@@ -1,5 +1,6 @@
 """JSON-RPC 2.0 as MCP speaks it: revisions, `_meta` keys, error codes, the error answer,
-and what a transport knows of its peer and of one request's headers."""
+what a transport knows of its peer and of one request's headers, and the shape of a method
+(its handler, server info, caching hints)."""
 
 from __future__ import annotations
 
