@@ -139,7 +139,7 @@ def test_the_context_reaches_the_script_as_written(v8) -> None:
     )
 
 
-def test_v8_threads_keep_one_python_thread_state(v8) -> None:
+def test_v8_threads_keep_their_python_thread_state(v8) -> None:
     for _ in range(5):
         v8(NUMBER["nothing"])
     # each V8 thread that answered made its thread state once, at its first answer, and

@@ -125,8 +125,8 @@ def targets(engine: Engine) -> list[Target]:
             ]
             kind = "consumed"
         target: Target = {"target": name, "kind": kind, "inputs": inputs}
-        if _off(plan):
-            target["disabled"] = _off(plan)
+        if off := _off(plan):
+            target["disabled"] = off
         found.append(target)
     return found
 
@@ -191,8 +191,8 @@ def _tool(engine: Engine, adapter: Adapter, name: str) -> Tool:
     }
     if plan.unit.hints:
         found["hints"] = dict(plan.unit.hints)
-    if _off(plan):
-        found["disabled"] = _off(plan)
+    if off := _off(plan):
+        found["disabled"] = off
     return found
 
 

@@ -241,8 +241,7 @@ class _V8:
 
 V8 = _V8()
 
-_PINNED = threading.local()  # set on a V8 thread once it keeps its Python thread state
-PINNED: set[int] = set()  # the V8 threads that keep theirs
+PINNED: set[int] = set()  # the V8 threads that keep their Python thread state
 
 
 def _pin_thread_state() -> None:
@@ -255,10 +254,10 @@ def _pin_thread_state() -> None:
     keeps the state for the life of the thread, which is the life of the process (the
     isolates are never freed).
     """
-    if not getattr(_PINNED, "done", False):
+    thread = threading.get_ident()
+    if thread not in PINNED:
         ctypes.pythonapi.PyGILState_Ensure()
-        _PINNED.done = True
-        PINNED.add(threading.get_ident())
+        PINNED.add(thread)
 
 
 def _keep_thread_state(racer: MiniRacer) -> None:
