@@ -7,6 +7,7 @@ a cycle. `from naftiko.a import b` is an edge to `naftiko.a.b` when that is a mo
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 from conftest import ROOT
@@ -14,6 +15,7 @@ from conftest import ROOT
 PACKAGE = ROOT / "runtime" / "naftiko"
 MAX_LINES = 450
 MAX_FUNCTION_LINES = 100
+ANY = re.compile(r"\bAny\b")
 # What adapters must not reach past the plan for.
 BELOW_THE_PLAN = ("naftiko.consume", "naftiko.jsonpath", "naftiko.convert", "naftiko.shaping")
 
@@ -148,3 +150,65 @@ def test_the_cli_imports_no_private_names() -> None:
                     if a.name.startswith("_") and not a.name.startswith("__")
                 ]
     assert found == []
+
+
+def _crossing() -> dict[str, set[str]]:
+    """What each module hands to other packages: the names a module of another package
+    imports from it ("*" when it imports the module itself: all it offers crosses)."""
+    known = modules()
+    found: dict[str, set[str]] = {}
+    for name, path in known.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.module not in known:
+                continue
+            if _package(node.module) == _package(name):
+                continue
+            for alias in node.names:
+                whole = f"{node.module}.{alias.name}"
+                if whole in known:
+                    found.setdefault(whole, set()).add("*")
+                else:
+                    found.setdefault(node.module, set()).add(alias.name)
+    return found
+
+
+def _package(module: str) -> str:
+    return ".".join(module.split(".")[:2])  # naftiko.spec.model: naftiko.spec
+
+
+def _with_any(node: ast.AST) -> list[str]:
+    """The public signatures and fields of a function or class that are typed with `Any`."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        typed = ast.unparse(node.args) + " " + (ast.unparse(node.returns) if node.returns else "")
+        return [node.name] if ANY.search(typed) else []
+    if not isinstance(node, ast.ClassDef):
+        return []
+    found = []
+    for member in node.body:
+        if isinstance(member, ast.AnnAssign) and ANY.search(ast.unparse(member.annotation)):
+            found.append(f"{node.name}.{ast.unparse(member.target)}")
+        elif not getattr(member, "name", "_").startswith("_"):
+            found += [f"{node.name}.{name}" for name in _with_any(member)]
+    return found
+
+
+def test_no_any_crosses_a_package_boundary() -> None:
+    """What one package hands another is typed: a parsed document or value is `JSON`
+    (jsontypes.py), a structure a TypedDict or a dataclass, never `Any`."""
+    known = modules()
+    found = []
+    for module, names in sorted(_crossing().items()):
+        tree = ast.parse(known[module].read_text(encoding="utf-8"))
+        for node in tree.body:
+            name = getattr(node, "name", "_")
+            if name in names or ("*" in names and not name.startswith("_")):
+                found += [f"{module}.{where}" for where in _with_any(node)]
+    assert found == []
+
+
+def test_the_boundary_check_sees_any_in_a_field_and_a_signature() -> None:
+    tree = ast.parse(
+        "class A:\n    data: Any\n    def get(self, key: str) -> dict[str, Any]: ...\n"
+        "def f(x: JSON) -> Mapping[str, Any]: ..."
+    )
+    assert [where for node in tree.body for where in _with_any(node)] == ["A.data", "A.get", "f"]

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import cast
+
+from naftiko.jsontypes import JSON
 
 log = logging.getLogger("naftiko.convert")
 
@@ -29,11 +31,11 @@ class _Unconverted:
         return "UNCONVERTED"
 
 
-UNCONVERTED: Any = _Unconverted()
+UNCONVERTED = cast("JSON", _Unconverted())  # a JSON value to the types: returned in place of one
 _warned: set[str] = set()
 
 
-def convert(value: Any, declared: str | None, *, text: bool = False) -> Any:
+def convert(value: JSON, declared: str | None, *, text: bool = False) -> JSON:
     """``value`` as ``declared``, or UNCONVERTED; ``text`` lets strings spell arrays/objects."""
     if declared is None or type(value) in EXACT.get(declared, (type(value),)):
         return value
@@ -54,7 +56,7 @@ def convert(value: Any, declared: str | None, *, text: bool = False) -> Any:
     return UNCONVERTED
 
 
-def coerce(value: Any, declared: str | None, where: str = "") -> Any:
+def coerce(value: JSON, declared: str | None, where: str = "") -> JSON:
     """An output field converted when lossless; otherwise kept, with one warning per field."""
     if value is None:
         return value
@@ -75,7 +77,7 @@ def problem(declared: str) -> str:
     return "must be true or false" if declared == "boolean" else f"must be {article} {declared}"
 
 
-def _number(value: Any, declared: str) -> Any:
+def _number(value: JSON, declared: str) -> JSON:
     if isinstance(value, bool):
         return UNCONVERTED
     if isinstance(value, float):
@@ -96,7 +98,7 @@ def _number(value: Any, declared: str) -> Any:
     return UNCONVERTED
 
 
-def _spelled(value: str, declared: str) -> Any:
+def _spelled(value: str, declared: str) -> JSON:
     kind = list if declared == "array" else dict
     try:
         parsed = json.loads(value)

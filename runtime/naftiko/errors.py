@@ -22,8 +22,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
+from naftiko.jsontypes import JSON
 from naftiko.location import Location
 
 Severity = Literal["error", "warning"]
@@ -44,9 +45,18 @@ class Diagnostic:
     path: tuple[str | int, ...] = dataclasses.field(default=(), compare=False, repr=False)
 
     @classmethod
-    def at(cls, where: Location, severity: Severity, message: str, **rest: Any) -> Diagnostic:
+    def at(
+        cls,
+        where: Location,
+        severity: Severity,
+        message: str,
+        *,
+        field: str = "",
+        hint: str = "",
+        code: str = "",
+    ) -> Diagnostic:
         """A finding at a place the model recorded."""
-        return cls(severity, message, file=where.file, line=where.line, col=where.col, **rest)
+        return cls(severity, message, where.file, where.line, where.col, field, hint, code)
 
     def location(self) -> str:
         if not self.file:
@@ -64,7 +74,7 @@ class Diagnostic:
             text += f" ({self.hint})"
         return text
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, JSON]:
         return {
             "severity": self.severity,
             "file": self.file,
@@ -98,12 +108,12 @@ class NaftikoError(Exception):
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
-    def details(self) -> dict[str, Any]:
+    def details(self) -> dict[str, JSON]:
         """What a program reads besides the message; empty for most errors."""
         return {}
 
-    def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"error": self.title, "message": self.message}
+    def as_dict(self) -> dict[str, JSON]:
+        data: dict[str, JSON] = {"error": self.title, "message": self.message}
         if self.hint:
             data["hint"] = self.hint
         data.update(self.details())
@@ -158,8 +168,10 @@ class InputError(NaftikoError):
         text = "; ".join(str(p) for p in self.problems)
         super().__init__(f"invalid input: {text}", hint=hint)
 
-    def details(self) -> dict[str, Any]:
-        fields = [{"name": p.name, "in": p.location, "problem": p.problem} for p in self.problems]
+    def details(self) -> dict[str, JSON]:
+        fields: list[JSON] = [
+            {"name": p.name, "in": p.location, "problem": p.problem} for p in self.problems
+        ]
         return {"errors": fields}
 
 
@@ -171,7 +183,7 @@ class UpstreamResponse:
     headers: Mapping[str, str]
     body: bytes
     content_type: str = ""
-    data: Any = None
+    data: JSON = None
     # seconds this answer stays fresh in the response cache (None: not cached)
     fresh_for: float | None = None
 
@@ -189,7 +201,7 @@ class UpstreamError(NaftikoError):
         self.response = response
         self.http_status = response.status if response.status >= 400 else 502
 
-    def details(self) -> dict[str, Any]:
+    def details(self) -> dict[str, JSON]:
         response = self.response
         body = response.data if response.data is not None else response.text()
         return {"status": response.status, "body": body}
@@ -217,7 +229,7 @@ class UpstreamUnavailable(NaftikoError):
         self.http_status = 504 if timeout else 502
         self.title = "Upstream timeout" if timeout else "Upstream unreachable"
 
-    def details(self) -> dict[str, Any]:
+    def details(self) -> dict[str, JSON]:
         return {"status": self.http_status}
 
 
@@ -231,8 +243,8 @@ class ScriptError(NaftikoError):
         self.step = step
         self.limit = limit
 
-    def details(self) -> dict[str, Any]:
-        found: dict[str, Any] = {"step": self.step}
+    def details(self) -> dict[str, JSON]:
+        found: dict[str, JSON] = {"step": self.step}
         if self.limit:
             found["limit"] = self.limit
         return found

@@ -16,13 +16,13 @@ import csv
 import io
 import re
 from html.parser import HTMLParser
-from typing import Any
 from xml.etree.ElementTree import Element
 
 import yaml
 from defusedxml import ElementTree
 
 from naftiko import yamlio
+from naftiko.jsontypes import JSON
 
 FORMATS = frozenset({"json", "xml", "csv", "tsv", "psv", "yaml", "html", "markdown", "text"})
 _DELIMITERS = {"csv": ",", "tsv": "\t", "psv": "|"}
@@ -32,7 +32,7 @@ class FormatError(ValueError):
     """The body is not valid in the declared format."""
 
 
-def convert(fmt: str, text: str) -> Any:
+def convert(fmt: str, text: str) -> JSON:
     kind = fmt.lower()
     try:
         if kind == "xml":
@@ -55,19 +55,19 @@ def convert(fmt: str, text: str) -> Any:
 # --- xml -----------------------------------------------------------------------------------
 
 
-def _xml(text: str) -> Any:
+def _xml(text: str) -> JSON:
     root = ElementTree.fromstring(text)
     value = _element(root)
     return value if isinstance(value, dict) else {"": value} if value else {}
 
 
-def _element(node: Element) -> Any:
+def _element(node: Element) -> JSON:
     children = list(node)
     text = (node.text or "").strip()
     if not children and not node.attrib:
         return text
-    found: dict[str, Any] = {_local(k): v for k, v in node.attrib.items()}
-    groups: dict[str, list[Any]] = {}
+    found: dict[str, JSON] = {_local(k): v for k, v in node.attrib.items()}
+    groups: dict[str, list[JSON]] = {}
     for child in children:
         groups.setdefault(_local(child.tag), []).append(_element(child))
     for key, values in groups.items():
@@ -84,7 +84,7 @@ def _local(tag: str) -> str:
 # --- delimited -----------------------------------------------------------------------------
 
 
-def _delimited(text: str, delimiter: str) -> list[dict[str, str]]:
+def _delimited(text: str, delimiter: str) -> list[JSON]:
     rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
     if not rows:
         return []
@@ -134,11 +134,11 @@ class _Tables(HTMLParser):
             self._cell.append(data)
 
 
-def _html_tables(text: str) -> list[list[dict[str, str]]]:
+def _html_tables(text: str) -> list[JSON]:
     parser = _Tables()
     parser.feed(text)
     parser.close()
-    tables = []
+    tables: list[JSON] = []
     for rows in parser.tables:
         header_row = next((r for r in rows if any(kind == "th" for kind, _ in r)), None)
         if header_row is None and rows:
@@ -164,17 +164,17 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 _TABLE_RULE = re.compile(r"^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
-def _markdown(text: str) -> dict[str, Any]:
+def _markdown(text: str) -> dict[str, JSON]:
     lines = text.splitlines()
-    front: Any = {}
+    front: JSON = {}
     if lines and lines[0].strip() == "---":
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
         if end is not None:
             front = yamlio.loads("\n".join(lines[1:end])) or {}
             lines = lines[end + 1 :]
-    sections: list[dict[str, Any]] = []
-    tables: list[list[dict[str, str]]] = []
-    current: dict[str, Any] | None = None
+    sections: list[JSON] = []
+    tables: list[JSON] = []
+    current: dict[str, JSON] | None = None
     body: list[str] = []
     index = 0
     while index < len(lines):
@@ -191,7 +191,7 @@ def _markdown(text: str) -> dict[str, Any]:
         if "|" in line and index + 1 < len(lines) and _TABLE_RULE.match(lines[index + 1]):
             headers = _cells(line)
             index += 2
-            rows = []
+            rows: list[JSON] = []
             while index < len(lines) and "|" in lines[index] and lines[index].strip():
                 cells = _cells(lines[index])
                 rows.append(

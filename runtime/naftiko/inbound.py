@@ -14,6 +14,7 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
+from naftiko.jsontypes import JSON
 from naftiko.template import MISSING
 
 
@@ -26,7 +27,7 @@ class Caller:
     scopes: frozenset[str] = frozenset()
     claims: Mapping[str, object] = field(default_factory=dict)
 
-    def lookup(self, name: str) -> Any:
+    def lookup(self, name: str) -> JSON:
         """A field by its template name (`subject`, `clientId`, `scopes`, `claims.X`)."""
         if name == "subject":
             return self.subject

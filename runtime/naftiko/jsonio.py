@@ -15,6 +15,8 @@ from typing import Any
 
 import orjson
 
+from naftiko.jsontypes import JSON
+
 _Parser: Any = None
 # validates without building the document, several times faster than parsing it (a
 # platform without its wheel parses instead)
@@ -24,15 +26,16 @@ with contextlib.suppress(ImportError):
 _checker = _Parser() if _Parser is not None else None
 
 
-def loads(data: bytes) -> Any:
+def loads(data: bytes) -> JSON:
     """Parse JSON; ValueError (as json.loads raises) when it is not JSON, is nested past
     orjson's 1,024 levels, or holds a lone surrogate that no UTF-8 text can carry."""
     try:
-        return orjson.loads(data)
+        parsed: JSON = orjson.loads(data)
+        return parsed
     except orjson.JSONDecodeError:
         pass
     try:
-        value = json.loads(data)  # the standard library decides, with its own message
+        value: JSON = json.loads(data)  # the standard library decides, with its own message
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except RecursionError:
         raise ValueError("the document is nested too deeply") from None
@@ -58,7 +61,7 @@ def is_json(data: bytes) -> bool:
     return True
 
 
-def dumps(value: Any) -> bytes:
+def dumps(value: object) -> bytes:
     """Compact UTF-8 JSON."""
     try:
         return orjson.dumps(value)

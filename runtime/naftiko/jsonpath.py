@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from jsonpath_ng.exceptions import JsonPathLexerError, JsonPathParserError
 from jsonpath_ng.ext.parser import parse as _parse
+
+from naftiko.jsontypes import JSON
 
 _SIMPLE_SEGMENT = re.compile(r"\.([^.\[\]*?()@,:]+)|\[(\d+)\]|\[['\"]([^'\"]*)['\"]\]")
 
@@ -29,23 +31,23 @@ class CompiledPath:
     def __init__(
         self,
         expression: str,
-        find: Callable[[Any], Any],
+        find: Callable[[object], JSON],
         many: bool,
-        present: Callable[[Any], bool] | None = None,
+        present: Callable[[object], bool] | None = None,
     ) -> None:
         self.expression = expression
         self._find = find
         self.many = many
         self._present = present or (lambda root: find(root) is not None)
 
-    def find(self, root: Any) -> Any:
+    def find(self, root: object) -> JSON:
         """The value at this path, or None when it does not exist."""
         try:
             return self._find(root)
         except (KeyError, IndexError, TypeError, AttributeError, ValueError):
             return None
 
-    def matches(self, root: Any) -> bool:
+    def matches(self, root: object) -> bool:
         """Whether anything is at this path, a null included. Asked only after `find` gave
         None, to tell a field the answer lacks from one it holds as null."""
         try:
@@ -112,7 +114,7 @@ def compile_path(expression: str) -> CompiledPath:
     if not text.startswith("$"):
         raise JsonPathSyntaxError("a JSONPath starts with '$'")
     if text in ("$", "$."):
-        return CompiledPath(expression, lambda root: root, False)
+        return CompiledPath(expression, lambda root: cast("JSON", root), False)  # the root itself
     keys = _simple(text)
     if keys is not None and len(keys) == 1 and isinstance(keys[0], str):
         key = keys[0]

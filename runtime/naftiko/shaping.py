@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from naftiko.convert import EXACT, coerce
 from naftiko.jsonpath import compile_path
+from naftiko.jsontypes import JSON
 from naftiko.observe.metrics import METRICS
 from naftiko.spec.model import OutputParam
 from naftiko.template import MISSING, Scope, Template
@@ -91,7 +92,7 @@ class Shaper:
             return _ARRAY
         return _SCALAR if self.path is not None else _NOTHING
 
-    def shape(self, root: Any, scope: Scope | None = None) -> Any:
+    def shape(self, root: JSON, scope: Scope | None = None) -> JSON:
         mode = self._mode
         if mode == _SCALAR:
             assert self.path is not None
@@ -161,23 +162,23 @@ class Shaper:
 _VALUE, _LITERAL, _OBJECT, _PASS, _ARRAY, _SCALAR, _NOTHING = range(7)
 
 
-def shape_outputs(shapers: tuple[Shaper, ...], root: Any, scope: Scope | None = None) -> Any:
+def shape_outputs(shapers: tuple[Shaper, ...], root: JSON, scope: Scope | None = None) -> JSON:
     """Named outputs build an object; unnamed ones give the first non-null shaped value."""
     if not shapers:
         return root
     named = [s for s in shapers if s.name]
     if named and len(named) == len(shapers):
-        return {s.name: s.shape(root, scope) for s in named}
+        return {s.name or "": s.shape(root, scope) for s in named}
     for shaper in shapers:
         if shaper.name:
             continue
-        result = shaper.shape(root, scope)
+        result: JSON = shaper.shape(root, scope)
         if result is not None:
             return result
     return None
 
 
-def conform(result: dict[str, Any], outputs: tuple[OutputParam, ...]) -> dict[str, Any]:
+def conform(result: dict[str, JSON], outputs: tuple[OutputParam, ...]) -> dict[str, JSON]:
     """An orchestrated result with each named output coerced to its declared type."""
     declared = {o.name: o for o in outputs if o.name}
     return {
@@ -205,7 +206,7 @@ def _conform(value: Any, param: OutputParam, where: str) -> Any:
 _SCALARS = frozenset({"string", "number", "integer", "boolean"})
 
 
-def output_schema(outputs: tuple[OutputParam, ...]) -> dict[str, Any] | None:
+def output_schema(outputs: tuple[OutputParam, ...]) -> dict[str, JSON] | None:
     """The JSON Schema of what shape_outputs returns, when the declarations say enough."""
     if not outputs:
         return None
@@ -263,19 +264,24 @@ _IS: dict[str, Callable[[Any], bool]] = {
 }
 
 
-def output_check(schema: Mapping[str, Any]) -> Check:
+def output_check(schema: Mapping[str, JSON]) -> Check:
     """A compiled test of a value against an output schema: the first problem, or None.
 
     Only the keywords `output_schema` writes (type, properties, items) are read, so the
     test costs a walk of the value, not a JSON Schema evaluation.
     """
     kind = schema.get("type")
-    kinds = (kind,) if isinstance(kind, str) else tuple(kind or ())
+    listed = kind if isinstance(kind, list) else [kind]
+    kinds = tuple(k for k in listed if isinstance(k, str))
     tests = tuple(_IS[k] for k in kinds if k in _IS)
+    declared = schema.get("properties")
     properties = tuple(
-        (key, output_check(child)) for key, child in (schema.get("properties") or {}).items()
+        (key, output_check(child))
+        for key, child in (declared.items() if isinstance(declared, dict) else ())
+        if isinstance(child, dict)
     )
-    items = output_check(schema["items"]) if isinstance(schema.get("items"), dict) else None
+    item = schema.get("items")
+    items = output_check(item) if isinstance(item, dict) else None
     wanted = " or ".join(kinds)
 
     def check(value: Any, where: str = "$") -> str | None:

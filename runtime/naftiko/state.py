@@ -18,9 +18,11 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from naftiko.errors import NaftikoError
+from naftiko.jsontypes import JSON
 
 log = logging.getLogger("naftiko.state")
 
@@ -67,7 +69,7 @@ class StateUnavailable(NaftikoError):
         self.title = "Shared state unavailable"
         self.told = True  # the shared state tells the outage, once
 
-    def details(self) -> dict[str, Any]:
+    def details(self) -> dict[str, JSON]:
         return {"status": self.http_status, "retryAfter": 1}
 
 
@@ -154,7 +156,7 @@ class SharedState:
     # --- MCP sessions ----------------------------------------------------------------------
 
     async def session_put(
-        self, prefix: str, session: str, record: dict[str, Any], idle: float, most: int
+        self, prefix: str, session: str, record: Mapping[str, object], idle: float, most: int
     ) -> None:
         try:
             await self._session_put(
@@ -174,7 +176,7 @@ class SharedState:
         else:
             self._up()
 
-    async def session_get(self, prefix: str, session: str, idle: float) -> dict[str, Any] | None:
+    async def session_get(self, prefix: str, session: str, idle: float) -> dict[str, JSON] | None:
         key = f"{prefix}session:{session}"
         try:
             async with self._client.pipeline(transaction=False) as pipe:
@@ -210,7 +212,7 @@ class SharedState:
 
     # --- the response cache ----------------------------------------------------------------
 
-    async def cache_get(self, prefix: str, key: str) -> tuple[dict[str, Any], bytes] | None:
+    async def cache_get(self, prefix: str, key: str) -> tuple[dict[str, JSON], bytes] | None:
         try:
             meta, body = await self._client.hmget(f"{prefix}cache:{key}", "meta", "body")
         except self._errors as exc:
@@ -226,7 +228,7 @@ class SharedState:
             return None
 
     async def cache_put(
-        self, prefix: str, key: str, meta: dict[str, Any], body: bytes, keep: float
+        self, prefix: str, key: str, meta: dict[str, JSON], body: bytes, keep: float
     ) -> None:
         name = f"{prefix}cache:{key}"
         try:

@@ -11,7 +11,9 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol, TypeAlias, cast
+
+from naftiko.jsontypes import JSON
 
 _TOKEN = re.compile(r"\{\{\{\s*([^{}]*?)\s*\}\}\}|\{\{\s*([^{}]*?)\s*\}\}")
 
@@ -25,18 +27,18 @@ class _Missing:
         return "MISSING"
 
 
-MISSING: Any = _Missing()
+MISSING = cast("JSON", _Missing())  # a JSON value to the types: returned in place of one
 
 
 class Scope(Protocol):
-    def lookup(self, name: str) -> Any:
+    def lookup(self, name: str) -> JSON:
         """The value of a variable, or MISSING."""
 
 
 class Params(Scope, Protocol):
     """A scope that also answers one call parameter by name (binds not consulted)."""
 
-    def get(self, name: str) -> Any:
+    def get(self, name: str) -> JSON:
         """The parameter, or MISSING."""
 
 
@@ -45,7 +47,7 @@ class Var:
     name: str
 
 
-def text_of(value: Any) -> str:
+def text_of(value: object) -> str:
     """How a value reads inside text: JSON for lists/maps/booleans/null, str otherwise."""
     if isinstance(value, str):
         return value
@@ -74,7 +76,7 @@ class Template:
     def __repr__(self) -> str:
         return f"Template({self.source!r})"
 
-    def value(self, scope: Scope) -> Any:
+    def value(self, scope: Scope) -> JSON:
         """A whole-value token keeps its type (lists stay lists); anything else is text."""
         single = self.single
         if single is not None:
@@ -182,14 +184,18 @@ class DataTemplate:
 
     __slots__ = ("tree",)
 
-    def __init__(self, data: Any) -> None:
-        self.tree = _compile_tree(data)
+    def __init__(self, data: JSON) -> None:
+        self.tree: Tree = _compile_tree(data)
 
-    def render(self, scope: Scope) -> Any:
+    def render(self, scope: Scope) -> JSON:
         return _render_tree(self.tree, scope)
 
 
-def _compile_tree(data: Any) -> Any:
+# a data template compiled: its strings that hold placeholders are Templates
+Tree: TypeAlias = "Template | dict[str, Tree] | list[Tree] | JSON"
+
+
+def _compile_tree(data: JSON) -> Tree:
     if isinstance(data, str):
         template = Template(data)
         return data if template.is_static else template
@@ -200,7 +206,7 @@ def _compile_tree(data: Any) -> Any:
     return data
 
 
-def _render_tree(node: Any, scope: Scope) -> Any:
+def _render_tree(node: Tree, scope: Scope) -> JSON:
     if isinstance(node, Template):
         value = node.value(scope)
         return None if value is MISSING else value

@@ -10,9 +10,9 @@ that walk the data.
 
 from __future__ import annotations
 
-from typing import Any
-
 import yaml
+
+from naftiko.jsontypes import JSON
 
 try:
     Loader: type = yaml.CSafeLoader
@@ -47,18 +47,19 @@ def compose(text: str) -> yaml.Node | None:
     return node
 
 
-def construct(node: yaml.Node | None) -> Any:
+def construct(node: yaml.Node | None) -> JSON:
     """Plain data from a composed node (aliases become shared objects, not copies)."""
     if node is None:
         return None
     loader = Loader("")
     try:
-        return loader.construct_document(node)
+        data: JSON = loader.construct_document(node)
+        return data
     finally:
         loader.dispose()
 
 
-def loads(text: str) -> Any:
+def loads(text: str) -> JSON:
     """Plain data from YAML text; raises yaml.YAMLError."""
     return construct(compose(text))
 

@@ -277,3 +277,14 @@ def test_nullable_types_resolve_through_all_of_and_one_of() -> None:
     assert output["name"] == {"type": "string", "mapping": "$.name"}
     assert output["age"] == {"type": "integer", "mapping": "$.age"}
     assert output["kind"] == {"type": "string", "mapping": "$.kind"}
+
+
+def test_a_tag_without_a_name_is_passed_over() -> None:
+    from naftiko.openapi.importer import tags_of
+
+    document = {
+        "openapi": "3.0.3",
+        "tags": [{"description": "no name"}, {"name": "Pets"}, "loose"],
+        "paths": {"/pets": {"get": {"operationId": "list", "tags": ["Pets", "Toys"]}}},
+    }
+    assert tags_of(document) == ["Pets", "Toys"]

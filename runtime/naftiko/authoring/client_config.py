@@ -15,10 +15,10 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from naftiko.bind.sources import placeholder
 from naftiko.errors import NaftikoError
+from naftiko.jsontypes import JSON
 from naftiko.spec.model import Adapter, Capability, pick_adapter
 
 
@@ -38,19 +38,19 @@ def client_config(
     client: str,
     url: str | None = None,
     extra: Sequence[str] = (),
-) -> dict[str, Any]:
+) -> dict[str, JSON]:
     """``extra``: more `run` arguments for a launched server (`--mock NS=SPEC`...)."""
-    env = {
+    env: dict[str, JSON] = {
         variable: placeholder(variable)
         for bind in capability.binds
         if bind.location is None
         for variable in bind.keys.values()
     }
-    entry: dict[str, Any]
+    entry: dict[str, JSON]
     if url is None:
         command, *prefix = launcher()
         path = str(capability.path.resolve())
-        args = [*prefix, "run", path, "--mcp-stdio", adapter.namespace, *extra]
+        args: list[JSON] = [*prefix, "run", path, "--mcp-stdio", adapter.namespace, *extra]
         entry = {"command": command, "args": args}
         if env:
             entry["env"] = env
@@ -86,13 +86,13 @@ def config_path(client: str, environ: Mapping[str, str], home: Path, system: str
     return base / "Claude" / "claude_desktop_config.json"
 
 
-def install(snippet: Mapping[str, Any], path: Path) -> tuple[bool, Path | None]:
+def install(snippet: Mapping[str, JSON], path: Path) -> tuple[bool, Path | None]:
     """Merge ``snippet`` into the client's config file, keeping everything else in it.
 
     Returns whether an entry of that name was replaced, and the backup of the old file
     (None when there was none). The new file replaces the old in one rename, so a client
     never reads half of it; a file that is not a JSON object is left untouched."""
-    current: dict[str, Any] = {}
+    current: dict[str, JSON] = {}
     backup = None
     if path.exists():
         text = path.read_text(encoding="utf-8")
@@ -116,6 +116,8 @@ def install(snippet: Mapping[str, Any], path: Path) -> tuple[bool, Path | None]:
     replaced = False
     for key, servers in snippet.items():
         section = current.setdefault(key, {})
+        if not isinstance(servers, dict):
+            raise TypeError(f"the snippet's '{key}' is not an object")
         if not isinstance(section, dict):
             raise NaftikoError(f"{path}: '{key}' is not an object; it was not changed")
         replaced = replaced or any(name in section for name in servers)

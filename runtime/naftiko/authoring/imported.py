@@ -15,6 +15,7 @@ from naftiko import yamlio
 from naftiko.authoring.dialect import schema_beside
 from naftiko.authoring.starter import HEADER
 from naftiko.errors import NaftikoError
+from naftiko.jsontypes import dig
 from naftiko.openapi.importer import import_openapi, slug, tags_of
 from naftiko.openapi.mock import read_document
 
@@ -46,8 +47,10 @@ def write_imported(
     schema_beside(output, dialect)
     written = []
     for tag, text in found:
-        data = yamlio.loads(text)
-        namespace = data["capability"]["consumes"][0]["namespace"]  # the first key either way
+        # the first namespace: where both dialects keep it
+        namespace = dig(yamlio.loads(text), "capability", "consumes", 0, "namespace")
+        if not isinstance(namespace, str):
+            raise NaftikoError("an imported capability names no namespace to write it under")
         path = output / f"{namespace if tag else slug(namespace)}.yaml"
         path.write_text(text, encoding="utf-8")
         written.append(path)

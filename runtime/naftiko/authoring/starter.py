@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from naftiko.authoring.dialect import in_dialect, schema_beside
 from naftiko.errors import NaftikoError
+from naftiko.jsontypes import JSON
 from naftiko.openapi.importer import import_openapi, slug
 
 SCHEMA_FILE = "capability.schema.json"
@@ -145,7 +145,7 @@ _UPSTREAM = {
 def write_starter(
     name: str,
     directory: Path,
-    openapi: dict[str, Any] | None = None,
+    openapi: dict[str, JSON] | None = None,
     dialect: str = "alpha2",
     source: Path | None = None,
 ) -> list[Path]:

@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from naftiko import state
 from naftiko.consume.request import Outgoing
 from naftiko.errors import UpstreamResponse
+from naftiko.jsontypes import JSON
 from naftiko.observe.metrics import METRICS
 from naftiko.state import SharedState
 
@@ -47,7 +48,7 @@ class CachePolicy:
     max_bytes: int = DEFAULT_BYTES
 
     @classmethod
-    def of(cls, *blocks: Mapping[str, Any] | None) -> CachePolicy | None:
+    def of(cls, *blocks: JSON) -> CachePolicy | None:
         """The policy from the operation's block over the namespace's; None when off."""
         merged: dict[str, Any] = {}
         for block in blocks:
@@ -118,7 +119,8 @@ class ResponseCache:
         if found is not None:
             meta, body = found
             kept = _kept(meta, body)
-            left = float(meta.get("expires", 0)) - now
+            expires = meta.get("expires")
+            left = (expires if isinstance(expires, (int, float)) else 0.0) - now
             if left > 0:
                 METRICS.cache[(namespace, "hit")] += 1
                 return replace(kept, fresh_for=left)

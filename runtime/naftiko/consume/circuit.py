@@ -13,9 +13,9 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from naftiko.errors import UpstreamUnavailable
+from naftiko.jsontypes import JSON
 
 
 class CircuitOpen(UpstreamUnavailable):
@@ -32,7 +32,7 @@ class CircuitOpen(UpstreamUnavailable):
         self.title = "Upstream paused"
         self.retry_after = seconds
 
-    def details(self) -> dict[str, Any]:
+    def details(self) -> dict[str, JSON]:
         return {"status": self.http_status, "retryAfter": self.retry_after}
 
 
@@ -46,7 +46,7 @@ class Circuit:
     _trial: bool = False
 
     @classmethod
-    def of(cls, namespace: str, block: Any) -> Circuit | None:
+    def of(cls, namespace: str, block: object) -> Circuit | None:
         if not isinstance(block, Mapping):
             return None
         return cls(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from naftiko import jsonio
 from naftiko.errors import UpstreamInvalid, UpstreamResponse
 from naftiko.formats import FORMATS, FormatError, convert
+from naftiko.jsontypes import JSON
 
 
-def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> Any:
+def decode(response: UpstreamResponse, fmt: str, namespace: str, what: str) -> JSON:
     """The answer as JSON-like data, converted from its `outputRawFormat` (formats.py); a
     json-format answer labelled text/plain is taken as text; a body that is not what it
     claims to be fails."""

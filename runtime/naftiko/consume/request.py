@@ -277,14 +277,15 @@ def _encode_body(
         return urlencode(pairs).encode()
     parts = compiled.render(scope)
     form = aiohttp.FormData(default_to_multipart=True)
-    for part in parts or []:
+    for part in parts if isinstance(parts, list) else ():
         if not isinstance(part, dict) or part.get("name") is None:
             continue
         value = part.get("value")
+        filename, content = part.get("filename"), part.get("contentType")
         form.add_field(
             str(part["name"]),
             text_of(value) if value is not None else "",
-            filename=part.get("filename"),
-            content_type=part.get("contentType"),
+            filename=filename if isinstance(filename, str) else None,
+            content_type=content if isinstance(content, str) else None,
         )
     return form

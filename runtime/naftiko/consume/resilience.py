@@ -23,7 +23,9 @@ import email.utils
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from typing import Any, TypedDict, cast
+from typing import TypedDict, cast
+
+from naftiko.jsontypes import JSON
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 ALWAYS_RETRIED = frozenset({429, 503})
@@ -113,38 +115,46 @@ DEFAULT_RESILIENCE = Resilience()
 
 
 def from_block(
-    block: Mapping[str, Any] | None, base: Resilience = DEFAULT_RESILIENCE
+    block: Mapping[str, JSON] | None, base: Resilience = DEFAULT_RESILIENCE
 ) -> Resilience:
     """A consumes entry's `x-naftiko-resilience` block over ``base``."""
     if not block:
         return base
-    found = base
-    simple = {
-        "retries": "retries",
-        "backoff": "backoff",
-        "maxDelay": "max_delay",
-        "maxElapsed": "max_elapsed",
-        "maxInFlight": "max_in_flight",
-        "maxBody": "max_body",
-    }
-    for key, attribute in simple.items():
-        if key in block:
-            found = replace(found, **{attribute: block[key]})
+    found = replace(
+        base,
+        retries=int(_number(block, "retries", base.retries)),
+        backoff=float(_number(block, "backoff", base.backoff)),
+        max_delay=float(_number(block, "maxDelay", base.max_delay)),
+        max_elapsed=float(_number(block, "maxElapsed", base.max_elapsed)),
+        max_in_flight=int(_number(block, "maxInFlight", base.max_in_flight)),
+        max_body=int(_number(block, "maxBody", base.max_body)),
+    )
     origins = block.get("redirectOrigins")
     if isinstance(origins, list):
         found = replace(found, redirect_origins=frozenset(_origin(str(o)) for o in origins))
     per = block.get("perHeader")
-    if isinstance(per, Mapping) and per.get("header") and per.get("limit"):
+    limit = per.get("limit") if isinstance(per, dict) else None
+    if isinstance(per, dict) and per.get("header") and isinstance(limit, int) and limit:
         methods = per.get("methods")
         found = replace(
             found,
             per_header=PerHeader(
                 str(per["header"]),
-                int(per["limit"]),
-                frozenset(str(m).upper() for m in methods) if methods else PerHeader("", 0).methods,
+                limit,
+                frozenset(str(m).upper() for m in methods)
+                if isinstance(methods, list) and methods
+                else PerHeader("", 0).methods,
             ),
         )
     return found
+
+
+def _number(block: Mapping[str, JSON], key: str, default: float) -> float:
+    """A number the block sets (load-time validation checked its type), or ``default``."""
+    value = block.get(key)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return default
 
 
 def _origin(text: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from naftiko.bind import resolve
 from naftiko.bind.secret import Secret
@@ -21,6 +20,7 @@ from naftiko.engine.compiler import compile_capability
 from naftiko.engine.forward import Forwarder
 from naftiko.engine.invoke import Result, invoke
 from naftiko.errors import TargetError
+from naftiko.jsontypes import JSON
 from naftiko.spec.model import Capability
 
 __all__ = [
@@ -78,7 +78,7 @@ class Engine:
         """Each consumes namespace's state, for /status (no URL, no credential)."""
         return [client.status() for client in self.runtime.clients.values()]
 
-    async def invoke(self, target: str | Plan, inputs: Mapping[str, Any]) -> Result:
+    async def invoke(self, target: str | Plan, inputs: Mapping[str, JSON]) -> Result:
         plan = self.plan(target) if isinstance(target, str) else target
         return await invoke(plan, inputs)
 

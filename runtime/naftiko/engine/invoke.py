@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Awaitable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from naftiko import jsonio
 from naftiko.engine.compiled import ConsumedPlan, ExposedPlan, Plan
@@ -16,6 +16,7 @@ from naftiko.engine.scope import CallScope
 from naftiko.engine.steps import run_steps
 from naftiko.engine.withs import apply_with
 from naftiko.errors import TargetError, UpstreamInvalid, UpstreamResponse
+from naftiko.jsontypes import JSON
 from naftiko.shaping import conform, shape_outputs
 
 log = logging.getLogger("naftiko.engine")
@@ -54,7 +55,7 @@ class Result:
         self.passthrough = passthrough and upstream is not None
 
     @property
-    def data(self) -> Any:
+    def data(self) -> JSON:
         if self._data is _PENDING:
             assert self.upstream is not None
             try:
@@ -71,7 +72,7 @@ class Result:
         return f"Result(status={self.status}, verbatim={self.verbatim})"
 
 
-_PENDING: Any = object()
+_PENDING = cast("JSON", object())  # a JSON value to the types: never one
 
 
 def _verbatim(response: UpstreamResponse) -> Result:
@@ -124,7 +125,7 @@ def _judge_json(content_type: str) -> bool:
     return found
 
 
-def invoke(plan: Plan, inputs: Mapping[str, Any]) -> Awaitable[Result]:
+def invoke(plan: Plan, inputs: Mapping[str, JSON]) -> Awaitable[Result]:
     """The plan's answer to ``inputs`` (a plain function: the adapter's await is the
     only one)."""
     if isinstance(plan, ConsumedPlan):
@@ -149,7 +150,7 @@ def _bytes(plan: ConsumedPlan, response: UpstreamResponse) -> Result:
     return Result(None, response.status, response, binary=True)
 
 
-async def _exposed(plan: ExposedPlan, inputs: Mapping[str, Any]) -> Result:
+async def _exposed(plan: ExposedPlan, inputs: Mapping[str, JSON]) -> Result:
     if plan.disabled:
         raise TargetError(
             f"'{plan.target}' cannot run: {plan.disabled}",

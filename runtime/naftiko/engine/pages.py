@@ -230,10 +230,10 @@ def _identity(request: Outgoing) -> tuple[str, tuple[tuple[str, str], ...], byte
 
 def _start(pages: Pagination, scope: Params) -> int:
     given = scope.get(pages.param) if pages.param else MISSING
-    if pages.kind in ("offset", "page") and given not in (MISSING, None, ""):
+    if pages.kind in ("offset", "page") and isinstance(given, (str, int, float)) and given != "":
         try:
             return int(given)
-        except (TypeError, ValueError):
+        except (ValueError, OverflowError):  # not a number, or not a finite one
             pass
     return 0 if pages.kind == "offset" else 1
 

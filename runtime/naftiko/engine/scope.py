@@ -5,10 +5,10 @@ nested values such as earlier step outputs."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from naftiko import inbound
 from naftiko.bind.secret import Secret
+from naftiko.jsontypes import JSON
 from naftiko.names import norm
 from naftiko.template import MISSING
 
@@ -18,16 +18,16 @@ class CallScope:
 
     def __init__(
         self,
-        params: Mapping[str, Any],
+        params: Mapping[str, JSON],
         binds: Mapping[str, Secret],
         aliases: frozenset[str] = frozenset(),
     ) -> None:
         self.params = params
         self._binds = binds
-        self._normal: dict[str, Any] | None = None
+        self._normal: dict[str, JSON] | None = None
         self.aliases = aliases
 
-    def get(self, name: str) -> Any:
+    def get(self, name: str) -> JSON:
         """A parameter by name ('-'/'_' and case tolerant), or MISSING. Binds not consulted."""
         if name in self.params:
             return self.params[name]
@@ -35,7 +35,7 @@ class CallScope:
             self._normal = {norm(k): v for k, v in self.params.items()}
         return self._normal.get(norm(name), MISSING)
 
-    def lookup(self, name: str) -> Any:
+    def lookup(self, name: str) -> JSON:
         secret = self._binds.get(name)
         if secret is not None:
             return secret.reveal()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from naftiko.jsonpath import CompiledPath, compile_path
+from naftiko.jsontypes import JSON
 from naftiko.names import GENERIC_PREFIXES, norm
 from naftiko.routes import variables
 from naftiko.spec.model import ConsumedOperation, ConsumedParam, ExposedParam, Unit
@@ -31,7 +32,7 @@ class Input:
     required: bool
     description: str = ""
     # JSON Schema keywords beyond the type (enum, bounds, format, a body's properties)
-    schema: Mapping[str, Any] = field(default_factory=dict)
+    schema: Mapping[str, JSON] = field(default_factory=dict)
 
 
 def signature(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ class ControlAdapter:
     def __init__(
         self,
         health: Health,
-        status: Callable[[], dict[str, Any] | Awaitable[dict[str, Any]]],
+        status: Callable[[], Mapping[str, object] | Awaitable[Mapping[str, object]]],
         auth: InboundAuth | None = None,
         namespace: str = "control",
         guard: HostGuard | None = None,
@@ -115,9 +115,8 @@ class ControlAdapter:
             if inspect.isawaitable(found):
                 found = await found
             uptime = time.monotonic() - self.health.started_at if self.health.started_at else 0
-            found["uptimeSeconds"] = round(uptime, 3)
-            found["ready"] = self._is_ready()
-            return _json(200, found)
+            answer = {**found, "uptimeSeconds": round(uptime, 3), "ready": self._is_ready()}
+            return _json(200, answer)
         if path == "/traces" or path.startswith("/traces/"):  # /traces/ID as the reference has
             return await self._traces(request, path[len("/traces/") :] or None)
         if path == "/metrics" and self.metrics:

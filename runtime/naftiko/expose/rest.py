@@ -37,6 +37,7 @@ from naftiko.expose.oauth import is_metadata, metadata_answer
 from naftiko.expose.problem import problem
 from naftiko.expose.rest_answers import answer, disabled, failed, passthrough
 from naftiko.expose.rest_inputs import Inputs, compile_inputs
+from naftiko.jsontypes import JSON
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS, Served
 from naftiko.openapi.exporter import export_openapi
@@ -136,7 +137,7 @@ class RestAdapter:
             dict.fromkeys(s for r in adapter.resources for u in r.units for s in u.scopes)
         )
 
-    def set_openapi(self, document: Mapping[str, Any]) -> None:
+    def set_openapi(self, document: Mapping[str, JSON]) -> None:
         self.openapi = json.dumps(document, ensure_ascii=False, indent=2).encode()
 
     def listening(self, url: str) -> str:

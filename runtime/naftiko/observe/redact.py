@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+
+from naftiko.jsontypes import JSON
 
 _values: set[str] = set()
 _pattern: re.Pattern[str] | None = None
@@ -39,7 +40,7 @@ def scrub_bytes(data: bytes) -> bytes:
     return _bytes_pattern.sub(b"***", data)
 
 
-def scrub_data(value: Any) -> Any:
+def scrub_data(value: JSON) -> JSON:
     """JSON-like data with every string scrubbed (keys too)."""
     if isinstance(value, str):
         return scrub(value)

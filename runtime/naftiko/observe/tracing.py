@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from naftiko.jsontypes import JSON
 from naftiko.observe.span import CLIENT as CLIENT
 from naftiko.observe.span import OFF as OFF  # re-exported: the span of a request not traced
 from naftiko.observe.span import SERVER as SERVER
@@ -160,7 +161,7 @@ def _version() -> str | None:
 _recent: deque[Any] | None = None
 
 
-def recent(trace: str | None = None) -> list[dict[str, Any]] | None:
+def recent(trace: str | None = None) -> list[dict[str, JSON]] | None:
     """The last spans that ended, newest first (one trace's when ``trace`` is given); None
     when none are kept."""
     if _recorder is None or _recent is None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from naftiko.engine import Engine, ExposedPlan
 from naftiko.engine.signature import Input
+from naftiko.jsontypes import JSON
 from naftiko.names import norm
 from naftiko.routes import openapi_path, variables
 from naftiko.spec.model import Adapter, Capability, Unit, pick_adapter
@@ -52,7 +53,7 @@ def rest_adapter(capability: Capability, namespace: str | None = None) -> Adapte
 
 def export_openapi(
     engine: Engine, adapter: Adapter, server_url: str | None = None
-) -> dict[str, Any]:
+) -> dict[str, JSON]:
     """The adapter as OpenAPI 3.1, from its plans: the inputs and output schemas the engine
     checks and shapes are the ones documented."""
     capability = engine.capability

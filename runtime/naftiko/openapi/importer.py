@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from naftiko.jsontypes import JSON
 from naftiko.openapi.mock import METHODS
 from naftiko.openapi.paging import answer_schema, pagination
 from naftiko.openapi.resolver import Resolver
@@ -44,9 +45,11 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def tags_of(document: Mapping[str, Any]) -> list[str]:
+def tags_of(document: Mapping[str, JSON]) -> list[str]:
     """Tags in the document's order, then any used by operations only."""
-    found = [str(t["name"]) for t in document.get("tags") or [] if isinstance(t, dict)]
+    tags = document.get("tags")
+    listed = tags if isinstance(tags, list) else []
+    found = [str(t["name"]) for t in listed if isinstance(t, dict) and "name" in t]
     for _, _, operation in _operations(document):
         for tag in operation.get("tags") or []:
             if tag not in found:
@@ -58,14 +61,15 @@ STYLES = ("openapi", "evangelist")
 
 
 def import_openapi(
-    document: Mapping[str, Any],
+    document: Mapping[str, JSON],
     tag: str | None = None,
     *,
     typed_outputs: bool = True,
     style: str = "openapi",
-) -> dict[str, Any]:
+) -> dict[str, JSON]:
     """The capability for one tag (or every operation when ``tag`` is None)."""
-    title = str((document.get("info") or {}).get("title") or "API")
+    info = document.get("info")
+    title = str((info.get("title") if isinstance(info, dict) else None) or "API")
     # the namespace is the whole title, kebab-cased (`Complex API` is complex-api), as the
     # reference engine names it; API Evangelist's files drop a trailing " API", and so do
     # the variable names of both (KOMBO_API_KEY)

@@ -24,6 +24,7 @@ from aiohttp.web_request import BaseRequest
 
 from naftiko import jsonio, yamlio
 from naftiko.errors import NaftikoError
+from naftiko.jsontypes import JSON
 from naftiko.openapi.refs import inlined
 from naftiko.openapi.resolver import Resolver
 from naftiko.routes import BadPath, Router
@@ -33,7 +34,7 @@ log = logging.getLogger("naftiko.mock")
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-def read_document(path: str | Path) -> dict[str, Any]:
+def read_document(path: str | Path) -> dict[str, JSON]:
     """An OpenAPI (or Swagger 2.0) document from JSON or YAML, its refs to other files
     inlined."""
     text = Path(path).read_text(encoding="utf-8")

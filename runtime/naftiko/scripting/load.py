@@ -18,6 +18,7 @@ from typing import Any
 from naftiko import jsonio
 from naftiko.contained import UnsafePath, inside
 from naftiko.errors import Diagnostic, ScriptError
+from naftiko.jsontypes import JSON
 from naftiko.location import Location
 from naftiko.observe.metrics import METRICS
 from naftiko.scripting import javascript, python
@@ -159,7 +160,7 @@ class Scripts:
             found.append((name, path.read_text(encoding="utf-8")))
         return found
 
-    async def run(self, script: Script, context: Mapping[str, Any]) -> tuple[bool, Any]:
+    async def run(self, script: Script, context: Mapping[str, JSON]) -> tuple[bool, JSON]:
         """(True, result) or (False, None) when the script sets none; ScriptError else."""
         governance = self.governance
         refused = governance.refuses(script.language)

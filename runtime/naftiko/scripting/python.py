@@ -201,7 +201,9 @@ async def _ask(worker: _Worker, message: dict[str, Any]) -> dict[str, Any]:
     data = jsonio.dumps(message)
     answer = worker.channel.answer()
     pipe.write(_FRAME.pack(len(data)) + data)  # type: ignore[attr-defined]
-    found: dict[str, Any] = jsonio.loads(await answer)
+    found = jsonio.loads(await answer)
+    if not isinstance(found, dict):
+        raise EOFError("the worker answered something other than a message")
     return found
 
 

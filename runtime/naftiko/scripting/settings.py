@@ -131,7 +131,7 @@ class Governance:
         found["stats"] = shown
         return found
 
-    def update(self, body: Any) -> list[str]:
+    def update(self, body: object) -> list[str]:
         """Apply a partial `PUT /scripting` body; every problem found, and nothing applied
         unless there is none."""
         if not isinstance(body, dict):

@@ -62,7 +62,7 @@ def _on_signal(stop: asyncio.Event, number: int) -> None:
     stop.set()
 
 
-def event_loop_runner(main_task: Callable[[], Coroutine[Any, Any, None]]) -> None:
+def event_loop_runner(main_task: Callable[[], Coroutine[object, object, None]]) -> None:
     """asyncio.run, on uvloop when it is installed."""
     try:
         import uvloop

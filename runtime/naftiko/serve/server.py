@@ -16,18 +16,20 @@ import socket
 import time
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol, TypedDict
 
 from aiohttp import web
 from aiohttp.web_request import BaseRequest
 
 from naftiko import state
+from naftiko.consume.client import UpstreamStatus
 from naftiko.engine import Engine
 from naftiko.errors import NaftikoError
 from naftiko.expose.control import ControlAdapter, Health
 from naftiko.expose.httpserver import Handler, InFlight, track
 from naftiko.expose.mcp.protocol import McpServer
 from naftiko.expose.mcp.stdio import serve_stdio
+from naftiko.jsontypes import JSON
 from naftiko.observe import tracing
 from naftiko.openapi.mock import MockApi
 from naftiko.pipeline import Finding
@@ -104,14 +106,25 @@ class Listener:
         return self.served.handle(request)
 
 
-def _surface(adapter: Adapter) -> dict[str, list[str]]:
+class Status(TypedDict):
+    """What `/status` answers."""
+
+    version: str
+    capabilities: list[dict[str, str]]
+    adapters: list[dict[str, JSON]]
+    upstreams: list[UpstreamStatus]
+
+
+def _surface(adapter: Adapter) -> dict[str, JSON]:
     """What an adapter offers by name: a REST adapter's routes, an MCP adapter's tools."""
+    named: list[JSON]
     if adapter.type == "rest":
-        routes = [f"{u.method} {openapi_path(r.path)}" for r in adapter.resources for u in r.units]
-        forwards = [f"* {openapi_path(r.path)}" for r in adapter.resources if r.forward]
-        return {"routes": routes + forwards}
+        named = [f"{u.method} {openapi_path(r.path)}" for r in adapter.resources for u in r.units]
+        named += [f"* {openapi_path(r.path)}" for r in adapter.resources if r.forward]
+        return {"routes": named}
     if adapter.type == "mcp":
-        return {"tools": [u.name for u in adapter.units if u.kind == "tool"]}
+        named = [u.name for u in adapter.units if u.kind == "tool"]
+        return {"tools": named}
     return {}
 
 
@@ -143,7 +156,7 @@ class Service:
         self.started_at = 0.0
         self.findings = tuple(findings)
 
-    def status(self) -> dict[str, Any]:
+    def status(self) -> Status:
         """What `/status` shows: names, versions and URLs, never a bound value."""
         capabilities = {id(i.capability): i.capability for i in self._listeners}
         return {

@@ -34,7 +34,7 @@ class Translated:
     refused: list[tuple[JsonPath, str]] = field(default_factory=list)
 
 
-def is_beta(data: Any) -> bool:
+def is_beta(data: object) -> bool:
     return isinstance(data, dict) and "ikanos" in data and "naftiko" not in data
 
 

@@ -47,7 +47,7 @@ _DISABLING = {
 
 
 def build(doc: Document) -> Capability:
-    data: dict[str, Any] = doc.data
+    data: dict[str, Any] = doc.data if isinstance(doc.data, dict) else {}
     capability = data.get("capability") or {}
     info = data.get("info") or {}
     consumes_path: JsonPath = ("capability", "consumes") if "capability" in data else ("consumes",)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from naftiko.errors import Diagnostic, Severity, of_severity
+from naftiko.jsontypes import JSON
 from naftiko.spec.yaml import JsonPath, Source
 
 
@@ -32,7 +32,7 @@ class Document:
 
     path: Path
     main: Source
-    data: Any
+    data: JSON
     overlays: dict[JsonPath, tuple[Source, JsonPath]] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # the spec version as written: "1.0.0-alpha2", or an Ikanos beta read through beta5.py

@@ -124,13 +124,14 @@ def _skills(
         return
     actions: dict[str, set[str]] = {}
     for _, sibling in items(capability, "exposes"):
-        if sibling.get("type") in ("rest", "mcp") and isinstance(sibling.get("namespace"), str):
+        namespace = sibling.get("namespace")
+        if sibling.get("type") in ("rest", "mcp") and isinstance(namespace, str):
             names = {
                 str(unit.get("name"))
                 for _, unit in _units(sibling, ())
                 if isinstance(unit.get("name"), str)
             }
-            actions[sibling["namespace"]] = names
+            actions[namespace] = names
     for s_index, skill in items(adapter, "skills"):
         for t_index, tool in items(skill, "tools"):
             where = (*path, "skills", s_index, "tools", t_index)

@@ -43,8 +43,8 @@ def resolve(doc: Document, cache: dict[Path, Source] | None = None) -> None:
     capability = doc.data.get("capability")
     for section in SECTIONS:
         for holder, path in ((capability, ("capability",)), (doc.data, ())):
-            if isinstance(holder, dict) and isinstance(holder.get(section), list):
-                _resolve_list(doc, holder[section], (*path, section), cache, section)
+            if isinstance(holder, dict) and isinstance(found := holder.get(section), list):
+                _resolve_list(doc, found, (*path, section), cache, section)
 
 
 def _resolve_list(

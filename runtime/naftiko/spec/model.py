@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from naftiko.errors import Diagnostic, TargetError
+from naftiko.jsontypes import JSON
 from naftiko.location import Location
 
 
@@ -28,18 +29,18 @@ class Bind:
 class ConsumedParam:
     name: str
     in_: str
-    value: Any = None
+    value: JSON = None
     type: str | None = None
     required: bool = False
     description: str = ""
     # JSON Schema keywords the API documents for the value (enum, bounds, format, items...)
-    constraints: Mapping[str, Any] = field(default_factory=dict)
+    constraints: Mapping[str, JSON] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Auth:
     type: str
-    fields: Mapping[str, Any] = field(default_factory=dict)
+    fields: Mapping[str, JSON] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Body:
     """A request body: ``type`` json/text/xml/sparql/form/multipart, or ``raw`` template text."""
 
     type: str
-    data: Any
+    data: JSON
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class OutputParam:
     type: str | None = None
     name: str | None = None
     mapping: str | None = None
-    value: Any = None
+    value: JSON = None
     properties: tuple[tuple[str, OutputParam], ...] = ()
     items: OutputParam | None = None
     where: Location = field(default_factory=Location)
@@ -77,7 +78,7 @@ class ConsumedOperation:
     description: str = ""
     where: Location = field(default_factory=Location)
     # x-naftiko-* blocks by the name after the prefix (cache, pagination)
-    extensions: Mapping[str, Any] = field(default_factory=dict)
+    extensions: Mapping[str, JSON] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,11 @@ class Consumes:
     operations: tuple[ConsumedOperation, ...] = ()
     description: str = ""
     where: Location = field(default_factory=Location)
-    resilience: Mapping[str, Any] = field(default_factory=dict)
+    resilience: Mapping[str, JSON] = field(default_factory=dict)
     # x-naftiko-tls: files (resolved against the capability's folder) for CA and client cert
     tls: Mapping[str, str] = field(default_factory=dict)
     # x-naftiko-* blocks by the name after the prefix (cache, propagate)
-    extensions: Mapping[str, Any] = field(default_factory=dict)
+    extensions: Mapping[str, JSON] = field(default_factory=dict)
 
     def operation(self, name: str) -> ConsumedOperation | None:
         for operation in self.operations:
@@ -109,8 +110,8 @@ class ExposedParam:
     in_: str | None = None
     required: bool = True
     description: str = ""
-    value: Any = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    value: JSON = None
+    extra: Mapping[str, JSON] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class Step:
     name: str
     type: str = "call"
     call: str | None = None
-    with_: Mapping[str, Any] = field(default_factory=dict)
+    with_: Mapping[str, JSON] = field(default_factory=dict)
     index: str | None = None
     match: str | None = None
     lookup_value: str | None = None
@@ -160,7 +161,7 @@ class Unit:
     path: str | None = None
     inputs: tuple[ExposedParam, ...] | None = None
     call: str | None = None
-    with_: Mapping[str, Any] = field(default_factory=dict)
+    with_: Mapping[str, JSON] = field(default_factory=dict)
     ref: str | None = None
     steps: tuple[Step, ...] = ()
     mappings: tuple[tuple[str, str], ...] = ()
@@ -240,8 +241,8 @@ class SkillTool:
     description: str = ""
     derived: bool = False  # `from` is written: the tool is `source`'s `action`
     source: str = ""  # from.sourceNamespace
-    action: Any = None  # from.action
-    instruction: Any = None  # instruction (a tool that is not derived)
+    action: JSON = None  # from.action
+    instruction: JSON = None  # instruction (a tool that is not derived)
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ class Skill:
 
     name: str
     description: str = ""
-    details: Mapping[str, Any] = field(default_factory=dict)  # license, metadata... as written
+    details: Mapping[str, JSON] = field(default_factory=dict)  # license, metadata... as written
     location: str | None = None  # file:/// directory of its files
     tools: tuple[SkillTool, ...] = ()
 

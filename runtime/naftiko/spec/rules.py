@@ -93,12 +93,12 @@ def check(doc: Document) -> None:
     data = doc.data
     capability = data.get("capability") if isinstance(data, dict) else None
     consumes_root: JsonPath = ("consumes",)
-    consumes = data.get("consumes")
+    consumes = data.get("consumes") if isinstance(data, dict) else None
     if isinstance(capability, dict):
         consumes_root = ("capability", "consumes")
         consumes = capability.get("consumes")
     namespaces = _consumes(doc, consumes if isinstance(consumes, list) else [], consumes_root)
-    if isinstance(capability, dict):
+    if isinstance(data, dict) and isinstance(capability, dict):
         _binds(doc, data, capability)
         aggregates = _aggregates(doc, capability)
         check_exposes(doc, capability, namespaces, aggregates, _consumes_slipped(doc))

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from naftiko.jsontypes import JSON
 
-def items(parent: object, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
+
+def items(parent: object, key: str) -> Iterator[tuple[int, dict[str, JSON]]]:
     """(index, entry) of each mapping in ``parent[key]``; nothing when it is not a list."""
     values = parent.get(key) if isinstance(parent, dict) else None
     if isinstance(values, list):

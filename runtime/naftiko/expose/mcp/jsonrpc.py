@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, NamedTuple, TypedDict, TypeGuard
 
+from naftiko.jsontypes import JSON
+
 # How a transport sends the client a notification before the answer (progress).
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -92,7 +94,7 @@ class RpcError(Exception):
         self.status = status
 
 
-def error(id_: RequestId, code: int, message: str, data: Any = None) -> dict[str, Any]:
+def error(id_: RequestId, code: int, message: str, data: JSON = None) -> Message:
     body: dict[str, Any] = {"code": code, "message": message}
     if data is not None:
         body["data"] = data
@@ -107,6 +109,7 @@ def safe_id(value: object) -> RequestId:
     return value if valid_id(value) else None
 
 
+Message = dict[str, JSON]  # a JSON-RPC message: a request, an answer or a notification
 Params = Mapping[str, Any]  # a request's params: a JSON object
 Result = dict[str, Any]  # a method's result: a JSON object
 # a method: its params, the revision in force for the request, the peer

@@ -41,6 +41,7 @@ from naftiko.expose.mcp.jsonrpc import (
     CacheHints,
     Emit,
     Handler,
+    Message,
     Params,
     Peer,
     Result,
@@ -139,13 +140,13 @@ class McpServer:
             }
         )
 
-    async def handle(self, message: object, peer: Peer) -> dict[str, Any] | None:
+    async def handle(self, message: object, peer: Peer) -> Message | None:
         """The answer to one JSON-RPC message; None for notifications and responses."""
         return (await self.answer(message, peer))[1]
 
     async def answer(
         self, message: object, peer: Peer, wire: Wire | None = None, emit: Emit | None = None
-    ) -> tuple[int, dict[str, Any] | None]:
+    ) -> tuple[int, Message | None]:
         """The HTTP status and answer for one message (None: no answer is due); `wire` holds
         the request's headers, `emit` sends notifications ahead of the answer."""
         if not isinstance(message, dict):
@@ -197,7 +198,7 @@ class McpServer:
         peer: Peer,
         wire: Wire | None,
         emit: Emit | None,
-    ) -> tuple[int, dict[str, Any] | None]:
+    ) -> tuple[int, Message | None]:
         try:
             if is_stateless(params, peer, wire):
                 version = STATELESS_VERSION
