@@ -20,10 +20,10 @@ from aiohttp import web
 from aiohttp.web_request import BaseRequest
 
 from naftiko import inbound, jsonio
+from naftiko.deadlines import Deadlines
 from naftiko.engine import Engine, ExposedPlan, Forwarder, invoke
 from naftiko.expose.auth import InboundAuth
 from naftiko.expose.cors import Cors
-from naftiko.expose.deadline import Deadlines
 from naftiko.expose.docs import DOCS, PATH, shadowed
 from naftiko.expose.guard import HostGuard, forbidden
 from naftiko.expose.httpserver import (

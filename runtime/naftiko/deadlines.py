@@ -1,38 +1,39 @@
-"""Per-request deadlines from one periodic sweep, instead of one timer per request.
+"""Deadlines of many tasks from one periodic sweep, instead of one timer per task.
 
-A request registers its task on entry and removes it on exit (two dict operations); a single
-timer, running only while requests are in flight, cancels tasks past their deadline. The
-deadline is thus kept to within a tenth of itself (at most a second late).
+A task registers on entry and removes itself on exit (two dict operations); a single
+timer, running only while tasks are registered, cancels those past their deadline, which
+the owner tells from other cancellations with ``expired``. The deadline is thus kept to
+within a tenth of itself (at most a second late). Inbound REST requests (`--request-timeout`)
+and upstream attempts (`--timeout`) each keep theirs so.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 
 class Deadlines:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._interval = min(1.0, max(0.005, seconds / 10))
-        self._due: dict[asyncio.Task[Any], float] = {}
-        self._expired: set[asyncio.Task[Any]] = set()
+        self._due: dict[asyncio.Task[object], float] = {}
+        self._expired: set[asyncio.Task[object]] = set()
         self._timer: asyncio.TimerHandle | None = None
 
-    def enter(self, task: asyncio.Task[Any]) -> None:
+    def enter(self, task: asyncio.Task[object]) -> None:
         """``task``: the one answering the request."""
         self._due[task] = time.monotonic() + self.seconds
         if self._timer is None:
             loop = task.get_loop()
             self._timer = loop.call_later(self._interval, self._sweep, loop)
 
-    def leave(self, task: asyncio.Task[Any]) -> None:
+    def leave(self, task: asyncio.Task[object]) -> None:
         self._due.pop(task, None)  # gone when the sweep took it: then it is in _expired
         if self._expired:
             self._expired.discard(task)
 
-    def expired(self, task: asyncio.Task[Any]) -> bool:
+    def expired(self, task: asyncio.Task[object]) -> bool:
         """True (once) when ``task`` was cancelled by its deadline; the cancel is undone."""
         if task not in self._expired:
             return False
