@@ -194,3 +194,19 @@ def test_a_logged_record_comes_after_the_access_lines_before_it(monkeypatch) -> 
     naftiko_logging.configure("warning", "text")  # as the other tests expect
     first, second = stream.getvalue().splitlines()
     assert "naftiko.access" in first and "after the request" in second
+
+
+def test_a_batch_reaches_a_file_stream_encoded_as_the_stream_would(tmp_path) -> None:
+    import logging
+
+    from naftiko.observe import access
+
+    path = tmp_path / "access.log"
+    with open(path, "w", encoding="ascii", errors="backslashreplace") as stream:
+        writer = access.Writer(logging.StreamHandler(stream), None, "")
+        writer.write("shop", "GET", "/caf\u00e9s/{id}", 200, 1.0, 12, 0.5, "")
+        writer.write("shop", "GET", "/items/{id}", 404, 1.0, 12, 0.5, "")
+        writer.flush()
+        first, second = path.read_text(encoding="ascii").splitlines()
+    assert "shop GET /caf\\xe9s/{id} 200 " in first
+    assert "shop GET /items/{id} 404 " in second
