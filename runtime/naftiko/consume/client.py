@@ -31,6 +31,7 @@ from naftiko.consume.limits import Limiter
 from naftiko.consume.oauth2 import ClientCredentials
 from naftiko.consume.request import Outgoing, span_shape
 from naftiko.consume.resilience import DEFAULT_RESILIENCE, Resilience
+from naftiko.deadlines import Deadlines
 from naftiko.errors import UpstreamError, UpstreamInvalid, UpstreamResponse, UpstreamUnavailable
 from naftiko.observe import access, tracing
 from naftiko.observe.metrics import METRICS
@@ -97,13 +98,14 @@ class UpstreamClient:
         self._limiter = Limiter(resilience, self.prefix, timeouts.total + 5)
         self._session: aiohttp.ClientSession | None = None
         self._answers = METRICS.answers_of(namespace)  # its metrics, bound once
+        self._deadlines = Deadlines(timeouts.total)
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(
-                    total=self.timeouts.total, sock_connect=self.timeouts.connect
-                ),
+                # the total per attempt is kept by self._deadlines (one sweep, not a timer
+                # per call)
+                timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeouts.connect),
                 connector=aiohttp.TCPConnector(
                     limit=self._limit, ttl_dns_cache=300, ssl=self._tls if self._tls else True
                 ),
@@ -372,6 +374,10 @@ class UpstreamClient:
             request.headers or None,
             request.cookies or None,
         )
+        task = asyncio.current_task()
+        deadlines = self._deadlines
+        if task is not None:
+            deadlines.enter(task)
         started = time.perf_counter()
         try:
             for _ in range(MAX_REDIRECTS + 1):
@@ -409,6 +415,14 @@ class UpstreamClient:
                 )
         except (TimeoutError, ValueError, aiohttp.ClientError, OSError) as exc:
             raise unavailable(self.namespace, self.timeouts.total, exc, request) from None
+        except asyncio.CancelledError:
+            if task is None or not deadlines.expired(task):
+                raise
+            late = TimeoutError()
+            raise unavailable(self.namespace, self.timeouts.total, late, request) from None
+        finally:
+            if task is not None:
+                deadlines.leave(task)
         elapsed = time.perf_counter() - started
         self._answers.count(response.status, elapsed)
         if debug:

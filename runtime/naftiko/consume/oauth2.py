@@ -40,7 +40,8 @@ class TokenError(UpstreamUnavailable):
 
 
 class ClientCredentials:
-    def __init__(self, namespace: str, auth: Auth, scope: Scope) -> None:
+    def __init__(self, namespace: str, auth: Auth, scope: Scope, timeout: float = 30.0) -> None:
+        """``timeout``: seconds a token request may take (the upstream's `--timeout`)."""
         fields = auth.fields
 
         def render(*keys: str) -> str:
@@ -51,6 +52,8 @@ class ClientCredentials:
             return ""
 
         self.namespace = namespace
+        # its own: the session's requests keep theirs in the client's sweep (client.py)
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
         self.url = render("tokenUrl", "tokenEndpoint")
         self._client_id = render("clientId")
         self._secret = render("clientSecret")
@@ -106,6 +109,7 @@ class ClientCredentials:
                 data=self._form,
                 headers={"Accept": "application/json", "Authorization": basic},
                 allow_redirects=False,
+                timeout=self._timeout,
             ) as answer:
                 body = await answer.content.read(_MAX_ANSWER)
                 status = answer.status

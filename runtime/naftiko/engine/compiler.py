@@ -134,9 +134,8 @@ def _compile_consumes(
     oauth = None
     if consumes.auth is not None and consumes.auth.type == "oauth2":
         try:
-            oauth = ClientCredentials(
-                consumes.namespace, consumes.auth, CallScope({}, runtime.binds)
-            )
+            scope = CallScope({}, runtime.binds)
+            oauth = ClientCredentials(consumes.namespace, consumes.auth, scope, timeouts.total)
         except NaftikoError as exc:
             problems.append(_located(consumes.where, exc.message, "oauth2", exc.hint))
     tls = None
