@@ -346,8 +346,9 @@ class UpstreamClient:
         return b"".join(chunks)
 
     async def _attempt(self, request: Outgoing) -> UpstreamResponse:
-        """One attempt: send, following redirects (`_redirect`), and read the answer; what
-        goes wrong on the way becomes a typed error."""
+        """One attempt: send, following redirects (`_redirect`), and read the answer, all
+        within `--timeout` (kept by the namespace's deadline sweep); what goes wrong on the
+        way becomes a typed error."""
         url = URL(request.url, encoded=True)
         if request.query:
             url = url.extend_query(request.query)
