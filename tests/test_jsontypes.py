@@ -28,3 +28,10 @@ def test_dig_gives_none_where_the_path_steps_into_the_wrong_kind() -> None:
 
 def test_dig_without_a_path_is_the_value() -> None:
     assert dig(DOCUMENT) is DOCUMENT
+
+
+def test_a_json_number_is_an_int_or_a_float_never_a_boolean() -> None:
+    from naftiko.jsontypes import is_number
+
+    assert is_number(3) and is_number(2.5)
+    assert not is_number(True) and not is_number("3") and not is_number(None)

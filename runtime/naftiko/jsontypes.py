@@ -6,10 +6,15 @@ these name what it can be, so that a reader narrows (``isinstance``) before it r
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import TypeAlias, TypeGuard
 
 JSON: TypeAlias = "dict[str, JSON] | list[JSON] | str | int | float | bool | None"
 Object: TypeAlias = "dict[str, JSON]"
+
+
+def is_number(value: object) -> TypeGuard[int | float]:
+    """A JSON number: an int or a float, never a boolean (which Python counts as an int)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def dig(value: JSON, *path: str | int) -> JSON:

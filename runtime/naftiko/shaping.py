@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from naftiko.convert import EXACT, coerce
 from naftiko.jsonpath import compile_path
-from naftiko.jsontypes import JSON
+from naftiko.jsontypes import JSON, is_number
 from naftiko.observe.metrics import METRICS
 from naftiko.spec.model import OutputParam
 from naftiko.template import MISSING, Scope, Template
@@ -162,13 +162,29 @@ class Shaper:
 _VALUE, _LITERAL, _OBJECT, _PASS, _ARRAY, _SCALAR, _NOTHING = range(7)
 
 
-def shape_outputs(shapers: tuple[Shaper, ...], root: JSON, scope: Scope | None = None) -> JSON:
-    """Named outputs build an object; unnamed ones give the first non-null shaped value."""
+Named = tuple[tuple[str, Shaper], ...]  # outputs that build an object, by name
+
+
+def named_outputs(shapers: tuple[Shaper, ...]) -> Named:
+    """The outputs by name when every one is named (they build an object), else empty:
+    decided when the plan compiles."""
+    return tuple((s.name, s) for s in shapers if s.name) if all(s.name for s in shapers) else ()
+
+
+def shape_outputs(
+    shapers: tuple[Shaper, ...],
+    root: JSON,
+    scope: Scope | None = None,
+    named: Named | None = None,
+) -> JSON:
+    """Named outputs build an object; unnamed ones give the first non-null shaped value.
+    ``named``: `named_outputs(shapers)`, which a plan works out when it compiles."""
     if not shapers:
         return root
-    named = [s for s in shapers if s.name]
-    if named and len(named) == len(shapers):
-        return {s.name or "": s.shape(root, scope) for s in named}
+    if named is None:
+        named = named_outputs(shapers)
+    if named:
+        return {name: shaper.shape(root, scope) for name, shaper in named}
     for shaper in shapers:
         if shaper.name:
             continue
@@ -258,7 +274,7 @@ _IS: dict[str, Callable[[Any], bool]] = {
     "array": lambda v: isinstance(v, list),
     "string": lambda v: isinstance(v, str),
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "number": is_number,
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
 }

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import TypedDict, cast
 
-from naftiko.jsontypes import JSON
+from naftiko.jsontypes import JSON, is_number
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 ALWAYS_RETRIED = frozenset({429, 503})
@@ -152,9 +152,7 @@ def from_block(
 def _number(block: Mapping[str, JSON], key: str, default: float) -> float:
     """A number the block sets (load-time validation checked its type), or ``default``."""
     value = block.get(key)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value
-    return default
+    return value if is_number(value) else default
 
 
 def _origin(text: str) -> str:

@@ -25,7 +25,7 @@ from naftiko.errors import Diagnostic, UpstreamResponse
 from naftiko.jsonpath import CompiledPath
 from naftiko.observe.span import INTERNAL, Shape
 from naftiko.scripting.load import Script, Scripts
-from naftiko.shaping import Check, Shaper
+from naftiko.shaping import Check, Named, Shaper
 from naftiko.spec.model import ConsumedOperation, Consumes, ExposedParam, Unit
 from naftiko.template import Params, Template
 
@@ -153,6 +153,7 @@ class ExposedPlan:
     call: ConsumedPlan | None = None
     function: ExposedPlan | None = None
     shapers: tuple[Shaper, ...] = ()
+    named: Named = ()  # the shapers by name, when every output is named (shaping.py)
     mock: bool = False
     disabled: str = ""
     orchestration: Orchestration | None = None

@@ -46,7 +46,7 @@ from naftiko.observe.redact import SENSITIVE_HEADERS
 from naftiko.routes import variables
 from naftiko.scripting.load import Scripts
 from naftiko.scripting.settings import Governance
-from naftiko.shaping import Shaper, output_check, output_schema
+from naftiko.shaping import Shaper, named_outputs, output_check, output_schema
 from naftiko.spec.model import Capability, ConsumedOperation, Consumes, Unit
 from naftiko.template import TemplateSyntaxError
 
@@ -265,7 +265,7 @@ def _compile_unit(
     except (TemplateSyntaxError, JsonPathSyntaxError) as exc:
         problems.append(_located(unit.where, f"{unit.target}: {exc}", "template"))
         return None
-    ready = replace(base, withs=withs, shapers=shapers)
+    ready = replace(base, withs=withs, shapers=shapers, named=named_outputs(shapers))
     if unit.ref:
         function = functions.get(unit.ref)
         if function is None:

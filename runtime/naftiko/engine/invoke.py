@@ -165,7 +165,7 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, JSON]) -> Result:
     if plan.orchestration is not None:
         return await _orchestrated(plan, params, scope)
     if plan.mock:
-        return Result(shape_outputs(plan.shapers, None, scope), 200)
+        return Result(shape_outputs(plan.shapers, None, scope, plan.named), 200)
     call = plan.call
     assert call is not None
     if call.operation.output_format == "binary":
@@ -186,7 +186,7 @@ async def _exposed(plan: ExposedPlan, inputs: Mapping[str, JSON]) -> Result:
 
 
 def _shaped(plan: ExposedPlan, answer: Result, scope: CallScope) -> Result:
-    shaped = shape_outputs(plan.shapers, answer.data, scope)
+    shaped = shape_outputs(plan.shapers, answer.data, scope, plan.named)
     upstream = answer.upstream if shaped is None else None
     return Result(shaped, answer.status, upstream, fresh_for=answer.fresh_for)
 

@@ -4,8 +4,9 @@ and `observability`."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeGuard
+from typing import Any
 
+from naftiko.jsontypes import is_number
 from naftiko.location import Location
 from naftiko.spec.model import Observability, Scripting
 from naftiko.spec.yaml import JsonPath
@@ -50,8 +51,8 @@ def observability(block: Any) -> Observability | None:
         enabled=block.get("enabled") is not False,
         metrics=_part(metrics, "local").get("enabled") is not False,
         endpoint=endpoint if isinstance(endpoint, str) and endpoint.strip() else None,
-        sampling=float(sampling) if _number(sampling) and 0 <= sampling <= 1 else None,
-        buffer_size=int(size) if _number(size) and size >= 1 else None,
+        sampling=float(sampling) if is_number(sampling) and 0 <= sampling <= 1 else None,
+        buffer_size=int(size) if is_number(size) and size >= 1 else None,
         local_traces=local.get("enabled") is not False,
         propagation=propagation if isinstance(propagation, str) else "w3c",
     )
@@ -60,10 +61,6 @@ def observability(block: Any) -> Observability | None:
 def _part(block: dict[str, Any], key: str) -> dict[str, Any]:
     found = block.get(key)
     return found if isinstance(found, dict) else {}
-
-
-def _number(value: Any) -> TypeGuard[int | float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def text(value: Any) -> str | None:
