@@ -110,6 +110,9 @@ class UpstreamClient:
                     limit=self._limit, ttl_dns_cache=300, ssl=self._tls if self._tls else True
                 ),
                 middlewares=(self._middleware,) if self._middleware is not None else (),
+                # one session serves every caller: a cookie an upstream sets for one must
+                # never ride along on another's call; each carries what its file declares
+                cookie_jar=aiohttp.DummyCookieJar(),
                 auto_decompress=True,
                 trust_env=False,
             )
