@@ -18,6 +18,7 @@ import aiohttp
 from yarl import URL
 
 from naftiko import inbound, state
+from naftiko.consume import exchange
 from naftiko.consume.circuit import Circuit, CircuitOpen
 from naftiko.consume.failures import (
     invalid,
@@ -97,6 +98,7 @@ class UpstreamClient:
         self.prefix = prefix or f"naftiko:{namespace}:"
         self._limiter = Limiter(resilience, self.prefix, timeouts.total + 5)
         self._session: aiohttp.ClientSession | None = None
+        self._exchange: exchange.Send | None = None  # how calls go out on that session
         self._answers = METRICS.answers_of(namespace)  # its metrics, bound once
         self._deadlines = Deadlines(timeouts.total)
 
@@ -116,6 +118,7 @@ class UpstreamClient:
                 auto_decompress=True,
                 trust_env=False,
             )
+            self._exchange = exchange.sender(self._session, direct=self._middleware is None)
         return self._session
 
     def status(self) -> UpstreamStatus:
@@ -368,9 +371,11 @@ class UpstreamClient:
                 public_url(request.url),
                 headers,
             )
-        session = self._session
-        if session is None or session.closed:
-            session = self.session()
+        session, send = self._session, self._exchange
+        if session is None or session.closed or send is None:
+            self.session()
+            send = self._exchange
+            assert send is not None
         hop: _Hop = (
             url,
             request.method,
@@ -385,14 +390,8 @@ class UpstreamClient:
         started = time.perf_counter()
         try:
             for _ in range(MAX_REDIRECTS + 1):
-                async with session.request(
-                    hop[1],
-                    hop[0],
-                    headers=hop[3],
-                    data=hop[2],
-                    cookies=hop[4],
-                    allow_redirects=False,
-                ) as answer:
+                answer = await send(hop[1], hop[0], hop[2], hop[3], hop[4])
+                async with answer:
                     status = answer.status
                     location = answer.headers.get("Location") if status in _REDIRECTS else None
                     if not location:
@@ -418,7 +417,10 @@ class UpstreamClient:
                     UpstreamResponse(answer.status, answer.headers, b"", ""),
                 )
         except (TimeoutError, ValueError, aiohttp.ClientError, OSError) as exc:
-            raise unavailable(self.namespace, self.timeouts.total, exc, request) from None
+            timeouts = self.timeouts
+            raise unavailable(
+                self.namespace, timeouts.total, exc, request, timeouts.connect
+            ) from None
         except asyncio.CancelledError:
             if task is None or not deadlines.expired(task):
                 raise

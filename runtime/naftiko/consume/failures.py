@@ -74,11 +74,19 @@ def too_large(
 
 
 def unavailable(
-    namespace: str, timeout: float, exc: Exception, request: Outgoing
+    namespace: str, timeout: float, exc: Exception, request: Outgoing, connect: float = 0.0
 ) -> UpstreamUnavailable:
     """What a caller gets for an attempt that got no answer; the operator's log gets the URL
-    and the detail."""
+    and the detail. ``connect``: the connect timeout, named when that is what ran out."""
     where = f"{namespace}: {request.method} {public_url(request.url)}"
+    if connect and isinstance(exc, aiohttp.ConnectionTimeoutError):
+        METRICS.failures[(namespace, "timeout")] += 1
+        _FAILURES.warning(f"{namespace}:connect", f"{where}: no connection within {connect:g}s")
+        return UpstreamUnavailable(
+            f"upstream '{namespace}' did not accept a connection within {connect:g}s",
+            timeout=True,
+            hint="check that the upstream is running and reachable from here",
+        )
     if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
         METRICS.failures[(namespace, "timeout")] += 1
         _FAILURES.warning(f"{namespace}:timeout", f"{where}: no answer within {timeout:g}s")
