@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -84,3 +85,57 @@ def test_progress_arrives_in_order_before_the_result(long_calls, mode: str) -> N
     assert [value for value, _ in seen] == [1, 2]
     assert all("answered 503; retrying" in (message or "") for _, message in seen)
     assert len(upstream.requests) == 3
+
+
+def test_a_cancel_notification_stops_the_named_call_which_answers_nothing(long_calls) -> None:
+    """On a 2025-11-25 session, over plain HTTP: the call's request gets 202 and no body, the
+    upstream request is dropped, and the session serves the next call."""
+    url, slow, upstream = long_calls
+    headers = {
+        "Content-Type": "application/json",
+        "Accept": "application/json, text/event-stream",
+        "MCP-Protocol-Version": "2025-06-18",
+    }
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 0,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"},
+        },
+    }
+
+    def call(id_: int, tool: str) -> dict[str, object]:
+        params = {"name": tool, "arguments": {}}
+        return {"jsonrpc": "2.0", "id": id_, "method": "tools/call", "params": params}
+
+    async def run() -> tuple[int, bytes, int]:
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json=initialize, headers=headers) as answer:
+                await answer.read()
+                headers["Mcp-Session-Id"] = answer.headers["Mcp-Session-Id"]
+            hanging = asyncio.ensure_future(http.post(url, json=call(7, "hang"), headers=headers))
+            for _ in range(100):  # until the call reached its upstream
+                if upstream.requests:
+                    break
+                await asyncio.sleep(0.02)
+            cancel = {"jsonrpc": "2.0", "method": "notifications/cancelled"}
+            cancel["params"] = {"requestId": 7}
+            async with http.post(url, json=cancel, headers=headers) as answer:
+                assert answer.status == 202
+            stopped = await asyncio.wait_for(hanging, 5)
+            body = await stopped.read()
+            async with http.post(url, json=call(8, "flaky"), headers=headers) as answer:
+                next_status = answer.status
+            return stopped.status, body, next_status
+
+    status, body, next_status = asyncio.run(run())
+    assert (status, body) == (202, b"")
+    assert next_status == 200
+    for _ in range(60):
+        if slow.closed:
+            break
+        time.sleep(0.05)
+    assert slow.closed, "the upstream request of the cancelled call was not dropped"

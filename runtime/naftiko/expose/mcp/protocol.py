@@ -23,6 +23,7 @@ from naftiko import inbound
 from naftiko.engine import Engine
 from naftiko.errors import NaftikoError
 from naftiko.expose.mcp import traced
+from naftiko.expose.mcp.cancels import Cancels
 from naftiko.expose.mcp.catalog import Catalog, CatalogError, ResourceNotFound
 from naftiko.expose.mcp.failures import failure
 from naftiko.expose.mcp.jsonrpc import (
@@ -92,6 +93,7 @@ class McpServer:
         self.catalog = Catalog(capability, adapter.mcp_resources, adapter.prompts, engine.plans)
         # a reload may change every list: clients hear of it (listen.py)
         self.bus = Bus()
+        self.cancels = Cancels()  # the session calls notifications/cancelled stops
         # 2026-07-28 caching hints of lists and reads (x-naftiko-ttlMs / -cacheScope)
         self.hints: CacheHints = {"cacheScope": adapter.cache_scope, "ttlMs": adapter.ttl_ms}
         self.capabilities: dict[str, dict[str, bool]] = {
@@ -208,8 +210,10 @@ class McpServer:
                 handler = self._handler(method)
             result = await self._run(handler, method, params, version, peer, id_, emit)
         except asyncio.CancelledError:
-            if (current := asyncio.current_task()) is not None and current.cancelling():
-                raise  # the transport is going away, not a cancelled call
+            if (current := asyncio.current_task()) is not None:
+                self.cancels.stopped(current)  # a client's cancel is undone
+                if current.cancelling():
+                    raise  # the transport is going away, not (only) a cancelled call
             log.info("%s: request %r cancelled by the client", self.name, id_)
             return 202, None  # a cancelled request gets no answer
         except RpcError as exc:
@@ -243,19 +247,15 @@ class McpServer:
         token = meta.get("progressToken") if isinstance(meta, dict) else None
         reporter = progress_of(token, emit) if valid_id(token) and emit is not None else None
         calls = peer.calls
-        if calls is None and reporter is None and (meta is None or not self.propagates):
-            # the common case: nothing to cancel, report or pass on
-            return await handler(params, version, peer)
+        if reporter is None and (meta is None or not self.propagates):
+            # the common case: nothing to report or pass on
+            if calls is None:
+                return await handler(params, version, peer)
+            return await self.cancels.run(calls, id_, handler(params, version, peer))
         with reporting(reporter) if reporter is not None else nullcontext(), inbound.meta(meta):
             if calls is None:
                 return await handler(params, version, peer)
-            work = asyncio.ensure_future(handler(params, version, peer))
-            calls[id_] = work
-            try:
-                return await work
-            finally:
-                if calls.get(id_) is work:
-                    del calls[id_]
+            return await self.cancels.run(calls, id_, handler(params, version, peer))
 
     def _handler(self, method: str) -> Handler:
         if method == "initialize":
@@ -300,9 +300,8 @@ class McpServer:
         if method != "notifications/cancelled" or not isinstance(params, dict):
             return
         rid = params.get("requestId")
-        work = peer.calls.get(rid) if peer.calls is not None and valid_id(rid) else None
-        if work is not None:
-            work.cancel()
+        if peer.calls is not None and valid_id(rid):
+            self.cancels.stop(peer.calls, rid)
 
     async def _ping(self, params: Mapping[str, Any], version: str, peer: Peer) -> dict[str, Any]:
         return {}
