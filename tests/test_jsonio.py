@@ -49,7 +49,16 @@ def test_what_loads_reads_is_json(document: bytes) -> None:
 
 @pytest.mark.parametrize(
     "document",
-    [b"{garbage}", b'{"a": 1', b'{"a": 1} trailing', b'{"a": "\xff"}', b"", b"[" * 2000],
+    [
+        b"{garbage}",
+        b'{"a": 1',
+        b'{"a": 1} trailing',
+        b'{"a": "\xff"}',
+        b"",
+        b"[" * 2000,
+        b'{"a": NaN}',
+        b"[Infinity, -Infinity]",
+    ],
 )
 def test_what_loads_refuses_is_not_json(document: bytes) -> None:
     assert not jsonio.is_json(document)

@@ -44,6 +44,12 @@ def loads(data: bytes) -> JSON:
     return value
 
 
+def fragment(data: bytes) -> object:
+    """JSON text that ``dumps`` embeds as it is: the caller vouches that it is JSON (as
+    ``is_json`` found it)."""
+    return orjson.Fragment(data)
+
+
 def is_json(data: bytes) -> bool:
     """Whether ``data`` is one JSON document ``loads`` reads, without building it: what a
     pass-through answer needs (its bytes go on as they came). simdjson decides what it
@@ -56,9 +62,14 @@ def is_json(data: bytes) -> bool:
             pass
     try:
         loads(data)
+        json.loads(data, parse_constant=_not_json)  # the standard library takes NaN too
     except ValueError:
         return False
     return True
+
+
+def _not_json(constant: str) -> object:
+    raise ValueError(f"{constant} is not JSON")
 
 
 def dumps(value: object) -> bytes:

@@ -18,7 +18,7 @@ from naftiko.consume.resilience import Overrides, overrides
 from naftiko.engine.compiled import ConsumedPlan, ExposedPlan, Plan
 from naftiko.engine.compiler import compile_capability
 from naftiko.engine.forward import Forwarder
-from naftiko.engine.invoke import Result, invoke
+from naftiko.engine.invoke import Result, invoke, raw_object
 from naftiko.errors import TargetError
 from naftiko.jsontypes import JSON
 from naftiko.spec.model import Capability
@@ -35,6 +35,7 @@ __all__ = [
     "Timeouts",
     "invoke",
     "overrides",
+    "raw_object",
 ]
 
 

@@ -101,6 +101,19 @@ def _is_json(body: bytes) -> bool:
     return bool(trimmed) and _ENDS.get(trimmed[0]) == trimmed[-1]
 
 
+def raw_object(result: Result) -> bytes | None:
+    """The body of a pass-through answer that is a JSON object checked whole on its way in
+    and written on one line, to be embedded as it came (no parse, no second serialization);
+    None for any other. One line: stdio and SSE frame messages by line breaks."""
+    upstream = result.upstream
+    if not result.verbatim or upstream is None:
+        return None
+    body = upstream.body
+    if len(body) > _CHECKED_UP_TO or body[:1] != b"{" or b"\n" in body or b"\r" in body:
+        return None
+    return body
+
+
 def _not_json(call: ConsumedPlan, response: UpstreamResponse) -> UpstreamInvalid:
     """A pass-through body that cannot be the JSON its content type says is a 502."""
     recipe = call.recipe

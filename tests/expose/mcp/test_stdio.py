@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from pathlib import Path
+
+from aiohttp import web
 
 from conftest import FIXTURES, clean_env, naftiko_command
 from upstreams import echo
@@ -12,12 +15,12 @@ from upstreams import echo
 CATALOG = FIXTURES / "catalog.yaml"
 
 
-def start(upstream_url: str) -> subprocess.Popen[bytes]:
+def start(upstream_url: str, capability: Path = CATALOG) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             *naftiko_command(),
             "run",
-            str(CATALOG),
+            str(capability),
             "--mcp-stdio",
             "--base-uri",
             f"echo={upstream_url}",
@@ -89,3 +92,70 @@ def test_a_file_with_several_mcp_adapters_needs_a_name(tmp_path) -> None:
     assert done.returncode == 1
     assert b"catalog, other" in done.stderr
     assert done.stdout == b""
+
+
+PASSING_ON = """\
+naftiko: "1.0.0-alpha2"
+info:
+  label: Pass on
+  description: One tool whose answer is the upstream's body as it came.
+capability:
+  consumes:
+    - namespace: echo
+      type: http
+      baseUri: "http://127.0.0.1:9"
+      resources:
+        - name: item
+          path: "/items/{{id}}"
+          operations:
+            - name: get-item
+              method: GET
+              inputParameters:
+                - name: id
+                  in: path
+  exposes:
+    - type: mcp
+      namespace: catalog
+      port: 0
+      description: One tool.
+      tools:
+        - name: get-item
+          description: One item, as the upstream sends it.
+          inputParameters:
+            - name: id
+              type: string
+              required: true
+              description: Item id.
+          call: echo.get-item
+          with:
+            id: catalog.id
+          outputParameters:
+            - type: object
+              mapping: "$."
+"""
+
+
+def test_a_pretty_printed_answer_stays_one_message_on_one_line(serve, tmp_path) -> None:
+    """An upstream that indents its JSON, passed on whole: the tool's answer is still one
+    line of stdout, its structured content the object the upstream sent."""
+    sent = {"id": "7", "tags": ["a", "b"], "nested": {"deep": True}}
+
+    def pretty(request: web.Request) -> web.Response:
+        return web.Response(text=json.dumps(sent, indent=2), content_type="application/json")
+
+    capability = tmp_path / "pass-on.yaml"
+    capability.write_text(PASSING_ON, encoding="utf-8")
+    process = start(serve(pretty).url, capability)
+    init = {"protocolVersion": "2025-06-18"}
+    call = {"name": "get-item", "arguments": {"id": "7"}}
+    messages = [
+        line({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init}),
+        line({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call}),
+    ]
+    out, err = process.communicate(b"".join(messages), timeout=30)
+    assert process.returncode == 0, err.decode()
+    answers = [json.loads(text) for text in out.decode().splitlines()]
+    assert len(answers) == 2
+    result = {a["id"]: a for a in answers}[2]["result"]
+    assert result["structuredContent"] == sent
+    assert json.loads(result["content"][0]["text"]) == sent

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from naftiko import jsonio
-from naftiko.engine import ExposedPlan, Plan, Result, invoke
+from naftiko.engine import ExposedPlan, Plan, Result, invoke, raw_object
 from naftiko.engine.signature import Input
 from naftiko.errors import NaftikoError, UpstreamError
 from naftiko.observe.redact import scrub, scrub_data
@@ -185,6 +185,11 @@ def success(result: Result, version: str, declared: ExposedPlan | None) -> dict[
     answer: dict[str, Any] = {"content": [{"type": "text", "text": clean}], "isError": False}
     if version < STRUCTURED_FROM:
         return answer
+    if not leaked and (declared is None or declared.output_check is None):
+        raw = raw_object(result)
+        if raw is not None:  # embedded as it came, checked whole when it came
+            answer["structuredContent"] = jsonio.fragment(raw)
+            return answer
     try:
         structured = scrub_data(result.data) if leaked else result.data
     except UpstreamError:  # a pass-through body that claimed JSON and is not
