@@ -5,7 +5,7 @@ machinery.
 netrc and proxy lookups, redirects, a timer per call. An upstream call here needs none of
 them (the client follows redirects itself, one hop at a time, and keeps `--timeout` with
 its deadline sweep; the session keeps no cookies), yet paid for them on every call: about
-65k instructions, a tenth of all a proxied request costs. So a call with no body or a bytes
+52k instructions, a tenth of all a proxied request costs. So a call with no body or a bytes
 body builds aiohttp's own request object, takes a connection from the session's connector,
 sends and starts the answer, as `ClientSession.request` does for it, and keeps what
 matters of the rest: the connect timeout and its error, one more try on a fresh connection

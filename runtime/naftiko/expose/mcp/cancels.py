@@ -2,7 +2,7 @@
 names a call of its session (or stdio connection) by request id.
 
 A call is registered as the task already answering its request, not run as a task of its
-own (which cost every call of a session a task to make, schedule and wait for: about 45k
+own (which cost every call of a session a task to make, schedule and wait for: about 32k
 instructions). A cancel marks that task, then cancels it; where the protocol catches the
 cancellation it asks `stopped`, which undoes the client's cancel (the call is answered with
 nothing) and leaves any other (the transport going away) in force.
