@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import MutableSet
 
 
 class Deadlines:
@@ -35,11 +36,7 @@ class Deadlines:
 
     def expired(self, task: asyncio.Task[object]) -> bool:
         """True (once) when ``task`` was cancelled by its deadline; the cancel is undone."""
-        if task not in self._expired:
-            return False
-        self._expired.discard(task)
-        task.uncancel()
-        return True
+        return undone(task, self._expired)
 
     def _sweep(self, loop: asyncio.AbstractEventLoop) -> None:
         now = time.monotonic()
@@ -54,3 +51,13 @@ class Deadlines:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
+
+
+def undone(task: asyncio.Task[object], marked: MutableSet[asyncio.Task[object]]) -> bool:
+    """True (once) when ``task`` is among ``marked``, the tasks cancelled for one reason:
+    that cancel is undone, and the task goes on (its owner answers for it)."""
+    if task not in marked:
+        return False
+    marked.discard(task)
+    task.uncancel()
+    return True

@@ -15,6 +15,8 @@ import weakref
 from collections.abc import Awaitable
 from typing import TypeVar
 
+from naftiko.deadlines import undone
+
 T = TypeVar("T")
 
 
@@ -48,8 +50,4 @@ class Cancels:
 
     def stopped(self, task: asyncio.Task[object]) -> bool:
         """Whether a client's cancel stopped ``task``; that one cancel is undone."""
-        if task not in self._stopped:
-            return False
-        self._stopped.discard(task)
-        task.uncancel()
-        return True
+        return undone(task, self._stopped)
