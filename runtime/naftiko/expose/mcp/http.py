@@ -170,7 +170,9 @@ class McpHttpAdapter:
             if initialize and not self.options.stateless:
                 peer.calls = {}  # the session's calls, which notifications/cancelled names
         else:
-            found = await self._peer(request)
+            here = self.sessions.here(request.headers.get("Mcp-Session-Id"))
+            # not here at once: the shared state answers, or says why there is none
+            found = here if here is not None else await self._peer(request)
             if isinstance(found, web.Response):
                 return found
             peer = found

@@ -48,6 +48,17 @@ class Sessions:
                 peer = Peer(version=str(record.get("version")), calls={})
                 peer.log_level = str(record.get("logLevel") or peer.log_level)
                 self._remember(session, peer)
+        return self._touch(session)
+
+    def here(self, session: str | None) -> Peer | None:
+        """The session's peer, without a wait, when no shared state must be asked (one
+        replica, the usual case); None when ``get`` must answer (which also says why)."""
+        if session is None or state.shared() is not None:
+            return None
+        return self._touch(session)
+
+    def _touch(self, session: str) -> Peer | None:
+        """The peer of a live session here, marked as just used; an idle one expires."""
         found = self._peers.get(session)
         if found is None:
             return None
