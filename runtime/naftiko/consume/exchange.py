@@ -104,8 +104,6 @@ def sender(session: aiohttp.ClientSession, direct: bool) -> Send:
             # a multipart body (aiohttp resends its payload on a second try), or credentials
             # in the URL (aiohttp takes them out of it before anything names the URL)
             return await through_session(method, url, body, headers, cookies)
-        if session.closed:
-            raise RuntimeError("Session is closed")
         if not url.raw_host:
             raise aiohttp.InvalidUrlClientError(url)
         again = method in _IDEMPOTENT

@@ -79,21 +79,17 @@ def unavailable(
     """What a caller gets for an attempt that got no answer; the operator's log gets the URL
     and the detail. ``connect``: the connect timeout, named when that is what ran out."""
     where = f"{namespace}: {request.method} {public_url(request.url)}"
-    if connect and isinstance(exc, aiohttp.ConnectionTimeoutError):
-        METRICS.failures[(namespace, "timeout")] += 1
-        _FAILURES.warning(f"{namespace}:connect", f"{where}: no connection within {connect:g}s")
-        return UpstreamUnavailable(
-            f"upstream '{namespace}' did not accept a connection within {connect:g}s",
-            timeout=True,
-            hint="check that the upstream is running and reachable from here",
-        )
     if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
         METRICS.failures[(namespace, "timeout")] += 1
-        _FAILURES.warning(f"{namespace}:timeout", f"{where}: no answer within {timeout:g}s")
+        if connect and isinstance(exc, aiohttp.ConnectionTimeoutError):
+            kind, limit, said = "connect", connect, "accept a connection"
+            hint = "check that the upstream is running and reachable from here"
+        else:
+            kind, limit, said = "timeout", timeout, "answer"
+            hint = "the upstream is slow or down; retry later"
+        _FAILURES.warning(f"{namespace}:{kind}", f"{where}: did not {said} within {limit:g}s")
         return UpstreamUnavailable(
-            f"upstream '{namespace}' did not answer within {timeout:g}s",
-            timeout=True,
-            hint="the upstream is slow or down; retry later",
+            f"upstream '{namespace}' did not {said} within {limit:g}s", timeout=True, hint=hint
         )
     if isinstance(exc, ValueError):  # what aiohttp refuses to write (a bound value, say)
         _FAILURES.warning(

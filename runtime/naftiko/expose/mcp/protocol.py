@@ -246,16 +246,14 @@ class McpServer:
         meta = params.get("_meta")
         token = meta.get("progressToken") if isinstance(meta, dict) else None
         reporter = progress_of(token, emit) if valid_id(token) and emit is not None else None
-        calls = peer.calls
+        calls = peer.calls  # a session's: a later notifications/cancelled may name it
+        work = handler(params, version, peer)
+        if calls is not None:
+            work = self.cancels.run(calls, id_, work)
         if reporter is None and (meta is None or not self.propagates):
-            # the common case: nothing to report or pass on
-            if calls is None:
-                return await handler(params, version, peer)
-            return await self.cancels.run(calls, id_, handler(params, version, peer))
+            return await work  # the common case: nothing to report or pass on
         with reporting(reporter) if reporter is not None else nullcontext(), inbound.meta(meta):
-            if calls is None:
-                return await handler(params, version, peer)
-            return await self.cancels.run(calls, id_, handler(params, version, peer))
+            return await work
 
     def _handler(self, method: str) -> Handler:
         if method == "initialize":
