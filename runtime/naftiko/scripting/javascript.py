@@ -17,6 +17,9 @@ isolates are made from several threads, or one that served is freed. A spoiled o
 stopped, or a global it could not take back) is cleaned and kept when it can be, else put
 aside, its heap collected.
 
+A run goes to V8 through `v8call` (mini-racer's C entry points, not its per-call Python
+wrappers) when the installed mini-racer has what that needs, else through `eval_cancelable`.
+
 V8 enforces the limits: a run past its time is terminated, and an isolate past its heap
 limit (`MEMORY_LIMIT`) is stopped. V8 counts no statements, so the statement limit does not
 apply to JavaScript: a loop that never ends meets the time limit instead.
@@ -36,6 +39,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import orjson
+
+from naftiko.scripting import v8call
 
 if TYPE_CHECKING:
     from py_mini_racer import MiniRacer
@@ -291,17 +296,27 @@ class Isolate:
     """One V8 isolate with every script of a capability defined in it before any ran (so
     that what a run adds is told from what was there)."""
 
-    def __init__(self, racer: MiniRacer) -> None:
+    def __init__(self, racer: MiniRacer, direct: bool = True) -> None:
         self.racer = racer
+        self.caller = v8call.Caller.of(racer) if direct else None
+
+    async def eval(self, code: str, timeout: float) -> object:
+        """``code``'s value (a string as bytes when called directly), within ``timeout``."""
+        if self.caller is not None:
+            return await self.caller.eval(code, timeout)
+        async with asyncio.timeout(timeout):
+            return await self.racer.eval_cancelable(code)
 
 
 class Pool:
     """The isolates of one capability in one process; a run waits for a free one. Script
-    ``n`` is ``scripts[n]``."""
+    ``n`` is ``scripts[n]``. ``direct=False`` runs them through mini-racer's own calls
+    (as when the installed one lacks what `v8call` needs)."""
 
-    def __init__(self, scripts: Sequence[Source], size: int = POOL) -> None:
+    def __init__(self, scripts: Sequence[Source], size: int = POOL, direct: bool = True) -> None:
         self._scripts = tuple(scripts)
         self._size = size
+        self._direct = direct
         self._made = 0
         self._free: asyncio.Queue[Isolate] | None = None
 
@@ -311,7 +326,7 @@ class Pool:
         if self._free.empty() and self._made < self._size:
             self._made += 1
             try:
-                return await _make_isolate(self._scripts)
+                return await _make_isolate(self._scripts, self._direct)
             except BaseException:
                 self._made -= 1
                 raise
@@ -341,14 +356,14 @@ def _collect(racer: MiniRacer) -> None:
         racer.low_memory_notification()
 
 
-async def _make_isolate(scripts: Sequence[Source]) -> Isolate:
+async def _make_isolate(scripts: Sequence[Source], direct: bool) -> Isolate:
     """An isolate bound to this loop (made on the maker thread, ~15 ms), every script
     defined in it, then hardened."""
     racer = await V8.make()
     for number, source in enumerate(scripts):
         await racer.eval_cancelable(_RUNNER.format(n=number, body=source.body))
     await racer.eval_cancelable(_SETUP)
-    return Isolate(racer)
+    return Isolate(racer, direct)
 
 
 async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tuple[bool, object]:
@@ -362,8 +377,7 @@ async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tup
     try:
         call = f"__naftiko_run_{number}({orjson.dumps(context_json).decode()})"
         try:
-            async with asyncio.timeout(timeout):
-                text = await racer.eval_cancelable(call)
+            text = await isolate.eval(call, timeout)
         except TimeoutError:
             healthy = await _reclaim(racer)
             raise
@@ -374,7 +388,7 @@ async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tup
                 raise MemoryError from None
             healthy = await _reclaim(racer)
             raise JSEvalException(pool.source(number).where(str(exc))) from None
-        tainted, *value = _parse(str(text))
+        tainted, *value = _parse(text if isinstance(text, bytes) else str(text))
         healthy = not tainted
         return (True, value[0]) if value else (False, None)
     finally:
@@ -384,7 +398,7 @@ async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tup
             pool.retire(isolate)
 
 
-def _parse(text: str) -> Any:
+def _parse(text: bytes | str) -> Any:
     """A run's answer: orjson, or the standard library for what orjson refuses (a lone
     surrogate, which JSON.stringify escapes and Python strings can hold)."""
     try:
