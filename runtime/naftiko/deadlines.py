@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import MutableSet
+from typing import Any
 
 
 class Deadlines:
@@ -61,3 +62,10 @@ def undone(task: asyncio.Task[object], marked: MutableSet[asyncio.Task[object]])
     marked.discard(task)
     task.uncancel()
     return True
+
+
+def expire(waiting: asyncio.Future[Any]) -> None:
+    """A timer's end of a wait on one future (``loop.call_later(limit, expire, future)``,
+    cheaper than ``asyncio.timeout``): TimeoutError, unless it was answered first."""
+    if not waiting.done():
+        waiting.set_exception(TimeoutError())

@@ -103,6 +103,7 @@ def test_the_worker_sees_no_environment(monkeypatch) -> None:
                 worker,
                 {"script": 0, "context": {}, "statements": 100, "timeout": 5,
                  "files": [["env.py", "import os"]]},
+                10,
             )  # fmt: skip
             return answer
         finally:
@@ -151,3 +152,16 @@ def test_a_result_json_cannot_carry_is_refused(results, number: int) -> None:
         results(len(RESULTS) + number)
     assert refused.value.kind == "result"
     assert "result cannot be serialised as JSON" in str(refused.value)
+
+
+def test_a_run_deaf_to_its_time_limit_is_killed_by_the_parent(on_loop) -> None:
+    # one long C call: the interval timer's signal waits for it to return, the parent not
+    deaf = "x = sum(range(10 ** 13))"
+    pool = python.Pool([[("deaf.py", deaf)], [("fine.py", FINE[1])]])
+    try:
+        with pytest.raises(python.WorkerFailed) as refused:
+            on_loop(pool.run(0, {}, 10**9, 0.2))  # past 0.2 s and the grace: killed
+        assert refused.value.kind == "timeout"
+        assert on_loop(pool.run(1, {}, 10_000, 5.0))[0] is True  # a new worker took its place
+    finally:
+        on_loop(pool.close())

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from naftiko import jsonio
+from naftiko.deadlines import expire
 
 MEMORY_LIMIT = 512 * 1024 * 1024  # bytes of address space per worker
 POOL = 2  # workers per capability: Python scripts that run at once
@@ -119,8 +120,7 @@ class Pool:
             if number not in worker.known:
                 message["files"] = self._scripts[number]
             try:
-                async with asyncio.timeout(timeout + GRACE):
-                    answer = await _ask(worker, message)
+                answer = await _ask(worker, message, timeout + GRACE)
             except TimeoutError:
                 raise WorkerFailed(
                     "timeout", f"exceeded the timeout limit ({int(timeout * 1000)} ms)"
@@ -183,8 +183,7 @@ async def _start() -> _Worker:
     )
     worker = _Worker(transport, channel)
     try:
-        async with asyncio.timeout(30):
-            hello = await _ask(worker, {"memory": MEMORY_LIMIT})
+        hello = await _ask(worker, {"memory": MEMORY_LIMIT}, 30)
     except BaseException:
         await _stop(worker)
         raise
@@ -194,14 +193,20 @@ async def _start() -> _Worker:
     return worker
 
 
-async def _ask(worker: _Worker, message: dict[str, Any]) -> dict[str, Any]:
+async def _ask(worker: _Worker, message: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """The worker's answer to ``message``; TimeoutError when none came within ``timeout``."""
     pipe = worker.transport.get_pipe_transport(0)
     if pipe is None or pipe.is_closing():
         raise EOFError("the worker's input is closed")
     data = jsonio.dumps(message)
     answer = worker.channel.answer()
+    timer = asyncio.get_running_loop().call_later(timeout, expire, answer)
     pipe.write(_FRAME.pack(len(data)) + data)  # type: ignore[attr-defined]
-    found = jsonio.loads(await answer)
+    try:
+        raw = await answer
+    finally:
+        timer.cancel()
+    found = jsonio.loads(raw)
     if not isinstance(found, dict):
         raise EOFError("the worker answered something other than a message")
     return found

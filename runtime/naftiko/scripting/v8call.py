@@ -19,6 +19,8 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from naftiko.deadlines import expire
+
 if TYPE_CHECKING:
     from py_mini_racer import MiniRacer
 
@@ -80,7 +82,7 @@ class Caller:
 
         self._waiting[number] = settle
         task = dll.mr_eval(handle, value, number)
-        timer = self._loop.call_later(timeout, _expire, answer)
+        timer = self._loop.call_later(timeout, expire, answer)
         try:
             raw = await answer
         finally:
@@ -95,8 +97,3 @@ class Caller:
             finally:
                 dll.mr_free_value(handle, raw)
         return self._context._value_handle_to_python(self._context._wrap_raw_handle(raw))
-
-
-def _expire(answer: asyncio.Future[Any]) -> None:
-    if not answer.done():
-        answer.set_exception(TimeoutError())
