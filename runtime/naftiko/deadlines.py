@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import MutableSet
-from typing import Any
+from typing import TypeVar
+
+_T = TypeVar("_T")
 
 
 class Deadlines:
@@ -64,7 +66,7 @@ def undone(task: asyncio.Task[object], marked: MutableSet[asyncio.Task[object]])
     return True
 
 
-def expire(waiting: asyncio.Future[Any]) -> None:
+def expire(waiting: asyncio.Future[_T]) -> None:
     """A timer's end of a wait on one future (``loop.call_later(limit, expire, future)``,
     cheaper than ``asyncio.timeout``): TimeoutError, unless it was answered first."""
     if not waiting.done():

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from py_mini_racer import JSEvalException
 
-from naftiko.scripting import javascript
+from naftiko.scripting import javascript, prelude
 
 # (name, source, what the error says)
 ESCAPES: list[tuple[str, str, str]] = [
@@ -41,6 +41,11 @@ FIXED = [
      " typeof JSON.parse, typeof sticky]"),
     ("context", "result = {got: context.a, sum: context.list.reduce((x, y) => x + y, 0)}"),
     ("nothing", "var x = 1;"),
+    ("forge", "globalThis.__naftiko_input = () => '{\"a\": \"forged\", \"list\": []}';"
+     "try { Object.defineProperty(globalThis, '__naftiko_input', { value: 1 }); } catch (e) {}"
+     "try { String.fromCharCode = null; } catch (e) {}"
+     "try { Uint16Array.prototype.subarray = null; } catch (e) {}"
+     "result = JSON.parse(__naftiko_input()).a"),
     ("fresh", "result = typeof result === 'undefined' ? 'fresh' : 'stale'"),
     ("strict", "'use strict'; result = 5;"),
     ("declared", "let result = 'mine';"),
@@ -152,11 +157,25 @@ def test_result_is_read_however_the_script_sets_it(v8, name: str, expected: obje
     assert v8(NUMBER[name]) == (True, expected)
 
 
+def test_no_run_changes_how_the_next_reads_its_context(v8) -> None:
+    assert v8(NUMBER["forge"], '{"a": "mine"}') == (True, "mine")  # its own, nothing else
+    assert v8(NUMBER["context"], '{"a": "next", "list": [1]}') == (True, {"got": "next", "sum": 1})
+
+
+def test_a_context_too_large_for_the_inbox_reaches_the_script_as_source(v8) -> None:
+    big = "\U0001f600" * (prelude.INBOX // 4)  # two UTF-16 units each: past the inbox
+    assert v8(NUMBER["context"], f'{{"a": "{big}", "list": [2]}}') == (True, {"got": big, "sum": 2})
+    assert v8(NUMBER["context"], '{"a": "small", "list": [3]}') == (
+        True,
+        {"got": "small", "sum": 3},
+    )
+
+
 def test_the_context_reaches_the_script_as_written(v8) -> None:
-    text = '{"a": "caf\u00e9 \u2028 \\"quoted\\" \\u0000", "list": []}'
+    text = '{"a": "caf\u00e9 \u2028 \\"quoted\\" \\u0000 \U0001f600", "list": []}'
     assert v8(NUMBER["context"], text) == (
         True,
-        {"got": 'caf\u00e9 \u2028 "quoted" \u0000', "sum": 0},
+        {"got": 'caf\u00e9 \u2028 "quoted" \u0000 \U0001f600', "sum": 0},
     )
 
 
@@ -176,6 +195,7 @@ def test_runs_go_to_v8_directly_with_the_mini_racer_installed(on_loop) -> None:
         # when this fails, mini-racer changed what v8call reaches into: runs still work,
         # through eval_cancelable, but a trivial script step costs 30-60 us more
         assert isolate.caller is not None
+        assert isolate.inbox is not None  # and the context is put in, not in the source
         pool.give(isolate)
         assert on_loop(javascript.run(pool, 0, '{"n": 1}', 5.0)) == (True, 2)
     finally:

@@ -33,6 +33,8 @@ import contextlib
 import ctypes
 import json
 import re
+import struct
+import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -41,103 +43,16 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from naftiko.scripting import v8call
+from naftiko.scripting.prelude import HEAD, RUNNER, SETUP
 
 if TYPE_CHECKING:
     from py_mini_racer import MiniRacer
 
 MEMORY_LIMIT = 128 * 1024 * 1024  # bytes of V8 heap per isolate
 POOL = 2  # isolates per process: scripts that run at once
-
-# What a run may not change is frozen: everything reachable from the global object (values,
-# accessors, prototypes), and the generator, async and iterator prototypes besides.
-_SETUP = r"""
-(function () {
-  // mini-racer's timers are `var`s: they cannot be deleted, only emptied
-  globalThis.setTimeout = globalThis.clearTimeout = undefined;
-  for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics"]) delete globalThis[name];
-  const seen = new Set();
-  const harden = (value) => {
-    if (value === null || (typeof value !== "object" && typeof value !== "function")) return;
-    if (seen.has(value)) return;
-    seen.add(value);
-    Object.freeze(value);
-    for (const key of Reflect.ownKeys(value)) {
-      const found = Object.getOwnPropertyDescriptor(value, key);
-      if (!found) continue;
-      if ("value" in found) harden(found.value);
-      if (found.get) harden(found.get);
-      if (found.set) harden(found.set);
-    }
-    harden(Object.getPrototypeOf(value));
-  };
-  const names = Object.getOwnPropertyNames(globalThis);
-  for (const name of names) {
-    if (name !== "globalThis") harden(globalThis[name]);
-  }
-  for (const hidden of [
-    function* () {}, async function () {}, async function* () {}, (function* () {})(),
-    [][Symbol.iterator](), new Map()[Symbol.iterator](), new Set()[Symbol.iterator](),
-    ""[Symbol.iterator](), /x/[Symbol.matchAll](""),
-  ]) {
-    harden(Object.getPrototypeOf(hidden));
-  }
-  for (const name of names) {
-    const found = Object.getOwnPropertyDescriptor(globalThis, name);
-    if (found && found.configurable) {
-      Object.defineProperty(globalThis, name, "value" in found
-        ? { value: found.value, writable: false, enumerable: found.enumerable, configurable: false }
-        : { get: found.get, set: found.set, enumerable: found.enumerable, configurable: false });
-    }
-  }
-  // `result = ...` (no declaration) sets this accessor's slot, not a new global: no global
-  // to delete after each run, and the global object keeps its shape
-  let slot;
-  const read = Object.freeze(function () { return slot; });  // frozen: no run tags them
-  const write = Object.freeze(function (value) { slot = value; });
-  Object.defineProperty(globalThis, "result", {
-    get: read, set: write, enumerable: false, configurable: false,
-  });
-  const base = new Set(Reflect.ownKeys(globalThis));
-  let known = base.size + 1;  // and __naftiko_clean
-  let spoiled = false;  // once a global could not be taken back, for good
-  base.add("__naftiko_clean");
-  Object.defineProperty(globalThis, "__naftiko_clean", {
-    value: Object.freeze(function () {
-      slot = undefined;
-      const keys = Reflect.ownKeys(globalThis);
-      if (keys.length === known) return spoiled;  // nothing added: the usual case
-      for (const name of keys) {
-        if (base.has(name)) continue;
-        if (!delete globalThis[name]) spoiled = true;
-      }
-      known = Reflect.ownKeys(globalThis).length;
-      return spoiled;
-    }),
-  });
-})();
-"""
-
-# one script: its files as the body of a function of `context`; what the run answers is the
-# JSON text of `result`, or undefined (no result); `tainted` says the isolate must retire
-_RUNNER = """Object.defineProperty(globalThis, "__naftiko_run_{n}", {{ value: function (text) {{
-  let out, tainted = false;
-  try {{
-    out = (function (context) {{
-{body}
-;return result;
-    }}).call(globalThis, JSON.parse(text));
-  }} finally {{
-    tainted = __naftiko_clean();
-  }}
-  if (out === undefined || out === null) return JSON.stringify([tainted]);
-  if (typeof out === "function" || typeof out === "symbol" || typeof out === "bigint") {{
-    throw new TypeError("result cannot be serialised as JSON: it is a " + typeof out);
-  }}
-  return JSON.stringify([tainted, out]);
-}} }});
-"""
+_COUNT = struct.Struct("=I")  # the inbox's head: as JavaScript's typed arrays read it
+_UNITS = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
 _AT_LINE = re.compile(r"<anonymous>:(\d+)")
-_HEAD = 4  # lines of _RUNNER before the body
 
 
 @dataclass(frozen=True)
@@ -161,7 +76,7 @@ class Source:
         found = _AT_LINE.search(message)
         if found is None:
             return message
-        line = int(found[1]) - _HEAD
+        line = int(found[1]) - HEAD
         if not 1 <= line <= self.starts[-1] + self.files[-1][1].count("\n"):
             return _AT_LINE.sub("script", message, 1)  # the runner's own line: not the files'
         for index in range(len(self.starts) - 1, -1, -1):
@@ -240,7 +155,7 @@ class _V8:
                 await self._checker.eval_cancelable(f"(function (context) {{\n{source.body}\n}});")
                 found.append(None)
             except JSEvalException as exc:
-                found.append(first_line(source.where(_shift(str(exc), _HEAD - 1))))
+                found.append(first_line(source.where(_shift(str(exc), HEAD - 1))))
         return found
 
 
@@ -296,9 +211,21 @@ class Isolate:
     """One V8 isolate with every script of a capability defined in it before any ran (so
     that what a run adds is told from what was there)."""
 
-    def __init__(self, racer: MiniRacer, direct: bool = True) -> None:
+    def __init__(self, racer: MiniRacer, inbox: object, direct: bool = True) -> None:
         self.racer = racer
+        self.inbox = inbox if isinstance(inbox, memoryview) else None
         self.caller = v8call.Caller.of(racer) if direct else None
+
+    def call(self, number: int, context_json: str) -> str:
+        """The source that runs script ``number`` on ``context_json``: the context put in
+        the inbox when it fits (the source is then the same every run, compiled once)."""
+        inbox = self.inbox
+        units = context_json.encode(_UNITS)
+        if inbox is None or len(units) > len(inbox) - _COUNT.size:
+            return f"__naftiko_run_{number}({orjson.dumps(context_json).decode()})"
+        _COUNT.pack_into(inbox, 0, len(units) // 2)
+        inbox[_COUNT.size : _COUNT.size + len(units)] = units
+        return f"__naftiko_run_{number}()"
 
     async def eval(self, code: str, timeout: float) -> object:
         """``code``'s value (a string as bytes when called directly), within ``timeout``."""
@@ -361,9 +288,9 @@ async def _make_isolate(scripts: Sequence[Source], direct: bool) -> Isolate:
     defined in it, then hardened."""
     racer = await V8.make()
     for number, source in enumerate(scripts):
-        await racer.eval_cancelable(_RUNNER.format(n=number, body=source.body))
-    await racer.eval_cancelable(_SETUP)
-    return Isolate(racer, direct)
+        await racer.eval_cancelable(RUNNER.format(n=number, body=source.body))
+    inbox = await racer.eval_cancelable(SETUP)
+    return Isolate(racer, inbox, direct)
 
 
 async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tuple[bool, object]:
@@ -375,9 +302,8 @@ async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tup
     racer = isolate.racer
     healthy = False
     try:
-        call = f"__naftiko_run_{number}({orjson.dumps(context_json).decode()})"
         try:
-            text = await isolate.eval(call, timeout)
+            text = await isolate.eval(isolate.call(number, context_json), timeout)
         except TimeoutError:
             healthy = await _reclaim(racer)
             raise
