@@ -160,6 +160,13 @@ def _globals(context: Any) -> dict[str, Any]:
     }
 
 
+_LIMIT = [0.0]  # the running script's time limit, in seconds
+
+
+def _alarm(signum: int, frame: types.FrameType | None) -> None:
+    raise Stopped("timeout", f"exceeded the timeout limit ({int(_LIMIT[0] * 1000)} ms)")
+
+
 def run(
     codes: list[Any], names: frozenset[str], context: Any, statements: int, timeout: float
 ) -> dict[str, Any]:
@@ -177,11 +184,8 @@ def run(
     def call(frame: types.FrameType, event: str, arg: Any) -> Any:
         return line if frame.f_code.co_filename in names else None
 
-    def alarm(signum: int, frame: types.FrameType | None) -> None:
-        raise Stopped("timeout", f"exceeded the timeout limit ({int(timeout * 1000)} ms)")
-
     scope = _globals(context)
-    signal.signal(signal.SIGALRM, alarm)
+    _LIMIT[0] = timeout  # what the alarm (installed once, in main) says
     signal.setitimer(signal.ITIMER_REAL, timeout)
     sys.settrace(call)
     try:
@@ -279,6 +283,7 @@ def main() -> None:
     hello = _read(incoming)
     _limit(int(hello.get("memory", 0)))
     scripts: dict[int, tuple[list[Any], frozenset[str]]] = {}
+    signal.signal(signal.SIGALRM, _alarm)  # once: installing it costs more than a run
     _write(outgoing, {"ready": True})
     while (message := _read(incoming)) is not None:
         number = message["script"]
