@@ -64,6 +64,12 @@ def test_what_loads_refuses_is_not_json(document: bytes) -> None:
     assert not jsonio.is_json(document)
 
 
+@pytest.mark.parametrize("document", [b'{"a": NaN}', b"[Infinity, -Infinity]"])
+def test_loads_refuses_what_json_has_no_number_for(document: bytes) -> None:
+    with pytest.raises(ValueError, match="is not JSON"):
+        jsonio.loads(document)
+
+
 def test_a_large_document_is_checked_whole() -> None:
     document = b"[" + b",".join([b'{"k": "v"}'] * 20_000) + b"]"
     assert len(document) > 100_000

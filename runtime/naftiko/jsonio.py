@@ -27,7 +27,8 @@ _checker = _Parser() if _Parser is not None else None
 
 
 def loads(data: bytes) -> JSON:
-    """Parse JSON; ValueError (as json.loads raises) when it is not JSON, is nested past
+    """Parse JSON; ValueError (as json.loads raises) when it is not JSON (NaN and Infinity
+    included, which orjson refuses and the standard library would take), is nested past
     orjson's 1,024 levels, or holds a lone surrogate that no UTF-8 text can carry."""
     try:
         parsed: JSON = orjson.loads(data)
@@ -35,7 +36,8 @@ def loads(data: bytes) -> JSON:
     except orjson.JSONDecodeError:
         pass
     try:
-        value: JSON = json.loads(data)  # the standard library decides, with its own message
+        # the standard library decides, with its own message
+        value: JSON = json.loads(data, parse_constant=_not_json)
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except RecursionError:
         raise ValueError("the document is nested too deeply") from None
@@ -62,7 +64,6 @@ def is_json(data: bytes) -> bool:
             pass
     try:
         loads(data)
-        json.loads(data, parse_constant=_not_json)  # the standard library takes NaN too
     except ValueError:
         return False
     return True
