@@ -3,14 +3,16 @@
 In one run, against bench/rest.py's upstream (about 1 KB of JSON), `naftiko run
 bench/script_step.yaml` answers the same GET three ways: a call step alone, the call then a
 trivial JavaScript step, the call then a trivial Python step (each script returns the call's
-answer with one field added). Sequential requests on one keep-alive connection; interleaved
-rounds; medians. Every request asks for a new id, so each script sees a context it has not
-seen before, as in service (what V8 compiled once would otherwise be reused). Prints the
-median latency of each and what each script step adds (target: at most 0.3 ms), and the
-CPU time per request of naftiko's process and its children (the Python workers), which
-moves less than latency with the machine's load.
+answer with one field added). Sequential requests, one keep-alive connection per way, the
+three ways taken in turn request by request, so that whatever slows this machine for a
+moment slows all three alike. Every request asks for a new id, so each script sees a
+context it has not seen before, as in service (what V8 compiled once would otherwise be
+reused). Prints the median latency of each, what each script step adds (the difference of
+medians; target: at most 0.3 ms) over the whole run and in each round, and the CPU time
+per request of naftiko's process and its children (the Python workers), counted in a
+separate pass of one way at a time.
 
-Options: --requests N per round (default 2000), --rounds N (default 5).
+Options: --requests N per way and round (default 2000), --rounds N (default 5).
 """
 
 from __future__ import annotations
@@ -33,20 +35,41 @@ ROUTES = ("plain", "javascript", "python")
 _IDS = itertools.count()  # a new item id for every request of the run
 
 
-def timed(port: int, route: str, requests: int) -> float:
-    """Median milliseconds of ``requests`` sequential GETs on one connection."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    took = []
+def ask(connection: http.client.HTTPConnection, route: str) -> float:
+    """Seconds one GET of ``route`` took."""
+    started = time.perf_counter()
+    connection.request("GET", f"/{route}/{next(_IDS)}")
+    answer = connection.getresponse()
+    answer.read()
+    took = time.perf_counter() - started
+    if answer.status != 200:
+        raise SystemExit(f"/{route}: {answer.status}")
+    return took
+
+
+def timed(port: int, requests: int) -> dict[str, list[float]]:
+    """Milliseconds of ``requests`` GETs of each route, the routes taken in turn."""
+    connections = {r: http.client.HTTPConnection("127.0.0.1", port, timeout=10) for r in ROUTES}
+    took: dict[str, list[float]] = {route: [] for route in ROUTES}
     for _ in range(requests):
-        started = time.perf_counter()
-        connection.request("GET", f"/{route}/{next(_IDS)}")
-        answer = connection.getresponse()
-        answer.read()
-        took.append(time.perf_counter() - started)
-        if answer.status != 200:
-            raise SystemExit(f"/{route}: {answer.status}")
-    connection.close()
-    return statistics.median(took) * 1000
+        for route, connection in connections.items():
+            took[route].append(ask(connection, route) * 1000)
+    for connection in connections.values():
+        connection.close()
+    return took
+
+
+def cpu_per_request(port: int, pid: int, requests: int) -> dict[str, float]:
+    """Milliseconds of naftiko's CPU per GET of each route, one route at a time."""
+    spent = {}
+    for route in ROUTES:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        before = cpu_seconds(pid)
+        for _ in range(requests):
+            ask(connection, route)
+        spent[route] = (cpu_seconds(pid) - before) / requests * 1000
+        connection.close()
+    return spent
 
 
 def cpu_seconds(pid: int) -> float:
@@ -98,29 +121,26 @@ def main() -> None:
     try:
         rest.wait_ready(f"{upstream}/items/1", processes[0])
         rest.wait_ready(f"http://127.0.0.1:{ports['naftiko']}/plain/1", processes[1])
-        for route in ROUTES:
-            timed(ports["naftiko"], route, 300)  # warm-up: isolates and workers made
-        medians: dict[str, list[float]] = {route: [] for route in ROUTES}
-        cpu: dict[str, float] = dict.fromkeys(ROUTES, 0.0)
-        for _ in range(options.rounds):
-            for route in ROUTES:
-                before = cpu_seconds(processes[1].pid)
-                medians[route].append(timed(ports["naftiko"], route, options.requests))
-                cpu[route] += cpu_seconds(processes[1].pid) - before
+        timed(ports["naftiko"], 300)  # warm-up: isolates and workers made
+        rounds = [timed(ports["naftiko"], options.requests) for _ in range(options.rounds)]
+        per = cpu_per_request(ports["naftiko"], processes[1].pid, options.requests)
     finally:
         rest.stop_all(processes)
-    found = {route: statistics.median(values) for route, values in medians.items()}
-    print(f"median latency at c=1, {options.rounds} rounds of {options.requests} requests")
-    count = options.rounds * options.requests
-    per = {route: cpu[route] / count * 1000 for route in ROUTES}
+    every = {route: [t for found in rounds for t in found[route]] for route in ROUTES}
+    median = {route: statistics.median(values) for route, values in every.items()}
+    print(f"median latency at c=1, {options.rounds} rounds of {options.requests} requests a way")
     for route in ROUTES:
-        print(f"  {route:<11} {found[route]:.3f} ms   naftiko CPU {per[route]:.3f} ms/request")
+        print(f"  {route:<11} {median[route]:.3f} ms   naftiko CPU {per[route]:.3f} ms/request")
     for route in ("javascript", "python"):
-        added = found[route] - found["plain"]
+        added = median[route] - median["plain"]
         verdict = "within" if added <= 0.3 else "over"
+        each = ", ".join(
+            f"{statistics.median(found[route]) - statistics.median(found['plain']):.3f}"
+            for found in rounds
+        )
         print(
-            f"a trivial {route} step adds {added:.3f} ms ({verdict} the 0.3 ms target), "
-            f"{per[route] - per['plain']:.3f} ms of CPU"
+            f"a trivial {route} step adds {added:.3f} ms ({verdict} the 0.3 ms target; "
+            f"by round {each}), {per[route] - per['plain']:.3f} ms of CPU"
         )
 
 
