@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from py_mini_racer import JSEvalException
 
-from naftiko.scripting import javascript, prelude
+from naftiko.scripting import javascript
 
 # (name, source, what the error says)
 ESCAPES: list[tuple[str, str, str]] = [
@@ -41,11 +41,16 @@ FIXED = [
      " typeof JSON.parse, typeof sticky]"),
     ("context", "result = {got: context.a, sum: context.list.reduce((x, y) => x + y, 0)}"),
     ("nothing", "var x = 1;"),
-    ("forge", "globalThis.__naftiko_input = () => '{\"a\": \"forged\", \"list\": []}';"
-     "try { Object.defineProperty(globalThis, '__naftiko_input', { value: 1 }); } catch (e) {}"
-     "try { String.fromCharCode = null; } catch (e) {}"
-     "try { Uint16Array.prototype.subarray = null; } catch (e) {}"
-     "result = JSON.parse(__naftiko_input()).a"),
+    ("forge", "const forged = function () { return '[false, \"forged\"]'; };"
+     "for (const name of Object.getOwnPropertyNames(globalThis)) {"
+     "  if (!name.startsWith('__naftiko_run_')) continue;"
+     "  try { globalThis[name] = forged; } catch (e) {}"
+     "  try { Object.defineProperty(globalThis, name, { value: forged }); } catch (e) {}"
+     "  try { globalThis[name].call = forged; } catch (e) {}"
+     "}"
+     "try { JSON.parse = function () { return { a: 'forged', list: [] }; }; } catch (e) {}"
+     "try { Function.prototype.call = forged; } catch (e) {}"
+     "result = context.a"),
     ("fresh", "result = typeof result === 'undefined' ? 'fresh' : 'stale'"),
     ("strict", "'use strict'; result = 5;"),
     ("declared", "let result = 'mine';"),
@@ -68,7 +73,7 @@ def v8(on_loop, request) -> Iterator[Any]:
     pool = javascript.Pool(sources, size=1, direct=request.param == "direct")
 
     def run(number: int, context: str = "{}", timeout: float = 5.0) -> Any:
-        return on_loop(javascript.run(pool, number, context, timeout))
+        return on_loop(javascript.run(pool, number, context.encode(), timeout))
 
     run.pool = pool  # type: ignore[attr-defined]
     yield run
@@ -96,17 +101,17 @@ def test_a_run_cancelled_by_its_caller_is_stopped_in_v8(v8, on_loop) -> None:
     async def cancel_while_looping() -> object:
         isolate = await v8.pool.take()
         try:
-            running = asyncio.ensure_future(isolate.eval("while (true) {}", 30.0))
+            running = asyncio.ensure_future(isolate.run(NUMBER["loop"], b"{}", 30.0))
             await asyncio.sleep(0.2)
             running.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await running
             # the loop was terminated: the isolate answers again
-            return await asyncio.wait_for(isolate.eval("'after'", 30.0), 5)
+            return await asyncio.wait_for(isolate.run(NUMBER["nothing"], b"{}", 30.0), 5)
         finally:
             v8.pool.retire(isolate)
 
-    assert on_loop(cancel_while_looping()) in ("after", b"after")
+    assert on_loop(cancel_while_looping()) in ("[false]", b"[false]")
     assert v8(NUMBER["nothing"]) == (False, None)
 
 
@@ -162,8 +167,8 @@ def test_no_run_changes_how_the_next_reads_its_context(v8) -> None:
     assert v8(NUMBER["context"], '{"a": "next", "list": [1]}') == (True, {"got": "next", "sum": 1})
 
 
-def test_a_context_too_large_for_the_inbox_reaches_the_script_as_source(v8) -> None:
-    big = "\U0001f600" * (prelude.INBOX // 4)  # two UTF-16 units each: past the inbox
+def test_a_large_context_reaches_the_script_whole(v8) -> None:
+    big = "\U0001f600" * (1024 * 1024)  # 4 MiB of UTF-8, 2 Mi UTF-16 units
     assert v8(NUMBER["context"], f'{{"a": "{big}", "list": [2]}}') == (True, {"got": big, "sum": 2})
     assert v8(NUMBER["context"], '{"a": "small", "list": [3]}') == (
         True,
@@ -195,9 +200,8 @@ def test_runs_go_to_v8_directly_with_the_mini_racer_installed(on_loop) -> None:
         # when this fails, mini-racer changed what v8call reaches into: runs still work,
         # through eval_cancelable, but a trivial script step costs 30-60 us more
         assert isolate.caller is not None
-        assert isolate.inbox is not None  # and the context is put in, not in the source
         pool.give(isolate)
-        assert on_loop(javascript.run(pool, 0, '{"n": 1}', 5.0)) == (True, 2)
+        assert on_loop(javascript.run(pool, 0, b'{"n": 1}', 5.0)) == (True, 2)
     finally:
         on_loop(pool.close())
 

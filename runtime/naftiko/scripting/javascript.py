@@ -17,8 +17,10 @@ isolates are made from several threads, or one that served is freed. A spoiled o
 stopped, or a global it could not take back) is cleaned and kept when it can be, else put
 aside, its heap collected.
 
-A run goes to V8 through `v8call` (mini-racer's C entry points, not its per-call Python
-wrappers) when the installed mini-racer has what that needs, else through `eval_cancelable`.
+A run calls its script's entry function with the context's JSON text (a string value, not
+source: nothing is compiled per run). It goes to V8 through `v8call` (mini-racer's C entry
+points, not its per-call Python wrappers) when the installed mini-racer has what that needs,
+else through `eval_cancelable` with the text as a literal.
 
 V8 enforces the limits: a run past its time is terminated, and an isolate past its heap
 limit (`MEMORY_LIMIT`) is stopped. V8 counts no statements, so the statement limit does not
@@ -33,8 +35,6 @@ import contextlib
 import ctypes
 import json
 import re
-import struct
-import sys
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -50,8 +50,6 @@ if TYPE_CHECKING:
 
 MEMORY_LIMIT = 128 * 1024 * 1024  # bytes of V8 heap per isolate
 POOL = 2  # isolates per process: scripts that run at once
-_COUNT = struct.Struct("=I")  # the inbox's head: as JavaScript's typed arrays read it
-_UNITS = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
 _AT_LINE = re.compile(r"<anonymous>:(\d+)")
 
 
@@ -211,28 +209,24 @@ class Isolate:
     """One V8 isolate with every script of a capability defined in it before any ran (so
     that what a run adds is told from what was there)."""
 
-    def __init__(self, racer: MiniRacer, inbox: object, direct: bool = True) -> None:
+    def __init__(
+        self, racer: MiniRacer, entries: Sequence[object], argv: object, direct: bool = True
+    ) -> None:
         self.racer = racer
-        self.inbox = inbox if isinstance(inbox, memoryview) else None
         self.caller = v8call.Caller.of(racer) if direct else None
-
-    def call(self, number: int, context_json: str) -> str:
-        """The source that runs script ``number`` on ``context_json``: the context put in
-        the inbox when it fits (the source is then the same every run, compiled once)."""
-        inbox = self.inbox
-        units = context_json.encode(_UNITS)
-        if inbox is None or len(units) > len(inbox) - _COUNT.size:
-            return f"__naftiko_run_{number}({orjson.dumps(context_json).decode()})"
-        _COUNT.pack_into(inbox, 0, len(units) // 2)
-        inbox[_COUNT.size : _COUNT.size + len(units)] = units
-        return f"__naftiko_run_{number}()"
-
-    async def eval(self, code: str, timeout: float) -> object:
-        """``code``'s value (a string as bytes when called directly), within ``timeout``."""
+        self._kept = (entries, argv)  # the JavaScript objects behind the handles below
         if self.caller is not None:
-            return await self.caller.eval(code, timeout)
+            self._entries = [self.caller.handle(entry) for entry in entries]
+            self._argv = self.caller.handle(argv)
+
+    async def run(self, number: int, context: bytes, timeout: float) -> object:
+        """What script ``number``'s entry answers for ``context`` (JSON text), within
+        ``timeout``: bytes for a string when called directly."""
+        if self.caller is not None:
+            return await self.caller.call(self._entries[number], self._argv, context, timeout)
+        text = orjson.dumps(context.decode()).decode()
         async with asyncio.timeout(timeout):
-            return await self.racer.eval_cancelable(code)
+            return await self.racer.eval_cancelable(f"__naftiko_run_{number}.call({text})")
 
 
 class Pool:
@@ -289,11 +283,12 @@ async def _make_isolate(scripts: Sequence[Source], direct: bool) -> Isolate:
     racer = await V8.make()
     for number, source in enumerate(scripts):
         await racer.eval_cancelable(RUNNER.format(n=number, body=source.body))
-    inbox = await racer.eval_cancelable(SETUP)
-    return Isolate(racer, inbox, direct)
+    await racer.eval_cancelable(SETUP)
+    entries = [await racer.eval_cancelable(f"__naftiko_run_{n}") for n in range(len(scripts))]
+    return Isolate(racer, entries, await racer.eval_cancelable("Object.freeze([])"), direct)
 
 
-async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tuple[bool, object]:
+async def run(pool: Pool, number: int, context: bytes, timeout: float) -> tuple[bool, object]:
     """Run script ``number``: (True, result) or (False, None) when it sets none. Raises
     TimeoutError, MemoryError, or JSEvalException with the file and line named."""
     from py_mini_racer import JSEvalException, JSOOMException
@@ -303,7 +298,7 @@ async def run(pool: Pool, number: int, context_json: str, timeout: float) -> tup
     healthy = False
     try:
         try:
-            text = await isolate.eval(isolate.call(number, context_json), timeout)
+            text = await isolate.run(number, context, timeout)
         except TimeoutError:
             healthy = await _reclaim(racer)
             raise

@@ -189,9 +189,10 @@ class Scripts:
 
         if self._js_pool is None:
             self._js_pool = javascript.Pool(self._javascript)
-        text = jsonio.dumps(context).decode()
         try:
-            return await javascript.run(self._js_pool, script.number, text, timeout)
+            return await javascript.run(
+                self._js_pool, script.number, jsonio.dumps(context), timeout
+            )
         except TimeoutError:
             limit = f"the timeout limit ({self.governance.timeout_ms} ms)"
             raise ScriptError(script.step, f"exceeded {limit}", limit="timeout") from None

@@ -1,24 +1,10 @@
-"""The JavaScript an isolate is given before any script runs: the hardening of its global
-object, the inbox a run's context arrives in, and the runner each script is wrapped in
-(`javascript.py` says why each holds)."""
-
-INBOX = 1024 * 1024  # bytes for a run's context in each isolate; a larger one is source
+"""The JavaScript an isolate is given before any script runs: the runner each script is
+wrapped in and the hardening of its global object (`javascript.py` says why each holds)."""
 
 # What a run may not change is frozen: everything reachable from the global object (values,
 # accessors, prototypes), and the generator, async and iterator prototypes besides.
 SETUP = r"""
 (function () {
-  // a run's context, written here by Python (a count of UTF-16 units, then the units), so
-  // that a run's source is always the same and V8 compiles it once; no script reaches it
-  const inbox = new ArrayBuffer(INBOX_BYTES);
-  Object.defineProperty(globalThis, "__naftiko_input", { value: function () {
-    const units = new Uint16Array(inbox, 4, new Uint32Array(inbox, 0, 1)[0]);
-    let text = "";
-    for (let at = 0; at < units.length; at += 8192) {
-      text += String.fromCharCode.apply(null, units.subarray(at, at + 8192));
-    }
-    return text;
-  } });
   // mini-racer's timers are `var`s: they cannot be deleted, only emptied
   globalThis.setTimeout = globalThis.clearTimeout = undefined;
   for (const name of ["WebAssembly", "SharedArrayBuffer", "Atomics"]) delete globalThis[name];
@@ -81,28 +67,35 @@ SETUP = r"""
       return spoiled;
     }),
   });
-  return inbox;  // to Python, as a view of its memory
 })();
-""".replace("INBOX_BYTES", str(INBOX))
+"""
 
-# one script: its files as the body of a function of `context` (from the inbox, or the text
-# given when it did not fit); what the run answers is the JSON text of [tainted, result], or
-# of [tainted] for no result; `tainted` says the isolate must retire
-RUNNER = """Object.defineProperty(globalThis, "__naftiko_run_{n}", {{ value: function (text) {{
-  let out, tainted = false;
-  try {{
-    out = (function (context) {{
+# one script: its files as the body of a function of `context`, called by the script's entry
+# with the context's JSON text as its receiver (`this`: a string as it is, the entry being
+# strict; the body stays sloppy, as scripts are written). Called from Python, a run's text is
+# a string value handed to V8 whole: no source compiled, nothing left to read for the next.
+# What the entry answers is the JSON text of [tainted, result], or of [tainted] for no result;
+# `tainted` says the isolate must retire.
+RUNNER = """(function () {{
+  const run = function (text) {{
+    let out, tainted = false;
+    try {{
+      out = (function (context) {{
 {body}
 ;return result;
-    }}).call(globalThis, JSON.parse(text === undefined ? __naftiko_input() : text));
-  }} finally {{
-    tainted = __naftiko_clean();
-  }}
-  if (out === undefined || out === null) return JSON.stringify([tainted]);
-  if (typeof out === "function" || typeof out === "symbol" || typeof out === "bigint") {{
-    throw new TypeError("result cannot be serialised as JSON: it is a " + typeof out);
-  }}
-  return JSON.stringify([tainted, out]);
-}} }});
+      }}).call(globalThis, JSON.parse(text));
+    }} finally {{
+      tainted = __naftiko_clean();
+    }}
+    if (out === undefined || out === null) return JSON.stringify([tainted]);
+    if (typeof out === "function" || typeof out === "symbol" || typeof out === "bigint") {{
+      throw new TypeError("result cannot be serialised as JSON: it is a " + typeof out);
+    }}
+    return JSON.stringify([tainted, out]);
+  }};
+  Object.defineProperty(globalThis, "__naftiko_run_{n}", {{
+    value: function () {{ "use strict"; return run(this); }},
+  }});
+}})();
 """
-HEAD = 4  # lines of RUNNER before the body
+HEAD = 5  # lines of RUNNER before the body

@@ -1,11 +1,12 @@
 """A script run handed to V8 and answered without mini-racer's per-call wrappers.
 
-mini-racer's `eval_cancelable` wraps each value it makes or receives in a handle object with
-a finalizer, registers its callback through a context manager, hops back to the loop through
-a second dispatch, converts the answer through its type table, and its caller adds an
-`asyncio.timeout`: 30 to 60 us of the loop's CPU per run, about a fifth of what a trivial
-script step adds. A run here is one string in and one string (JSON text) out, so it goes to
-the library's C entry points (`mr_alloc_string_val`, `mr_eval`, `mr_cancel_task`,
+mini-racer's calls wrap each value they make or receive in a handle object with a
+finalizer, register their callback through a context manager, hop back to the loop through
+a second dispatch and convert the answer through a type table (and a function call builds
+its argument array with a round trip to V8's thread per argument); the caller adds an
+`asyncio.timeout`. A run here is one call of a script's entry function with one string (the
+context's JSON text) as its receiver, answered by one string (JSON text), so it goes to the
+library's C entry points (`mr_alloc_string_val`, `mr_call_function`, `mr_cancel_task`,
 `mr_free_value`) and the answer comes back as bytes, its time limit a timer on the loop.
 
 It is set up per isolate when the installed mini-racer has those pieces; without them
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from py_mini_racer import MiniRacer
 
 STRING = 5  # mini-racer's tag for a UTF-8 string value (mini_racer.cc)
-_ENTRY_POINTS = ("mr_alloc_string_val", "mr_eval", "mr_cancel_task", "mr_free_value")
-_CONVERTERS = ("_value_handle_to_python", "_wrap_raw_handle")
+_ENTRY_POINTS = ("mr_alloc_string_val", "mr_call_function", "mr_cancel_task", "mr_free_value")
+_CONVERTERS = ("_value_handle_to_python", "_wrap_raw_handle", "_python_to_value_handle")
 
 
 class Caller:
@@ -64,13 +65,17 @@ class Caller:
         else:
             self._loop.call_soon_threadsafe(settle, raw)
 
-    async def eval(self, code: str, timeout: float) -> object:
-        """What ``code`` evaluates to: bytes for a string, else mini-racer's conversion
-        (which raises its JSEvalException family for an error). TimeoutError past
-        ``timeout`` seconds, the run then terminated."""
+    def handle(self, found: object) -> Any:
+        """The handle of ``found``, a JavaScript object this isolate gave (kept alive by it)."""
+        return self._context._python_to_value_handle(found).raw
+
+    async def call(self, function: Any, argv: Any, this: bytes, timeout: float) -> object:
+        """What ``function`` (a handle) answers, called with the string ``this`` (UTF-8) as
+        its receiver and the array ``argv`` (a handle) as its arguments: bytes for a string,
+        else mini-racer's conversion (which raises its JSEvalException family for an error).
+        TimeoutError past ``timeout`` seconds, the run then terminated."""
         dll, handle = self._dll, self._handle
-        text = code.encode()
-        value = dll.mr_alloc_string_val(handle, text, len(text), STRING)
+        value = dll.mr_alloc_string_val(handle, this, len(this), STRING)
         number = next(self._ids)
         answer: asyncio.Future[Any] = self._loop.create_future()
 
@@ -81,7 +86,7 @@ class Caller:
                 answer.set_result(raw)
 
         self._waiting[number] = settle
-        task = dll.mr_eval(handle, value, number)
+        task = dll.mr_call_function(handle, function, value, argv, number)
         timer = self._loop.call_later(timeout, expire, answer)
         try:
             raw = await answer
