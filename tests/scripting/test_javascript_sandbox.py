@@ -29,6 +29,9 @@ ESCAPES: list[tuple[str, str, str]] = [
     ("a BigInt result", "result = 10n", "cannot be serialised"),
     ("a cyclic result", "var a = {}; a.a = a; result = a", "circular"),
     ("a function result", "result = function () {}", "cannot be serialised"),
+    ("a lone surrogate in the result", "result = {name: 'a\\ud800'}", "lone surrogate"),
+    ("a result nested past reading", "var r = []; for (var i = 0; i < 5000; i++) r = [r];"
+     " result = r", "nested too deeply"),
 ]  # fmt: skip
 FIXED = [
     ("loop", "while (true) {}"),

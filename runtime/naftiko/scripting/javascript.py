@@ -33,7 +33,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import ctypes
-import json
 import re
 import threading
 from collections.abc import Sequence
@@ -42,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from naftiko import jsonio
 from naftiko.scripting import v8call
 from naftiko.scripting.prelude import HEAD, RUNNER, SETUP
 
@@ -309,7 +309,13 @@ async def run(pool: Pool, number: int, context: bytes, timeout: float) -> tuple[
                 raise MemoryError from None
             healthy = await _reclaim(racer)
             raise JSEvalException(pool.source(number).where(str(exc))) from None
-        tainted, *value = _parse(text if isinstance(text, bytes) else str(text))
+        try:
+            found = jsonio.loads(text if isinstance(text, bytes) else str(text).encode())
+        except ValueError as exc:  # the isolate retires: what the run left is not known
+            raise JSEvalException(f"result cannot be serialised as JSON: {exc}") from None
+        if not isinstance(found, list) or not found:  # the runner answers [tainted, ...]
+            raise JSEvalException(f"the run answered {str(found)[:80]!r}, not its result")
+        tainted, *value = found
         healthy = not tainted
         return (True, value[0]) if value else (False, None)
     finally:
@@ -317,15 +323,6 @@ async def run(pool: Pool, number: int, context: bytes, timeout: float) -> tuple[
             pool.give(isolate)
         else:
             pool.retire(isolate)
-
-
-def _parse(text: bytes | str) -> Any:
-    """A run's answer: orjson, or the standard library for what orjson refuses (a lone
-    surrogate, which JSON.stringify escapes and Python strings can hold)."""
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
 
 
 async def _reclaim(racer: MiniRacer) -> bool:
