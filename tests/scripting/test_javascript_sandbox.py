@@ -30,6 +30,7 @@ ESCAPES: list[tuple[str, str, str]] = [
     ("a cyclic result", "var a = {}; a.a = a; result = a", "circular"),
     ("a function result", "result = function () {}", "cannot be serialised"),
     ("a lone surrogate in the result", "result = {name: 'a\\ud800'}", "lone surrogate"),
+    ("a result too large", "result = 'x'.repeat(17 * 1024 * 1024)", "larger than 16777216 bytes"),
     ("a result nested past reading", "var r = []; for (var i = 0; i < 5000; i++) r = [r];"
      " result = r", "nested too deeply"),
 ]  # fmt: skip

@@ -5,3 +5,5 @@ one with its limits and counts it; `settings` holds what the control port shows 
 (`/scripting`). `javascript` and `python` are the two engines; `sandbox` is the program the
 Python worker runs.
 """
+
+RESULT_LIMIT = 16 * 1024 * 1024  # bytes of a script's result as JSON, in either language

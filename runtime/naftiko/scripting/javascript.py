@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from naftiko import jsonio
-from naftiko.scripting import v8call
+from naftiko.scripting import RESULT_LIMIT, v8call
 from naftiko.scripting.prelude import HEAD, RUNNER, SETUP
 
 if TYPE_CHECKING:
@@ -309,8 +309,11 @@ async def run(pool: Pool, number: int, context: bytes, timeout: float) -> tuple[
                 raise MemoryError from None
             healthy = await _reclaim(racer)
             raise JSEvalException(pool.source(number).where(str(exc))) from None
+        answer = text if isinstance(text, bytes) else str(text).encode()
+        if len(answer) > RESULT_LIMIT:  # the isolate retires: what the run left is not known
+            raise JSEvalException(f"result is larger than {RESULT_LIMIT} bytes as JSON")
         try:
-            found = jsonio.loads(text if isinstance(text, bytes) else str(text).encode())
+            found = jsonio.loads(answer)
         except ValueError as exc:  # the isolate retires: what the run left is not known
             raise JSEvalException(f"result cannot be serialised as JSON: {exc}") from None
         if not isinstance(found, list) or not found:  # the runner answers [tainted, ...]

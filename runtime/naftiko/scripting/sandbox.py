@@ -49,8 +49,9 @@ from RestrictedPython.Guards import (
     safer_getattr,
 )
 
+from naftiko.scripting import RESULT_LIMIT
+
 ALLOWED = {"math": math, "statistics": statistics, "json": json, "re": re, "datetime": datetime}
-RESULT_LIMIT = 16 * 1024 * 1024  # bytes of a result's JSON
 RECURSION = 200
 _FRAME = struct.Struct(">I")
 
