@@ -219,3 +219,39 @@ def test_a_syntax_error_is_found_at_load_with_its_file_and_line() -> None:
 def test_a_module_import_is_refused_at_load() -> None:
     (found,) = javascript.check([javascript.sources([("main.js", "import fs from 'fs';\n")])])
     assert found is not None and "SyntaxError" in found and "import" in found
+
+
+def test_a_run_waiting_for_an_isolate_that_is_retired_gets_a_new_one(on_loop) -> None:
+    sticky = "Object.defineProperty(globalThis, 'kept', {value: 1}); var n = 0;"
+    sticky += " while (n < 1e8) n++;"  # long enough for the next run to wait
+    scripts = [javascript.sources([("sticky.js", sticky)])]
+    scripts += [javascript.sources([("fine.js", "result = 2")])]
+    pool = javascript.Pool(scripts, size=1)
+
+    async def both() -> object:
+        spoiling = asyncio.ensure_future(javascript.run(pool, 0, b"{}", 30.0))
+        await asyncio.sleep(0.05)
+        waiting = asyncio.ensure_future(javascript.run(pool, 1, b"{}", 30.0))
+        await spoiling  # its isolate keeps a global it cannot take back: retired
+        return await asyncio.wait_for(waiting, 15)
+
+    try:
+        assert on_loop(both()) == (True, 2)
+    finally:
+        on_loop(pool.close())
+
+
+def test_runs_their_callers_stopped_give_their_isolate_back_once_clean(v8, on_loop) -> None:
+    async def stop_runs(times: int) -> object:
+        for _ in range(times):
+            running = asyncio.ensure_future(javascript.run(v8.pool, NUMBER["loop"], b"{}", 30.0))
+            await asyncio.sleep(0.05)
+            running.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await running
+        return await javascript.run(v8.pool, NUMBER["nothing"], b"{}", 5.0)
+
+    v8(NUMBER["nothing"])  # the pool's isolate is made
+    made = len(javascript.V8.kept)
+    assert on_loop(stop_runs(5)) == (False, None)
+    assert len(javascript.V8.kept) == made  # the same isolate served after each stop

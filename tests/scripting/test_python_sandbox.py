@@ -96,9 +96,8 @@ def test_the_worker_sees_no_environment(monkeypatch) -> None:
     monkeypatch.setenv("SANDBOX_SECRET_PROBE", "s3cr3t")
 
     async def probe() -> Any:
-        pool = python.Pool([[("env.py", "result = str(context)")]])
+        worker = await python._start()
         try:
-            worker = await pool._take()
             answer = await python._ask(
                 worker,
                 {"script": 0, "context": {}, "statements": 100, "timeout": 5,
@@ -107,7 +106,7 @@ def test_the_worker_sees_no_environment(monkeypatch) -> None:
             )  # fmt: skip
             return answer
         finally:
-            await pool.close()
+            await python._stop(worker)
 
     answer = asyncio.run(probe())
     assert "not allowed" in answer["error"]
@@ -163,5 +162,23 @@ def test_a_run_deaf_to_its_time_limit_is_killed_by_the_parent(on_loop) -> None:
             on_loop(pool.run(0, {}, 10**9, 0.2))  # past 0.2 s and the grace: killed
         assert refused.value.kind == "timeout"
         assert on_loop(pool.run(1, {}, 10_000, 5.0))[0] is True  # a new worker took its place
+    finally:
+        on_loop(pool.close())
+
+
+def test_a_run_waiting_for_a_worker_that_is_killed_gets_a_new_one(on_loop) -> None:
+    pool = python.Pool([[("loop.py", "while True:\n    pass")], [("fine.py", FINE[1])]], size=1)
+
+    async def both() -> tuple[object, object]:
+        stopped = asyncio.ensure_future(pool.run(0, {}, 10**9, 0.3))  # takes the one worker
+        await asyncio.sleep(0.05)
+        waiting = asyncio.ensure_future(pool.run(1, {}, 10_000, 5.0))  # waits for it
+        found = await asyncio.gather(stopped, asyncio.wait_for(waiting, 15), return_exceptions=True)
+        return found[0], found[1]
+
+    try:
+        stopped, waited = on_loop(both())
+        assert isinstance(stopped, python.WorkerFailed) and stopped.kind == "timeout"
+        assert waited == (True, 2)
     finally:
         on_loop(pool.close())

@@ -44,6 +44,7 @@ import orjson
 from naftiko import jsonio
 from naftiko.scripting import RESULT_LIMIT, v8call
 from naftiko.scripting.prelude import HEAD, RUNNER, SETUP
+from naftiko.scripting.slots import Slots
 
 if TYPE_CHECKING:
     from py_mini_racer import MiniRacer
@@ -236,40 +237,42 @@ class Pool:
 
     def __init__(self, scripts: Sequence[Source], size: int = POOL, direct: bool = True) -> None:
         self._scripts = tuple(scripts)
-        self._size = size
-        self._direct = direct
-        self._made = 0
-        self._free: asyncio.Queue[Isolate] | None = None
+        self._slots = Slots(size, lambda: _make_isolate(self._scripts, direct))
+        self._cleaning: set[asyncio.Task[None]] = set()
 
     async def take(self) -> Isolate:
-        if self._free is None:
-            self._free = asyncio.Queue()
-        if self._free.empty() and self._made < self._size:
-            self._made += 1
-            try:
-                return await _make_isolate(self._scripts, self._direct)
-            except BaseException:
-                self._made -= 1
-                raise
-        return await self._free.get()
+        return await self._slots.take()
 
     def source(self, number: int) -> Source:
         return self._scripts[number]
 
     def give(self, isolate: Isolate) -> None:
-        assert self._free is not None
-        self._free.put_nowait(isolate)
+        self._slots.give(isolate)
 
     def retire(self, isolate: Isolate) -> None:
-        """Put a spoiled isolate aside, its heap collected; the next run makes one anew."""
-        self._made -= 1
+        """Put a spoiled isolate aside, its heap collected; a run makes one in its place."""
+        self._slots.drop()
         _collect(isolate.racer)
+
+    def reclaim(self, isolate: Isolate) -> None:
+        """After a run its caller stopped (V8 was told to end it): the isolate is cleaned
+        in the background, then lent again, or retired when it cannot be. (Isolates are
+        never freed: retiring one on every stopped run would let callers that give up
+        early make isolates, and their threads, without end.)"""
+        task = asyncio.get_running_loop().create_task(self._clean(isolate))
+        self._cleaning.add(task)
+        task.add_done_callback(self._cleaning.discard)
+
+    async def _clean(self, isolate: Isolate) -> None:
+        if await _reclaim(isolate.racer):
+            self.give(isolate)
+        else:
+            self.retire(isolate)
 
     async def close(self) -> None:
         """The isolates are put aside (never freed), their heaps collected."""
-        while self._free is not None and not self._free.empty():
-            _collect(self._free.get_nowait().racer)
-        self._made = 0
+        for isolate in self._slots.clear():
+            _collect(isolate.racer)
 
 
 def _collect(racer: MiniRacer) -> None:
@@ -295,10 +298,14 @@ async def run(pool: Pool, number: int, context: bytes, timeout: float) -> tuple[
 
     isolate = await pool.take()
     racer = isolate.racer
-    healthy = False
+    healthy: bool | None = False  # None: handed to the pool to clean
     try:
         try:
             text = await isolate.run(number, context, timeout)
+        except asyncio.CancelledError:
+            healthy = None
+            pool.reclaim(isolate)
+            raise
         except TimeoutError:
             healthy = await _reclaim(racer)
             raise
@@ -324,7 +331,7 @@ async def run(pool: Pool, number: int, context: bytes, timeout: float) -> tuple[
     finally:
         if healthy:
             pool.give(isolate)
-        else:
+        elif healthy is False:
             pool.retire(isolate)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from naftiko import jsonio
 from naftiko.deadlines import expire
+from naftiko.scripting.slots import Slots
 
 MEMORY_LIMIT = 512 * 1024 * 1024  # bytes of address space per worker
 POOL = 2  # workers per capability: Python scripts that run at once
@@ -100,15 +101,13 @@ class Pool:
 
     def __init__(self, scripts: Sequence[Sequence[tuple[str, str]]], size: int = POOL) -> None:
         self._scripts = [list(files) for files in scripts]
-        self._size = size
-        self._made = 0
-        self._free: asyncio.Queue[_Worker] | None = None
+        self._slots = Slots(size, _start)
 
     async def run(
         self, number: int, context: Any, statements: int, timeout: float
     ) -> tuple[bool, Any]:
         """(True, result) or (False, None) when the script sets none; WorkerFailed else."""
-        worker = await self._take()
+        worker = await self._slots.take()
         healthy = False
         try:
             message: dict[str, Any] = {
@@ -136,34 +135,14 @@ class Pool:
             return False, None
         finally:
             if healthy:
-                self._give(worker)
+                self._slots.give(worker)
             else:
-                await self._retire(worker)
-
-    async def _take(self) -> _Worker:
-        if self._free is None:
-            self._free = asyncio.Queue()
-        if self._free.empty() and self._made < self._size:
-            self._made += 1
-            try:
-                return await _start()
-            except BaseException:
-                self._made -= 1
-                raise
-        return await self._free.get()
-
-    def _give(self, worker: _Worker) -> None:
-        assert self._free is not None
-        self._free.put_nowait(worker)
-
-    async def _retire(self, worker: _Worker) -> None:
-        self._made -= 1
-        await _stop(worker)
+                self._slots.drop()  # first: a run waiting starts a worker in its place
+                await _stop(worker)
 
     async def close(self) -> None:
-        while self._free is not None and not self._free.empty():
-            await _stop(self._free.get_nowait())
-        self._made = 0
+        for worker in self._slots.clear():
+            await _stop(worker)
 
 
 async def _start() -> _Worker:
