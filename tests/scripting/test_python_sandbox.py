@@ -4,7 +4,9 @@ worker stays usable (or is replaced) for the next run."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -180,5 +182,45 @@ def test_a_run_waiting_for_a_worker_that_is_killed_gets_a_new_one(on_loop) -> No
         stopped, waited = on_loop(both())
         assert isinstance(stopped, python.WorkerFailed) and stopped.kind == "timeout"
         assert waited == (True, 2)
+    finally:
+        on_loop(pool.close())
+
+
+def _workers() -> set[int]:
+    """The sandbox workers this process started, as the system lists them."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        if parent == os.getpid() and b"naftiko.scripting.sandbox" in command:
+            found.add(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to list workers")
+def test_runs_their_callers_stopped_leave_their_worker_serving(on_loop) -> None:
+    slow = "n = 0\nwhile n < 300000:\n    n += 1"  # about a quarter of a second
+    pool = python.Pool([[("slow.py", slow)], [("fine.py", FINE[1])]], size=1)
+
+    async def stop_runs(times: int) -> object:
+        for _ in range(times):
+            running = asyncio.ensure_future(pool.run(0, {}, 10**9, 5.0))
+            await asyncio.sleep(0.05)
+            running.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await running
+        return await pool.run(1, {}, 10_000, 5.0)  # once the last stopped run has ended
+
+    try:
+        assert on_loop(pool.run(1, {}, 10_000, 5.0)) == (True, 2)
+        serving = _workers()  # this pool's one, and those of other pools in this process
+        assert on_loop(stop_runs(3)) == (True, 2)
+        assert _workers() == serving  # the same worker: none killed, none started
     finally:
         on_loop(pool.close())

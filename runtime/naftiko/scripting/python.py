@@ -102,13 +102,14 @@ class Pool:
     def __init__(self, scripts: Sequence[Sequence[tuple[str, str]]], size: int = POOL) -> None:
         self._scripts = [list(files) for files in scripts]
         self._slots = Slots(size, _start)
+        self._finishing: set[asyncio.Task[None]] = set()
 
     async def run(
         self, number: int, context: Any, statements: int, timeout: float
     ) -> tuple[bool, Any]:
         """(True, result) or (False, None) when the script sets none; WorkerFailed else."""
         worker = await self._slots.take()
-        healthy = False
+        healthy: bool | None = False  # None: handed to a task that waits for its answer
         try:
             message: dict[str, Any] = {
                 "script": number,
@@ -120,6 +121,10 @@ class Pool:
                 message["files"] = self._scripts[number]
             try:
                 answer = await _ask(worker, message, timeout + GRACE)
+            except asyncio.CancelledError:
+                healthy = None
+                self._finish_later(worker, timeout + GRACE)
+                raise
             except TimeoutError:
                 raise WorkerFailed(
                     "timeout", f"exceeded the timeout limit ({int(timeout * 1000)} ms)"
@@ -136,9 +141,31 @@ class Pool:
         finally:
             if healthy:
                 self._slots.give(worker)
-            else:
-                self._slots.drop()  # first: a run waiting starts a worker in its place
-                await _stop(worker)
+            elif healthy is False:
+                await self._retire(worker)
+
+    async def _retire(self, worker: _Worker) -> None:
+        self._slots.drop()  # first: a run waiting starts a worker in its place
+        await _stop(worker)
+
+    def _finish_later(self, worker: _Worker, timeout: float) -> None:
+        """After a run its caller stopped: the worker's answer is awaited in the background
+        (as long as the run could take) and dropped, and the worker lent again; killed
+        when none comes. (Killing it at once would let callers that give up early make
+        the server start a worker, an interpreter, for each.)"""
+        task = asyncio.get_running_loop().create_task(self._finish(worker, timeout))
+        self._finishing.add(task)
+        task.add_done_callback(self._finishing.discard)
+
+    async def _finish(self, worker: _Worker, timeout: float) -> None:
+        try:
+            answer = await _answer(worker, timeout)
+        except (TimeoutError, OSError, EOFError, ValueError):
+            answer = {"kind": "timeout"}
+        if answer.get("kind") in ("memory", "timeout"):
+            await self._retire(worker)
+        else:
+            self._slots.give(worker)
 
     async def close(self) -> None:
         for worker in self._slots.clear():
@@ -178,9 +205,14 @@ async def _ask(worker: _Worker, message: dict[str, Any], timeout: float) -> dict
     if pipe is None or pipe.is_closing():
         raise EOFError("the worker's input is closed")
     data = jsonio.dumps(message)
+    pipe.write(_FRAME.pack(len(data)) + data)  # type: ignore[attr-defined]
+    return await _answer(worker, timeout)
+
+
+async def _answer(worker: _Worker, timeout: float) -> dict[str, Any]:
+    """The worker's next answer; TimeoutError when none came within ``timeout``."""
     answer = worker.channel.answer()
     timer = asyncio.get_running_loop().call_later(timeout, expire, answer)
-    pipe.write(_FRAME.pack(len(data)) + data)  # type: ignore[attr-defined]
     try:
         raw = await answer
     finally:
