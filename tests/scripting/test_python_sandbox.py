@@ -224,3 +224,21 @@ def test_runs_their_callers_stopped_leave_their_worker_serving(on_loop) -> None:
         assert _workers() == serving  # the same worker: none killed, none started
     finally:
         on_loop(pool.close())
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to list workers")
+def test_closing_stops_a_worker_still_finishing_a_stopped_run(on_loop) -> None:
+    slow = "n = 0\nwhile n < 3000000:\n    n += 1"  # seconds
+    before = _workers()
+    pool = python.Pool([[("slow.py", slow)]], size=1)
+
+    async def stop_then_close() -> None:
+        running = asyncio.ensure_future(pool.run(0, {}, 10**9, 30.0))
+        await asyncio.sleep(0.3)
+        running.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await running
+        await pool.close()
+
+    on_loop(stop_then_close())
+    assert _workers() == before  # none left running

@@ -239,6 +239,7 @@ class Pool:
         self._scripts = tuple(scripts)
         self._slots = Slots(size, lambda: _make_isolate(self._scripts, direct))
         self._cleaning: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     async def take(self) -> Isolate:
         return await self._slots.take()
@@ -264,13 +265,15 @@ class Pool:
         task.add_done_callback(self._cleaning.discard)
 
     async def _clean(self, isolate: Isolate) -> None:
-        if await _reclaim(isolate.racer):
+        if await _reclaim(isolate.racer) and not self._closed:
             self.give(isolate)
         else:
             self.retire(isolate)
 
     async def close(self) -> None:
         """The isolates are put aside (never freed), their heaps collected."""
+        self._closed = True
+        await asyncio.gather(*self._cleaning, return_exceptions=True)  # a second at most
         for isolate in self._slots.clear():
             _collect(isolate.racer)
 

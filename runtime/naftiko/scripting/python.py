@@ -103,6 +103,7 @@ class Pool:
         self._scripts = [list(files) for files in scripts]
         self._slots = Slots(size, _start)
         self._finishing: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     async def run(
         self, number: int, context: Any, statements: int, timeout: float
@@ -158,16 +159,24 @@ class Pool:
         task.add_done_callback(self._finishing.discard)
 
     async def _finish(self, worker: _Worker, timeout: float) -> None:
+        healthy = False
         try:
             answer = await _answer(worker, timeout)
+            healthy = answer.get("kind") not in ("memory", "timeout")
         except (TimeoutError, OSError, EOFError, ValueError):
-            answer = {"kind": "timeout"}
-        if answer.get("kind") in ("memory", "timeout"):
-            await self._retire(worker)
-        else:
-            self._slots.give(worker)
+            pass
+        finally:  # cancelled too: by close
+            if healthy and not self._closed:
+                self._slots.give(worker)
+            else:
+                await self._retire(worker)
 
     async def close(self) -> None:
+        """Every worker stopped, those still finishing a stopped run too."""
+        self._closed = True
+        for task in self._finishing:
+            task.cancel()
+        await asyncio.gather(*self._finishing, return_exceptions=True)
         for worker in self._slots.clear():
             await _stop(worker)
 
