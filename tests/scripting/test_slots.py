@@ -19,7 +19,11 @@ def _slots(size: int) -> tuple[Slots[int], list[int]]:
         made.append(next(numbers))
         return made[-1]
 
-    return Slots(size, make), made
+    return Slots(size, make, _close), made
+
+
+async def _close(runner: int) -> None:
+    pass
 
 
 def test_runners_are_made_on_need_up_to_the_size_then_lent_again() -> None:
@@ -83,7 +87,7 @@ def test_a_runner_that_failed_to_start_frees_its_place() -> None:
                 raise OSError("no worker")
             return 7
 
-        slots: Slots[int] = Slots(1, make)
+        slots: Slots[int] = Slots(1, make, _close)
         with pytest.raises(OSError):
             await slots.take()
         return await asyncio.wait_for(slots.take(), 1)

@@ -237,9 +237,7 @@ class Pool:
 
     def __init__(self, scripts: Sequence[Source], size: int = POOL, direct: bool = True) -> None:
         self._scripts = tuple(scripts)
-        self._slots = Slots(size, lambda: _make_isolate(self._scripts, direct))
-        self._cleaning: set[asyncio.Task[None]] = set()
-        self._closed = False
+        self._slots = Slots(size, lambda: _make_isolate(self._scripts, direct), _put_aside)
 
     async def take(self) -> Isolate:
         return await self._slots.take()
@@ -260,22 +258,15 @@ class Pool:
         in the background, then lent again, or retired when it cannot be. (Isolates are
         never freed: retiring one on every stopped run would let callers that give up
         early make isolates, and their threads, without end.)"""
-        task = asyncio.get_running_loop().create_task(self._clean(isolate))
-        self._cleaning.add(task)
-        task.add_done_callback(self._cleaning.discard)
-
-    async def _clean(self, isolate: Isolate) -> None:
-        if await _reclaim(isolate.racer) and not self._closed:
-            self.give(isolate)
-        else:
-            self.retire(isolate)
+        self._slots.settle(isolate, lambda: _reclaim(isolate.racer))
 
     async def close(self) -> None:
         """The isolates are put aside (never freed), their heaps collected."""
-        self._closed = True
-        await asyncio.gather(*self._cleaning, return_exceptions=True)  # a second at most
-        for isolate in self._slots.clear():
-            _collect(isolate.racer)
+        await self._slots.close()
+
+
+async def _put_aside(isolate: Isolate) -> None:
+    _collect(isolate.racer)
 
 
 def _collect(racer: MiniRacer) -> None:

@@ -101,9 +101,7 @@ class Pool:
 
     def __init__(self, scripts: Sequence[Sequence[tuple[str, str]]], size: int = POOL) -> None:
         self._scripts = [list(files) for files in scripts]
-        self._slots = Slots(size, _start)
-        self._finishing: set[asyncio.Task[None]] = set()
-        self._closed = False
+        self._slots = Slots(size, _start, _stop)
 
     async def run(
         self, number: int, context: Any, statements: int, timeout: float
@@ -124,7 +122,9 @@ class Pool:
                 answer = await _ask(worker, message, timeout + GRACE)
             except asyncio.CancelledError:
                 healthy = None
-                self._finish_later(worker, timeout + GRACE)
+                # the worker finishes the run unseen and serves again; killing it at once
+                # would let callers that give up early make the server start one for each
+                self._slots.settle(worker, lambda: _finished(worker, timeout + GRACE))
                 raise
             except TimeoutError:
                 raise WorkerFailed(
@@ -132,7 +132,7 @@ class Pool:
                 ) from None
             except (OSError, EOFError, asyncio.IncompleteReadError, ValueError):
                 raise WorkerFailed("memory", "the worker stopped (its memory limit?)") from None
-            healthy = answer.get("kind") not in ("memory", "timeout")
+            healthy = _reusable(answer)
             worker.known.add(number)
             if "error" in answer:
                 raise WorkerFailed(str(answer.get("kind")), str(answer["error"]))
@@ -143,42 +143,26 @@ class Pool:
             if healthy:
                 self._slots.give(worker)
             elif healthy is False:
-                await self._retire(worker)
-
-    async def _retire(self, worker: _Worker) -> None:
-        self._slots.drop()  # first: a run waiting starts a worker in its place
-        await _stop(worker)
-
-    def _finish_later(self, worker: _Worker, timeout: float) -> None:
-        """After a run its caller stopped: the worker's answer is awaited in the background
-        (as long as the run could take) and dropped, and the worker lent again; killed
-        when none comes. (Killing it at once would let callers that give up early make
-        the server start a worker, an interpreter, for each.)"""
-        task = asyncio.get_running_loop().create_task(self._finish(worker, timeout))
-        self._finishing.add(task)
-        task.add_done_callback(self._finishing.discard)
-
-    async def _finish(self, worker: _Worker, timeout: float) -> None:
-        healthy = False
-        try:
-            answer = await _answer(worker, timeout)
-            healthy = answer.get("kind") not in ("memory", "timeout")
-        except (TimeoutError, OSError, EOFError, ValueError):
-            pass
-        finally:  # cancelled too: by close
-            if healthy and not self._closed:
-                self._slots.give(worker)
-            else:
-                await self._retire(worker)
+                await self._slots.discard(worker)
 
     async def close(self) -> None:
         """Every worker stopped, those still finishing a stopped run too."""
-        self._closed = True
-        for task in self._finishing:
-            task.cancel()
-        await asyncio.gather(*self._finishing, return_exceptions=True)
-        for worker in self._slots.clear():
-            await _stop(worker)
+        await self._slots.close()
+
+
+def _reusable(answer: dict[str, Any]) -> bool:
+    """Whether a worker that gave ``answer`` may serve again (not past a limit that
+    leaves it in an unknown state)."""
+    return answer.get("kind") not in ("memory", "timeout")
+
+
+async def _finished(worker: _Worker, timeout: float) -> bool:
+    """After a run its caller stopped: whether the worker answered it within ``timeout``
+    and may serve again (its answer dropped)."""
+    try:
+        return _reusable(await _answer(worker, timeout))
+    except (TimeoutError, OSError, EOFError, ValueError):
+        return False
 
 
 async def _start() -> _Worker:

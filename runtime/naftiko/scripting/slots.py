@@ -4,7 +4,9 @@ to one run at a time.
 A run takes an idle runner, or makes one while there are fewer than the size, or waits.
 Whoever waits is woken by a runner given back, and also when one is put aside (a run
 that spoiled it, or timed out): then it makes one in its place, rather than waiting for a
-runner that no longer exists.
+runner that no longer exists. A runner whose run its caller stopped is settled in the
+background (lent again once sound, else discarded), so that the caller does not wait and
+callers that give up early do not make a runner each.
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ _T = TypeVar("_T")
 
 
 class Slots(Generic[_T]):
-    def __init__(self, size: int, make: Callable[[], Awaitable[_T]]) -> None:
+    def __init__(
+        self,
+        size: int,
+        make: Callable[[], Awaitable[_T]],
+        close: Callable[[_T], Awaitable[None]],
+    ) -> None:
         self._size = size
         self._make = make
+        self._close = close
         self._made = 0
         self._idle: list[_T] = []
         self._waiting: deque[asyncio.Future[_T | None]] = deque()
+        self._settling: set[asyncio.Task[None]] = set()
+        self._closed = False
 
     async def take(self) -> _T:
         while True:
@@ -61,11 +71,37 @@ class Slots(Generic[_T]):
         self._made -= 1
         self._wake(None)
 
-    def clear(self) -> list[_T]:
-        """The idle runners, taken out (to be closed); none of them counts any more."""
+    async def discard(self, runner: _T) -> None:
+        """Put ``runner`` aside and close it."""
+        self.drop()  # first: a run waiting makes one in its place
+        await self._close(runner)
+
+    def settle(self, runner: _T, sound: Callable[[], Awaitable[bool]]) -> None:
+        """In the background: ``runner`` lent again when ``sound()`` says so, else discarded."""
+        task = asyncio.get_running_loop().create_task(self._settle(runner, sound))
+        self._settling.add(task)
+        task.add_done_callback(self._settling.discard)
+
+    async def _settle(self, runner: _T, sound: Callable[[], Awaitable[bool]]) -> None:
+        lend = False
+        try:
+            lend = await sound()
+        finally:  # cancelled too: by close
+            if lend and not self._closed:
+                self.give(runner)
+            else:
+                await self.discard(runner)
+
+    async def close(self) -> None:
+        """Every idle runner closed, and those still settling; none counts any more."""
+        self._closed = True
+        for task in self._settling:
+            task.cancel()
+        await asyncio.gather(*self._settling, return_exceptions=True)
         idle, self._idle = self._idle, []
         self._made -= len(idle)
-        return idle
+        for runner in idle:
+            await self._close(runner)
 
     def _wake(self, handed: _T | None) -> bool:
         while self._waiting:
